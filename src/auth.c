@@ -1,0 +1,602 @@
+/*-------------------------------------------------------------------------
+ *
+ * auth.c
+ *		  Building Snowflake key-pair JWTs with OpenSSL
+ *
+ * A key-pair token is a JWT signed with RS256 by the user's RSA private key,
+ * which comes as PEM text from the "private_key" user mapping option.  Its
+ * claims are iss = "<ACCOUNT>.<USER>.SHA256:<fingerprint>",
+ * sub = "<ACCOUNT>.<USER>", iat and exp, in seconds (docs: Snowflake REST
+ * API "Authenticating to the server").
+ *
+ * OpenSSL objects belong to no memory context or resource owner, so nothing
+ * that can throw (palloc, ereport) runs while one is allocated: everything
+ * palloc'd is prepared before the key is loaded, OpenSSL error text is copied
+ * into a stack buffer, all objects are freed, and only then is an error
+ * reported.  Error messages never contain any part of the key, the passphrase
+ * or the token.
+ *
+ * Copyright (c) 2026, snowfdw developers
+ *
+ * IDENTIFICATION
+ *		  src/auth.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include "common/int.h"
+#include "lib/stringinfo.h"
+
+#include "auth.h"
+
+/* JOSE header of every token: RSA PKCS#1 v1.5 signature with SHA-256 */
+#define SNOWFDW_JWT_HEADER			"{\"alg\":\"RS256\",\"typ\":\"JWT\"}"
+
+/* Fingerprint: prefix and standard base64 (with padding) of a SHA-256 */
+#define SNOWFDW_FINGERPRINT_PREFIX	"SHA256:"
+#define SNOWFDW_SHA256_LEN			32
+#define SNOWFDW_FINGERPRINT_LEN \
+	(sizeof(SNOWFDW_FINGERPRINT_PREFIX) - 1 + (SNOWFDW_SHA256_LEN + 2) / 3 * 4)
+
+/* Largest RSA signature OpenSSL can produce, in bytes */
+#define SNOWFDW_MAX_SIGNATURE_LEN	(OPENSSL_RSA_MAX_MODULUS_BITS / 8)
+
+/* Size of the buffers that hold OpenSSL error text */
+#define SNOWFDW_SSL_ERRBUF_LEN		256
+
+/* Passphrase handed to the PEM decoder, and whether the decoder asked */
+typedef struct SnowfdwPassphrase
+{
+	const char *passphrase;		/* NULL if none was configured */
+	bool		requested;		/* true if the key turned out to be encrypted */
+} SnowfdwPassphrase;
+
+static const char base64_std_chars[] =
+"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char base64_url_chars[] =
+"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+static size_t base64_encoded_len(size_t srclen, bool url);
+static size_t encode_base64(const unsigned char *src, size_t srclen,
+							char *dst, bool url);
+static void upcase_ascii(char *str);
+static bool has_global_marker(const char *account);
+static void append_json_escaped(StringInfo buf, const char *str);
+static int	supply_passphrase(char *buf, int size, int rwflag, void *userdata);
+static void fetch_openssl_error(char *buf, size_t buflen);
+static EVP_PKEY *load_rsa_key(const char *private_key_pem,
+							  const char *passphrase);
+static bool compute_fingerprint(EVP_PKEY *pkey, char *dst);
+
+
+/*
+ * snowfdw_jwt_account_name
+ *		Return the upper-cased account name used in key-pair JWT claims.
+ *
+ * Like Snowflake's Python connector: for a ".global" (replication) identifier
+ * keep the text before the first '-', otherwise the text before the first
+ * '.', which drops the region and cloud of a locator and any domain suffix.
+ * An "orgname-account_name" identifier keeps its hyphen.  ".global" is
+ * matched case-insensitively, since host names are.  The result is palloc'd.
+ */
+char *
+snowfdw_jwt_account_name(const char *account)
+{
+	const char *end = NULL;
+	char	   *result;
+
+	if (has_global_marker(account))
+		end = strchr(account, '-');
+	if (end == NULL)
+		end = strchr(account, '.');
+	if (end == NULL)
+		end = account + strlen(account);
+
+	result = pnstrdup(account, end - account);
+	upcase_ascii(result);
+
+	return result;
+}
+
+/*
+ * snowfdw_keypair_fingerprint
+ *		Return "SHA256:<base64>" for the public half of a PEM private key.
+ *
+ * This is the value Snowflake shows as RSA_PUBLIC_KEY_FP in DESCRIBE USER.
+ * The result is palloc'd.
+ */
+char *
+snowfdw_keypair_fingerprint(const char *private_key_pem,
+							const char *passphrase)
+{
+	EVP_PKEY   *pkey;
+	char		fingerprint[SNOWFDW_FINGERPRINT_LEN + 1];
+	char		errbuf[SNOWFDW_SSL_ERRBUF_LEN];
+	bool		ok;
+
+	pkey = load_rsa_key(private_key_pem, passphrase);
+
+	ok = compute_fingerprint(pkey, fingerprint);
+	if (!ok)
+		fetch_openssl_error(errbuf, sizeof(errbuf));
+	EVP_PKEY_free(pkey);
+	ERR_clear_error();
+
+	if (!ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_EXTERNAL_ROUTINE_INVOCATION_EXCEPTION),
+				 errmsg("could not compute the public key fingerprint of user mapping option \"private_key\""),
+				 errdetail("OpenSSL error: %s.", errbuf)));
+
+	return pstrdup(fingerprint);
+}
+
+/*
+ * snowfdw_build_keypair_jwt
+ *		Return an RS256-signed key-pair JWT for an account and user.
+ *
+ * The claims are iss, sub, iat = issued_at and exp = issued_at +
+ * lifetime_secs (Unix seconds); account and user are upper-cased.  The result
+ * is palloc'd; it is a credential and must never be logged.
+ */
+char *
+snowfdw_build_keypair_jwt(const char *account, const char *user,
+						  const char *private_key_pem, const char *passphrase,
+						  int64 issued_at, int lifetime_secs)
+{
+	char	   *account_name;
+	char	   *user_name;
+	int64		expires_at;
+	StringInfoData claims;
+	int			fingerprint_offset;
+	size_t		token_size;
+	char	   *token;
+	size_t		pos = 0;
+	EVP_PKEY   *pkey;
+	EVP_MD_CTX *mdctx = NULL;
+	EVP_PKEY_CTX *pctx = NULL;
+	char		fingerprint[SNOWFDW_FINGERPRINT_LEN + 1];
+	unsigned char signature[SNOWFDW_MAX_SIGNATURE_LEN];
+	size_t		siglen = 0;
+	char		errbuf[SNOWFDW_SSL_ERRBUF_LEN];
+	bool		fingerprint_ok;
+	bool		key_size_ok;
+	bool		sign_ok = false;
+
+	Assert(account != NULL && user != NULL);
+
+	if (lifetime_secs <= 0 ||
+		pg_add_s64_overflow(issued_at, lifetime_secs, &expires_at))
+		elog(ERROR, "invalid JWT lifetime %d for issue time " INT64_FORMAT,
+			 lifetime_secs, issued_at);
+
+	account_name = snowfdw_jwt_account_name(account);
+	if (account_name[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("cannot build a key-pair JWT for Snowflake account \"%s\"",
+						account),
+				 errdetail("The account name part of the identifier is empty.")));
+
+	user_name = pstrdup(user);
+	upcase_ascii(user_name);
+	if (user_name[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("cannot build a key-pair JWT for an empty Snowflake user name")));
+
+	/*
+	 * Build the claims with a placeholder for the fingerprint, and allocate
+	 * the token at its largest possible size, before the key is loaded: see
+	 * the file header comment.
+	 */
+	initStringInfo(&claims);
+	appendStringInfoString(&claims, "{\"iss\":\"");
+	append_json_escaped(&claims, account_name);
+	appendStringInfoChar(&claims, '.');
+	append_json_escaped(&claims, user_name);
+	appendStringInfoChar(&claims, '.');
+	fingerprint_offset = claims.len;
+	appendStringInfoSpaces(&claims, SNOWFDW_FINGERPRINT_LEN);
+	appendStringInfoString(&claims, "\",\"sub\":\"");
+	append_json_escaped(&claims, account_name);
+	appendStringInfoChar(&claims, '.');
+	append_json_escaped(&claims, user_name);
+	appendStringInfo(&claims,
+					 "\",\"iat\":" INT64_FORMAT ",\"exp\":" INT64_FORMAT "}",
+					 issued_at, expires_at);
+
+	token_size = base64_encoded_len(strlen(SNOWFDW_JWT_HEADER), true) + 1 +
+		base64_encoded_len(claims.len, true) + 1 +
+		base64_encoded_len(SNOWFDW_MAX_SIGNATURE_LEN, true) + 1;
+	token = palloc(token_size);
+
+	/* From here until the key is freed, nothing may throw */
+	pkey = load_rsa_key(private_key_pem, passphrase);
+
+	fingerprint_ok = compute_fingerprint(pkey, fingerprint);
+	key_size_ok = EVP_PKEY_get_size(pkey) > 0 &&
+		EVP_PKEY_get_size(pkey) <= SNOWFDW_MAX_SIGNATURE_LEN;
+	if (fingerprint_ok && key_size_ok)
+	{
+		memcpy(claims.data + fingerprint_offset, fingerprint,
+			   SNOWFDW_FINGERPRINT_LEN);
+
+		/* The signing input "<header>.<claims>" is the start of the token */
+		pos = encode_base64((const unsigned char *) SNOWFDW_JWT_HEADER,
+							strlen(SNOWFDW_JWT_HEADER), token, true);
+		token[pos++] = '.';
+		pos += encode_base64((const unsigned char *) claims.data, claims.len,
+							 token + pos, true);
+
+		siglen = sizeof(signature);
+		mdctx = EVP_MD_CTX_new();
+		sign_ok = mdctx != NULL &&
+			EVP_DigestSignInit(mdctx, &pctx, EVP_sha256(), NULL, pkey) == 1 &&
+			EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) > 0 &&
+			EVP_DigestSign(mdctx, signature, &siglen,
+						   (const unsigned char *) token, pos) == 1;
+	}
+	if (!sign_ok)
+		fetch_openssl_error(errbuf, sizeof(errbuf));
+	EVP_MD_CTX_free(mdctx);		/* also frees pctx */
+	EVP_PKEY_free(pkey);
+	ERR_clear_error();
+
+	if (!fingerprint_ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_EXTERNAL_ROUTINE_INVOCATION_EXCEPTION),
+				 errmsg("could not compute the public key fingerprint of user mapping option \"private_key\""),
+				 errdetail("OpenSSL error: %s.", errbuf)));
+	if (!key_size_ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("cannot sign key-pair JWT with user mapping option \"private_key\""),
+				 errdetail("The RSA key is larger than %d bits.",
+						   OPENSSL_RSA_MAX_MODULUS_BITS)));
+	if (!sign_ok)
+	{
+		explicit_bzero(signature, sizeof(signature));
+		ereport(ERROR,
+				(errcode(ERRCODE_EXTERNAL_ROUTINE_INVOCATION_EXCEPTION),
+				 errmsg("could not sign key-pair JWT with user mapping option \"private_key\""),
+				 errdetail("OpenSSL error: %s.", errbuf)));
+	}
+
+	token[pos++] = '.';
+	pos += encode_base64(signature, siglen, token + pos, true);
+	Assert(pos < token_size);
+	explicit_bzero(signature, sizeof(signature));
+
+	pfree(claims.data);
+	pfree(user_name);
+	pfree(account_name);
+
+	return token;
+}
+
+/*
+ * base64_encoded_len
+ *		Length of the base64 encoding of srclen bytes, without the NUL.
+ *
+ * The URL-safe form (RFC 7515 base64url) has no padding.
+ */
+static size_t
+base64_encoded_len(size_t srclen, bool url)
+{
+	if (url)
+		return srclen / 3 * 4 + (srclen % 3 == 0 ? 0 : srclen % 3 + 1);
+	return (srclen + 2) / 3 * 4;
+}
+
+/*
+ * encode_base64
+ *		Encode src as standard base64 with padding, or base64url without.
+ *
+ * dst must have room for base64_encoded_len() + 1 bytes; it is
+ * NUL-terminated.  Returns the encoded length.
+ */
+static size_t
+encode_base64(const unsigned char *src, size_t srclen, char *dst, bool url)
+{
+	const char *chars = url ? base64_url_chars : base64_std_chars;
+	char	   *p = dst;
+	size_t		i;
+	uint32		v;
+
+	for (i = 0; i + 2 < srclen; i += 3)
+	{
+		v = ((uint32) src[i] << 16) | ((uint32) src[i + 1] << 8) | src[i + 2];
+		*p++ = chars[(v >> 18) & 0x3f];
+		*p++ = chars[(v >> 12) & 0x3f];
+		*p++ = chars[(v >> 6) & 0x3f];
+		*p++ = chars[v & 0x3f];
+	}
+
+	if (srclen - i == 1)
+	{
+		v = (uint32) src[i] << 16;
+		*p++ = chars[(v >> 18) & 0x3f];
+		*p++ = chars[(v >> 12) & 0x3f];
+		if (!url)
+		{
+			*p++ = '=';
+			*p++ = '=';
+		}
+	}
+	else if (srclen - i == 2)
+	{
+		v = ((uint32) src[i] << 16) | ((uint32) src[i + 1] << 8);
+		*p++ = chars[(v >> 18) & 0x3f];
+		*p++ = chars[(v >> 12) & 0x3f];
+		*p++ = chars[(v >> 6) & 0x3f];
+		if (!url)
+			*p++ = '=';
+	}
+
+	*p = '\0';
+	return p - dst;
+}
+
+/*
+ * upcase_ascii
+ *		Upper-case the ASCII letters of str in place.
+ *
+ * Other bytes, including those of multibyte characters, are left alone, so
+ * the result does not depend on the locale.
+ */
+static void
+upcase_ascii(char *str)
+{
+	char	   *p;
+
+	for (p = str; *p != '\0'; p++)
+		*p = (char) pg_ascii_toupper((unsigned char) *p);
+}
+
+/*
+ * has_global_marker
+ *		True if an account identifier contains ".global", in any case.
+ */
+static bool
+has_global_marker(const char *account)
+{
+	const char *p;
+
+	for (p = strchr(account, '.'); p != NULL; p = strchr(p + 1, '.'))
+	{
+		if (pg_strncasecmp(p, ".global", strlen(".global")) == 0)
+			return true;
+	}
+
+	return false;
+}
+
+/*
+ * append_json_escaped
+ *		Append str to buf escaped for use inside a JSON string literal.
+ *
+ * The quotes themselves are not appended.  '"', '\' and control characters
+ * are escaped; other bytes are copied as they are.
+ */
+static void
+append_json_escaped(StringInfo buf, const char *str)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *) str; *p != '\0'; p++)
+	{
+		switch (*p)
+		{
+			case '"':
+				appendStringInfoString(buf, "\\\"");
+				break;
+			case '\\':
+				appendStringInfoString(buf, "\\\\");
+				break;
+			case '\b':
+				appendStringInfoString(buf, "\\b");
+				break;
+			case '\f':
+				appendStringInfoString(buf, "\\f");
+				break;
+			case '\n':
+				appendStringInfoString(buf, "\\n");
+				break;
+			case '\r':
+				appendStringInfoString(buf, "\\r");
+				break;
+			case '\t':
+				appendStringInfoString(buf, "\\t");
+				break;
+			default:
+				if (*p < 0x20)
+					appendStringInfo(buf, "\\u%04x", (unsigned int) *p);
+				else
+					appendStringInfoChar(buf, (char) *p);
+				break;
+		}
+	}
+}
+
+/*
+ * supply_passphrase
+ *		pem_password_cb handing the configured passphrase to OpenSSL.
+ *
+ * OpenSSL calls this only for an encrypted key.  Without a configured
+ * passphrase it fails instead of letting OpenSSL prompt on the terminal.  It
+ * runs inside OpenSSL, so it must not throw.
+ */
+static int
+supply_passphrase(char *buf, int size, int rwflag, void *userdata)
+{
+	SnowfdwPassphrase *pw = (SnowfdwPassphrase *) userdata;
+	size_t		len;
+
+	(void) rwflag;
+
+	pw->requested = true;
+	if (pw->passphrase == NULL)
+		return -1;
+
+	len = strlen(pw->passphrase);
+	if (size < 0 || len > (size_t) size)
+		return -1;
+	memcpy(buf, pw->passphrase, len);
+
+	return (int) len;
+}
+
+/*
+ * fetch_openssl_error
+ *		Copy the reason of the oldest queued OpenSSL error into buf.
+ *
+ * The error queue is cleared afterwards.  Only the reason text is kept, never
+ * the error data, which may quote the input.
+ */
+static void
+fetch_openssl_error(char *buf, size_t buflen)
+{
+	unsigned long ecode = ERR_get_error();
+	const char *reason;
+
+	if (ecode == 0)
+		strlcpy(buf, "no error was reported", buflen);
+	else if ((reason = ERR_reason_error_string(ecode)) != NULL)
+		strlcpy(buf, reason, buflen);
+	else
+		ERR_error_string_n(ecode, buf, buflen);
+
+	ERR_clear_error();
+}
+
+/*
+ * load_rsa_key
+ *		Parse a PEM private key and check that it is an RSA key.
+ *
+ * Accepts PKCS#1 ("RSA PRIVATE KEY") and PKCS#8 ("PRIVATE KEY"), and
+ * encrypted PKCS#8 ("ENCRYPTED PRIVATE KEY") with a passphrase.  On failure,
+ * frees everything and reports an error; the caller must free the result
+ * with EVP_PKEY_free.
+ */
+static EVP_PKEY *
+load_rsa_key(const char *private_key_pem, const char *passphrase)
+{
+	SnowfdwPassphrase pw;
+	BIO		   *bio;
+	EVP_PKEY   *pkey;
+	const char *type_name;
+	char		errbuf[SNOWFDW_SSL_ERRBUF_LEN];
+	char		key_type[64];
+
+	if (private_key_pem == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				 errmsg("user mapping option \"private_key\" is required for key-pair authentication")));
+	if (private_key_pem[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("could not load private key from user mapping option \"private_key\""),
+				 errdetail("The option value is empty.")));
+
+	ERR_clear_error();
+
+	bio = BIO_new_mem_buf(private_key_pem, -1);
+	if (bio == NULL)
+	{
+		ERR_clear_error();
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
+	}
+
+	pw.passphrase = passphrase;
+	pw.requested = false;
+	pkey = PEM_read_bio_PrivateKey(bio, NULL, supply_passphrase, &pw);
+	if (pkey == NULL)
+		fetch_openssl_error(errbuf, sizeof(errbuf));
+	BIO_free(bio);
+
+	if (pkey == NULL)
+	{
+		ERR_clear_error();
+		if (pw.requested && passphrase == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+					 errmsg("could not load private key from user mapping option \"private_key\""),
+					 errdetail("The private key is encrypted, but no passphrase was given.")));
+		if (pw.requested)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+					 errmsg("could not load private key from user mapping option \"private_key\""),
+					 errdetail("OpenSSL error: %s.", errbuf),
+					 errhint("Check that the passphrase matches the private key.")));
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("could not load private key from user mapping option \"private_key\""),
+				 errdetail("OpenSSL error: %s.", errbuf),
+				 errhint("The option must hold a PEM-encoded RSA private key.")));
+	}
+
+	if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA)
+	{
+		type_name = EVP_PKEY_get0_type_name(pkey);
+		strlcpy(key_type, type_name != NULL ? type_name : "unrecognized",
+				sizeof(key_type));
+		EVP_PKEY_free(pkey);
+		ERR_clear_error();
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("private key in user mapping option \"private_key\" is not an RSA key"),
+				 errdetail("The key type is %s, but Snowflake key-pair authentication requires RSA.",
+						   key_type)));
+	}
+
+	ERR_clear_error();
+	return pkey;
+}
+
+/*
+ * compute_fingerprint
+ *		Write "SHA256:<base64>" of the key's DER SubjectPublicKeyInfo to dst.
+ *
+ * dst must have room for SNOWFDW_FINGERPRINT_LEN + 1 bytes.  Returns false,
+ * with the reason in the OpenSSL error queue, on failure.  Does not throw.
+ */
+static bool
+compute_fingerprint(EVP_PKEY *pkey, char *dst)
+{
+	unsigned char *der = NULL;
+	int			derlen;
+	unsigned char digest[EVP_MAX_MD_SIZE];
+	unsigned int digestlen = 0;
+	bool		ok;
+
+	derlen = i2d_PUBKEY(pkey, &der);
+	if (derlen <= 0)
+		return false;
+
+	ok = EVP_Digest(der, derlen, digest, &digestlen, EVP_sha256(), NULL) == 1 &&
+		digestlen == SNOWFDW_SHA256_LEN;
+	OPENSSL_free(der);
+	if (!ok)
+		return false;
+
+	memcpy(dst, SNOWFDW_FINGERPRINT_PREFIX,
+		   sizeof(SNOWFDW_FINGERPRINT_PREFIX) - 1);
+	encode_base64(digest, digestlen,
+				  dst + sizeof(SNOWFDW_FINGERPRINT_PREFIX) - 1, false);
+
+	return true;
+}

@@ -1,0 +1,371 @@
+/*-------------------------------------------------------------------------
+ *
+ * connection.c
+ *		  Per-user-mapping session cache of snowfdw
+ *
+ * A session holds the HTTP session (and so its kept-alive connections), a
+ * private copy of the merged server and mapping options, and the current
+ * bearer token.  Sessions are keyed by user mapping OID and live for the
+ * backend's lifetime; ALTER or DROP of the server or mapping marks them
+ * invalid through syscache callbacks, and the next use rebuilds them.
+ *
+ * Copyright (c) 2026, snowfdw developers
+ *
+ * IDENTIFICATION
+ *		  src/connection.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <time.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_user_mapping.h"
+#include "foreign/foreign.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+#include "utils/tuplestore.h"
+
+#include "auth.h"
+#include "snowfdw.h"
+
+/* Renew a JWT this long before it expires */
+#define SNOWFDW_JWT_LIFETIME 3540
+#define SNOWFDW_JWT_RENEW_MARGIN 300
+
+static HTAB *ConnectionHash = NULL;
+
+PG_FUNCTION_INFO_V1(snowfdw_get_connections);
+PG_FUNCTION_INFO_V1(snowfdw_disconnect);
+PG_FUNCTION_INFO_V1(snowfdw_disconnect_all);
+
+static void invalidation_callback(Datum arg, int cacheid, uint32 hashvalue);
+static void make_connection(SnowfdwConnection *conn, Oid serverid,
+							UserMapping *mapping);
+static void release_connection(SnowfdwConnection *conn);
+
+/*
+ * snowfdw_connection_init
+ *		Create the cache and register its invalidation callbacks
+ */
+void
+snowfdw_connection_init(void)
+{
+	HASHCTL		ctl;
+
+	if (ConnectionHash)
+		return;
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = sizeof(SnowfdwConnection);
+	ConnectionHash = hash_create("snowfdw connections", 8, &ctl,
+								 HASH_ELEM | HASH_BLOBS);
+	CacheRegisterSyscacheCallback(FOREIGNSERVEROID, invalidation_callback,
+								  (Datum) 0);
+	CacheRegisterSyscacheCallback(USERMAPPINGOID, invalidation_callback,
+								  (Datum) 0);
+}
+
+/*
+ * invalidation_callback
+ *		Mark sessions whose server or user mapping changed
+ *
+ * hashvalue 0 means "everything changed".
+ */
+static void
+invalidation_callback(Datum arg, int cacheid, uint32 hashvalue)
+{
+	HASH_SEQ_STATUS scan;
+	SnowfdwConnection *conn;
+
+	hash_seq_init(&scan, ConnectionHash);
+	while ((conn = hash_seq_search(&scan)) != NULL)
+	{
+		if (conn->http == NULL)
+			continue;
+		if (hashvalue == 0 ||
+			(cacheid == FOREIGNSERVEROID && conn->server_hashvalue == hashvalue) ||
+			(cacheid == USERMAPPINGOID && conn->mapping_hashvalue == hashvalue))
+			conn->invalidated = true;
+	}
+}
+
+/*
+ * copy_string
+ *		pstrdup that keeps NULL
+ */
+static char *
+copy_string(const char *s)
+{
+	return s ? pstrdup(s) : NULL;
+}
+
+/*
+ * make_connection
+ *		Fill a cache entry for a user mapping
+ */
+static void
+make_connection(SnowfdwConnection *conn, Oid serverid, UserMapping *mapping)
+{
+	ForeignServer *server = GetForeignServer(serverid);
+	SnowfdwOptions *src = snowfdw_get_options(serverid, mapping->userid,
+											  InvalidOid);
+	SnowfdwOptions *opts;
+	MemoryContext oldcxt;
+
+	if (src->token == NULL && src->private_key == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				 errmsg("user mapping for server \"%s\" has neither option \"token\" nor option \"private_key\"",
+						server->servername),
+				 errhint("Snowflake needs a credential: set a programmatic access token or OAuth token, or a user and private key.")));
+	if (src->private_key && src->account == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				 errmsg("server \"%s\" needs option \"account\" for key-pair authentication",
+						server->servername),
+				 errdetail("The account identifier is part of the JWT claims.")));
+
+	conn->cxt = AllocSetContextCreate(CacheMemoryContext,
+									  "snowfdw connection",
+									  ALLOCSET_SMALL_SIZES);
+	oldcxt = MemoryContextSwitchTo(conn->cxt);
+	opts = palloc(sizeof(SnowfdwOptions));
+	memcpy(opts, src, sizeof(SnowfdwOptions));
+	opts->account = copy_string(src->account);
+	opts->url = copy_string(src->url);
+	opts->role = copy_string(src->role);
+	opts->ca_file = copy_string(src->ca_file);
+	opts->token = copy_string(src->token);
+	opts->token_type = copy_string(src->token_type);
+	opts->user = copy_string(src->user);
+	opts->private_key = copy_string(src->private_key);
+	opts->private_key_passphrase = copy_string(src->private_key_passphrase);
+	opts->create_mode = NULL;
+	conn->options = opts;
+	conn->server_name = pstrdup(server->servername);
+	if (opts->url)
+	{
+		size_t		len = strlen(opts->url);
+
+		conn->base_url = pstrdup(opts->url);
+		if (len > 0 && conn->base_url[len - 1] == '/')
+			conn->base_url[len - 1] = '\0';
+	}
+	else
+		conn->base_url = psprintf("https://%s.snowflakecomputing.com",
+								  opts->account);
+	MemoryContextSwitchTo(oldcxt);
+
+	conn->serverid = serverid;
+	conn->bearer = NULL;
+	conn->bearer_expires = 0;
+	conn->requests = 0;
+	conn->invalidated = false;
+	conn->server_hashvalue =
+		GetSysCacheHashValue1(FOREIGNSERVEROID, ObjectIdGetDatum(serverid));
+	conn->mapping_hashvalue =
+		GetSysCacheHashValue1(USERMAPPINGOID, ObjectIdGetDatum(mapping->umid));
+	conn->http = snowfdw_http_session_create();
+}
+
+/*
+ * release_connection
+ *		Close a session's connections and forget its secrets
+ */
+static void
+release_connection(SnowfdwConnection *conn)
+{
+	if (conn->http)
+		snowfdw_http_session_destroy(conn->http);
+	conn->http = NULL;
+	if (conn->bearer)
+		explicit_bzero(conn->bearer, strlen(conn->bearer));
+	if (conn->options)
+	{
+		if (conn->options->token)
+			explicit_bzero(conn->options->token, strlen(conn->options->token));
+		if (conn->options->private_key)
+			explicit_bzero(conn->options->private_key,
+						   strlen(conn->options->private_key));
+		if (conn->options->private_key_passphrase)
+			explicit_bzero(conn->options->private_key_passphrase,
+						   strlen(conn->options->private_key_passphrase));
+	}
+	if (conn->cxt)
+		MemoryContextDelete(conn->cxt);
+	conn->cxt = NULL;
+	conn->options = NULL;
+	conn->bearer = NULL;
+}
+
+/*
+ * snowfdw_get_connection
+ *		Session of the current user's mapping for a server
+ */
+SnowfdwConnection *
+snowfdw_get_connection(Oid serverid, Oid userid)
+{
+	UserMapping *mapping = GetUserMapping(userid, serverid);
+	SnowfdwConnection *conn;
+	bool		found;
+
+	snowfdw_connection_init();
+	conn = hash_search(ConnectionHash, &mapping->umid, HASH_ENTER, &found);
+	if (!found)
+	{
+		conn->http = NULL;
+		conn->cxt = NULL;
+		conn->options = NULL;
+		conn->bearer = NULL;
+	}
+	if (conn->http != NULL && conn->invalidated)
+		release_connection(conn);
+	if (conn->http == NULL)
+	{
+		PG_TRY();
+		{
+			make_connection(conn, serverid, mapping);
+		}
+		PG_CATCH();
+		{
+			release_connection(conn);
+			PG_RE_THROW();
+		}
+		PG_END_TRY();
+	}
+	return conn;
+}
+
+/*
+ * snowfdw_connection_bearer
+ *		Token to send, making or renewing the key-pair JWT as needed
+ */
+const char *
+snowfdw_connection_bearer(SnowfdwConnection *conn, bool renew)
+{
+	SnowfdwOptions *opts = conn->options;
+	int64		now = (int64) time(NULL);
+	char	   *jwt;
+
+	if (opts->private_key == NULL)
+		return opts->token;
+	if (conn->bearer && !renew &&
+		now < conn->bearer_expires - SNOWFDW_JWT_RENEW_MARGIN)
+		return conn->bearer;
+
+	jwt = snowfdw_build_keypair_jwt(opts->account, opts->user,
+									opts->private_key,
+									opts->private_key_passphrase,
+									now, SNOWFDW_JWT_LIFETIME);
+	if (conn->bearer)
+	{
+		explicit_bzero(conn->bearer, strlen(conn->bearer));
+		pfree(conn->bearer);
+	}
+	conn->bearer = MemoryContextStrdup(conn->cxt, jwt);
+	explicit_bzero(jwt, strlen(jwt));
+	pfree(jwt);
+	conn->bearer_expires = now + SNOWFDW_JWT_LIFETIME;
+	return conn->bearer;
+}
+
+/*
+ * snowfdw_get_connections
+ *		List cached sessions: server name, user name, validity, requests
+ */
+Datum
+snowfdw_get_connections(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	HASH_SEQ_STATUS scan;
+	SnowfdwConnection *conn;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (ConnectionHash == NULL)
+		PG_RETURN_VOID();
+	hash_seq_init(&scan, ConnectionHash);
+	while ((conn = hash_seq_search(&scan)) != NULL)
+	{
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+		HeapTuple	tup;
+		Oid			userid = InvalidOid;
+
+		if (conn->http == NULL)
+			continue;
+		tup = SearchSysCache1(USERMAPPINGOID, ObjectIdGetDatum(conn->umid));
+		if (HeapTupleIsValid(tup))
+		{
+			userid = ((Form_pg_user_mapping) GETSTRUCT(tup))->umuser;
+			ReleaseSysCache(tup);
+		}
+		values[0] = CStringGetTextDatum(conn->server_name);
+		if (OidIsValid(userid))
+			values[1] = CStringGetTextDatum(GetUserNameFromId(userid, false));
+		else if (HeapTupleIsValid(tup))
+			values[1] = CStringGetTextDatum("public");
+		else
+			nulls[1] = true;
+		values[2] = BoolGetDatum(!conn->invalidated);
+		values[3] = Int64GetDatum(conn->requests);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	PG_RETURN_VOID();
+}
+
+/*
+ * snowfdw_disconnect
+ *		Close the current backend's sessions to one server
+ */
+Datum
+snowfdw_disconnect(PG_FUNCTION_ARGS)
+{
+	ForeignServer *server = GetForeignServerByName(text_to_cstring(PG_GETARG_TEXT_PP(0)), false);
+	HASH_SEQ_STATUS scan;
+	SnowfdwConnection *conn;
+	bool		closed = false;
+
+	if (ConnectionHash == NULL)
+		PG_RETURN_BOOL(false);
+	hash_seq_init(&scan, ConnectionHash);
+	while ((conn = hash_seq_search(&scan)) != NULL)
+	{
+		if (conn->http != NULL && conn->serverid == server->serverid)
+		{
+			release_connection(conn);
+			closed = true;
+		}
+	}
+	PG_RETURN_BOOL(closed);
+}
+
+/*
+ * snowfdw_disconnect_all
+ *		Close all sessions of the current backend
+ */
+Datum
+snowfdw_disconnect_all(PG_FUNCTION_ARGS)
+{
+	HASH_SEQ_STATUS scan;
+	SnowfdwConnection *conn;
+	bool		closed = false;
+
+	if (ConnectionHash == NULL)
+		PG_RETURN_BOOL(false);
+	hash_seq_init(&scan, ConnectionHash);
+	while ((conn = hash_seq_search(&scan)) != NULL)
+	{
+		if (conn->http != NULL)
+		{
+			release_connection(conn);
+			closed = true;
+		}
+	}
+	PG_RETURN_BOOL(closed);
+}

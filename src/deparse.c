@@ -1,0 +1,623 @@
+/*-------------------------------------------------------------------------
+ *
+ * deparse.c
+ *		  Which quals and limits become REST request parameters
+ *
+ * Pushdown here only narrows what Snowflake sends; every qual also stays
+ * in the plan as a local qual, so the rows are always exactly those
+ * PostgreSQL would return without pushdown.  What can be pushed:
+ *	- database_name/schema_name/stage_name = value or IN (...): path params;
+ *	- name = value: the fetch endpoint (identifiers quoted to match exactly);
+ *	- name LIKE 'abc%': startsWith (case-sensitive prefix, exact);
+ *	- name LIKE / ILIKE pattern: like (case-insensitive, a superset);
+ *	- stage_files.name ~ regex: pattern, for a conservative regex subset;
+ *	- dropped_on conditions on schemas: history=true;
+ *	- LIMIT: showLimit, paged on with fromName until the executor stops.
+ * Values may be constants, query parameters or outer columns of a
+ * parameterized join path; non-constant ones are evaluated at execution.
+ *
+ * Copyright (c) 2026, snowfdw developers
+ *
+ * IDENTIFICATION
+ *		  src/deparse.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_collation.h"
+#include "catalog/pg_operator.h"
+#include "catalog/pg_type.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/clauses.h"
+#include "optimizer/optimizer.h"
+#include "parser/parsetree.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+#include "snowfdw.h"
+
+/*
+ * column_name_of
+ *		JSON field name of a Var of the scanned relation, or NULL
+ */
+static char *
+column_name_of(PlannerInfo *root, RelOptInfo *baserel, Node *node)
+{
+	Var		   *var;
+	RangeTblEntry *rte;
+
+	while (node && IsA(node, RelabelType))
+		node = (Node *) ((RelabelType *) node)->arg;
+	if (node == NULL || !IsA(node, Var))
+		return NULL;
+	var = (Var *) node;
+	if (var->varno != (int) baserel->relid || var->varlevelsup != 0 ||
+		var->varattno <= 0)
+		return NULL;
+	if (var->vartype != TEXTOID && var->vartype != VARCHAROID)
+		return NULL;
+	rte = planner_rt_fetch(baserel->relid, root);
+	return snowfdw_column_json_name(rte->relid, var->varattno);
+}
+
+/*
+ * is_runtime_value
+ *		Whether an expression is a value known before the scan runs
+ *
+ * Constants, parameters and outer-relation columns qualify; anything that
+ * reads the scanned relation or is volatile does not.
+ */
+static bool
+is_runtime_value(RelOptInfo *baserel, Node *node)
+{
+	Relids		relids = pull_varnos(NULL, node);
+
+	return !bms_is_member(baserel->relid, relids) &&
+		!contain_volatile_functions(node) &&
+		!contain_subplans(node);
+}
+
+/*
+ * collation_is_exact
+ *		Whether equality under a collation is byte equality
+ */
+static bool
+collation_is_exact(Oid collid)
+{
+	return !OidIsValid(collid) || collid == DEFAULT_COLLATION_OID ||
+		collid == C_COLLATION_OID || get_collation_isdeterministic(collid);
+}
+
+/*
+ * const_text
+ *		Text of a non-null text Const, or NULL
+ */
+static char *
+const_text(Node *node)
+{
+	Const	   *c;
+
+	while (node && IsA(node, RelabelType))
+		node = (Node *) ((RelabelType *) node)->arg;
+	if (node == NULL || !IsA(node, Const))
+		return NULL;
+	c = (Const *) node;
+	if (c->constisnull ||
+		(c->consttype != TEXTOID && c->consttype != VARCHAROID &&
+		 c->consttype != UNKNOWNOID))
+		return NULL;
+	return TextDatumGetCString(c->constvalue);
+}
+
+/*
+ * like_to_starts_with
+ *		Prefix of a pattern "prefix%" without other wildcards, or NULL
+ */
+static char *
+like_to_starts_with(const char *pattern)
+{
+	size_t		len = strlen(pattern);
+
+	if (len < 2 || pattern[len - 1] != '%')
+		return NULL;
+	if (strpbrk(pnstrdup(pattern, len - 1), "%_\\") != NULL)
+		return NULL;
+	return pnstrdup(pattern, len - 1);
+}
+
+/*
+ * regex_to_pattern
+ *		Snowflake LIST pattern matching a superset of what `~ regex` matches
+ *
+ * PostgreSQL's ~ searches anywhere in the name while Snowflake matches the
+ * whole name, so the regex is wrapped in ".*(...).*" unless anchored.  Only
+ * a small syntax both dialects read alike is accepted.
+ */
+static char *
+regex_to_pattern(const char *regex)
+{
+	size_t		len = strlen(regex);
+	bool		anchored_start = len > 0 && regex[0] == '^';
+	bool		anchored_end = len > 0 && regex[len - 1] == '$';
+	const char *body_start = regex + (anchored_start ? 1 : 0);
+	size_t		body_len = len - (anchored_start ? 1 : 0) - (anchored_end ? 1 : 0);
+	char	   *body;
+	const char *p;
+
+	if (len == 0 || (anchored_end && len >= 2 && regex[len - 2] == '\\'))
+		return NULL;
+	if ((ssize_t) body_len <= 0)
+		return NULL;
+	body = pnstrdup(body_start, body_len);
+	for (p = body; *p; p++)
+	{
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			  (*p >= '0' && *p <= '9') || strchr("_-./*+?|()[]", *p)))
+			return NULL;
+	}
+	return psprintf("%s(%s)%s", anchored_start ? "" : ".*", body,
+					anchored_end ? "" : ".*");
+}
+
+/*
+ * add_scope_value
+ *		Remember a value (or array of values) for a scope level
+ */
+static void
+add_scope_value(SnowfdwPushdown *pushdown, int level, Expr *value)
+{
+	/* the first qual on a level decides; others stay local checks */
+	if (pushdown->scope_exprs[level] == NIL)
+		pushdown->scope_exprs[level] = list_make1(value);
+}
+
+/*
+ * classify_equality
+ *		Use "column = value" or "column = ANY (array)" if it fits
+ */
+static void
+classify_equality(PlannerInfo *root, RelOptInfo *baserel, Node *left,
+				  Node *right, Oid collid, SnowfdwPushdown *pushdown)
+{
+	char	   *column = column_name_of(root, baserel, left);
+	int			level;
+
+	if (column == NULL || !collation_is_exact(collid) ||
+		!is_runtime_value(baserel, right))
+		return;
+	level = snowfdw_scope_level(pushdown->info, column);
+	if (level >= 0)
+		add_scope_value(pushdown, level, (Expr *) right);
+	else if (strcmp(column, "name") == 0 && pushdown->info->has_fetch &&
+			 pushdown->name_expr == NULL)
+		pushdown->name_expr = (Expr *) right;
+}
+
+/*
+ * classify_clause
+ *		Record what one qual contributes to the request
+ */
+static void
+classify_clause(PlannerInfo *root, RelOptInfo *baserel, Expr *clause,
+				SnowfdwPushdown *pushdown)
+{
+	const SnowfdwObjectInfo *info = pushdown->info;
+
+	if (IsA(clause, OpExpr))
+	{
+		OpExpr	   *op = (OpExpr *) clause;
+		Node	   *left;
+		Node	   *right;
+		char	   *column;
+		char	   *text;
+
+		if (list_length(op->args) != 2)
+			return;
+		left = linitial(op->args);
+		right = lsecond(op->args);
+
+		if (op->opno == TextEqualOperator)
+		{
+			classify_equality(root, baserel, left, right, op->inputcollid, pushdown);
+			classify_equality(root, baserel, right, left, op->inputcollid, pushdown);
+			return;
+		}
+
+		column = column_name_of(root, baserel, left);
+		if (column && strcmp(column, "dropped_on") == 0)
+			return;				/* not text: handled below */
+		if (column == NULL || strcmp(column, "name") != 0)
+		{
+			/* any strict condition on dropped_on asks for dropped rows */
+			if ((info->list_params & SNOWFDW_PARAM_HISTORY) &&
+				bms_num_members(pull_varnos(root, (Node *) clause)) == 1)
+			{
+				List	   *vars = pull_var_clause((Node *) clause, 0);
+				ListCell   *lc;
+				RangeTblEntry *rte = planner_rt_fetch(baserel->relid, root);
+
+				foreach(lc, vars)
+				{
+					Var		   *var = lfirst(lc);
+
+					if (var->varattno > 0 &&
+						strcmp(snowfdw_column_json_name(rte->relid, var->varattno),
+							   "dropped_on") == 0 && op_strict(op->opno))
+						pushdown->history = true;
+				}
+			}
+			return;
+		}
+		text = const_text(right);
+		if (text == NULL || !collation_is_exact(op->inputcollid))
+			return;
+
+		if (op->opno == OID_TEXT_LIKE_OP)
+		{
+			char	   *prefix = like_to_starts_with(text);
+
+			if (prefix && (info->list_params & SNOWFDW_PARAM_STARTS_WITH) &&
+				pushdown->starts_with == NULL)
+				pushdown->starts_with = prefix;
+			else if ((info->list_params & SNOWFDW_PARAM_LIKE) &&
+					 pushdown->like == NULL && strchr(text, '\\') == NULL)
+				pushdown->like = text;
+		}
+		else if (op->opno == OID_TEXT_ICLIKE_OP)
+		{
+			if ((info->list_params & SNOWFDW_PARAM_LIKE) &&
+				pushdown->like == NULL && strchr(text, '\\') == NULL)
+				pushdown->like = text;
+		}
+		else if (op->opno == OID_TEXT_REGEXEQ_OP)
+		{
+			if ((info->list_params & SNOWFDW_PARAM_PATTERN) &&
+				pushdown->pattern == NULL)
+				pushdown->pattern = regex_to_pattern(text);
+		}
+	}
+	else if (IsA(clause, ScalarArrayOpExpr))
+	{
+		ScalarArrayOpExpr *saop = (ScalarArrayOpExpr *) clause;
+
+		if (saop->opno == TextEqualOperator && saop->useOr &&
+			list_length(saop->args) == 2)
+			classify_equality(root, baserel, linitial(saop->args),
+							  lsecond(saop->args), saop->inputcollid,
+							  pushdown);
+	}
+	else if (IsA(clause, NullTest))
+	{
+		NullTest   *nt = (NullTest *) clause;
+		Node	   *arg = (Node *) nt->arg;
+		RangeTblEntry *rte = planner_rt_fetch(baserel->relid, root);
+
+		if (nt->nulltesttype == IS_NOT_NULL && IsA(arg, Var) &&
+			((Var *) arg)->varno == (int) baserel->relid &&
+			((Var *) arg)->varattno > 0 &&
+			(info->list_params & SNOWFDW_PARAM_HISTORY) &&
+			strcmp(snowfdw_column_json_name(rte->relid, ((Var *) arg)->varattno),
+				   "dropped_on") == 0)
+			pushdown->history = true;
+	}
+}
+
+/*
+ * snowfdw_classify_quals
+ *		Fill a pushdown description from table options and quals
+ *
+ * clauses is a list of RestrictInfo: the relation's own quals plus, for a
+ * parameterized path, its join clauses.
+ */
+void
+snowfdw_classify_quals(PlannerInfo *root, RelOptInfo *baserel, List *clauses,
+					   SnowfdwPushdown *pushdown, SnowfdwOptions *options)
+{
+	const char *scope_options[SNOWFDW_MAX_SCOPES];
+	ListCell   *lc;
+	int			level;
+
+	scope_options[SNOWFDW_SCOPE_DATABASE] = options->database;
+	scope_options[SNOWFDW_SCOPE_SCHEMA] = options->schema;
+	scope_options[SNOWFDW_SCOPE_STAGE] = options->stage;
+	pushdown->history = options->history &&
+		(pushdown->info->list_params & SNOWFDW_PARAM_HISTORY);
+	pushdown->limit = -1;
+
+	/* table options fix the scope whether or not pushdown is on */
+	for (level = 0; level < pushdown->info->nscopes; level++)
+		if (scope_options[level])
+			pushdown->scope_exprs[level] =
+				list_make1(makeConst(TEXTOID, -1, DEFAULT_COLLATION_OID, -1,
+									 CStringGetTextDatum(scope_options[level]),
+									 false, false));
+
+	if (!snowfdw_enable_pushdown)
+		return;
+	foreach(lc, clauses)
+	{
+		RestrictInfo *rinfo = lfirst_node(RestrictInfo, lc);
+
+		classify_clause(root, baserel, rinfo->clause, pushdown);
+	}
+}
+
+/*
+ * snowfdw_is_scope_or_name_clause
+ *		Whether a join clause would become a path value of this kind
+ *
+ * Used to pick join clauses worth a parameterized path.
+ */
+bool
+snowfdw_is_scope_or_name_clause(PlannerInfo *root, RelOptInfo *baserel,
+								RestrictInfo *rinfo,
+								const SnowfdwObjectInfo *info)
+{
+	SnowfdwPushdown probe;
+	int			level;
+
+	if (!snowfdw_enable_pushdown)
+		return false;
+	memset(&probe, 0, sizeof(probe));
+	probe.info = info;
+	classify_clause(root, baserel, rinfo->clause, &probe);
+	for (level = 0; level < info->nscopes; level++)
+		if (probe.scope_exprs[level] != NIL)
+			return true;
+	return probe.name_expr != NULL;
+}
+
+/*
+ * snowfdw_query_limit
+ *		Rows the query needs from this scan, or -1 if not known
+ *
+ * Only a plain single-table query whose LIMIT applies directly to the
+ * scan's output qualifies: no ORDER BY, grouping, aggregates, window
+ * functions, DISTINCT, set-returning functions or row locks.
+ */
+int64
+snowfdw_query_limit(PlannerInfo *root, RelOptInfo *baserel)
+{
+	Query	   *parse = root->parse;
+	int64		count;
+	int64		offset = 0;
+
+	if (!snowfdw_enable_pushdown || parse->limitCount == NULL ||
+		parse->limitOption != LIMIT_OPTION_COUNT ||
+		parse->sortClause || parse->groupClause || parse->groupingSets ||
+		parse->hasAggs || parse->hasWindowFuncs || parse->distinctClause ||
+		parse->hasTargetSRFs || parse->havingQual || parse->rowMarks ||
+		parse->setOperations || parse->hasSubLinks ||
+		root->parent_root != NULL ||
+		bms_membership(root->all_baserels) != BMS_SINGLETON ||
+		!IsA(parse->limitCount, Const))
+		return -1;
+	if (((Const *) parse->limitCount)->constisnull)
+		return -1;
+	count = DatumGetInt64(((Const *) parse->limitCount)->constvalue);
+	if (parse->limitOffset)
+	{
+		if (!IsA(parse->limitOffset, Const))
+			return -1;
+		if (!((Const *) parse->limitOffset)->constisnull)
+			offset = DatumGetInt64(((Const *) parse->limitOffset)->constvalue);
+	}
+	if (count < 0 || offset < 0 || count > PG_INT64_MAX - offset)
+		return -1;
+	return count + offset;
+}
+
+/*
+ * describe_segment
+ *		Append a path value for EXPLAIN: the constant, or {placeholder}
+ */
+static void
+describe_segment(StringInfo buf, List *exprs, const char *placeholder)
+{
+	char	   *text = list_length(exprs) == 1 ? const_text(linitial(exprs)) : NULL;
+
+	if (text)
+		snowfdw_append_path_segment(buf, snowfdw_quote_identifier(text));
+	else
+		appendStringInfo(buf, "/{%s}", placeholder);
+}
+
+/*
+ * describe_collection
+ *		EXPLAIN text of the list path of a kind, given the scope values
+ */
+static void
+describe_collection(StringInfo buf, const SnowfdwObjectInfo *info,
+					SnowfdwPushdown *pushdown)
+{
+	int			level;
+
+	appendStringInfoString(buf, "/api/v2");
+	for (level = 0; level < info->nscopes; level++)
+	{
+		appendStringInfo(buf, "/%s", snowfdw_scope_collections[level]);
+		describe_segment(buf, pushdown->scope_exprs[level],
+						 snowfdw_scope_columns[level]);
+	}
+	appendStringInfo(buf, "/%s", info->collection);
+}
+
+/*
+ * append_list_query
+ *		Query parameters of a final list request
+ */
+static void
+append_list_query(StringInfo buf, SnowfdwPushdown *pushdown, int page_size)
+{
+	if (pushdown->like)
+		snowfdw_append_query(buf, "like", pushdown->like);
+	if (pushdown->starts_with)
+		snowfdw_append_query(buf, "startsWith", pushdown->starts_with);
+	if (pushdown->pattern)
+		snowfdw_append_query(buf, "pattern", pushdown->pattern);
+	if (pushdown->history)
+		snowfdw_append_query(buf, "history", "true");
+	if (snowfdw_show_limit(pushdown, page_size) > 0)
+		snowfdw_append_query(buf, "showLimit",
+							 psprintf(INT64_FORMAT,
+									  snowfdw_show_limit(pushdown, page_size)));
+}
+
+/*
+ * snowfdw_show_limit
+ *		showLimit of each page of a final list call, 0 when not paged
+ *
+ * Keyset paging (showLimit + fromName) bounds every response; a LIMIT
+ * shrinks the first page to what the query needs.  Dropped schemas share
+ * names with live ones, which keyset paging cannot tell apart.
+ */
+int64
+snowfdw_show_limit(SnowfdwPushdown *pushdown, int page_size)
+{
+	const SnowfdwObjectInfo *info = pushdown->info;
+	int64		limit = page_size;
+
+	if (!(info->list_params & SNOWFDW_PARAM_SHOW_LIMIT) ||
+		!(info->list_params & SNOWFDW_PARAM_FROM_NAME) || pushdown->history)
+		return 0;
+	if (pushdown->limit >= 0 && pushdown->limit < limit)
+		limit = Max(pushdown->limit, 1);
+	return limit;
+}
+
+/*
+ * snowfdw_list_path
+ *		Path and query of a final list request for known scope names
+ */
+char *
+snowfdw_list_path(SnowfdwPushdown *pushdown, char *const *scope,
+				  int page_size, const char *from_name)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, snowfdw_collection_path(pushdown->info, scope));
+	append_list_query(&buf, pushdown, page_size);
+	if (from_name)
+		snowfdw_append_query(&buf, "fromName", from_name);
+	return buf.data;
+}
+
+/*
+ * snowfdw_describe_requests
+ *		The requests a scan will send, for EXPLAIN
+ *
+ * Scope levels without a value are listed first ("GET /api/v2/databases
+ * -> ..."); values known only at execution show as {column}.
+ */
+char *
+snowfdw_describe_requests(SnowfdwPushdown *pushdown, int page_size)
+{
+	static const SnowfdwObjectKind parents[SNOWFDW_MAX_SCOPES] = {
+		SNOWFDW_OBJECT_DATABASES, SNOWFDW_OBJECT_SCHEMAS, SNOWFDW_OBJECT_STAGES
+	};
+	const SnowfdwObjectInfo *info = pushdown->info;
+	StringInfoData buf;
+	int			level;
+
+	initStringInfo(&buf);
+	for (level = 0; level < info->nscopes; level++)
+	{
+		if (pushdown->scope_exprs[level] != NIL)
+			continue;
+		appendStringInfoString(&buf, "GET ");
+		describe_collection(&buf, snowfdw_object_info(parents[level]), pushdown);
+		appendStringInfoString(&buf, " -> ");
+	}
+	appendStringInfoString(&buf, "GET ");
+	describe_collection(&buf, info, pushdown);
+	if (pushdown->name_expr)
+		describe_segment(&buf, list_make1(pushdown->name_expr), "name");
+	else
+		append_list_query(&buf, pushdown, page_size);
+	return buf.data;
+}
+
+/*
+ * snowfdw_pushdown_to_private
+ *		Serialize a pushdown into fdw_private and fdw_exprs
+ */
+List *
+snowfdw_pushdown_to_private(SnowfdwPushdown *pushdown, List **fdw_exprs)
+{
+	List	   *counts = NIL;
+	List	   *private;
+	int			level;
+
+	*fdw_exprs = NIL;
+	for (level = 0; level < SNOWFDW_MAX_SCOPES; level++)
+	{
+		List	   *exprs = pushdown->scope_exprs[level];
+
+		counts = lappend(counts,
+						 makeInteger(exprs == NIL ? -1 : list_length(exprs)));
+		*fdw_exprs = list_concat(*fdw_exprs, list_copy(exprs));
+	}
+	if (pushdown->name_expr)
+		*fdw_exprs = lappend(*fdw_exprs, pushdown->name_expr);
+
+	private = list_make5(makeInteger(pushdown->info->kind),
+						 counts,
+						 makeInteger(pushdown->name_expr != NULL),
+						 makeString(pushdown->like ? pushdown->like : ""),
+						 makeString(pushdown->starts_with ? pushdown->starts_with : ""));
+	private = lappend(private, makeString(pushdown->pattern ? pushdown->pattern : ""));
+	private = lappend(private, makeInteger(pushdown->history));
+	private = lappend(private, makeString(psprintf(INT64_FORMAT, pushdown->limit)));
+	return private;
+}
+
+/*
+ * empty_to_null
+ *		NULL for an empty string from fdw_private
+ */
+static char *
+empty_to_null(Node *node)
+{
+	char	   *s = strVal(node);
+
+	return s[0] ? s : NULL;
+}
+
+/*
+ * snowfdw_pushdown_from_private
+ *		Rebuild a pushdown from fdw_private; exprs stay as given
+ *
+ * fdw_exprs may be the planned expressions or their ExprStates: the
+ * caller evaluates them.
+ */
+void
+snowfdw_pushdown_from_private(List *private, List *fdw_exprs,
+							  SnowfdwPushdown *pushdown)
+{
+	List	   *counts = list_nth(private, SnowfdwScanPrivateScopeCounts);
+	int			pos = 0;
+	int			level;
+
+	memset(pushdown, 0, sizeof(SnowfdwPushdown));
+	pushdown->info = snowfdw_object_info(intVal(list_nth(private, SnowfdwScanPrivateKind)));
+	for (level = 0; level < SNOWFDW_MAX_SCOPES; level++)
+	{
+		int			n = intVal(list_nth(counts, level));
+
+		if (n > 0)
+		{
+			pushdown->scope_exprs[level] = list_copy_head(list_copy_tail(fdw_exprs, pos), n);
+			pos += n;
+		}
+	}
+	if (intVal(list_nth(private, SnowfdwScanPrivateHasName)))
+		pushdown->name_expr = list_nth(fdw_exprs, pos);
+	pushdown->like = empty_to_null(list_nth(private, SnowfdwScanPrivateLike));
+	pushdown->starts_with = empty_to_null(list_nth(private, SnowfdwScanPrivateStartsWith));
+	pushdown->pattern = empty_to_null(list_nth(private, SnowfdwScanPrivatePattern));
+	pushdown->history = intVal(list_nth(private, SnowfdwScanPrivateHistory)) != 0;
+	pushdown->limit = pg_strtoint64(strVal(list_nth(private, SnowfdwScanPrivateLimit)));
+}

@@ -1,0 +1,569 @@
+/*-------------------------------------------------------------------------
+ *
+ * http.c
+ *		  HTTP transport of snowfdw, the only user of libcurl
+ *
+ * A session is one libcurl multi handle plus a pool of easy handles
+ * ("slots").  All slots of a session share the multi handle's connection
+ * cache, so requests of one user mapping reuse their TCP/TLS connections,
+ * and several transfers can run at once for fan-out scans.
+ *
+ * libcurl callbacks never ereport, palloc or check for interrupts: they
+ * record what went wrong and return an abort code.  The waiting loop in
+ * snowfdw_http_wait is where interrupts are checked; a caller that gets an
+ * error thrown through it must call snowfdw_http_abort_all.  Memory that
+ * libcurl callbacks fill is malloc'd and copied into palloc'd memory once a
+ * transfer ends.
+ *
+ * Copyright (c) 2026, snowfdw developers
+ *
+ * IDENTIFICATION
+ *		  src/http.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "miscadmin.h"
+#include "portability/instr_time.h"
+
+#include "http.h"
+
+/* Upper bound of transfers running at once in one session */
+#define SNOWFDW_HTTP_MAX_SLOTS 64
+
+/* How long one poll of the multi handle may block before interrupts are checked */
+#define SNOWFDW_HTTP_POLL_MS 20
+
+/* One transfer slot: an easy handle and what its callbacks collect */
+typedef struct HttpSlot
+{
+	CURL	   *easy;
+	bool		in_use;
+	struct curl_slist *headers;
+	char	   *body;			/* malloc'd response body */
+	size_t		body_len;
+	size_t		body_cap;
+	size_t		max_bytes;
+	bool		too_large;
+	char	   *request_id;		/* malloc'd response header values */
+	char	   *location;
+	char	   *link;
+	char	   *retry_after;
+	char	   *content_type;
+	char		errbuf[CURL_ERROR_SIZE];
+} HttpSlot;
+
+struct SnowfdwHttpSession
+{
+	CURLM	   *multi;
+	int			nslots;
+	HttpSlot	slots[SNOWFDW_HTTP_MAX_SLOTS];
+};
+
+static bool curl_initialized = false;
+
+static void reset_slot_results(HttpSlot *slot);
+static size_t write_body(char *data, size_t size, size_t nmemb, void *arg);
+static size_t read_header(char *data, size_t size, size_t nmemb, void *arg);
+static char *copy_header_value(const char *value, size_t len);
+static char *pstrdup_or_null(const char *s);
+
+/*
+ * snowfdw_http_global_init
+ *		Initialize libcurl once per backend
+ */
+void
+snowfdw_http_global_init(void)
+{
+	if (curl_initialized)
+		return;
+	if (curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("could not initialize libcurl")));
+	curl_initialized = true;
+}
+
+/*
+ * snowfdw_http_session_create
+ *		Make a session with an empty connection cache
+ */
+SnowfdwHttpSession *
+snowfdw_http_session_create(void)
+{
+	SnowfdwHttpSession *session;
+
+	snowfdw_http_global_init();
+	session = calloc(1, sizeof(SnowfdwHttpSession));
+	if (session == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
+	session->multi = curl_multi_init();
+	if (session->multi == NULL)
+	{
+		free(session);
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("could not create libcurl multi handle")));
+	}
+	curl_multi_setopt(session->multi, CURLMOPT_MAXCONNECTS, 32L);
+	return session;
+}
+
+/*
+ * snowfdw_http_session_destroy
+ *		Close every connection of the session and free it
+ */
+void
+snowfdw_http_session_destroy(SnowfdwHttpSession *session)
+{
+	int			i;
+
+	if (session == NULL)
+		return;
+	snowfdw_http_abort_all(session);
+	for (i = 0; i < session->nslots; i++)
+	{
+		if (session->slots[i].easy)
+			curl_easy_cleanup(session->slots[i].easy);
+	}
+	curl_multi_cleanup(session->multi);
+	free(session);
+}
+
+/*
+ * reset_slot_results
+ *		Forget what the previous transfer of a slot collected
+ */
+static void
+reset_slot_results(HttpSlot *slot)
+{
+	free(slot->body);
+	free(slot->request_id);
+	free(slot->location);
+	free(slot->link);
+	free(slot->retry_after);
+	free(slot->content_type);
+	if (slot->headers)
+		curl_slist_free_all(slot->headers);
+	slot->headers = NULL;
+	slot->body = NULL;
+	slot->body_len = 0;
+	slot->body_cap = 0;
+	slot->too_large = false;
+	slot->request_id = NULL;
+	slot->location = NULL;
+	slot->link = NULL;
+	slot->retry_after = NULL;
+	slot->content_type = NULL;
+	slot->errbuf[0] = '\0';
+}
+
+/*
+ * write_body
+ *		libcurl write callback: append to the slot's buffer, up to its cap
+ */
+static size_t
+write_body(char *data, size_t size, size_t nmemb, void *arg)
+{
+	HttpSlot   *slot = (HttpSlot *) arg;
+	size_t		len = size * nmemb;
+
+	if (slot->body_len + len > slot->max_bytes)
+	{
+		slot->too_large = true;
+		return 0;				/* makes libcurl fail with CURLE_WRITE_ERROR */
+	}
+	if (slot->body_len + len + 1 > slot->body_cap)
+	{
+		size_t		newcap = Max(slot->body_cap * 2, slot->body_len + len + 1);
+		char	   *newbuf;
+
+		newcap = Max(newcap, 8192);
+		newbuf = realloc(slot->body, newcap);
+		if (newbuf == NULL)
+			return 0;
+		slot->body = newbuf;
+		slot->body_cap = newcap;
+	}
+	memcpy(slot->body + slot->body_len, data, len);
+	slot->body_len += len;
+	slot->body[slot->body_len] = '\0';
+	return len;
+}
+
+/*
+ * copy_header_value
+ *		malloc'd copy of a header value without surrounding white space
+ */
+static char *
+copy_header_value(const char *value, size_t len)
+{
+	char	   *result;
+
+	while (len > 0 && (*value == ' ' || *value == '\t'))
+	{
+		value++;
+		len--;
+	}
+	while (len > 0 && (value[len - 1] == '\r' || value[len - 1] == '\n' ||
+					   value[len - 1] == ' ' || value[len - 1] == '\t'))
+		len--;
+	result = malloc(len + 1);
+	if (result == NULL)
+		return NULL;
+	memcpy(result, value, len);
+	result[len] = '\0';
+	return result;
+}
+
+/*
+ * read_header
+ *		libcurl header callback: keep the headers snowfdw acts on
+ *
+ * A new status line (an interim 100 Continue, say) starts a new response,
+ * so what was kept before is dropped.
+ */
+static size_t
+read_header(char *data, size_t size, size_t nmemb, void *arg)
+{
+	HttpSlot   *slot = (HttpSlot *) arg;
+	size_t		len = size * nmemb;
+	static const struct
+	{
+		const char *name;
+		size_t		offset;
+	}			wanted[] =
+	{
+		{"x-snowflake-request-id", offsetof(HttpSlot, request_id)},
+		{"location", offsetof(HttpSlot, location)},
+		{"link", offsetof(HttpSlot, link)},
+		{"retry-after", offsetof(HttpSlot, retry_after)},
+		{"content-type", offsetof(HttpSlot, content_type)},
+	};
+	const char *colon;
+	size_t		namelen;
+	int			i;
+
+	if (len >= 5 && strncmp(data, "HTTP/", 5) == 0)
+	{
+		for (i = 0; i < (int) lengthof(wanted); i++)
+		{
+			char	  **field = (char **) ((char *) slot + wanted[i].offset);
+
+			free(*field);
+			*field = NULL;
+		}
+		return len;
+	}
+	colon = memchr(data, ':', len);
+	if (colon == NULL)
+		return len;
+	namelen = colon - data;
+	for (i = 0; i < (int) lengthof(wanted); i++)
+	{
+		if (strlen(wanted[i].name) == namelen &&
+			pg_strncasecmp(data, wanted[i].name, namelen) == 0)
+		{
+			char	  **field = (char **) ((char *) slot + wanted[i].offset);
+
+			/* a repeated header keeps its first value */
+			if (*field == NULL)
+				*field = copy_header_value(colon + 1, len - namelen - 1);
+			break;
+		}
+	}
+	return len;
+}
+
+/*
+ * add_header
+ *		Append one request header to a slot, failing cleanly on OOM
+ */
+static void
+add_header(HttpSlot *slot, const char *name, const char *value)
+{
+	char	   *line = psprintf("%s: %s", name, value);
+	struct curl_slist *list = curl_slist_append(slot->headers, line);
+
+	pfree(line);
+	if (list == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
+	slot->headers = list;
+}
+
+/*
+ * snowfdw_http_start
+ *		Start a transfer and return its slot number
+ *
+ * Every option is set again after curl_easy_reset, so nothing leaks from
+ * one request into the next.
+ */
+int
+snowfdw_http_start(SnowfdwHttpSession *session,
+				   const SnowfdwHttpRequest *request)
+{
+	HttpSlot   *slot = NULL;
+	CURL	   *easy;
+	int			i;
+
+	for (i = 0; i < session->nslots; i++)
+	{
+		if (!session->slots[i].in_use)
+		{
+			slot = &session->slots[i];
+			break;
+		}
+	}
+	if (slot == NULL)
+	{
+		if (session->nslots >= SNOWFDW_HTTP_MAX_SLOTS)
+			elog(ERROR, "too many concurrent transfers");
+		slot = &session->slots[session->nslots];
+		memset(slot, 0, sizeof(HttpSlot));
+		slot->easy = curl_easy_init();
+		if (slot->easy == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("could not create libcurl handle")));
+		i = session->nslots++;
+	}
+
+	easy = slot->easy;
+	curl_easy_reset(easy);
+	reset_slot_results(slot);
+	slot->max_bytes = request->max_response_bytes;
+
+	add_header(slot, "Accept", "application/json");
+	add_header(slot, "Authorization", request->authorization);
+	add_header(slot, "X-Snowflake-Authorization-Token-Type", request->token_type);
+	if (request->role)
+		add_header(slot, "X-Snowflake-Role", request->role);
+	if (request->body)
+		add_header(slot, "Content-Type", "application/json");
+	/* a 100-continue round trip only adds latency for small JSON bodies */
+	add_header(slot, "Expect", "");
+
+	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(easy, CURLOPT_URL, request->url);
+	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, slot->headers);
+	curl_easy_setopt(easy, CURLOPT_USERAGENT, "snowfdw/1.0");
+	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, slot->errbuf);
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, write_body);
+	curl_easy_setopt(easy, CURLOPT_WRITEDATA, slot);
+	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, read_header);
+	curl_easy_setopt(easy, CURLOPT_HEADERDATA, slot);
+	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, request->connect_timeout_ms);
+	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, request->request_timeout_ms);
+	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (request->ca_file)
+		curl_easy_setopt(easy, CURLOPT_CAINFO, request->ca_file);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR,
+					 request->allow_plain_http ? "http,https" : "https");
+#else
+	curl_easy_setopt(easy, CURLOPT_PROTOCOLS,
+					 request->allow_plain_http ?
+					 (long) (CURLPROTO_HTTP | CURLPROTO_HTTPS) :
+					 (long) CURLPROTO_HTTPS);
+#endif
+	/* a proxy from the environment must never see loopback test traffic */
+	curl_easy_setopt(easy, CURLOPT_NOPROXY, "localhost,127.0.0.1,::1");
+	curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
+
+	if (strcmp(request->method, "GET") == 0)
+		curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+	else
+	{
+		curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request->method);
+		if (request->body)
+		{
+			curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE,
+							 (long) strlen(request->body));
+			curl_easy_setopt(easy, CURLOPT_COPYPOSTFIELDS, request->body);
+		}
+		else if (strcmp(request->method, "POST") == 0 ||
+				 strcmp(request->method, "PUT") == 0)
+		{
+			curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE, 0L);
+			curl_easy_setopt(easy, CURLOPT_COPYPOSTFIELDS, "");
+		}
+	}
+
+	if (curl_multi_add_handle(session->multi, easy) != CURLM_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("could not start HTTP transfer")));
+	slot->in_use = true;
+	return i;
+}
+
+/*
+ * pstrdup_or_null
+ *		palloc'd copy of a malloc'd header value
+ */
+static char *
+pstrdup_or_null(const char *s)
+{
+	return s ? pstrdup(s) : NULL;
+}
+
+/*
+ * snowfdw_http_wait
+ *		Wait up to timeout_ms for any transfer of the session to end
+ *
+ * Returns the slot of an ended transfer with *response filled in, or -1 if
+ * none ended in time.  Interrupts are checked at least every
+ * SNOWFDW_HTTP_POLL_MS; the caller must abort the session's transfers if an
+ * error is thrown from here.
+ */
+int
+snowfdw_http_wait(SnowfdwHttpSession *session, long timeout_ms,
+				  SnowfdwHttpResponse *response)
+{
+	instr_time	start;
+
+	INSTR_TIME_SET_CURRENT(start);
+	for (;;)
+	{
+		int			running;
+		int			queued;
+		CURLMsg    *msg;
+		instr_time	now;
+		long		elapsed;
+
+		CHECK_FOR_INTERRUPTS();
+		curl_multi_perform(session->multi, &running);
+		while ((msg = curl_multi_info_read(session->multi, &queued)) != NULL)
+		{
+			int			i;
+
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			for (i = 0; i < session->nslots; i++)
+			{
+				HttpSlot   *slot = &session->slots[i];
+				CURLcode	code = msg->data.result;
+
+				if (slot->easy != msg->easy_handle || !slot->in_use)
+					continue;
+
+				memset(response, 0, sizeof(SnowfdwHttpResponse));
+				curl_easy_getinfo(slot->easy, CURLINFO_RESPONSE_CODE,
+								  &response->status);
+				response->transport_ok = (code == CURLE_OK);
+				response->too_large = slot->too_large;
+				response->timed_out = (code == CURLE_OPERATION_TIMEDOUT);
+				if (code != CURLE_OK)
+					response->transport_error =
+						pstrdup(slot->errbuf[0] ? slot->errbuf :
+								curl_easy_strerror(code));
+				response->body = palloc(slot->body_len + 1);
+				if (slot->body_len > 0)
+					memcpy(response->body, slot->body, slot->body_len);
+				response->body[slot->body_len] = '\0';
+				response->body_len = slot->body_len;
+				response->request_id = pstrdup_or_null(slot->request_id);
+				response->location = pstrdup_or_null(slot->location);
+				response->link = pstrdup_or_null(slot->link);
+				response->retry_after = pstrdup_or_null(slot->retry_after);
+				response->content_type = pstrdup_or_null(slot->content_type);
+
+				curl_multi_remove_handle(session->multi, slot->easy);
+				slot->in_use = false;
+				reset_slot_results(slot);
+				return i;
+			}
+		}
+
+		INSTR_TIME_SET_CURRENT(now);
+		INSTR_TIME_SUBTRACT(now, start);
+		elapsed = (long) INSTR_TIME_GET_MILLISEC(now);
+		if (elapsed >= timeout_ms)
+			return -1;
+		if (running == 0)
+		{
+			/* nothing to wait for: sleeping on the latch is the caller's job */
+			return -1;
+		}
+		curl_multi_poll(session->multi, NULL, 0,
+						Min(SNOWFDW_HTTP_POLL_MS, timeout_ms - elapsed), NULL);
+	}
+}
+
+/*
+ * snowfdw_http_busy
+ *		Whether any transfer of the session is running
+ */
+bool
+snowfdw_http_busy(SnowfdwHttpSession *session)
+{
+	int			i;
+
+	for (i = 0; i < session->nslots; i++)
+		if (session->slots[i].in_use)
+			return true;
+	return false;
+}
+
+/*
+ * snowfdw_http_abort_all
+ *		Stop every running transfer of the session
+ *
+ * Used on errors and cancels.  The aborted connections are closed by
+ * libcurl, the others stay in the cache.
+ */
+void
+snowfdw_http_abort_all(SnowfdwHttpSession *session)
+{
+	int			i;
+
+	for (i = 0; i < session->nslots; i++)
+	{
+		HttpSlot   *slot = &session->slots[i];
+
+		if (!slot->in_use)
+			continue;
+		curl_multi_remove_handle(session->multi, slot->easy);
+		slot->in_use = false;
+		reset_slot_results(slot);
+	}
+}
+
+/*
+ * snowfdw_url_is_loopback
+ *		Whether a URL's host is a loopback address or localhost
+ *
+ * Plain http is allowed only there: tokens never cross a network in clear.
+ */
+bool
+snowfdw_url_is_loopback(const char *url)
+{
+	CURLU	   *handle = curl_url();
+	char	   *host = NULL;
+	bool		result = false;
+
+	if (handle == NULL)
+		return false;
+	if (curl_url_set(handle, CURLUPART_URL, url, 0) == CURLUE_OK &&
+		curl_url_get(handle, CURLUPART_HOST, &host, 0) == CURLUE_OK)
+	{
+		result = (strcmp(host, "localhost") == 0 ||
+				  strncmp(host, "127.", 4) == 0 ||
+				  strcmp(host, "[::1]") == 0);
+	}
+	curl_free(host);
+	curl_url_cleanup(handle);
+	return result;
+}

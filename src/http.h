@@ -1,0 +1,69 @@
+/*-------------------------------------------------------------------------
+ *
+ * http.h
+ *		  HTTP transport of snowfdw (libcurl behind an opaque type)
+ *
+ * Only http.c includes <curl/curl.h>.  A session owns a libcurl multi
+ * handle, whose connection cache keeps TCP/TLS connections alive between
+ * requests, and a small pool of easy handles for concurrent transfers.
+ * Sessions are malloc'd because they outlive transactions.
+ *
+ * Copyright (c) 2026, snowfdw developers
+ *
+ * IDENTIFICATION
+ *		  src/http.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SNOWFDW_HTTP_H
+#define SNOWFDW_HTTP_H
+
+typedef struct SnowfdwHttpSession SnowfdwHttpSession;
+
+/* Settings of one transfer, set again on every request */
+typedef struct SnowfdwHttpRequest
+{
+	const char *method;			/* "GET", "POST", "PUT", "DELETE" */
+	const char *url;			/* absolute URL */
+	const char *authorization;	/* full Authorization header value */
+	const char *token_type;		/* X-Snowflake-Authorization-Token-Type */
+	const char *role;			/* X-Snowflake-Role, or NULL */
+	const char *body;			/* JSON body, or NULL */
+	const char *ca_file;		/* CA bundle, or NULL for the system one */
+	bool		allow_plain_http;	/* only for loopback hosts */
+	long		connect_timeout_ms;
+	long		request_timeout_ms;
+	size_t		max_response_bytes;
+} SnowfdwHttpRequest;
+
+/* Outcome of one transfer; strings are palloc'd in the caller's context */
+typedef struct SnowfdwHttpResponse
+{
+	bool		transport_ok;	/* false: no complete HTTP response */
+	bool		interrupted;	/* aborted because of a pending interrupt */
+	bool		too_large;		/* aborted at max_response_bytes */
+	char	   *transport_error;	/* libcurl's message when !transport_ok */
+	bool		timed_out;		/* libcurl gave up on a timeout */
+	long		status;
+	char	   *body;			/* NUL-terminated */
+	size_t		body_len;
+	char	   *request_id;		/* X-Snowflake-Request-ID */
+	char	   *location;
+	char	   *link;
+	char	   *retry_after;
+	char	   *content_type;
+} SnowfdwHttpResponse;
+
+/* in http.c */
+extern void snowfdw_http_global_init(void);
+extern SnowfdwHttpSession *snowfdw_http_session_create(void);
+extern void snowfdw_http_session_destroy(SnowfdwHttpSession *session);
+extern int	snowfdw_http_start(SnowfdwHttpSession *session,
+							   const SnowfdwHttpRequest *request);
+extern int	snowfdw_http_wait(SnowfdwHttpSession *session, long timeout_ms,
+							  SnowfdwHttpResponse *response);
+extern void snowfdw_http_abort_all(SnowfdwHttpSession *session);
+extern bool snowfdw_http_busy(SnowfdwHttpSession *session);
+extern bool snowfdw_url_is_loopback(const char *url);
+
+#endif							/* SNOWFDW_HTTP_H */

@@ -1,0 +1,549 @@
+/*-------------------------------------------------------------------------
+ *
+ * json.c
+ *		  JSON parsing and building for snowfdw, the only user of cJSON
+ *
+ * Memory: cJSON allocates through palloc hooks installed once by
+ * snowfdw_json_init (called from _PG_init), so a tree lives in the memory
+ * context that was current when it was parsed and goes away with it.
+ *
+ * Exact numbers: cJSON keeps numbers only as double.  Before parsing, every
+ * number token outside strings is rewritten as a string carrying a private
+ * marker, so that its source text survives; accessors report such strings
+ * as numbers.  Sizes and ids thus reach column input functions unchanged.
+ *
+ * Copyright (c) 2026, snowfdw developers
+ *
+ * IDENTIFICATION
+ *		  src/json.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <cjson/cJSON.h>
+
+#include "lib/stringinfo.h"
+
+#include "json.h"
+
+/* Prefix of a string that stands for a number: U+001F then '#' */
+#define NUMBER_MARKER "\x1f#"
+#define NUMBER_MARKER_LEN 2
+
+struct SnowfdwJson
+{
+	cJSON		item;			/* never instantiated: a cast of cJSON */
+};
+
+struct SnowfdwJsonBuilder
+{
+	StringInfoData buf;
+	bool		empty;
+};
+
+static void *json_alloc(size_t size);
+static void json_free(void *ptr);
+static bool rewrite_numbers(const char *text, size_t len, StringInfo out,
+							size_t *bad_offset);
+static void append_json_string(StringInfo buf, const char *s);
+static void append_json_value(StringInfo buf, const cJSON *item);
+
+/*
+ * json_alloc
+ *		cJSON allocation hook: palloc in the current memory context
+ */
+static void *
+json_alloc(size_t size)
+{
+	return palloc(size);
+}
+
+/*
+ * json_free
+ *		cJSON free hook
+ */
+static void
+json_free(void *ptr)
+{
+	if (ptr)
+		pfree(ptr);
+}
+
+/*
+ * snowfdw_json_init
+ *		Route cJSON's allocations through palloc
+ */
+void
+snowfdw_json_init(void)
+{
+	cJSON_Hooks hooks;
+
+	hooks.malloc_fn = json_alloc;
+	hooks.free_fn = json_free;
+	cJSON_InitHooks(&hooks);
+}
+
+/*
+ * number_length
+ *		Length of a JSON number token at p (RFC 8259 grammar), 0 if invalid
+ */
+static size_t
+number_length(const char *p, const char *end)
+{
+	const char *s = p;
+
+	if (s < end && *s == '-')
+		s++;
+	if (s >= end)
+		return 0;
+	if (*s == '0')
+		s++;
+	else if (*s >= '1' && *s <= '9')
+		while (s < end && *s >= '0' && *s <= '9')
+			s++;
+	else
+		return 0;
+	if (s < end && *s == '.')
+	{
+		s++;
+		if (s >= end || *s < '0' || *s > '9')
+			return 0;
+		while (s < end && *s >= '0' && *s <= '9')
+			s++;
+	}
+	if (s < end && (*s == 'e' || *s == 'E'))
+	{
+		s++;
+		if (s < end && (*s == '+' || *s == '-'))
+			s++;
+		if (s >= end || *s < '0' || *s > '9')
+			return 0;
+		while (s < end && *s >= '0' && *s <= '9')
+			s++;
+	}
+	return s - p;
+}
+
+/*
+ * rewrite_numbers
+ *		Copy text to out with each number token turned into a marked string
+ *
+ * Returns false, with the offset, at a malformed number.  Other syntax
+ * errors are left for cJSON to find.
+ */
+static bool
+rewrite_numbers(const char *text, size_t len, StringInfo out,
+				size_t *bad_offset)
+{
+	const char *p = text;
+	const char *end = text + len;
+	bool		in_string = false;
+
+	while (p < end)
+	{
+		char		c = *p;
+
+		if (in_string)
+		{
+			appendStringInfoChar(out, c);
+			if (c == '\\' && p + 1 < end)
+			{
+				appendStringInfoChar(out, p[1]);
+				p += 2;
+				continue;
+			}
+			if (c == '"')
+				in_string = false;
+			p++;
+		}
+		else if (c == '"')
+		{
+			in_string = true;
+			appendStringInfoChar(out, c);
+			p++;
+		}
+		else if (c == '-' || (c >= '0' && c <= '9'))
+		{
+			size_t		n = number_length(p, end);
+
+			if (n == 0)
+			{
+				*bad_offset = p - text;
+				return false;
+			}
+			appendStringInfoString(out, "\"\\u001f#");
+			appendBinaryStringInfo(out, p, n);
+			appendStringInfoChar(out, '"');
+			p += n;
+		}
+		else
+		{
+			appendStringInfoChar(out, c);
+			p++;
+		}
+	}
+	return true;
+}
+
+/*
+ * snowfdw_json_parse
+ *		Parse a complete JSON text; NULL with *error set if it is not one
+ */
+SnowfdwJson *
+snowfdw_json_parse(const char *text, size_t len, char **error)
+{
+	StringInfoData buf;
+	size_t		bad_offset = 0;
+	const char *end = NULL;
+	cJSON	   *root;
+
+	*error = NULL;
+	if (len == 0)
+	{
+		*error = pstrdup("empty document");
+		return NULL;
+	}
+	if (memchr(text, '\0', len) != NULL)
+	{
+		*error = pstrdup("document contains a zero byte");
+		return NULL;
+	}
+	initStringInfo(&buf);
+	if (!rewrite_numbers(text, len, &buf, &bad_offset))
+	{
+		*error = psprintf("invalid number at byte %zu", bad_offset);
+		pfree(buf.data);
+		return NULL;
+	}
+	/* the length counts the terminating NUL that require_null_terminated checks */
+	root = cJSON_ParseWithLengthOpts(buf.data, buf.len + 1, &end, true);
+	if (root == NULL)
+	{
+		if (end == NULL)
+			end = cJSON_GetErrorPtr();
+		if (end != NULL && end >= buf.data && end <= buf.data + buf.len)
+			*error = psprintf("syntax error at byte %d of the %zu-byte document",
+							  (int) (end - buf.data), len);
+		else
+			*error = pstrdup("syntax error");
+		pfree(buf.data);
+		return NULL;
+	}
+	pfree(buf.data);
+	return (SnowfdwJson *) root;
+}
+
+/*
+ * is_marked_number
+ *		Whether a cJSON string stands for a rewritten number
+ */
+static bool
+is_marked_number(const cJSON *item)
+{
+	return cJSON_IsString(item) && item->valuestring != NULL &&
+		strncmp(item->valuestring, NUMBER_MARKER, NUMBER_MARKER_LEN) == 0;
+}
+
+/*
+ * snowfdw_json_type
+ *		Type of a JSON value (NULL pointer reads as JSON null)
+ */
+SnowfdwJsonType
+snowfdw_json_type(const SnowfdwJson *value)
+{
+	const cJSON *item = (const cJSON *) value;
+
+	if (item == NULL || cJSON_IsNull(item))
+		return SNOWFDW_JSON_NULL;
+	if (cJSON_IsBool(item))
+		return SNOWFDW_JSON_BOOL;
+	if (is_marked_number(item) || cJSON_IsNumber(item))
+		return SNOWFDW_JSON_NUMBER;
+	if (cJSON_IsString(item))
+		return SNOWFDW_JSON_STRING;
+	if (cJSON_IsArray(item))
+		return SNOWFDW_JSON_ARRAY;
+	return SNOWFDW_JSON_OBJECT;
+}
+
+/*
+ * snowfdw_json_array_length
+ *		Number of elements of an array (0 for anything else)
+ */
+int
+snowfdw_json_array_length(const SnowfdwJson *array)
+{
+	if (!cJSON_IsArray((const cJSON *) array))
+		return 0;
+	return cJSON_GetArraySize((const cJSON *) array);
+}
+
+/*
+ * snowfdw_json_array_element
+ *		Element of an array by position
+ */
+SnowfdwJson *
+snowfdw_json_array_element(const SnowfdwJson *array, int index)
+{
+	return (SnowfdwJson *) cJSON_GetArrayItem((const cJSON *) array, index);
+}
+
+/*
+ * snowfdw_json_object_field
+ *		Member of an object by exact key, or NULL
+ */
+SnowfdwJson *
+snowfdw_json_object_field(const SnowfdwJson *object, const char *key)
+{
+	if (!cJSON_IsObject((const cJSON *) object))
+		return NULL;
+	return (SnowfdwJson *)
+		cJSON_GetObjectItemCaseSensitive((const cJSON *) object, key);
+}
+
+/*
+ * snowfdw_json_object_string
+ *		String member of an object, or NULL if absent or not a string
+ */
+const char *
+snowfdw_json_object_string(const SnowfdwJson *object, const char *key)
+{
+	const cJSON *item = (const cJSON *)
+		snowfdw_json_object_field(object, key);
+
+	if (item == NULL || !cJSON_IsString(item) || is_marked_number(item))
+		return NULL;
+	return item->valuestring;
+}
+
+/*
+ * snowfdw_json_scalar_text
+ *		Text form of a scalar (palloc'd), NULL for JSON null
+ *
+ * Arrays and objects come back as JSON text.
+ */
+char *
+snowfdw_json_scalar_text(const SnowfdwJson *value)
+{
+	const cJSON *item = (const cJSON *) value;
+
+	switch (snowfdw_json_type(value))
+	{
+		case SNOWFDW_JSON_NULL:
+			return NULL;
+		case SNOWFDW_JSON_BOOL:
+			return pstrdup(cJSON_IsTrue(item) ? "true" : "false");
+		case SNOWFDW_JSON_NUMBER:
+			if (is_marked_number(item))
+				return pstrdup(item->valuestring + NUMBER_MARKER_LEN);
+			return psprintf("%.17g", item->valuedouble);
+		case SNOWFDW_JSON_STRING:
+			return pstrdup(item->valuestring);
+		default:
+			return snowfdw_json_to_text(value);
+	}
+}
+
+/*
+ * append_json_string
+ *		Append s as a JSON string literal
+ */
+static void
+append_json_string(StringInfo buf, const char *s)
+{
+	const unsigned char *p;
+
+	appendStringInfoChar(buf, '"');
+	for (p = (const unsigned char *) s; *p; p++)
+	{
+		switch (*p)
+		{
+			case '"':
+				appendStringInfoString(buf, "\\\"");
+				break;
+			case '\\':
+				appendStringInfoString(buf, "\\\\");
+				break;
+			case '\n':
+				appendStringInfoString(buf, "\\n");
+				break;
+			case '\r':
+				appendStringInfoString(buf, "\\r");
+				break;
+			case '\t':
+				appendStringInfoString(buf, "\\t");
+				break;
+			default:
+				if (*p < 0x20)
+					appendStringInfo(buf, "\\u%04x", *p);
+				else
+					appendStringInfoChar(buf, (char) *p);
+		}
+	}
+	appendStringInfoChar(buf, '"');
+}
+
+/*
+ * append_json_value
+ *		Serialize a cJSON tree compactly, restoring marked numbers
+ */
+static void
+append_json_value(StringInfo buf, const cJSON *item)
+{
+	const cJSON *child;
+	bool		first = true;
+
+	if (cJSON_IsNull(item))
+		appendStringInfoString(buf, "null");
+	else if (cJSON_IsBool(item))
+		appendStringInfoString(buf, cJSON_IsTrue(item) ? "true" : "false");
+	else if (is_marked_number(item))
+		appendStringInfoString(buf, item->valuestring + NUMBER_MARKER_LEN);
+	else if (cJSON_IsNumber(item))
+		appendStringInfo(buf, "%.17g", item->valuedouble);
+	else if (cJSON_IsString(item))
+		append_json_string(buf, item->valuestring);
+	else if (cJSON_IsArray(item))
+	{
+		appendStringInfoChar(buf, '[');
+		cJSON_ArrayForEach(child, item)
+		{
+			if (!first)
+				appendStringInfoChar(buf, ',');
+			first = false;
+			append_json_value(buf, child);
+		}
+		appendStringInfoChar(buf, ']');
+	}
+	else
+	{
+		appendStringInfoChar(buf, '{');
+		cJSON_ArrayForEach(child, item)
+		{
+			if (!first)
+				appendStringInfoChar(buf, ',');
+			first = false;
+			append_json_string(buf, child->string);
+			appendStringInfoChar(buf, ':');
+			append_json_value(buf, child);
+		}
+		appendStringInfoChar(buf, '}');
+	}
+}
+
+/*
+ * snowfdw_json_to_text
+ *		Compact JSON text of any value (palloc'd)
+ */
+char *
+snowfdw_json_to_text(const SnowfdwJson *value)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	if (value == NULL)
+		appendStringInfoString(&buf, "null");
+	else
+		append_json_value(&buf, (const cJSON *) value);
+	return buf.data;
+}
+
+/*
+ * snowfdw_json_free
+ *		Free a parsed tree early (its context would free it anyway)
+ */
+void
+snowfdw_json_free(SnowfdwJson *value)
+{
+	if (value)
+		cJSON_Delete((cJSON *) value);
+}
+
+/*
+ * snowfdw_json_builder_create
+ *		Start a flat JSON object
+ */
+SnowfdwJsonBuilder *
+snowfdw_json_builder_create(void)
+{
+	SnowfdwJsonBuilder *builder = palloc(sizeof(SnowfdwJsonBuilder));
+
+	initStringInfo(&builder->buf);
+	appendStringInfoChar(&builder->buf, '{');
+	builder->empty = true;
+	return builder;
+}
+
+/*
+ * builder_key
+ *		Append the separator and key of the next member
+ */
+static void
+builder_key(SnowfdwJsonBuilder *builder, const char *key)
+{
+	if (!builder->empty)
+		appendStringInfoChar(&builder->buf, ',');
+	builder->empty = false;
+	append_json_string(&builder->buf, key);
+	appendStringInfoChar(&builder->buf, ':');
+}
+
+/*
+ * snowfdw_json_builder_add_string
+ *		Add a string member
+ */
+void
+snowfdw_json_builder_add_string(SnowfdwJsonBuilder *builder, const char *key,
+								const char *value)
+{
+	builder_key(builder, key);
+	append_json_string(&builder->buf, value);
+}
+
+/*
+ * snowfdw_json_builder_add_raw
+ *		Add a member whose value is JSON text already (checked by the caller)
+ */
+void
+snowfdw_json_builder_add_raw(SnowfdwJsonBuilder *builder, const char *key,
+							 const char *json_text)
+{
+	builder_key(builder, key);
+	appendStringInfoString(&builder->buf, json_text);
+}
+
+/*
+ * snowfdw_json_builder_add_number
+ *		Add a number member from its exact text
+ */
+void
+snowfdw_json_builder_add_number(SnowfdwJsonBuilder *builder, const char *key,
+								const char *number_text)
+{
+	builder_key(builder, key);
+	appendStringInfoString(&builder->buf, number_text);
+}
+
+/*
+ * snowfdw_json_builder_add_bool
+ *		Add a boolean member
+ */
+void
+snowfdw_json_builder_add_bool(SnowfdwJsonBuilder *builder, const char *key,
+							  bool value)
+{
+	builder_key(builder, key);
+	appendStringInfoString(&builder->buf, value ? "true" : "false");
+}
+
+/*
+ * snowfdw_json_builder_finish
+ *		Close the object and return its text
+ */
+char *
+snowfdw_json_builder_finish(SnowfdwJsonBuilder *builder)
+{
+	appendStringInfoChar(&builder->buf, '}');
+	return builder->buf.data;
+}

@@ -1,0 +1,62 @@
+/*-------------------------------------------------------------------------
+ *
+ * json.h
+ *		  JSON access for snowfdw (cJSON behind an opaque type)
+ *
+ * Only json.c includes cJSON.h.  Trees are allocated with palloc (hooks set
+ * once in _PG_init), so they live and die with the current memory context.
+ * Numbers keep their exact source text: sizes and ids never pass through
+ * double.
+ *
+ * Copyright (c) 2026, snowfdw developers
+ *
+ * IDENTIFICATION
+ *		  src/json.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SNOWFDW_JSON_H
+#define SNOWFDW_JSON_H
+
+typedef struct SnowfdwJson SnowfdwJson;
+
+typedef enum SnowfdwJsonType
+{
+	SNOWFDW_JSON_NULL,
+	SNOWFDW_JSON_BOOL,
+	SNOWFDW_JSON_NUMBER,
+	SNOWFDW_JSON_STRING,
+	SNOWFDW_JSON_ARRAY,
+	SNOWFDW_JSON_OBJECT
+} SnowfdwJsonType;
+
+/* in json.c */
+extern void snowfdw_json_init(void);
+extern SnowfdwJson *snowfdw_json_parse(const char *text, size_t len,
+									   char **error);
+extern SnowfdwJsonType snowfdw_json_type(const SnowfdwJson *value);
+extern int	snowfdw_json_array_length(const SnowfdwJson *array);
+extern SnowfdwJson *snowfdw_json_array_element(const SnowfdwJson *array,
+											   int index);
+extern SnowfdwJson *snowfdw_json_object_field(const SnowfdwJson *object,
+											  const char *key);
+extern const char *snowfdw_json_object_string(const SnowfdwJson *object,
+											  const char *key);
+extern char *snowfdw_json_scalar_text(const SnowfdwJson *value);
+extern char *snowfdw_json_to_text(const SnowfdwJson *value);
+extern void snowfdw_json_free(SnowfdwJson *value);
+
+/* Building request bodies: a flat object of typed members */
+typedef struct SnowfdwJsonBuilder SnowfdwJsonBuilder;
+extern SnowfdwJsonBuilder *snowfdw_json_builder_create(void);
+extern void snowfdw_json_builder_add_string(SnowfdwJsonBuilder *builder,
+											const char *key, const char *value);
+extern void snowfdw_json_builder_add_raw(SnowfdwJsonBuilder *builder,
+										 const char *key, const char *json_text);
+extern void snowfdw_json_builder_add_number(SnowfdwJsonBuilder *builder,
+											const char *key, const char *number_text);
+extern void snowfdw_json_builder_add_bool(SnowfdwJsonBuilder *builder,
+										  const char *key, bool value);
+extern char *snowfdw_json_builder_finish(SnowfdwJsonBuilder *builder);
+
+#endif							/* SNOWFDW_JSON_H */

@@ -1,0 +1,397 @@
+/*-------------------------------------------------------------------------
+ *
+ * objects.c
+ *		  The Snowflake object kinds snowfdw exposes, and their REST paths
+ *
+ * One table describes each kind: the fields of its REST model (from the
+ * official OpenAPI spec), which path parameters scope it, and which list
+ * parameters its list endpoint declares.  Identifier quoting and
+ * percent-encoding of path segments and query values live here too, so
+ * that every request path is built the same way.
+ *
+ * Copyright (c) 2026, snowfdw developers
+ *
+ * IDENTIFICATION
+ *		  src/objects.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "utils/rel.h"
+
+#include "snowfdw.h"
+
+const char *const snowfdw_scope_columns[SNOWFDW_MAX_SCOPES] = {
+	"database_name", "schema_name", "stage_name"
+};
+
+/* Path segment that precedes the name at each scope level */
+const char *const snowfdw_scope_collections[SNOWFDW_MAX_SCOPES] = {
+	"databases", "schemas", "stages"
+};
+
+/* Database model (database.yaml); used only to enumerate databases */
+static const SnowfdwFieldInfo database_fields[] = {
+	{"name", "text", false, false, true},
+	{"created_on", "timestamptz", true, false, false},
+	{"kind", "text", false, false, false},
+	{"comment", "text", false, false, false},
+	{"owner", "text", true, false, false},
+	{"dropped_on", "timestamptz", true, false, false},
+	{NULL}
+};
+
+/* Schema model (schema.yaml) */
+static const SnowfdwFieldInfo schema_fields[] = {
+	{"name", "text", false, false, true},
+	{"created_on", "timestamptz", true, false, false},
+	{"kind", "text", false, false, false},
+	{"is_default", "boolean", true, false, false},
+	{"is_current", "boolean", true, false, false},
+	{"database_name", "text", true, false, false},
+	{"owner", "text", true, false, false},
+	{"comment", "text", false, false, false},
+	{"options", "text", true, false, false},
+	{"managed_access", "boolean", false, false, false},
+	{"retention_time", "integer", true, false, false},
+	{"dropped_on", "timestamptz", true, false, false},
+	{"owner_role_type", "text", true, false, false},
+	{"budget", "text", true, false, false},
+	{"data_retention_time_in_days", "integer", false, false, false},
+	{"default_ddl_collation", "text", false, false, false},
+	{"log_level", "text", false, false, false},
+	{"pipe_execution_paused", "boolean", false, false, false},
+	{"max_data_extension_time_in_days", "integer", false, false, false},
+	{"suspend_task_after_num_failures", "integer", false, false, false},
+	{"trace_level", "text", false, false, false},
+	{"user_task_managed_initial_warehouse_size", "text", false, false, false},
+	{"user_task_timeout_ms", "bigint", false, false, false},
+	{"serverless_task_min_statement_size", "text", false, false, false},
+	{"serverless_task_max_statement_size", "text", false, false, false},
+	{NULL}
+};
+
+/* Stage model (stage.yaml); credentials and encryption are write-only */
+static const SnowfdwFieldInfo stage_fields[] = {
+	{"name", "text", false, false, true},
+	{"kind", "text", false, false, false},
+	{"url", "text", false, false, false},
+	{"endpoint", "text", false, false, false},
+	{"storage_integration", "text", false, false, false},
+	{"comment", "text", false, false, false},
+	{"credentials", "jsonb", false, true, false},
+	{"encryption", "jsonb", false, true, false},
+	{"directory_table", "jsonb", false, false, false},
+	{"created_on", "timestamptz", true, false, false},
+	{"has_credentials", "boolean", true, false, false},
+	{"has_encryption_key", "boolean", true, false, false},
+	{"owner", "text", true, false, false},
+	{"owner_role_type", "text", true, false, false},
+	{"region", "text", true, false, false},
+	{"cloud", "text", true, false, false},
+	{NULL}
+};
+
+/* Stream model (stream.yaml) */
+static const SnowfdwFieldInfo stream_fields[] = {
+	{"name", "text", false, false, true},
+	{"created_on", "timestamptz", true, false, false},
+	{"stream_source", "jsonb", false, false, true},
+	{"comment", "text", false, false, false},
+	{"database_name", "text", true, false, false},
+	{"schema_name", "text", true, false, false},
+	{"owner", "text", true, false, false},
+	{"table_name", "text", true, false, false},
+	{"stale", "boolean", true, false, false},
+	{"mode", "text", true, false, false},
+	{"stale_after", "timestamptz", true, false, false},
+	{"invalid_reason", "text", true, false, false},
+	{"owner_role_type", "text", true, false, false},
+	{"type", "text", true, false, false},
+	{NULL}
+};
+
+/* StageFile model (stage.yaml); size is a string there, bigint here */
+static const SnowfdwFieldInfo stage_file_fields[] = {
+	{"name", "text", false, false, false},
+	{"size", "bigint", true, false, false},
+	{"md5", "text", true, false, false},
+	{"last_modified", "timestamptz", true, false, false},
+	{NULL}
+};
+
+#define LIST_FULL (SNOWFDW_PARAM_LIKE | SNOWFDW_PARAM_STARTS_WITH | \
+				   SNOWFDW_PARAM_SHOW_LIMIT | SNOWFDW_PARAM_FROM_NAME)
+
+static const SnowfdwObjectInfo objects[] = {
+	{SNOWFDW_OBJECT_DATABASES, "databases", "remote_databases", "databases",
+	 "database", 0, LIST_FULL | SNOWFDW_PARAM_HISTORY,
+	 true, false, false, false, database_fields},
+	{SNOWFDW_OBJECT_SCHEMAS, "schemas", "remote_schemas", "schemas",
+	 "schema", 1, LIST_FULL | SNOWFDW_PARAM_HISTORY,
+	 true, true, true, true, schema_fields},
+	{SNOWFDW_OBJECT_STAGES, "stages", "remote_stages", "stages",
+	 "stage", 2, SNOWFDW_PARAM_LIKE,
+	 true, true, true, false, stage_fields},
+	{SNOWFDW_OBJECT_STREAMS, "streams", "remote_streams", "streams",
+	 "stream", 2, LIST_FULL,
+	 true, true, true, false, stream_fields},
+	{SNOWFDW_OBJECT_STAGE_FILES, "stage_files", "stage_files", "files",
+	 "stage file", 3, SNOWFDW_PARAM_PATTERN,
+	 false, false, false, false, stage_file_fields},
+};
+
+/*
+ * snowfdw_object_info
+ *		Description of an object kind
+ */
+const SnowfdwObjectInfo *
+snowfdw_object_info(SnowfdwObjectKind kind)
+{
+	int			i;
+
+	for (i = 0; i < (int) lengthof(objects); i++)
+		if (objects[i].kind == kind)
+			return &objects[i];
+	elog(ERROR, "unrecognized snowfdw object kind: %d", (int) kind);
+	return NULL;				/* keep compiler quiet */
+}
+
+/*
+ * snowfdw_object_by_option
+ *		Object kind named by the "object" table option, or NULL
+ *
+ * Databases are not offered: they serve only enumeration.
+ */
+const SnowfdwObjectInfo *
+snowfdw_object_by_option(const char *value)
+{
+	int			i;
+
+	for (i = 0; i < (int) lengthof(objects); i++)
+		if (objects[i].kind != SNOWFDW_OBJECT_DATABASES &&
+			strcmp(objects[i].object_option, value) == 0)
+			return &objects[i];
+	return NULL;
+}
+
+/*
+ * snowfdw_object_by_table_name
+ *		Object kind whose IMPORT table name is name, or NULL
+ */
+const SnowfdwObjectInfo *
+snowfdw_object_by_table_name(const char *name)
+{
+	int			i;
+
+	for (i = 0; i < (int) lengthof(objects); i++)
+		if (objects[i].kind != SNOWFDW_OBJECT_DATABASES &&
+			strcmp(objects[i].table_name, name) == 0)
+			return &objects[i];
+	return NULL;
+}
+
+/*
+ * snowfdw_relation_object
+ *		Object kind a foreign table exposes
+ *
+ * The "object" option decides; without it, the table's own name must be one
+ * of the names IMPORT FOREIGN SCHEMA uses.
+ */
+const SnowfdwObjectInfo *
+snowfdw_relation_object(Relation rel, SnowfdwOptions *options)
+{
+	const SnowfdwObjectInfo *info;
+
+	if (options->object)
+		return snowfdw_object_by_option(options->object);	/* validated */
+	info = snowfdw_object_by_table_name(RelationGetRelationName(rel));
+	if (info == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				 errmsg("foreign table \"%s\" does not say which Snowflake objects it lists",
+						RelationGetRelationName(rel)),
+				 errhint("Add OPTIONS (object 'schemas'), or 'stages', 'streams' or 'stage_files'.")));
+	return info;
+}
+
+/*
+ * snowfdw_find_field
+ *		Model field by name, or NULL
+ */
+const SnowfdwFieldInfo *
+snowfdw_find_field(const SnowfdwObjectInfo *info, const char *name)
+{
+	const SnowfdwFieldInfo *field;
+
+	for (field = info->fields; field->name; field++)
+		if (strcmp(field->name, name) == 0)
+			return field;
+	return NULL;
+}
+
+/*
+ * snowfdw_scope_level
+ *		Scope level a column name stands for in this kind, or -1
+ */
+int
+snowfdw_scope_level(const SnowfdwObjectInfo *info, const char *column)
+{
+	int			level;
+
+	for (level = 0; level < info->nscopes; level++)
+		if (strcmp(snowfdw_scope_columns[level], column) == 0)
+			return level;
+	return -1;
+}
+
+/*
+ * needs_quotes
+ *		Whether a stored name must be double-quoted to resolve to itself
+ *
+ * Unquoted identifiers resolve upper-case, so only an upper-case name of
+ * identifier characters that is no reserved word may go bare.
+ */
+static bool
+needs_quotes(const char *name)
+{
+	static const char *const reserved[] = {
+		"ALL", "ALTER", "AND", "ANY", "AS", "BETWEEN", "BY", "CASE", "CAST",
+		"CHECK", "COLUMN", "CONNECT", "CONSTRAINT", "CREATE", "CROSS",
+		"CURRENT", "DELETE", "DISTINCT", "DROP", "ELSE", "EXISTS", "FALSE",
+		"FOLLOWING", "FOR", "FROM", "FULL", "GRANT", "GROUP", "HAVING",
+		"ILIKE", "IN", "INCREMENT", "INNER", "INSERT", "INTERSECT", "INTO",
+		"IS", "JOIN", "LATERAL", "LEFT", "LIKE", "LOCALTIME",
+		"LOCALTIMESTAMP", "MINUS", "NATURAL", "NOT", "NULL", "OF", "ON",
+		"OR", "ORDER", "QUALIFY", "REGEXP", "REVOKE", "RIGHT", "RLIKE",
+		"ROW", "ROWS", "SAMPLE", "SELECT", "SET", "SOME", "START", "TABLE",
+		"TABLESAMPLE", "THEN", "TO", "TRIGGER", "TRUE", "TRY_CAST", "UNION",
+		"UNIQUE", "UPDATE", "USING", "VALUES", "VIEW", "WHEN", "WHENEVER",
+		"WHERE", "WITH", NULL
+	};
+	const char *p;
+	int			i;
+
+	if (!((name[0] >= 'A' && name[0] <= 'Z') || name[0] == '_'))
+		return true;
+	for (p = name; *p; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+			  *p == '_' || *p == '$'))
+			return true;
+	for (i = 0; reserved[i]; i++)
+		if (strcmp(reserved[i], name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * snowfdw_quote_identifier
+ *		Snowflake identifier that resolves exactly to the stored name
+ */
+char *
+snowfdw_quote_identifier(const char *name)
+{
+	StringInfoData buf;
+	const char *p;
+
+	if (!needs_quotes(name))
+		return pstrdup(name);
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '"');
+	for (p = name; *p; p++)
+	{
+		if (*p == '"')
+			appendStringInfoChar(&buf, '"');
+		appendStringInfoChar(&buf, *p);
+	}
+	appendStringInfoChar(&buf, '"');
+	return buf.data;
+}
+
+/*
+ * append_encoded
+ *		Percent-encode everything but RFC 3986 unreserved characters
+ */
+static void
+append_encoded(StringInfo buf, const char *text)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p;
+
+	for (p = (const unsigned char *) text; *p; p++)
+	{
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+			(*p >= '0' && *p <= '9') ||
+			*p == '-' || *p == '.' || *p == '_' || *p == '~')
+			appendStringInfoChar(buf, (char) *p);
+		else
+		{
+			appendStringInfoChar(buf, '%');
+			appendStringInfoChar(buf, hex[*p >> 4]);
+			appendStringInfoChar(buf, hex[*p & 0x0F]);
+		}
+	}
+}
+
+/*
+ * snowfdw_append_path_segment
+ *		Append "/" and one percent-encoded path segment
+ */
+void
+snowfdw_append_path_segment(StringInfo buf, const char *segment)
+{
+	appendStringInfoChar(buf, '/');
+	append_encoded(buf, segment);
+}
+
+/*
+ * snowfdw_append_query
+ *		Append one encoded query parameter, with "?" or "&" as needed
+ */
+void
+snowfdw_append_query(StringInfo buf, const char *key, const char *value)
+{
+	appendStringInfoChar(buf, strchr(buf->data, '?') ? '&' : '?');
+	append_encoded(buf, key);
+	appendStringInfoChar(buf, '=');
+	append_encoded(buf, value);
+}
+
+/*
+ * snowfdw_collection_path
+ *		Path of the list endpoint of a kind under the given scope names
+ */
+char *
+snowfdw_collection_path(const SnowfdwObjectInfo *info, char *const *scope)
+{
+	StringInfoData buf;
+	int			level;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "/api/v2");
+	for (level = 0; level < info->nscopes; level++)
+	{
+		appendStringInfo(&buf, "/%s", snowfdw_scope_collections[level]);
+		snowfdw_append_path_segment(&buf,
+									snowfdw_quote_identifier(scope[level]));
+	}
+	appendStringInfo(&buf, "/%s", info->collection);
+	return buf.data;
+}
+
+/*
+ * snowfdw_object_path
+ *		Path of one object (fetch, delete, PUT, actions)
+ */
+char *
+snowfdw_object_path(const SnowfdwObjectInfo *info, char *const *scope,
+					const char *name)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, snowfdw_collection_path(info, scope));
+	snowfdw_append_path_segment(&buf, snowfdw_quote_identifier(name));
+	return buf.data;
+}

@@ -1,0 +1,602 @@
+/*-------------------------------------------------------------------------
+ *
+ * rest.c
+ *		  Snowflake REST calls: retries, 202 polling, errors
+ *
+ * snowfdw_run_calls drives a batch of logical calls over one session,
+ * several at once, until each has its final answer.  On the way it
+ *	- retries 429, 503, 504 and transport failures with jittered exponential
+ *	  backoff, honouring Retry-After, bounded by attempts and total time;
+ *	- follows 202 Accepted to its Location until the result is ready,
+ *	  bounded by poll_timeout;
+ *	- makes a new key-pair JWT once when Snowflake answers 401;
+ *	- turns any other failure into one PostgreSQL error, mapped from the
+ *	  HTTP status and Snowflake's error body in report_failure.
+ * Every wait is interruptible: transfers poll for interrupts, sleeps wait on
+ * the latch.  A Location or Link that is not a relative /api/v2/ path is
+ * refused, so a response can never send a token to another host.
+ *
+ * Copyright (c) 2026, snowfdw developers
+ *
+ * IDENTIFICATION
+ *		  src/rest.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "common/pg_prng.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "storage/latch.h"
+#include "utils/timestamp.h"
+
+#include "snowfdw.h"
+
+/* First backoff delay and its ceiling, in seconds */
+#define RETRY_BASE_DELAY 0.2
+#define RETRY_MAX_DELAY 8.0
+/* First delay between polls of a 202 and its ceiling, in seconds */
+#define POLL_BASE_DELAY 0.05
+#define POLL_MAX_DELAY 2.0
+/* Longest text of a response quoted in an error */
+#define MAX_QUOTED 500
+
+static void start_call(SnowfdwConnection *conn, SnowfdwCall *call);
+static void finish_transfer(SnowfdwConnection *conn, SnowfdwCall *call,
+							SnowfdwHttpResponse *resp);
+static bool schedule_retry(SnowfdwConnection *conn, SnowfdwCall *call,
+						   SnowfdwHttpResponse *resp);
+static void report_failure(SnowfdwConnection *conn, SnowfdwCall *call,
+						   SnowfdwHttpResponse *resp) pg_attribute_noreturn();
+static char *quote_text(const char *text, size_t len);
+
+/*
+ * snowfdw_new_call
+ *		Make a call to run later with snowfdw_run_calls
+ */
+SnowfdwCall *
+snowfdw_new_call(const char *method, char *path, char *body,
+				 bool retry_safe, bool missing_ok)
+{
+	SnowfdwCall *call = palloc0(sizeof(SnowfdwCall));
+
+	call->method = method;
+	call->path = path;
+	call->body = body;
+	call->retry_safe = retry_safe;
+	call->missing_ok = missing_ok;
+	call->handle = -1;
+	return call;
+}
+
+/*
+ * snowfdw_call
+ *		Run one call to its end and return it
+ */
+SnowfdwCall *
+snowfdw_call(SnowfdwConnection *conn, const char *method, char *path,
+			 char *body, bool retry_safe, bool missing_ok)
+{
+	SnowfdwCall *call = snowfdw_new_call(method, path, body, retry_safe,
+										 missing_ok);
+
+	snowfdw_run_calls(conn, &call, 1);
+	return call;
+}
+
+/*
+ * start_call
+ *		Send the next attempt or poll of a call
+ */
+static void
+start_call(SnowfdwConnection *conn, SnowfdwCall *call)
+{
+	SnowfdwOptions *opts = conn->options;
+	SnowfdwHttpRequest req;
+	bool		polling = call->poll_path != NULL;
+	char	   *url;
+	char	   *authorization;
+
+	url = psprintf("%s%s", conn->base_url, polling ? call->poll_path : call->path);
+	authorization = psprintf("Bearer %s",
+							 snowfdw_connection_bearer(conn, false));
+	memset(&req, 0, sizeof(req));
+	req.method = polling ? "GET" : call->method;
+	req.url = url;
+	req.authorization = authorization;
+	req.token_type = opts->private_key ? "KEYPAIR_JWT" : opts->token_type;
+	req.role = opts->role;
+	req.body = polling ? NULL : call->body;
+	req.ca_file = opts->ca_file;
+	req.allow_plain_http = snowfdw_url_is_loopback(conn->base_url);
+	req.connect_timeout_ms = (long) (opts->connect_timeout * 1000);
+	req.request_timeout_ms = (long) (opts->request_timeout * 1000);
+	req.max_response_bytes = (size_t) opts->max_response_size;
+
+	if (call->first_sent == 0)
+		call->first_sent = GetCurrentTimestamp();
+	call->handle = snowfdw_http_start(conn->http, &req);
+	if (!polling)
+		call->attempts++;
+	conn->requests++;
+
+	explicit_bzero(authorization, strlen(authorization));
+	pfree(authorization);
+	pfree(url);
+}
+
+/*
+ * seconds_since
+ *		Seconds elapsed since a timestamp
+ */
+static double
+seconds_since(TimestampTz start)
+{
+	return (double) (GetCurrentTimestamp() - start) / USECS_PER_SEC;
+}
+
+/*
+ * snowfdw_run_calls
+ *		Run calls concurrently (up to max_concurrency) until all are done
+ *
+ * Errors are thrown as soon as one call fails for good; transfers still
+ * running are aborted first.
+ */
+void
+snowfdw_run_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls)
+{
+	int			max_running = Max(conn->options->max_concurrency, 1);
+
+	PG_TRY();
+	{
+		for (;;)
+		{
+			TimestampTz now = GetCurrentTimestamp();
+			TimestampTz next_wake = 0;
+			int			running = 0;
+			int			pending = 0;
+			int			i;
+
+			for (i = 0; i < ncalls; i++)
+			{
+				if (calls[i]->done)
+					continue;
+				pending++;
+				if (calls[i]->handle >= 0)
+					running++;
+			}
+			if (pending == 0)
+				break;
+
+			for (i = 0; i < ncalls && running < max_running; i++)
+			{
+				SnowfdwCall *call = calls[i];
+
+				if (call->done || call->handle >= 0)
+					continue;
+				if (call->not_before <= now)
+				{
+					start_call(conn, call);
+					running++;
+				}
+			}
+			for (i = 0; i < ncalls; i++)
+			{
+				SnowfdwCall *call = calls[i];
+
+				if (!call->done && call->handle < 0 &&
+					(next_wake == 0 || call->not_before < next_wake))
+					next_wake = call->not_before;
+			}
+
+			if (running > 0)
+			{
+				SnowfdwHttpResponse resp;
+				long		wait_ms = 1000;
+				int			slot;
+
+				if (next_wake != 0)
+					wait_ms = Max(1, Min(wait_ms, (next_wake - now) / 1000));
+				slot = snowfdw_http_wait(conn->http, wait_ms, &resp);
+				if (slot < 0)
+					continue;
+				for (i = 0; i < ncalls; i++)
+				{
+					if (calls[i]->handle == slot && !calls[i]->done)
+					{
+						calls[i]->handle = -1;
+						finish_transfer(conn, calls[i], &resp);
+						break;
+					}
+				}
+			}
+			else if (next_wake > now)
+			{
+				long		sleep_ms = Max(1, (next_wake - now) / 1000);
+
+				(void) WaitLatch(MyLatch,
+								 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+								 sleep_ms, PG_WAIT_EXTENSION);
+				ResetLatch(MyLatch);
+				CHECK_FOR_INTERRUPTS();
+			}
+		}
+	}
+	PG_CATCH();
+	{
+		int			i;
+
+		snowfdw_http_abort_all(conn->http);
+		for (i = 0; i < ncalls; i++)
+			calls[i]->handle = -1;
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+}
+
+/*
+ * finish_transfer
+ *		Act on one ended transfer of a call
+ */
+static void
+finish_transfer(SnowfdwConnection *conn, SnowfdwCall *call,
+				SnowfdwHttpResponse *resp)
+{
+	/* a cancel that cut the transfer must show as a cancel */
+	CHECK_FOR_INTERRUPTS();
+
+	if (resp->too_large)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("Snowflake response is larger than %lld bytes",
+						(long long) conn->options->max_response_size),
+				 errhint("Raise the server option \"max_response_size\", or lower \"page_size\"."),
+				 errcontext("Snowflake request: %s %s", call->method, call->path)));
+
+	if (resp->transport_ok && resp->status == 202)
+	{
+		const char *location = resp->location;
+
+		if (location == NULL && call->poll_path != NULL)
+			location = call->poll_path;
+		if (location == NULL || !snowfdw_valid_relative_path(location))
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_ERROR),
+					 errmsg("Snowflake answered 202 with an invalid Location header"),
+					 errdetail("Location: %s", location ? quote_text(location, strlen(location)) : "(none)"),
+					 errhint("snowfdw follows only relative paths under /api/v2/."),
+					 errcontext("Snowflake request: %s %s", call->method, call->path)));
+		if (seconds_since(call->first_sent) > conn->options->poll_timeout)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_ERROR),
+					 errmsg("Snowflake request did not finish within %g seconds",
+							conn->options->poll_timeout),
+					 errdetail("Still running after %d polls of %s; request ID %s.",
+							   call->polls, location,
+							   resp->request_id ? resp->request_id : "(none)"),
+					 errhint("Raise the server option \"poll_timeout\" or snowfdw.poll_timeout."),
+					 errcontext("Snowflake request: %s %s", call->method, call->path)));
+		if (call->poll_path == NULL || strcmp(call->poll_path, location) != 0)
+			call->poll_path = pstrdup(location);
+		call->not_before = GetCurrentTimestamp() +
+			(TimestampTz) (Min(POLL_MAX_DELAY,
+							   POLL_BASE_DELAY * pow(2, Min(call->polls, 10))) * USECS_PER_SEC);
+		call->polls++;
+		return;
+	}
+
+	if (resp->transport_ok && resp->status == 401 &&
+		conn->options->private_key && !call->renewed)
+	{
+		/* the JWT may have expired in the cache: make a new one, once */
+		call->renewed = true;
+		(void) snowfdw_connection_bearer(conn, true);
+		call->not_before = 0;
+		return;
+	}
+
+	if (!resp->transport_ok ||
+		resp->status == 429 || resp->status == 503 || resp->status == 504)
+	{
+		if (schedule_retry(conn, call, resp))
+			return;
+		report_failure(conn, call, resp);
+	}
+
+	if (resp->status >= 200 && resp->status < 300)
+	{
+		call->status = resp->status;
+		call->response = resp->body;
+		call->response_len = resp->body_len;
+		call->request_id = resp->request_id;
+		call->link = resp->link;
+		call->done = true;
+		return;
+	}
+	if (resp->status == 404 && call->missing_ok)
+	{
+		call->status = 404;
+		call->request_id = resp->request_id;
+		call->done = true;
+		return;
+	}
+	report_failure(conn, call, resp);
+}
+
+/*
+ * retry_after_seconds
+ *		Seconds a Retry-After header asks for, or -1 if absent or unreadable
+ */
+static double
+retry_after_seconds(const char *value)
+{
+	char	   *end;
+	double		seconds;
+
+	if (value == NULL)
+		return -1;
+	seconds = strtod(value, &end);
+	if (end == value || *end != '\0' || seconds < 0)
+		return -1;				/* an HTTP date: fall back to backoff */
+	return seconds;
+}
+
+/*
+ * schedule_retry
+ *		Plan another attempt of a failed call, if that is safe and allowed
+ *
+ * 429 and 503 mean Snowflake did not act on the request, so any call may be
+ * repeated.  After a 504 or a transport failure the request may have been
+ * carried out; only calls whose repetition cannot change the outcome
+ * (reads, polls of a result, idempotent writes) are repeated then.
+ */
+static bool
+schedule_retry(SnowfdwConnection *conn, SnowfdwCall *call,
+			   SnowfdwHttpResponse *resp)
+{
+	SnowfdwOptions *opts = conn->options;
+	bool		not_acted_on = resp->transport_ok &&
+		(resp->status == 429 || resp->status == 503);
+	double		delay;
+	double		requested;
+	double		elapsed;
+
+	if (!not_acted_on && !call->retry_safe && call->poll_path == NULL)
+		return false;
+	if (call->attempts > opts->max_retries)
+		return false;
+
+	delay = Min(RETRY_MAX_DELAY, RETRY_BASE_DELAY * pow(2, call->attempts - 1));
+	/* "full jitter" between half and all of the delay spreads out herds */
+	delay = delay / 2 + pg_prng_double(&pg_global_prng_state) * delay / 2;
+	requested = retry_after_seconds(resp->retry_after);
+	if (requested >= 0)
+		delay = requested;
+	elapsed = seconds_since(call->first_sent);
+	if (elapsed + delay > opts->retry_max_time)
+		return false;
+
+	call->not_before = GetCurrentTimestamp() +
+		(TimestampTz) (delay * USECS_PER_SEC);
+	ereport(DEBUG1,
+			(errmsg_internal("snowfdw: retrying %s %s in %.3f s after %s",
+							 call->method, call->path, delay,
+							 resp->transport_ok ? "an HTTP error" : "a transport error")));
+	return true;
+}
+
+/*
+ * quote_text
+ *		Printable, bounded copy of text from the network
+ */
+static char *
+quote_text(const char *text, size_t len)
+{
+	StringInfoData buf;
+	size_t		i;
+
+	initStringInfo(&buf);
+	for (i = 0; i < len && i < MAX_QUOTED; i++)
+	{
+		unsigned char c = (unsigned char) text[i];
+
+		appendStringInfoChar(&buf, (c < 0x20 || c == 0x7f) ? ' ' : (char) c);
+	}
+	if (len > MAX_QUOTED)
+		appendStringInfoString(&buf, "...");
+	return buf.data;
+}
+
+/*
+ * sqlstate_for_status
+ *		The one mapping from an HTTP status to a SQLSTATE
+ */
+static int
+sqlstate_for_status(long status)
+{
+	switch (status)
+	{
+		case 400:
+			return ERRCODE_INVALID_PARAMETER_VALUE;
+		case 401:
+			return ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION;
+		case 403:
+			return ERRCODE_INSUFFICIENT_PRIVILEGE;
+		case 404:
+		case 410:
+			return ERRCODE_UNDEFINED_OBJECT;
+		case 405:
+			return ERRCODE_FEATURE_NOT_SUPPORTED;
+		case 409:
+			return ERRCODE_DUPLICATE_TABLE;
+		case 408:
+		case 429:
+			return ERRCODE_CONNECTION_FAILURE;
+		default:
+			if (status >= 500)
+				return ERRCODE_CONNECTION_FAILURE;
+			return ERRCODE_FDW_ERROR;
+	}
+}
+
+/*
+ * report_failure
+ *		Raise the error for a call that failed for good
+ *
+ * Detail: Snowflake's message, code and request id.  Context: the request.
+ * Never a token: neither headers nor the URL carry one into the text.
+ */
+static void
+report_failure(SnowfdwConnection *conn, SnowfdwCall *call,
+			   SnowfdwHttpResponse *resp)
+{
+	const char *message = NULL;
+	const char *code = NULL;
+	const char *request_id = resp->request_id;
+	char	   *attempts;
+
+	CHECK_FOR_INTERRUPTS();
+	attempts = call->attempts > 1 ?
+		psprintf(" after %d attempts", call->attempts) : pstrdup("");
+
+	if (!resp->transport_ok)
+	{
+		if (resp->timed_out)
+			ereport(ERROR,
+					(errcode(ERRCODE_CONNECTION_FAILURE),
+					 errmsg("Snowflake request timed out%s", attempts),
+					 errdetail("%s", quote_text(resp->transport_error,
+												strlen(resp->transport_error))),
+					 errhint("The server options \"connect_timeout\" and \"request_timeout\" bound each attempt."),
+					 errcontext("Snowflake request: %s %s", call->method, call->path)));
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION),
+				 errmsg("could not complete request to Snowflake server \"%s\"%s",
+						conn->server_name, attempts),
+				 errdetail("%s", quote_text(resp->transport_error,
+											strlen(resp->transport_error))),
+				 errcontext("Snowflake request: %s %s", call->method, call->path)));
+	}
+
+	if (resp->body_len > 0)
+	{
+		char	   *error = NULL;
+		SnowfdwJson *body = snowfdw_json_parse(resp->body, resp->body_len,
+											   &error);
+
+		if (body && snowfdw_json_type(body) == SNOWFDW_JSON_OBJECT)
+		{
+			message = snowfdw_json_object_string(body, "message");
+			code = snowfdw_json_object_string(body, "code");
+			if (code == NULL)
+				code = snowfdw_json_object_string(body, "error_code");
+			if (request_id == NULL)
+				request_id = snowfdw_json_object_string(body, "request_id");
+		}
+		if (message == NULL)
+			message = quote_text(resp->body, resp->body_len);
+	}
+	if (message == NULL)
+		message = "(no error message)";
+
+	ereport(ERROR,
+			(errcode(sqlstate_for_status(resp->status)),
+			 errmsg("Snowflake request failed with HTTP status %ld%s: %s",
+					resp->status, attempts, quote_text(message, strlen(message))),
+			 errdetail("Snowflake error code %s, request ID %s.",
+					   code ? quote_text(code, strlen(code)) : "(none)",
+					   request_id ? quote_text(request_id, strlen(request_id)) : "(none)"),
+			 resp->status == 401 ?
+			 errhint("Check the credentials in the user mapping for server \"%s\".",
+					 conn->server_name) : 0,
+			 errcontext("Snowflake request: %s %s", call->method, call->path)));
+	pg_unreachable();
+}
+
+/*
+ * snowfdw_valid_relative_path
+ *		Whether a Location or Link target may be followed
+ *
+ * Only a relative path under /api/v2/ on the same server qualifies: no
+ * scheme, no authority ("//host"), no backslashes, spaces or controls.
+ */
+bool
+snowfdw_valid_relative_path(const char *path)
+{
+	const unsigned char *p;
+
+	if (strncmp(path, "/api/v2/", 8) != 0)
+		return false;
+	for (p = (const unsigned char *) path; *p; p++)
+	{
+		if (*p <= 0x20 || *p >= 0x7f || *p == '\\' || *p == '#' || *p == '@')
+			return false;
+	}
+	if (strstr(path, "/../") || strstr(path, "/./") || strstr(path, "//"))
+		return false;
+	return true;
+}
+
+/*
+ * snowfdw_link_target
+ *		URL of the first Link entry with the given rel, or NULL
+ *
+ * The header is a comma-separated list of `<url>; rel="name"` entries.
+ * The URL comes back unvalidated.
+ */
+char *
+snowfdw_link_target(const char *link, const char *rel)
+{
+	const char *p = link;
+
+	if (link == NULL)
+		return NULL;
+	while (*p)
+	{
+		const char *open = strchr(p, '<');
+		const char *close;
+		const char *end;
+		const char *params;
+
+		if (open == NULL)
+			return NULL;
+		close = strchr(open, '>');
+		if (close == NULL)
+			return NULL;
+		end = strchr(close, ',');
+		if (end == NULL)
+			end = close + strlen(close);
+		params = close + 1;
+		while (params < end)
+		{
+			const char *r = strstr(params, "rel=");
+			size_t		rlen = strlen(rel);
+
+			if (r == NULL || r >= end)
+				break;
+			r += 4;
+			if (*r == '"')
+				r++;
+			/* rel may list several space-separated names */
+			while (r < end && *r != '"' && *r != ';')
+			{
+				if (strncmp(r, rel, rlen) == 0 &&
+					(r[rlen] == '"' || r[rlen] == ' ' || r[rlen] == ';' ||
+					 r[rlen] == ',' || r[rlen] == '\0'))
+					return pnstrdup(open + 1, close - open - 1);
+				while (r < end && *r != ' ' && *r != '"' && *r != ';')
+					r++;
+				while (r < end && *r == ' ')
+					r++;
+			}
+			params = r;
+		}
+		p = end;
+		if (*p == ',')
+			p++;
+	}
+	return NULL;
+}

@@ -1,0 +1,466 @@
+/*-------------------------------------------------------------------------
+ *
+ * scan.c
+ *		  Fetching the rows of a scan: fan-out, paging, streaming
+ *
+ * A fetcher turns the scope of a scan into REST calls.  Scope levels
+ * without a value are enumerated (databases, then schemas, then stages),
+ * depth first, so rows come out grouped by scope.  Calls run in batches of
+ * up to max_concurrency over one session; only the pages of the current
+ * batch are in memory (batch_cxt, reset before the next batch), so memory
+ * is bounded by about max_concurrency pages, not by the listing.
+ *
+ * A page continues with its Link rel="next" target (also after the
+ * large-result hand-off), or, where the endpoint pages by keyset, with
+ * fromName = the last name seen; rows up to that name are skipped, whether
+ * the service repeats the fromName row or not.
+ *
+ * Copyright (c) 2026, snowfdw developers
+ *
+ * IDENTIFICATION
+ *		  src/scan.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "utils/memutils.h"
+
+#include "snowfdw.h"
+
+/* One call to make: a list page, an enumeration page or a fetch */
+typedef struct FetchTask
+{
+	int			level;			/* scope level it lists; nscopes: the rows */
+	char	   *scope[SNOWFDW_MAX_SCOPES];
+	char	   *path;
+	bool		fetch;			/* GET of one object by name */
+	char	   *from_name;		/* keyset page: skip names <= this */
+	int64		show_limit;		/* showLimit sent, 0 if none */
+	bool		missing_ok;		/* 404 means no rows */
+} FetchTask;
+
+/* A page of rows waiting to be returned */
+typedef struct FetchPage
+{
+	SnowfdwJson *rows;			/* array, or one object for a fetch */
+	int			nrows;
+	int			next;
+	bool		single;
+	char	  **scope;
+	const char *skip_upto;
+} FetchPage;
+
+struct SnowfdwFetcher
+{
+	SnowfdwConnection *conn;
+	SnowfdwPushdown *pushdown;
+	const SnowfdwObjectInfo *info;
+	List	   *scope_values[SNOWFDW_MAX_SCOPES];
+	bool		scope_given[SNOWFDW_MAX_SCOPES];
+	bool		all_from_options;	/* every scope level set by options */
+	List	   *names;			/* fetch mode: names to fetch */
+	bool		fetch_mode;
+	MemoryContext cxt;			/* scan lifetime: tasks and names */
+	MemoryContext batch_cxt;	/* pages of the current batch */
+	List	   *queue;			/* FetchTask, in order */
+	List	   *pages;			/* FetchPage ready to return */
+	FetchPage  *current;
+	int64		requests;
+};
+
+static const SnowfdwObjectKind parent_kinds[SNOWFDW_MAX_SCOPES] = {
+	SNOWFDW_OBJECT_DATABASES, SNOWFDW_OBJECT_SCHEMAS, SNOWFDW_OBJECT_STAGES
+};
+
+static List *expand_scope(SnowfdwFetcher *f, char **prefix, int depth);
+
+/*
+ * enumeration_path
+ *		Path listing the objects of a scope level under a prefix
+ */
+static char *
+enumeration_path(FetchTask *task, int64 *show_limit, int page_size)
+{
+	const SnowfdwObjectInfo *parent = snowfdw_object_info(parent_kinds[task->level]);
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, snowfdw_collection_path(parent, task->scope));
+	*show_limit = 0;
+	if ((parent->list_params & SNOWFDW_PARAM_SHOW_LIMIT) &&
+		(parent->list_params & SNOWFDW_PARAM_FROM_NAME))
+	{
+		*show_limit = page_size;
+		snowfdw_append_query(&buf, "showLimit", psprintf("%d", page_size));
+	}
+	if (task->from_name)
+		snowfdw_append_query(&buf, "fromName", task->from_name);
+	return buf.data;
+}
+
+/*
+ * set_task_path
+ *		Compute the path of a list task from its scope and cursor
+ */
+static void
+set_task_path(SnowfdwFetcher *f, FetchTask *task)
+{
+	int			page_size = f->conn->options->page_size;
+
+	if (task->level < f->info->nscopes)
+		task->path = enumeration_path(task, &task->show_limit, page_size);
+	else
+	{
+		task->path = snowfdw_list_path(f->pushdown, task->scope, page_size,
+									   task->from_name);
+		task->show_limit = snowfdw_show_limit(f->pushdown, page_size);
+	}
+}
+
+/*
+ * new_task
+ *		A task of a level under a scope prefix
+ */
+static FetchTask *
+new_task(SnowfdwFetcher *f, int level, char **prefix)
+{
+	FetchTask  *task = palloc0(sizeof(FetchTask));
+
+	task->level = level;
+	memcpy(task->scope, prefix, sizeof(task->scope));
+	task->missing_ok = !(f->all_from_options && level == f->info->nscopes);
+	return task;
+}
+
+/*
+ * expand_scope
+ *		Tasks for everything under a scope prefix of the given depth
+ */
+static List *
+expand_scope(SnowfdwFetcher *f, char **prefix, int depth)
+{
+	List	   *tasks = NIL;
+	char	   *scope[SNOWFDW_MAX_SCOPES];
+	ListCell   *lc;
+
+	memcpy(scope, prefix, sizeof(scope));
+	if (depth == f->info->nscopes)
+	{
+		if (f->fetch_mode)
+		{
+			foreach(lc, f->names)
+			{
+				FetchTask  *task = new_task(f, depth, scope);
+
+				task->fetch = true;
+				task->missing_ok = true;
+				task->path = snowfdw_object_path(f->info, scope, lfirst(lc));
+				tasks = lappend(tasks, task);
+			}
+		}
+		else
+		{
+			FetchTask  *task = new_task(f, depth, scope);
+
+			set_task_path(f, task);
+			tasks = lappend(tasks, task);
+		}
+	}
+	else if (f->scope_given[depth])
+	{
+		foreach(lc, f->scope_values[depth])
+		{
+			scope[depth] = lfirst(lc);
+			tasks = list_concat(tasks, expand_scope(f, scope, depth + 1));
+		}
+	}
+	else
+	{
+		FetchTask  *task = new_task(f, depth, scope);
+
+		/* an enumerated parent that vanished meanwhile has no children */
+		task->missing_ok = depth > 0;
+		set_task_path(f, task);
+		tasks = lappend(tasks, task);
+	}
+	return tasks;
+}
+
+/*
+ * snowfdw_fetcher_begin
+ *		Plan the calls of a scan; nothing is sent yet
+ *
+ * scope_values[level] is a List of C strings, or NIL with
+ * scope_from_options[level] false to enumerate; names, if not NIL, switch
+ * to fetching those objects one by one.
+ */
+SnowfdwFetcher *
+snowfdw_fetcher_begin(SnowfdwConnection *conn, SnowfdwPushdown *pushdown,
+					  List **scope_values, bool *scope_from_options,
+					  List *names, MemoryContext batch_cxt)
+{
+	SnowfdwFetcher *f = palloc0(sizeof(SnowfdwFetcher));
+	char	   *prefix[SNOWFDW_MAX_SCOPES] = {NULL, NULL, NULL};
+	int			level;
+
+	f->conn = conn;
+	f->pushdown = pushdown;
+	f->info = pushdown->info;
+	f->cxt = CurrentMemoryContext;
+	f->batch_cxt = batch_cxt;
+	f->all_from_options = true;
+	for (level = 0; level < f->info->nscopes; level++)
+	{
+		f->scope_values[level] = scope_values[level];
+		f->scope_given[level] = scope_values[level] != NIL ||
+			pushdown->scope_exprs[level] != NIL;
+		if (!scope_from_options[level])
+			f->all_from_options = false;
+	}
+	f->fetch_mode = pushdown->name_expr != NULL;
+	f->names = names;
+	f->queue = expand_scope(f, prefix, 0);
+	return f;
+}
+
+/*
+ * row_name
+ *		The "name" member of a listed object, or NULL
+ */
+static const char *
+row_name(SnowfdwJson *row)
+{
+	return snowfdw_json_object_string(row, "name");
+}
+
+/*
+ * report_bad_body
+ *		Raise the error for a response body snowfdw cannot use
+ */
+static void
+report_bad_body(SnowfdwCall *call, const char *problem)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_JSON_TEXT),
+			 errmsg("Snowflake returned an invalid response: %s", problem),
+			 errdetail("Request ID %s.", call->request_id ? call->request_id : "(none)"),
+			 errcontext("Snowflake request: %s %s", call->method, call->path)));
+}
+
+/*
+ * continuation
+ *		The task that fetches the page after this one, or NULL
+ */
+static FetchTask *
+continuation(SnowfdwFetcher *f, FetchTask *task, SnowfdwCall *call,
+			 SnowfdwJson *body, int nrows, bool handoff)
+{
+	char	   *next;
+	FetchTask  *cont;
+
+	next = snowfdw_link_target(call->link, "next");
+	if (handoff && next == NULL)
+	{
+		next = snowfdw_link_target(call->link, "first");
+		if (next == NULL)
+			next = snowfdw_link_target(call->link, "last");
+		if (next == NULL)
+			report_bad_body(call, "large result without a Link header");
+	}
+	if (next)
+	{
+		if (!snowfdw_valid_relative_path(next))
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_ERROR),
+					 errmsg("Snowflake answered with an invalid Link header"),
+					 errdetail("Link target: %s", pnstrdup(next, 200)),
+					 errhint("snowfdw follows only relative paths under /api/v2/."),
+					 errcontext("Snowflake request: %s %s", call->method, call->path)));
+		cont = new_task(f, task->level, task->scope);
+		cont->missing_ok = task->missing_ok;
+		cont->path = MemoryContextStrdup(f->cxt, next);
+		return cont;
+	}
+	if (task->show_limit > 0 && nrows >= task->show_limit)
+	{
+		const char *last = row_name(snowfdw_json_array_element(body, nrows - 1));
+
+		/* a full page that brought nothing new would loop forever */
+		if (last == NULL ||
+			(task->from_name && strcmp(last, task->from_name) <= 0))
+			return NULL;
+		cont = new_task(f, task->level, task->scope);
+		cont->missing_ok = task->missing_ok;
+		cont->from_name = MemoryContextStrdup(f->cxt, last);
+		set_task_path(f, cont);
+		return cont;
+	}
+	return NULL;
+}
+
+/*
+ * run_batch
+ *		Send the next tasks concurrently and sort out their answers
+ */
+static void
+run_batch(SnowfdwFetcher *f)
+{
+	int			n = Min(list_length(f->queue),
+						Max(f->conn->options->max_concurrency, 1));
+	SnowfdwCall **calls;
+	List	   *front = NIL;
+	MemoryContext oldcxt;
+	int			i;
+
+	MemoryContextReset(f->batch_cxt);
+	oldcxt = MemoryContextSwitchTo(f->batch_cxt);
+	calls = palloc(sizeof(SnowfdwCall *) * n);
+	for (i = 0; i < n; i++)
+	{
+		FetchTask  *task = list_nth(f->queue, i);
+
+		calls[i] = snowfdw_new_call("GET", task->path, NULL, true,
+									task->missing_ok);
+	}
+	snowfdw_run_calls(f->conn, calls, n);
+	f->requests += n;
+
+	for (i = 0; i < n; i++)
+	{
+		FetchTask  *task = list_nth(f->queue, i);
+		SnowfdwCall *call = calls[i];
+		SnowfdwJson *body;
+		char	   *error;
+		bool		handoff = false;
+		int			nrows = 0;
+		FetchTask  *cont;
+
+		if (call->status == 404)
+			continue;
+		body = snowfdw_json_parse(call->response, call->response_len, &error);
+		if (body == NULL)
+			report_bad_body(call, psprintf("malformed JSON (%s)", error));
+
+		if (task->fetch)
+		{
+			FetchPage  *page;
+
+			if (snowfdw_json_type(body) != SNOWFDW_JSON_OBJECT)
+				report_bad_body(call, "expected a JSON object");
+			page = palloc0(sizeof(FetchPage));
+			page->rows = body;
+			page->nrows = 1;
+			page->single = true;
+			page->scope = task->scope;
+			f->pages = lappend(f->pages, page);
+			continue;
+		}
+
+		if (snowfdw_json_type(body) == SNOWFDW_JSON_OBJECT &&
+			snowfdw_json_object_field(body, "result_handler") != NULL)
+			handoff = true;
+		else if (snowfdw_json_type(body) != SNOWFDW_JSON_ARRAY)
+			report_bad_body(call, "expected a JSON array");
+		else
+			nrows = snowfdw_json_array_length(body);
+
+		if (task->level < f->info->nscopes)
+		{
+			int			r;
+
+			/* enumeration: the names become scopes of the next level */
+			for (r = 0; r < nrows; r++)
+			{
+				SnowfdwJson *row = snowfdw_json_array_element(body, r);
+				const char *name = row_name(row);
+				char	   *scope[SNOWFDW_MAX_SCOPES];
+
+				if (name == NULL)
+					report_bad_body(call, "a listed object has no name");
+				if (task->from_name && strcmp(name, task->from_name) <= 0)
+					continue;
+				memcpy(scope, task->scope, sizeof(scope));
+				MemoryContextSwitchTo(f->cxt);
+				scope[task->level] = pstrdup(name);
+				front = list_concat(front, expand_scope(f, scope, task->level + 1));
+				MemoryContextSwitchTo(f->batch_cxt);
+			}
+		}
+		else if (nrows > 0)
+		{
+			FetchPage  *page = palloc0(sizeof(FetchPage));
+
+			page->rows = body;
+			page->nrows = nrows;
+			page->scope = task->scope;
+			page->skip_upto = task->from_name;
+			f->pages = lappend(f->pages, page);
+		}
+
+		MemoryContextSwitchTo(f->cxt);
+		cont = continuation(f, task, call, body, nrows, handoff);
+		if (cont)
+			front = lappend(front, cont);
+		MemoryContextSwitchTo(f->batch_cxt);
+	}
+
+	MemoryContextSwitchTo(f->cxt);
+	f->queue = list_concat(front, list_copy_tail(f->queue, n));
+	MemoryContextSwitchTo(oldcxt);
+}
+
+/*
+ * snowfdw_fetcher_next
+ *		Next row (a JSON object) of the scan and its scope names, or NULL
+ */
+SnowfdwJson *
+snowfdw_fetcher_next(SnowfdwFetcher *f, char ***scope)
+{
+	for (;;)
+	{
+		FetchPage  *page = f->current;
+
+		while (page && page->next < page->nrows)
+		{
+			SnowfdwJson *row = page->single ? page->rows :
+				snowfdw_json_array_element(page->rows, page->next);
+
+			page->next++;
+			if (snowfdw_json_type(row) != SNOWFDW_JSON_OBJECT)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_JSON_TEXT),
+						 errmsg("Snowflake returned an invalid response: a listed %s is not a JSON object",
+								f->info->noun)));
+			if (page->skip_upto)
+			{
+				const char *name = row_name(row);
+
+				if (name && strcmp(name, page->skip_upto) <= 0)
+					continue;
+			}
+			*scope = page->scope;
+			return row;
+		}
+		if (f->pages != NIL)
+		{
+			f->current = linitial(f->pages);
+			f->pages = list_delete_first(f->pages);
+			continue;
+		}
+		f->current = NULL;
+		if (f->queue == NIL)
+			return NULL;
+		run_batch(f);
+	}
+}
+
+/*
+ * snowfdw_fetcher_requests
+ *		Calls the fetcher has made (not counting retries and polls)
+ */
+int64
+snowfdw_fetcher_requests(SnowfdwFetcher *f)
+{
+	return f->requests;
+}

@@ -1,0 +1,863 @@
+/*-------------------------------------------------------------------------
+ *
+ * snowfdw.c
+ *		  Foreign data wrapper for Snowflake catalog objects (REST API v2)
+ *
+ * This file holds the module entry points and the planner, scan, EXPLAIN
+ * and IMPORT FOREIGN SCHEMA callbacks.  Which quals become request
+ * parameters is decided in deparse.c, the calls are made by scan.c and
+ * rest.c, and modification lives in modify.c.
+ *
+ * Copyright (c) 2026, snowfdw developers
+ *
+ * IDENTIFICATION
+ *		  src/snowfdw.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/reloptions.h"
+#include "access/table.h"
+#include "catalog/pg_type.h"
+#include "commands/defrem.h"
+#include "commands/explain.h"
+#include "executor/executor.h"
+#include "foreign/fdwapi.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/cost.h"
+#include "optimizer/optimizer.h"
+#include "optimizer/pathnode.h"
+#include "optimizer/paths.h"
+#include "optimizer/planmain.h"
+#include "optimizer/restrictinfo.h"
+#include "parser/parsetree.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "snowfdw.h"
+
+PG_MODULE_MAGIC;
+
+/* Planner cost of one REST call, in units of seq_page_cost */
+#define SNOWFDW_REQUEST_COST 1000.0
+/* Guesses of the planner where nothing better is known */
+#define SNOWFDW_ROWS_PER_LIST 100.0
+#define SNOWFDW_ROWS_PER_FILTERED_LIST 10.0
+#define SNOWFDW_CHILDREN_PER_SCOPE 10.0
+
+/* Planner state kept in baserel->fdw_private */
+typedef struct SnowfdwPlanState
+{
+	SnowfdwOptions *options;
+	const SnowfdwObjectInfo *info;
+	SnowfdwPushdown pushdown;	/* from the relation's own quals */
+} SnowfdwPlanState;
+
+/* Execution state of a foreign scan */
+typedef struct SnowfdwScanState
+{
+	SnowfdwConnection *conn;
+	SnowfdwPushdown pushdown;
+	List	   *scope_states[SNOWFDW_MAX_SCOPES];	/* ExprStates */
+	ExprState  *name_state;
+	bool		scope_from_options[SNOWFDW_MAX_SCOPES];
+	SnowfdwFetcher *fetcher;
+	MemoryContext scan_cxt;		/* fetcher state, reset on rescan */
+	MemoryContext batch_cxt;	/* response pages of one batch */
+	MemoryContext temp_cxt;		/* one row */
+	int64		requests_before;
+	bool		started;		/* path values evaluated, calls planned */
+	/* per attribute */
+	int			natts;
+	bool	   *needed;
+	char	  **json_names;
+	int		   *scope_level;	/* -1, or the scope level of the column */
+	FmgrInfo   *in_functions;
+	Oid		   *typioparams;
+	char	   *relname;
+	int			current_attnum; /* for the conversion error context */
+} SnowfdwScanState;
+
+PG_FUNCTION_INFO_V1(snowfdw_handler);
+
+void		_PG_init(void);
+
+/* scan */
+static void snowfdwGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
+									 Oid foreigntableid);
+static void snowfdwGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
+								   Oid foreigntableid);
+static ForeignScan *snowfdwGetForeignPlan(PlannerInfo *root,
+										  RelOptInfo *baserel,
+										  Oid foreigntableid,
+										  ForeignPath *best_path,
+										  List *tlist, List *scan_clauses,
+										  Plan *outer_plan);
+static void snowfdwBeginForeignScan(ForeignScanState *node, int eflags);
+static TupleTableSlot *snowfdwIterateForeignScan(ForeignScanState *node);
+static void snowfdwReScanForeignScan(ForeignScanState *node);
+static void snowfdwEndForeignScan(ForeignScanState *node);
+/* EXPLAIN */
+static void snowfdwExplainForeignScan(ForeignScanState *node,
+									  ExplainState *es);
+/* IMPORT */
+static List *snowfdwImportForeignSchema(ImportForeignSchemaStmt *stmt,
+										Oid serverOid);
+
+static void conversion_error_callback(void *arg);
+
+/*
+ * _PG_init
+ *		Module load: GUCs and JSON allocation hooks
+ */
+void
+_PG_init(void)
+{
+	snowfdw_define_gucs();
+	snowfdw_json_init();
+}
+
+/*
+ * snowfdw_handler
+ *		Return the FdwRoutine of snowfdw
+ */
+Datum
+snowfdw_handler(PG_FUNCTION_ARGS)
+{
+	FdwRoutine *routine = makeNode(FdwRoutine);
+
+	/* scan */
+	routine->GetForeignRelSize = snowfdwGetForeignRelSize;
+	routine->GetForeignPaths = snowfdwGetForeignPaths;
+	routine->GetForeignPlan = snowfdwGetForeignPlan;
+	routine->BeginForeignScan = snowfdwBeginForeignScan;
+	routine->IterateForeignScan = snowfdwIterateForeignScan;
+	routine->ReScanForeignScan = snowfdwReScanForeignScan;
+	routine->EndForeignScan = snowfdwEndForeignScan;
+
+	/* modify */
+	snowfdw_set_modify_routines(routine);
+
+	/* EXPLAIN */
+	routine->ExplainForeignScan = snowfdwExplainForeignScan;
+
+	/* IMPORT */
+	routine->ImportForeignSchema = snowfdwImportForeignSchema;
+
+	PG_RETURN_POINTER(routine);
+}
+
+/*
+ * estimate_scan
+ *		Rows and REST calls a scan with this pushdown is expected to make
+ */
+static void
+estimate_scan(SnowfdwPushdown *pushdown, double *rows, double *requests)
+{
+	const SnowfdwObjectInfo *info = pushdown->info;
+	double		scopes = 1.0;
+	double		calls = 0.0;
+	int			level;
+
+	for (level = 0; level < info->nscopes; level++)
+	{
+		List	   *exprs = pushdown->scope_exprs[level];
+
+		if (exprs == NIL)
+		{
+			calls += scopes;	/* one listing per parent scope */
+			scopes *= SNOWFDW_CHILDREN_PER_SCOPE;
+		}
+		else
+			scopes *= list_length(exprs);
+	}
+	if (pushdown->name_expr)
+	{
+		*rows = scopes;
+		calls += scopes;
+	}
+	else
+	{
+		*rows = scopes * ((pushdown->like || pushdown->starts_with ||
+						   pushdown->pattern) ?
+						  SNOWFDW_ROWS_PER_FILTERED_LIST : SNOWFDW_ROWS_PER_LIST);
+		calls += scopes;
+	}
+	*requests = calls;
+}
+
+/*
+ * snowfdwGetForeignRelSize
+ *		Read options, classify the relation's quals, estimate its size
+ */
+static void
+snowfdwGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
+						 Oid foreigntableid)
+{
+	SnowfdwPlanState *state = palloc0(sizeof(SnowfdwPlanState));
+	ForeignTable *table = GetForeignTable(foreigntableid);
+	Relation	rel;
+	double		requests;
+
+	state->options = snowfdw_get_options(table->serverid, InvalidOid,
+										 foreigntableid);
+	rel = table_open(foreigntableid, NoLock);
+	state->info = snowfdw_relation_object(rel, state->options);
+	table_close(rel, NoLock);
+
+	state->pushdown.info = state->info;
+	snowfdw_classify_quals(root, baserel, baserel->baserestrictinfo,
+						   &state->pushdown, state->options);
+	estimate_scan(&state->pushdown, &baserel->rows, &requests);
+	baserel->rows = clamp_row_est(baserel->rows *
+								  clauselist_selectivity(root, baserel->baserestrictinfo,
+														 0, JOIN_INNER, NULL));
+	baserel->tuples = baserel->rows;
+	baserel->fdw_private = state;
+}
+
+/*
+ * add_path_for
+ *		Add a foreign path whose pushdown comes from the given clauses
+ */
+static void
+add_path_for(PlannerInfo *root, RelOptInfo *baserel, SnowfdwPlanState *state,
+			 List *clauses, ParamPathInfo *param_info)
+{
+	SnowfdwPushdown pushdown;
+	double		rows;
+	double		requests;
+	Cost		startup;
+	Cost		total;
+
+	memset(&pushdown, 0, sizeof(pushdown));
+	pushdown.info = state->info;
+	snowfdw_classify_quals(root, baserel, clauses, &pushdown, state->options);
+	estimate_scan(&pushdown, &rows, &requests);
+	rows = clamp_row_est(rows * clauselist_selectivity(root, clauses, baserel->relid,
+													   JOIN_INNER, NULL));
+	startup = SNOWFDW_REQUEST_COST;
+	total = requests * SNOWFDW_REQUEST_COST + rows * cpu_tuple_cost;
+	add_path(baserel, (Path *)
+			 create_foreignscan_path_compat(root, baserel, NULL, rows,
+											startup, total, NIL,
+											param_info ? param_info->ppi_req_outer : NULL,
+											NULL, NIL));
+}
+
+/* Argument of ec_member_matches_column */
+typedef struct EcColumnArg
+{
+	AttrNumber	attnum;
+} EcColumnArg;
+
+/*
+ * ec_member_matches_column
+ *		generate_implied_equalities_for_column callback: our column?
+ */
+static bool
+ec_member_matches_column(PlannerInfo *root, RelOptInfo *rel,
+						 EquivalenceClass *ec, EquivalenceMember *em,
+						 void *arg)
+{
+	Expr	   *expr = em->em_expr;
+
+	while (expr && IsA(expr, RelabelType))
+		expr = ((RelabelType *) expr)->arg;
+	return expr && IsA(expr, Var) && ((Var *) expr)->varno == (int) rel->relid &&
+		((Var *) expr)->varattno == ((EcColumnArg *) arg)->attnum;
+}
+
+/*
+ * snowfdwGetForeignPaths
+ *		One unparameterized path, plus one per usable join parameterization
+ *
+ * A join clause on a scope column or on name lets each outer row turn into
+ * path values (one fetch per outer key); the planner weighs that against a
+ * single listing by their request counts.
+ */
+static void
+snowfdwGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
+					   Oid foreigntableid)
+{
+	SnowfdwPlanState *state = baserel->fdw_private;
+	List	   *candidates = NIL;
+	ListCell   *lc;
+
+	add_path_for(root, baserel, state, baserel->baserestrictinfo, NULL);
+	if (!snowfdw_enable_pushdown)
+		return;
+
+	/* join clauses that are not equivalences */
+	foreach(lc, baserel->joininfo)
+	{
+		RestrictInfo *rinfo = lfirst_node(RestrictInfo, lc);
+
+		if (join_clause_is_movable_to(rinfo, baserel) &&
+			snowfdw_is_scope_or_name_clause(root, baserel, rinfo, state->info))
+			candidates = lappend(candidates, rinfo);
+	}
+	/* equivalences such as l.db = r.database_name */
+	if (baserel->has_eclass_joins)
+	{
+		AttrNumber	attnum;
+		RangeTblEntry *rte = planner_rt_fetch(baserel->relid, root);
+		Relation	rel = table_open(rte->relid, NoLock);
+
+		for (attnum = 1; attnum <= RelationGetNumberOfAttributes(rel); attnum++)
+		{
+			EcColumnArg arg;
+			char	   *column;
+
+			if (TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attisdropped)
+				continue;
+			column = snowfdw_column_json_name(rte->relid, attnum);
+			if (strcmp(column, "name") != 0 &&
+				snowfdw_scope_level(state->info, column) < 0)
+				continue;
+			arg.attnum = attnum;
+			foreach(lc, generate_implied_equalities_for_column(root, baserel,
+															   ec_member_matches_column,
+															   &arg,
+															   baserel->lateral_referencers))
+			{
+				RestrictInfo *rinfo = lfirst_node(RestrictInfo, lc);
+
+				if (snowfdw_is_scope_or_name_clause(root, baserel, rinfo, state->info))
+					candidates = lappend(candidates, rinfo);
+			}
+		}
+		table_close(rel, NoLock);
+	}
+
+	/* one path per distinct set of outer relations */
+	{
+		List	   *ppis = NIL;
+
+		foreach(lc, candidates)
+		{
+			RestrictInfo *rinfo = lfirst_node(RestrictInfo, lc);
+			Relids		outer = bms_union(rinfo->clause_relids,
+										  baserel->lateral_relids);
+
+			outer = bms_del_member(outer, baserel->relid);
+			if (bms_is_empty(outer))
+				continue;
+			ppis = list_append_unique_ptr(ppis,
+										  get_baserel_parampathinfo(root, baserel, outer));
+		}
+		foreach(lc, ppis)
+		{
+			ParamPathInfo *ppi = lfirst(lc);
+
+			add_path_for(root, baserel, state,
+						 list_concat_copy(baserel->baserestrictinfo,
+										  ppi->ppi_clauses),
+						 ppi);
+		}
+	}
+}
+
+/*
+ * retrieved_attrs
+ *		Attribute numbers the scan must convert (whole row: all)
+ */
+static List *
+retrieved_attrs(PlannerInfo *root, RelOptInfo *baserel, Relation rel,
+				List *local_quals)
+{
+	Bitmapset  *attrs = NULL;
+	List	   *result = NIL;
+	int			i;
+	bool		whole_row;
+
+	pull_varattnos((Node *) baserel->reltarget->exprs, baserel->relid, &attrs);
+	pull_varattnos((Node *) local_quals, baserel->relid, &attrs);
+	whole_row = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, attrs);
+	for (i = 1; i <= RelationGetNumberOfAttributes(rel); i++)
+	{
+		if (TupleDescAttr(RelationGetDescr(rel), i - 1)->attisdropped)
+			continue;
+		if (whole_row ||
+			bms_is_member(i - FirstLowInvalidHeapAttributeNumber, attrs))
+			result = lappend_int(result, i);
+	}
+	return result;
+}
+
+/*
+ * snowfdwGetForeignPlan
+ *		Build the plan: every qual stays a local check
+ *
+ * Pushed-down quals only narrow the requests, so PostgreSQL rechecks them
+ * all; join clauses of a parameterized path become request values through
+ * fdw_exprs.
+ */
+static ForeignScan *
+snowfdwGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
+					  Oid foreigntableid, ForeignPath *best_path,
+					  List *tlist, List *scan_clauses, Plan *outer_plan)
+{
+	SnowfdwPlanState *state = baserel->fdw_private;
+	SnowfdwPushdown pushdown;
+	List	   *local_quals = extract_actual_clauses(scan_clauses, false);
+	List	   *fdw_exprs;
+	List	   *fdw_private;
+	Relation	rel;
+
+	memset(&pushdown, 0, sizeof(pushdown));
+	pushdown.info = state->info;
+	snowfdw_classify_quals(root, baserel, scan_clauses, &pushdown,
+						   state->options);
+	if (best_path->path.param_info == NULL)
+		pushdown.limit = snowfdw_query_limit(root, baserel);
+
+	fdw_private = snowfdw_pushdown_to_private(&pushdown, &fdw_exprs);
+	rel = table_open(foreigntableid, NoLock);
+	fdw_private = lappend(fdw_private,
+						  retrieved_attrs(root, baserel, rel, local_quals));
+	table_close(rel, NoLock);
+	fdw_private = lappend(fdw_private,
+						  makeString(snowfdw_describe_requests(&pushdown,
+															   state->options->page_size)));
+
+	return make_foreignscan(tlist, local_quals, baserel->relid, fdw_exprs,
+							fdw_private, NIL, NIL, outer_plan);
+}
+
+/*
+ * snowfdwBeginForeignScan
+ *		Set up the scan; the first call is made by the first Iterate
+ */
+static void
+snowfdwBeginForeignScan(ForeignScanState *node, int eflags)
+{
+	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+	EState	   *estate = node->ss.ps.state;
+	Relation	rel = node->ss.ss_currentRelation;
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	SnowfdwScanState *sstate;
+	SnowfdwOptions *options;
+	List	   *retrieved;
+	ListCell   *lc;
+	int			level;
+	int			pos = 0;
+	int			i;
+
+	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
+		return;
+
+	sstate = palloc0(sizeof(SnowfdwScanState));
+	node->fdw_state = sstate;
+	options = snowfdw_get_options(GetForeignTable(RelationGetRelid(rel))->serverid,
+								  InvalidOid, RelationGetRelid(rel));
+	sstate->conn = snowfdw_get_connection(GetForeignTable(RelationGetRelid(rel))->serverid,
+										  snowfdw_executor_userid(fsplan, estate));
+	sstate->requests_before = sstate->conn->requests;
+	snowfdw_pushdown_from_private(fsplan->fdw_private, fsplan->fdw_exprs,
+								  &sstate->pushdown);
+
+	/* path values are evaluated at each (re)start of the scan */
+	for (level = 0; level < SNOWFDW_MAX_SCOPES; level++)
+	{
+		int			n = list_length(sstate->pushdown.scope_exprs[level]);
+
+		sstate->scope_states[level] =
+			ExecInitExprList(sstate->pushdown.scope_exprs[level],
+							 (PlanState *) node);
+		sstate->scope_from_options[level] =
+			(level == SNOWFDW_SCOPE_DATABASE && options->database) ||
+			(level == SNOWFDW_SCOPE_SCHEMA && options->schema) ||
+			(level == SNOWFDW_SCOPE_STAGE && options->stage);
+		pos += n;
+	}
+	if (sstate->pushdown.name_expr)
+		sstate->name_state = ExecInitExpr(sstate->pushdown.name_expr,
+										  (PlanState *) node);
+
+	sstate->scan_cxt = AllocSetContextCreate(estate->es_query_cxt,
+											 "snowfdw scan state",
+											 ALLOCSET_DEFAULT_SIZES);
+	sstate->batch_cxt = AllocSetContextCreate(estate->es_query_cxt,
+											  "snowfdw batch data",
+											  ALLOCSET_DEFAULT_SIZES);
+	sstate->temp_cxt = AllocSetContextCreate(estate->es_query_cxt,
+											 "snowfdw tuple data",
+											 ALLOCSET_DEFAULT_SIZES);
+
+	sstate->natts = tupdesc->natts;
+	sstate->relname = pstrdup(RelationGetRelationName(rel));
+	sstate->needed = palloc0(sizeof(bool) * tupdesc->natts);
+	sstate->json_names = palloc0(sizeof(char *) * tupdesc->natts);
+	sstate->scope_level = palloc(sizeof(int) * tupdesc->natts);
+	sstate->in_functions = palloc0(sizeof(FmgrInfo) * tupdesc->natts);
+	sstate->typioparams = palloc0(sizeof(Oid) * tupdesc->natts);
+	retrieved = list_nth(fsplan->fdw_private, SnowfdwScanPrivateRetrieved);
+	foreach(lc, retrieved)
+		sstate->needed[lfirst_int(lc) - 1] = true;
+	for (i = 0; i < tupdesc->natts; i++)
+	{
+		Form_pg_attribute attr = TupleDescAttr(tupdesc, i);
+		Oid			infunc;
+
+		sstate->scope_level[i] = -1;
+		if (!sstate->needed[i] || attr->attisdropped)
+		{
+			sstate->needed[i] = false;
+			continue;
+		}
+		sstate->json_names[i] = snowfdw_column_json_name(RelationGetRelid(rel), i + 1);
+		sstate->scope_level[i] = snowfdw_scope_level(sstate->pushdown.info,
+													 sstate->json_names[i]);
+		getTypeInputInfo(attr->atttypid, &infunc, &sstate->typioparams[i]);
+		fmgr_info(infunc, &sstate->in_functions[i]);
+	}
+}
+
+/*
+ * add_text_values
+ *		Append the distinct non-empty texts of a value (text or text[])
+ */
+static List *
+add_text_values(List *values, Datum value, bool isnull, Oid type)
+{
+	if (isnull)
+		return values;
+	if (type == TEXTARRAYOID || type == VARCHARARRAYOID)
+	{
+		ArrayType  *array = DatumGetArrayTypeP(value);
+		Datum	   *elems;
+		bool	   *nulls;
+		int			n;
+		int			i;
+
+		deconstruct_array(array, ARR_ELEMTYPE(array), -1, false, TYPALIGN_INT,
+						  &elems, &nulls, &n);
+		for (i = 0; i < n; i++)
+			values = add_text_values(values, elems[i], nulls[i], TEXTOID);
+		return values;
+	}
+	{
+		char	   *str = TextDatumGetCString(value);
+		ListCell   *lc;
+
+		/* no object has an empty name; IN lists repeat values harmlessly */
+		if (str[0] == '\0')
+			return values;
+		foreach(lc, values)
+			if (strcmp(lfirst(lc), str) == 0)
+				return values;
+		return lappend(values, str);
+	}
+}
+
+/*
+ * start_fetcher
+ *		Evaluate the path values and plan the scan's calls
+ */
+static void
+start_fetcher(ForeignScanState *node, SnowfdwScanState *sstate)
+{
+	ExprContext *econtext = node->ss.ps.ps_ExprContext;
+	List	   *scope_values[SNOWFDW_MAX_SCOPES] = {NIL, NIL, NIL};
+	List	   *names = NIL;
+	MemoryContext oldcxt;
+	int			level;
+	ListCell   *lc;
+	ListCell   *le;
+
+	MemoryContextReset(sstate->scan_cxt);
+	MemoryContextReset(sstate->batch_cxt);
+	oldcxt = MemoryContextSwitchTo(sstate->scan_cxt);
+	for (level = 0; level < SNOWFDW_MAX_SCOPES; level++)
+	{
+		forboth(lc, sstate->scope_states[level], le, sstate->pushdown.scope_exprs[level])
+		{
+			bool		isnull;
+			Datum		value = ExecEvalExpr(lfirst(lc), econtext, &isnull);
+
+			scope_values[level] = add_text_values(scope_values[level], value,
+												  isnull, exprType(lfirst(le)));
+		}
+	}
+	if (sstate->name_state)
+	{
+		bool		isnull;
+		Datum		value = ExecEvalExpr(sstate->name_state, econtext, &isnull);
+
+		names = add_text_values(NIL, value, isnull,
+								exprType((Node *) sstate->pushdown.name_expr));
+	}
+	for (level = 0; level < sstate->pushdown.info->nscopes; level++)
+	{
+		/* a scope or name known to match nothing: no calls at all */
+		if (sstate->pushdown.scope_exprs[level] != NIL && scope_values[level] == NIL)
+		{
+			sstate->fetcher = NULL;
+			MemoryContextSwitchTo(oldcxt);
+			return;
+		}
+	}
+	if (sstate->name_state && names == NIL)
+	{
+		sstate->fetcher = NULL;
+		MemoryContextSwitchTo(oldcxt);
+		return;
+	}
+	sstate->fetcher = snowfdw_fetcher_begin(sstate->conn, &sstate->pushdown,
+											scope_values,
+											sstate->scope_from_options,
+											names, sstate->batch_cxt);
+	MemoryContextSwitchTo(oldcxt);
+}
+
+/*
+ * conversion_error_callback
+ *		Error context naming the column being converted
+ */
+static void
+conversion_error_callback(void *arg)
+{
+	SnowfdwScanState *sstate = (SnowfdwScanState *) arg;
+
+	if (sstate->current_attnum > 0)
+		errcontext("column \"%s\" of foreign table \"%s\"",
+				   sstate->json_names[sstate->current_attnum - 1],
+				   sstate->relname);
+}
+
+/*
+ * snowfdwIterateForeignScan
+ *		Return the next row, fetching the next pages when needed
+ */
+static TupleTableSlot *
+snowfdwIterateForeignScan(ForeignScanState *node)
+{
+	SnowfdwScanState *sstate = node->fdw_state;
+	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
+	SnowfdwJson *row;
+	char	  **scope;
+	MemoryContext oldcxt;
+	ErrorContextCallback errcallback;
+	int			i;
+
+	ExecClearTuple(slot);
+	MemoryContextReset(sstate->temp_cxt);
+	if (!sstate->started)
+	{
+		start_fetcher(node, sstate);
+		sstate->started = true;
+	}
+	if (sstate->fetcher == NULL)
+		return slot;			/* no value of a path can match */
+
+	oldcxt = MemoryContextSwitchTo(sstate->scan_cxt);
+	row = snowfdw_fetcher_next(sstate->fetcher, &scope);
+	MemoryContextSwitchTo(oldcxt);
+	if (row == NULL)
+		return slot;
+
+	oldcxt = MemoryContextSwitchTo(sstate->temp_cxt);
+	errcallback.callback = conversion_error_callback;
+	errcallback.arg = sstate;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+	for (i = 0; i < sstate->natts; i++)
+	{
+		Form_pg_attribute attr = TupleDescAttr(slot->tts_tupleDescriptor, i);
+
+		slot->tts_isnull[i] = true;
+		slot->tts_values[i] = (Datum) 0;
+		if (!sstate->needed[i])
+			continue;
+		sstate->current_attnum = i + 1;
+		if (sstate->scope_level[i] >= 0)
+		{
+			/* the path is authoritative for scope columns */
+			slot->tts_values[i] =
+				InputFunctionCall(&sstate->in_functions[i],
+								  scope[sstate->scope_level[i]],
+								  sstate->typioparams[i], attr->atttypmod);
+			slot->tts_isnull[i] = false;
+		}
+		else
+			slot->tts_values[i] =
+				snowfdw_json_to_datum(snowfdw_json_object_field(row, sstate->json_names[i]),
+									  attr->atttypid, attr->atttypmod,
+									  &sstate->in_functions[i],
+									  sstate->typioparams[i],
+									  &slot->tts_isnull[i]);
+	}
+	sstate->current_attnum = 0;
+	error_context_stack = errcallback.previous;
+	MemoryContextSwitchTo(oldcxt);
+	return ExecStoreVirtualTuple(slot);
+}
+
+/*
+ * snowfdwReScanForeignScan
+ *		Restart the scan; path values are evaluated again
+ */
+static void
+snowfdwReScanForeignScan(ForeignScanState *node)
+{
+	SnowfdwScanState *sstate = node->fdw_state;
+
+	sstate->fetcher = NULL;
+	sstate->started = false;
+	MemoryContextReset(sstate->scan_cxt);
+	MemoryContextReset(sstate->batch_cxt);
+}
+
+/*
+ * snowfdwEndForeignScan
+ *		Nothing to release: memory goes with the query, the session stays
+ */
+static void
+snowfdwEndForeignScan(ForeignScanState *node)
+{
+}
+
+/*
+ * snowfdwExplainForeignScan
+ *		Show the REST requests (never credentials), and with ANALYZE their count
+ */
+static void
+snowfdwExplainForeignScan(ForeignScanState *node, ExplainState *es)
+{
+	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+	SnowfdwScanState *sstate = node->fdw_state;
+
+	ExplainPropertyText("Remote request",
+						strVal(list_nth(fsplan->fdw_private, SnowfdwScanPrivateExplain)),
+						es);
+	if (es->analyze && sstate != NULL)
+		ExplainPropertyInteger("Remote calls", NULL,
+							   sstate->conn->requests - sstate->requests_before,
+							   es);
+}
+
+/*
+ * import_table_sql
+ *		CREATE FOREIGN TABLE statement for one object kind
+ */
+static char *
+import_table_sql(ImportForeignSchemaStmt *stmt, const SnowfdwObjectInfo *info,
+				 const char *server, SnowfdwOptions *opts)
+{
+	StringInfoData buf;
+	const SnowfdwFieldInfo *field;
+	int			level;
+	const char *scope_options[SNOWFDW_MAX_SCOPES] = {
+		opts->database, opts->schema, opts->stage
+	};
+	static const char *const scope_option_names[SNOWFDW_MAX_SCOPES] = {
+		"database", "schema", "stage"
+	};
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "CREATE FOREIGN TABLE %s.%s (\n",
+					 quote_identifier(stmt->local_schema),
+					 quote_identifier(info->table_name));
+	for (level = 0; level < info->nscopes; level++)
+		appendStringInfo(&buf, "  %s text NOT NULL,\n",
+						 snowfdw_scope_columns[level]);
+	for (field = info->fields; field->name; field++)
+	{
+		if (snowfdw_scope_level(info, field->name) >= 0)
+			continue;
+		appendStringInfo(&buf, "  %s %s%s,\n", quote_identifier(field->name),
+						 field->type_name,
+						 strcmp(field->name, "name") == 0 ? " NOT NULL" : "");
+	}
+	buf.len -= 2;				/* the last ",\n" */
+	appendStringInfo(&buf, "\n) SERVER %s OPTIONS (object %s",
+					 quote_identifier(server),
+					 quote_literal_cstr(info->object_option));
+	for (level = 0; level < info->nscopes; level++)
+		if (scope_options[level])
+			appendStringInfo(&buf, ", %s %s", scope_option_names[level],
+							 quote_literal_cstr(scope_options[level]));
+	appendStringInfoString(&buf, ")");
+	return buf.data;
+}
+
+/*
+ * snowfdwImportForeignSchema
+ *		Create the four foreign tables of the remote schema "snowflake"
+ *
+ * IMPORT options database, schema and stage scope the tables they apply to.
+ */
+static List *
+snowfdwImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
+{
+	static const SnowfdwObjectKind kinds[] = {
+		SNOWFDW_OBJECT_SCHEMAS, SNOWFDW_OBJECT_STAGES,
+		SNOWFDW_OBJECT_STREAMS, SNOWFDW_OBJECT_STAGE_FILES
+	};
+	ForeignServer *server = GetForeignServer(serverOid);
+	SnowfdwOptions opts;
+	List	   *commands = NIL;
+	ListCell   *lc;
+	int			i;
+
+	if (strcmp(stmt->remote_schema, "snowflake") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_SCHEMA_NOT_FOUND),
+				 errmsg("remote schema \"%s\" does not exist on server \"%s\"",
+						stmt->remote_schema, server->servername),
+				 errhint("snowfdw offers one remote schema, \"snowflake\"; scope it with OPTIONS (database '...', schema '...').")));
+
+	memset(&opts, 0, sizeof(opts));
+	foreach(lc, stmt->options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, "database") == 0)
+			opts.database = defGetString(def);
+		else if (strcmp(def->defname, "schema") == 0)
+			opts.schema = defGetString(def);
+		else if (strcmp(def->defname, "stage") == 0)
+			opts.stage = defGetString(def);
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+					 errmsg("invalid option \"%s\"", def->defname),
+					 errhint("Valid options in this context are: database, schema, stage.")));
+	}
+
+	/* names in LIMIT TO or EXCEPT must be tables snowfdw offers */
+	foreach(lc, stmt->table_list)
+	{
+		RangeVar   *rv = (RangeVar *) lfirst(lc);
+
+		if (snowfdw_object_by_table_name(rv->relname) == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_TABLE_NOT_FOUND),
+					 errmsg("remote table \"%s\" does not exist in remote schema \"snowflake\"",
+							rv->relname),
+					 errhint("The tables are remote_schemas, remote_stages, remote_streams and stage_files.")));
+	}
+
+	for (i = 0; i < (int) lengthof(kinds); i++)
+	{
+		const SnowfdwObjectInfo *info = snowfdw_object_info(kinds[i]);
+		bool		listed = false;
+
+		foreach(lc, stmt->table_list)
+			if (strcmp(((RangeVar *) lfirst(lc))->relname, info->table_name) == 0)
+				listed = true;
+		if ((stmt->list_type == FDW_IMPORT_SCHEMA_LIMIT_TO && !listed) ||
+			(stmt->list_type == FDW_IMPORT_SCHEMA_EXCEPT && listed))
+			continue;
+		commands = lappend(commands,
+						   import_table_sql(stmt, info, server->servername, &opts));
+	}
+	return commands;
+}

@@ -1,0 +1,279 @@
+/*-------------------------------------------------------------------------
+ *
+ * snowfdw.h
+ *		  Private declarations shared by the snowfdw source files
+ *
+ * Copyright (c) 2026, snowfdw developers
+ *
+ * IDENTIFICATION
+ *		  src/snowfdw.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SNOWFDW_H
+#define SNOWFDW_H
+
+#include "foreign/fdwapi.h"
+#include "foreign/foreign.h"
+#include "lib/stringinfo.h"
+#include "nodes/execnodes.h"
+#include "nodes/pathnodes.h"
+#include "utils/relcache.h"
+
+#include "compat.h"
+#include "http.h"
+#include "json.h"
+
+/* Scope levels: the path parameters above an object */
+#define SNOWFDW_MAX_SCOPES 3
+#define SNOWFDW_SCOPE_DATABASE 0
+#define SNOWFDW_SCOPE_SCHEMA 1
+#define SNOWFDW_SCOPE_STAGE 2
+
+/* Query parameters a list endpoint declares (bit set) */
+#define SNOWFDW_PARAM_LIKE			0x01
+#define SNOWFDW_PARAM_STARTS_WITH	0x02
+#define SNOWFDW_PARAM_SHOW_LIMIT	0x04
+#define SNOWFDW_PARAM_FROM_NAME		0x08
+#define SNOWFDW_PARAM_HISTORY		0x10
+#define SNOWFDW_PARAM_PATTERN		0x20
+
+/* Object kinds a foreign table can expose; databases serve enumeration */
+typedef enum SnowfdwObjectKind
+{
+	SNOWFDW_OBJECT_DATABASES,
+	SNOWFDW_OBJECT_SCHEMAS,
+	SNOWFDW_OBJECT_STAGES,
+	SNOWFDW_OBJECT_STREAMS,
+	SNOWFDW_OBJECT_STAGE_FILES
+} SnowfdwObjectKind;
+
+/* One field of a REST model, and the column IMPORT makes of it */
+typedef struct SnowfdwFieldInfo
+{
+	const char *name;			/* JSON key and default column name */
+	const char *type_name;		/* SQL type IMPORT declares */
+	bool		read_only;		/* set by the service, never sent */
+	bool		write_only;		/* sent, never returned */
+	bool		required;		/* required in a create body */
+} SnowfdwFieldInfo;
+
+/* What snowfdw knows about one object kind */
+typedef struct SnowfdwObjectInfo
+{
+	SnowfdwObjectKind kind;
+	const char *object_option;	/* value of the "object" table option */
+	const char *table_name;		/* name IMPORT FOREIGN SCHEMA gives */
+	const char *collection;		/* last path segment of the list call */
+	const char *noun;			/* for messages: "schema", "stage", ... */
+	int			nscopes;		/* path parameters above the object */
+	int			list_params;	/* SNOWFDW_PARAM_* the list call takes */
+	bool		has_fetch;		/* GET <collection>/{name} exists */
+	bool		has_create;
+	bool		has_delete;
+	bool		has_put;		/* PUT create-or-alter exists */
+	const SnowfdwFieldInfo *fields; /* NULL-terminated */
+} SnowfdwObjectInfo;
+
+/* Scope column names, indexed by scope level */
+extern const char *const snowfdw_scope_columns[SNOWFDW_MAX_SCOPES];
+extern const char *const snowfdw_scope_collections[SNOWFDW_MAX_SCOPES];
+
+/* Options merged from server, user mapping and foreign table */
+typedef struct SnowfdwOptions
+{
+	/* server */
+	char	   *account;
+	char	   *url;
+	char	   *role;
+	char	   *ca_file;
+	double		connect_timeout;	/* seconds */
+	double		request_timeout;	/* seconds, per attempt */
+	double		poll_timeout;	/* seconds for a 202 to finish */
+	int			max_retries;
+	double		retry_max_time; /* seconds for all retries of a call */
+	int			max_concurrency;
+	int			page_size;
+	int64		max_response_size;	/* bytes */
+	/* user mapping */
+	char	   *token;
+	char	   *token_type;
+	char	   *user;
+	char	   *private_key;
+	char	   *private_key_passphrase;
+	/* foreign table */
+	char	   *object;
+	char	   *database;
+	char	   *schema;
+	char	   *stage;
+	bool		history;
+	char	   *create_mode;
+	bool		restrict_drop;
+	bool		copy_grants;
+} SnowfdwOptions;
+
+/* A cached session for one user mapping */
+typedef struct SnowfdwConnection
+{
+	Oid			umid;			/* hash key: user mapping OID */
+	Oid			serverid;
+	char	   *server_name;
+	SnowfdwHttpSession *http;
+	SnowfdwOptions *options;	/* copy in the connection's context */
+	char	   *base_url;		/* scheme://host[:port], no trailing slash */
+	char	   *bearer;			/* current token or JWT */
+	int64		bearer_expires; /* Unix seconds; 0 when it does not expire */
+	MemoryContext cxt;			/* owns options, strings */
+	bool		invalidated;
+	bool		in_xact;		/* used by the current transaction */
+	uint32		server_hashvalue;
+	uint32		mapping_hashvalue;
+	int64		requests;		/* HTTP requests sent */
+} SnowfdwConnection;
+
+/* One logical REST call, with retries, 202 polling and its outcome */
+typedef struct SnowfdwCall
+{
+	/* input */
+	const char *method;
+	char	   *path;			/* "/api/v2/...?query", already encoded */
+	char	   *body;			/* JSON body or NULL */
+	bool		retry_safe;		/* repeating it cannot change the outcome */
+	bool		missing_ok;		/* 404 is an answer, not an error */
+	/* output */
+	long		status;
+	char	   *response;		/* body text */
+	size_t		response_len;
+	char	   *request_id;
+	char	   *link;			/* raw Link header, or NULL */
+	/* private to rest.c */
+	int			attempts;
+	int			polls;
+	int			handle;			/* transfer slot in the session, or -1 */
+	bool		done;
+	bool		renewed;		/* a 401 already made a new JWT */
+	TimestampTz first_sent;
+	TimestampTz not_before;
+	char	   *poll_path;		/* Location of a pending 202 */
+} SnowfdwCall;
+
+/* GUC variables */
+extern bool snowfdw_enable_pushdown;
+extern int	snowfdw_max_concurrency;
+extern int	snowfdw_max_retries;
+extern double snowfdw_retry_max_time;
+extern double snowfdw_poll_timeout;
+extern char *snowfdw_create_mode;
+
+/* in options.c */
+extern void snowfdw_define_gucs(void);
+extern SnowfdwOptions *snowfdw_get_options(Oid serverid, Oid userid,
+										   Oid relid);
+extern char *snowfdw_column_json_name(Oid relid, AttrNumber attnum);
+
+/* in objects.c */
+extern const SnowfdwObjectInfo *snowfdw_object_info(SnowfdwObjectKind kind);
+extern const SnowfdwObjectInfo *snowfdw_object_by_option(const char *value);
+extern const SnowfdwObjectInfo *snowfdw_object_by_table_name(const char *name);
+extern const SnowfdwObjectInfo *snowfdw_relation_object(Relation rel,
+														SnowfdwOptions *options);
+extern const SnowfdwFieldInfo *snowfdw_find_field(const SnowfdwObjectInfo *info,
+												  const char *name);
+extern int	snowfdw_scope_level(const SnowfdwObjectInfo *info,
+								const char *column);
+extern char *snowfdw_quote_identifier(const char *name);
+extern void snowfdw_append_path_segment(StringInfo buf, const char *segment);
+extern void snowfdw_append_query(StringInfo buf, const char *key,
+								 const char *value);
+extern char *snowfdw_collection_path(const SnowfdwObjectInfo *info,
+									 char *const *scope);
+extern char *snowfdw_object_path(const SnowfdwObjectInfo *info,
+								 char *const *scope, const char *name);
+
+/* in connection.c */
+extern void snowfdw_connection_init(void);
+extern SnowfdwConnection *snowfdw_get_connection(Oid serverid, Oid userid);
+extern const char *snowfdw_connection_bearer(SnowfdwConnection *conn,
+											 bool renew);
+
+/* in rest.c */
+extern void snowfdw_run_calls(SnowfdwConnection *conn, SnowfdwCall **calls,
+							  int ncalls);
+extern SnowfdwCall *snowfdw_new_call(const char *method, char *path,
+									 char *body, bool retry_safe,
+									 bool missing_ok);
+extern SnowfdwCall *snowfdw_call(SnowfdwConnection *conn, const char *method,
+								 char *path, char *body, bool retry_safe,
+								 bool missing_ok);
+extern char *snowfdw_link_target(const char *link, const char *rel);
+extern bool snowfdw_valid_relative_path(const char *path);
+
+/* in mapping.c */
+extern Datum snowfdw_json_to_datum(const SnowfdwJson *value, Oid typid,
+								   int32 typmod, FmgrInfo *input,
+								   Oid ioparam, bool *isnull);
+extern char *snowfdw_datum_to_json(Datum value, Oid typid, bool *is_text);
+
+/* Indexes of the fdw_private list of a scan */
+enum SnowfdwScanPrivateIndex
+{
+	SnowfdwScanPrivateKind,		/* Integer: SnowfdwObjectKind */
+	SnowfdwScanPrivateScopeCounts,	/* List of Integer: fdw_exprs per scope
+									 * level, -1 to enumerate */
+	SnowfdwScanPrivateHasName,	/* Integer: last fdw_expr is the name */
+	SnowfdwScanPrivateLike,		/* String, "" for none */
+	SnowfdwScanPrivateStartsWith,	/* String, "" for none */
+	SnowfdwScanPrivatePattern,	/* String, "" for none */
+	SnowfdwScanPrivateHistory,	/* Integer (bool) */
+	SnowfdwScanPrivateLimit,	/* String: int64 rows needed, -1 for none */
+	SnowfdwScanPrivateRetrieved,	/* List of Integer: attnums converted */
+	SnowfdwScanPrivateExplain	/* String: the requests, for EXPLAIN */
+};
+
+/* in deparse.c */
+typedef struct SnowfdwPushdown
+{
+	const SnowfdwObjectInfo *info;
+	List	   *scope_exprs[SNOWFDW_MAX_SCOPES];	/* NIL: enumerate */
+	Expr	   *name_expr;		/* name = value: use the fetch call */
+	char	   *like;
+	char	   *starts_with;
+	char	   *pattern;
+	bool		history;
+	int64		limit;			/* rows the query needs, or -1 */
+} SnowfdwPushdown;
+
+extern void snowfdw_classify_quals(PlannerInfo *root, RelOptInfo *baserel,
+								   List *clauses, SnowfdwPushdown *pushdown,
+								   SnowfdwOptions *options);
+extern bool snowfdw_is_scope_or_name_clause(PlannerInfo *root,
+											RelOptInfo *baserel,
+											RestrictInfo *rinfo,
+											const SnowfdwObjectInfo *info);
+extern int64 snowfdw_query_limit(PlannerInfo *root, RelOptInfo *baserel);
+extern char *snowfdw_describe_requests(SnowfdwPushdown *pushdown,
+									   int page_size);
+extern int64 snowfdw_show_limit(SnowfdwPushdown *pushdown, int page_size);
+extern char *snowfdw_list_path(SnowfdwPushdown *pushdown, char *const *scope,
+							   int page_size, const char *from_name);
+extern List *snowfdw_pushdown_to_private(SnowfdwPushdown *pushdown,
+										 List **fdw_exprs);
+extern void snowfdw_pushdown_from_private(List *private, List *fdw_exprs,
+										  SnowfdwPushdown *pushdown);
+
+/* in scan.c */
+typedef struct SnowfdwFetcher SnowfdwFetcher;
+extern SnowfdwFetcher *snowfdw_fetcher_begin(SnowfdwConnection *conn,
+											 SnowfdwPushdown *pushdown,
+											 List **scope_values,
+											 bool *scope_from_options,
+											 List *names,
+											 MemoryContext batch_cxt);
+extern SnowfdwJson *snowfdw_fetcher_next(SnowfdwFetcher *fetcher,
+										 char ***scope);
+extern int64 snowfdw_fetcher_requests(SnowfdwFetcher *fetcher);
+
+/* in modify.c */
+extern void snowfdw_set_modify_routines(FdwRoutine *routine);
+
+#endif							/* SNOWFDW_H */

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Install what building and testing snowfdw needs on Debian 12 (as root).
+# Idempotent: does nothing when every package is already there.
+set -euo pipefail
+
+packages=(
+  make gcc pkg-config openssl
+  postgresql-15 postgresql-client-15 postgresql-server-dev-15
+  libcurl4-openssl-dev libcjson-dev libssl-dev
+  python3 python3-yaml python3-jsonschema python3-cryptography
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "deps: missing packages (${missing[*]}), and not root to install them" >&2
+  exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

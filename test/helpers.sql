@@ -1,0 +1,50 @@
+-- Shared by the regression tests (\i :testdir/helpers.sql): emulator control
+-- through COPY ... FROM PROGRAM, the request log as a table, the secrets as
+-- psql variables so that no secret is ever echoed into test output.
+\set ECHO none
+\set VERBOSITY default
+\getenv emu_url SNOWFDW_EMU_URL
+\getenv emuctl SNOWFDW_EMUCTL
+\getenv key_dir SNOWFDW_KEY_DIR
+\set pat 'test-pat-alice-0123456789'
+\set oauth 'test-oauth-bob-0123456789'
+SET snowfdw_test.emuctl = :'emuctl';
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS snowfdw;
+
+-- shell word for a text
+CREATE OR REPLACE FUNCTION pg_temp.shell_quote(t text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$ SELECT '''' || replace(t, '''', '''\''''') || '''' $$;
+
+-- emu('reset'), emu('fault', '{...}'): run emuctl, return its output lines
+CREATE OR REPLACE FUNCTION pg_temp.emu(VARIADIC args text[]) RETURNS SETOF text
+LANGUAGE plpgsql AS $$
+DECLARE
+  cmd text := '/usr/bin/python3 ' || pg_temp.shell_quote(current_setting('snowfdw_test.emuctl'))
+              || ' ' || (SELECT string_agg(pg_temp.shell_quote(a), ' ') FROM unnest(args) a);
+BEGIN
+  IF to_regclass('pg_temp.emu_out') IS NULL THEN
+    CREATE TEMP TABLE emu_out (line text);
+  END IF;
+  TRUNCATE pg_temp.emu_out;
+  EXECUTE format('COPY pg_temp.emu_out FROM PROGRAM %L WITH (FORMAT csv, DELIMITER E''\x01'', QUOTE E''\x02'')', cmd);
+  RETURN QUERY SELECT line FROM pg_temp.emu_out;
+END $$;
+
+-- the emulator's request log since the last reset or clear-log
+CREATE OR REPLACE FUNCTION pg_temp.emu_requests()
+RETURNS TABLE (seq int, conn int, method text, path text, query text, status int, body text)
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF to_regclass('pg_temp.emu_log') IS NULL THEN
+    CREATE TEMP TABLE emu_log (seq int, conn int, method text, path text, query text, status int, body text);
+  END IF;
+  TRUNCATE pg_temp.emu_log;
+  EXECUTE format('COPY pg_temp.emu_log FROM PROGRAM %L',
+                 '/usr/bin/python3 ' || pg_temp.shell_quote(current_setting('snowfdw_test.emuctl')) || ' log --tsv');
+  RETURN QUERY SELECT * FROM pg_temp.emu_log ORDER BY 1;
+END $$;
+
+SELECT count(*) FROM pg_temp.emu('reset') \gset ignored_
+RESET client_min_messages;
+\set ECHO all
