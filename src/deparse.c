@@ -11,7 +11,8 @@
  *	- name LIKE 'abc%': startsWith (case-sensitive prefix, exact);
  *	- name LIKE / ILIKE pattern: like (case-insensitive, a superset);
  *	- stage_files.name ~ regex: pattern, for a conservative regex subset;
- *	- dropped_on conditions on schemas: history=true;
+ *	- dropped_on conditions on schemas: history=true (with pushdown off too:
+ *	  it decides which rows exist, see clause_wants_history);
  *	- LIMIT: showLimit, paged on with fromName until the executor stops.
  * Values may be constants, query parameters or outer columns of a
  * parameterized join path; non-constant ones are evaluated at execution.
@@ -226,30 +227,8 @@ classify_clause(PlannerInfo *root, RelOptInfo *baserel, Expr *clause,
 		}
 
 		column = column_name_of(root, baserel, left);
-		if (column && strcmp(column, "dropped_on") == 0)
-			return;				/* not text: handled below */
 		if (column == NULL || strcmp(column, "name") != 0)
-		{
-			/* any strict condition on dropped_on asks for dropped rows */
-			if ((info->list_params & SNOWFDW_PARAM_HISTORY) &&
-				bms_num_members(pull_varnos(root, (Node *) clause)) == 1)
-			{
-				List	   *vars = pull_var_clause((Node *) clause, 0);
-				ListCell   *lc;
-				RangeTblEntry *rte = planner_rt_fetch(baserel->relid, root);
-
-				foreach(lc, vars)
-				{
-					Var		   *var = lfirst(lc);
-
-					if (var->varattno > 0 &&
-						strcmp(snowfdw_column_json_name(rte->relid, var->varattno),
-							   "dropped_on") == 0 && op_strict(op->opno))
-						pushdown->history = true;
-				}
-			}
 			return;
-		}
 		text = const_text(right);
 		if (text == NULL || !collation_is_exact(op->inputcollid))
 			return;
@@ -288,20 +267,39 @@ classify_clause(PlannerInfo *root, RelOptInfo *baserel, Expr *clause,
 							  lsecond(saop->args), saop->inputcollid,
 							  pushdown);
 	}
-	else if (IsA(clause, NullTest))
-	{
-		NullTest   *nt = (NullTest *) clause;
-		Node	   *arg = (Node *) nt->arg;
-		RangeTblEntry *rte = planner_rt_fetch(baserel->relid, root);
+}
 
-		if (nt->nulltesttype == IS_NOT_NULL && IsA(arg, Var) &&
-			((Var *) arg)->varno == (int) baserel->relid &&
-			((Var *) arg)->varattno > 0 &&
-			(info->list_params & SNOWFDW_PARAM_HISTORY) &&
-			strcmp(snowfdw_column_json_name(rte->relid, ((Var *) arg)->varattno),
+/*
+ * clause_wants_history
+ *		Whether a qual asks for dropped objects: it references dropped_on
+ *		and cannot be true when dropped_on is NULL
+ *
+ * This is scope, not an optimization: it holds with pushdown off too, so
+ * both settings return the same rows.
+ */
+static bool
+clause_wants_history(PlannerInfo *root, RelOptInfo *baserel, Expr *clause)
+{
+	RangeTblEntry *rte = planner_rt_fetch(baserel->relid, root);
+	List	   *vars = pull_var_clause((Node *) clause, 0);
+	ListCell   *lc;
+	AttrNumber	dropped_on = InvalidAttrNumber;
+
+	foreach(lc, vars)
+	{
+		Var		   *var = lfirst(lc);
+
+		if (var->varno == (int) baserel->relid && var->varattno > 0 &&
+			strcmp(snowfdw_column_json_name(rte->relid, var->varattno),
 				   "dropped_on") == 0)
-			pushdown->history = true;
+			dropped_on = var->varattno;
 	}
+	if (dropped_on == InvalidAttrNumber)
+		return false;
+	if (IsA(clause, NullTest))
+		return ((NullTest *) clause)->nulltesttype == IS_NOT_NULL;
+	/* a strict operator on dropped_on is never true for a NULL */
+	return IsA(clause, OpExpr) && op_strict(((OpExpr *) clause)->opno);
 }
 
 /*
@@ -334,13 +332,15 @@ snowfdw_classify_quals(PlannerInfo *root, RelOptInfo *baserel, List *clauses,
 									 CStringGetTextDatum(scope_options[level]),
 									 false, false));
 
-	if (!snowfdw_enable_pushdown)
-		return;
 	foreach(lc, clauses)
 	{
 		RestrictInfo *rinfo = lfirst_node(RestrictInfo, lc);
 
-		classify_clause(root, baserel, rinfo->clause, pushdown);
+		if ((pushdown->info->list_params & SNOWFDW_PARAM_HISTORY) &&
+			clause_wants_history(root, baserel, rinfo->clause))
+			pushdown->history = true;
+		if (snowfdw_enable_pushdown)
+			classify_clause(root, baserel, rinfo->clause, pushdown);
 	}
 }
 
@@ -447,10 +447,16 @@ describe_collection(StringInfo buf, const SnowfdwObjectInfo *info,
 /*
  * append_list_query
  *		Query parameters of a final list request
+ *
+ * A continuation page (from_name set) asks for one row more: services that
+ * repeat the fromName row still deliver a full page of new rows.
  */
 static void
-append_list_query(StringInfo buf, SnowfdwPushdown *pushdown, int page_size)
+append_list_query(StringInfo buf, SnowfdwPushdown *pushdown, int page_size,
+				  const char *from_name)
 {
+	int64		limit = snowfdw_show_limit(pushdown, page_size);
+
 	if (pushdown->like)
 		snowfdw_append_query(buf, "like", pushdown->like);
 	if (pushdown->starts_with)
@@ -459,10 +465,12 @@ append_list_query(StringInfo buf, SnowfdwPushdown *pushdown, int page_size)
 		snowfdw_append_query(buf, "pattern", pushdown->pattern);
 	if (pushdown->history)
 		snowfdw_append_query(buf, "history", "true");
-	if (snowfdw_show_limit(pushdown, page_size) > 0)
+	if (limit > 0)
 		snowfdw_append_query(buf, "showLimit",
 							 psprintf(INT64_FORMAT,
-									  snowfdw_show_limit(pushdown, page_size)));
+									  from_name ? Min(limit + 1, 10000) : limit));
+	if (from_name)
+		snowfdw_append_query(buf, "fromName", from_name);
 }
 
 /*
@@ -499,9 +507,7 @@ snowfdw_list_path(SnowfdwPushdown *pushdown, char *const *scope,
 
 	initStringInfo(&buf);
 	appendStringInfoString(&buf, snowfdw_collection_path(pushdown->info, scope));
-	append_list_query(&buf, pushdown, page_size);
-	if (from_name)
-		snowfdw_append_query(&buf, "fromName", from_name);
+	append_list_query(&buf, pushdown, page_size, from_name);
 	return buf.data;
 }
 
@@ -536,7 +542,7 @@ snowfdw_describe_requests(SnowfdwPushdown *pushdown, int page_size)
 	if (pushdown->name_expr)
 		describe_segment(&buf, list_make1(pushdown->name_expr), "name");
 	else
-		append_list_query(&buf, pushdown, page_size);
+		append_list_query(&buf, pushdown, page_size, NULL);
 	return buf.data;
 }
 

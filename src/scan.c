@@ -91,8 +91,9 @@ enumeration_path(FetchTask *task, int64 *show_limit, int page_size)
 	if ((parent->list_params & SNOWFDW_PARAM_SHOW_LIMIT) &&
 		(parent->list_params & SNOWFDW_PARAM_FROM_NAME))
 	{
-		*show_limit = page_size;
-		snowfdw_append_query(&buf, "showLimit", psprintf("%d", page_size));
+		/* one more on continuation pages: see append_list_query */
+		*show_limit = task->from_name ? Min(page_size + 1, 10000) : page_size;
+		snowfdw_append_query(&buf, "showLimit", psprintf(INT64_FORMAT, *show_limit));
 	}
 	if (task->from_name)
 		snowfdw_append_query(&buf, "fromName", task->from_name);
@@ -115,6 +116,8 @@ set_task_path(SnowfdwFetcher *f, FetchTask *task)
 		task->path = snowfdw_list_path(f->pushdown, task->scope, page_size,
 									   task->from_name);
 		task->show_limit = snowfdw_show_limit(f->pushdown, page_size);
+		if (task->from_name && task->show_limit > 0)
+			task->show_limit = Min(task->show_limit + 1, 10000);
 	}
 }
 

@@ -766,15 +766,13 @@ import_table_sql(ImportForeignSchemaStmt *stmt, const SnowfdwObjectInfo *info,
 					 quote_identifier(stmt->local_schema),
 					 quote_identifier(info->table_name));
 	for (level = 0; level < info->nscopes; level++)
-		appendStringInfo(&buf, "  %s text NOT NULL,\n",
-						 snowfdw_scope_columns[level]);
+		appendStringInfo(&buf, "  %s text,\n", snowfdw_scope_columns[level]);
 	for (field = info->fields; field->name; field++)
 	{
 		if (snowfdw_scope_level(info, field->name) >= 0)
 			continue;
-		appendStringInfo(&buf, "  %s %s%s,\n", quote_identifier(field->name),
-						 field->type_name,
-						 strcmp(field->name, "name") == 0 ? " NOT NULL" : "");
+		appendStringInfo(&buf, "  %s %s,\n", quote_identifier(field->name),
+						 field->type_name);
 	}
 	buf.len -= 2;				/* the last ",\n" */
 	appendStringInfo(&buf, "\n) SERVER %s OPTIONS (object %s",

@@ -31,6 +31,13 @@ BEGIN
   RETURN QUERY SELECT line FROM pg_temp.emu_out;
 END $$;
 
+-- CALL pg_temp.emuctl('clear-log'): the same, for commands whose output is not wanted
+CREATE OR REPLACE PROCEDURE pg_temp.emuctl(VARIADIC args text[])
+LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_temp.emu(VARIADIC args);
+END $$;
+
 -- the emulator's request log since the last reset or clear-log
 CREATE OR REPLACE FUNCTION pg_temp.emu_requests()
 RETURNS TABLE (seq int, conn int, method text, path text, query text, status int, body text)

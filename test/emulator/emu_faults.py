@@ -1,0 +1,156 @@
+"""Fault injection rules and the result-handle store (202 polling and paged results).
+
+A rule is JSON (see README.md): optional ``method`` and ``path`` (regex, re.search
+on the raw request path), ``skip`` (let the first M matching requests through),
+``times`` (how many matching requests it affects; -1 = all) and an ``action`` with
+its parameters. Every rule counts every request it matches; the first rule whose
+window covers the current match fires.
+"""
+
+import math
+import re
+
+ACTIONS = {
+    # action: {parameter: (type(s), default)}
+    "status": {"status": (int, None), "retry_after": ((str, int), None), "code": (str, None), "message": (str, None)},
+    "async": {"polls": (int, 1)},
+    "large": {"page_size": (int, 2)},
+    "link_pages": {"page_size": (int, 2)},
+    "latency": {"ms": ((int, float), 1000)},
+    "malformed": {"body": (str, '[{"name": "X",')},
+    "truncate": {"extra": (int, 100)},
+    "drop": {},
+    "drip": {"bytes": (int, 1), "interval_ms": ((int, float), 500)},
+    "hang": {"seconds": ((int, float), 30)},
+    "wrong_types": {},
+    "location": {"value": (str, None)},
+    "link": {"value": (str, None)},
+}
+COMMON = {"action", "method", "path", "skip", "times"}
+
+ACCEPTED_MESSAGE = ("Request execution in progress. Use the provided location header or result "
+                    "handler ID to perform query monitoring and management.")
+LARGE_MESSAGE = "Large result set. Use provided Link header."
+
+
+class FaultError(ValueError):
+    """A fault rule that does not follow the rule format."""
+
+
+class FaultRule:
+    """One validated rule plus its match counter."""
+
+    def __init__(self, spec):
+        if not isinstance(spec, dict):
+            raise FaultError("a fault rule must be a JSON object")
+        action = spec.get("action")
+        if action not in ACTIONS:
+            raise FaultError("unknown action %r; expected one of %s" % (action, ", ".join(sorted(ACTIONS))))
+        params = ACTIONS[action]
+        unknown = set(spec) - COMMON - set(params)
+        if unknown:
+            raise FaultError("unknown key(s) for action %s: %s" % (action, ", ".join(sorted(unknown))))
+        self.action = action
+        self.spec = dict(spec)
+        self.method = spec.get("method")
+        if self.method is not None and not isinstance(self.method, str):
+            raise FaultError("method must be a string")
+        try:
+            self.path = re.compile(spec["path"]) if spec.get("path") is not None else None
+        except (re.error, TypeError) as e:
+            raise FaultError("bad path regex: %s" % e)
+        self.skip = spec.get("skip", 0)
+        self.times = spec.get("times", 1)
+        for k in ("skip", "times"):
+            v = getattr(self, k)
+            if isinstance(v, bool) or not isinstance(v, int) or (v < 0 and not (k == "times" and v == -1)):
+                raise FaultError("%s must be a non-negative integer%s" % (k, " or -1" if k == "times" else ""))
+        self.params = {}
+        for k, (typ, default) in params.items():
+            v = spec.get(k, default)
+            if v is None and default is None and k in ("status", "value"):
+                raise FaultError("action %s needs %r" % (action, k))
+            if v is not None and (isinstance(v, bool) or not isinstance(v, typ)):
+                raise FaultError("%s must be %s" % (k, getattr(typ, "__name__", "a number")))
+            self.params[k] = v
+        if action == "status":
+            if not 100 <= self.params["status"] <= 599:
+                raise FaultError("status must be an HTTP status code")
+            if self.params["retry_after"] is not None:  # sent verbatim as the Retry-After header
+                self.params["retry_after"] = str(self.params["retry_after"])
+        if action in ("large", "link_pages") and self.params["page_size"] < 1:
+            raise FaultError("page_size must be >= 1")
+        if action == "async" and self.params["polls"] < -1:
+            raise FaultError("polls must be >= 0 or -1")
+        if action == "drip" and self.params["bytes"] < 1:
+            raise FaultError("bytes must be >= 1")
+        self.matched = 0
+
+    def matches(self, method, raw_path):
+        if self.method is not None and self.method.upper() != method.upper():
+            return False
+        return self.path is None or bool(self.path.search(raw_path))
+
+
+class Faults:
+    """Ordered list of rules."""
+
+    def __init__(self):
+        self.rules = []
+
+    def add(self, spec):
+        self.rules.append(FaultRule(spec))
+
+    def clear(self):
+        self.rules = []
+
+    def pick(self, method, raw_path):
+        """Count this request against every matching rule; return the rule that fires, if any."""
+        fired = None
+        for r in self.rules:
+            if not r.matches(method, raw_path):
+                continue
+            n = r.matched
+            r.matched += 1
+            if fired is None and n >= r.skip and (r.times == -1 or n < r.skip + r.times):
+                fired = r
+        return fired
+
+
+def link_header(handle, page, last, include_first_last_only=False):
+    """Link header into /api/v2/results/<handle>: first, next (not on the last page),
+    prev (not on page 0), last. Relative URLs, comma-separated as in the spec example."""
+    def u(p):
+        return "</api/v2/results/%s?page=%d>" % (handle, p)
+    parts = ['%s; rel="first"' % u(0)]
+    if not include_first_last_only:
+        if page < last:
+            parts.append('%s; rel="next"' % u(page + 1))
+        if page > 0:
+            parts.append('%s; rel="prev"' % u(page - 1))
+    parts.append('%s; rel="last"' % u(last))
+    return ",".join(parts)
+
+
+def paginate(rows, page_size):
+    """Split rows into pages (at least one, possibly empty, page)."""
+    n = max(1, math.ceil(len(rows) / page_size))
+    return [rows[i * page_size:(i + 1) * page_size] for i in range(n)]
+
+
+# Replacement values for wrong_types: each breaks the declared type of the field.
+_WRONG = {
+    "created_on": 12345, "dropped_on": 12345, "stale_after": 12345, "name": 42,
+    "managed_access": "yes", "stale": "no", "is_default": "false", "size": 1024,
+    "retention_time": "1", "status": 200, "presigned_url": ["x"], "message": 7, "code": 390303,
+    "has_credentials": "no", "directory_table": "on", "stream_source": "table", "md5": 5,
+}
+
+
+def break_types(obj):
+    """Copy of a decoded JSON body with the type of well-known fields broken."""
+    if isinstance(obj, list):
+        return [break_types(x) for x in obj]
+    if isinstance(obj, dict):
+        return {k: (_WRONG[k] if k in _WRONG else break_types(v)) for k, v in obj.items()}
+    return obj

@@ -1,0 +1,176 @@
+#!/usr/bin/python3
+"""Command-line client for the emulator's admin API (/_emulator/...).
+
+Server location: --url URL, else env SNOWFDW_EMU_URL (http://127.0.0.1:PORT),
+else --port-file PATH (the file snowemu.py writes).
+
+Subcommands:
+  reset [FIXTURE.json]           reset everything (no argument: the startup fixture)
+  fault 'JSON rule'              append one fault rule
+  clear-faults                   remove all fault rules
+  log [--tsv]                    print the request log (JSON, or TSV lines)
+  clear-log                      empty the log (and restart connection ids/count)
+  connections                    print the number of API connections since reset/clear-log
+  clock-offset SECONDS           shift "now" for JWT checks
+  add-user NAME PUBLIC_KEY_PEM_FILE [--role ROLE]
+  add-token TOKEN TYPE USER [--role ROLE]
+
+Prints nothing on success except for log and connections; on failure prints a
+message to stderr and exits 1. Writes no files, so any user can run it (the
+PostgreSQL server runs it through COPY ... FROM PROGRAM).
+
+TSV (one line per request, no header): seq, conn, method, path, query, status,
+body. Text is escaped like PostgreSQL COPY text format (backslash, tab, newline,
+carriage return as \\\\, \\t, \\n, \\r); a missing body or status is \\N, so
+``COPY t FROM PROGRAM 'emuctl.py log --tsv'`` loads it directly.
+"""
+
+import argparse
+import json
+import os
+import sys
+import urllib.error
+import urllib.request
+
+
+class CtlError(Exception):
+    """Failure reported to the user with exit status 1."""
+
+
+def base_url(args):
+    if args.url:
+        return args.url.rstrip("/")
+    env = os.environ.get("SNOWFDW_EMU_URL")
+    if env:
+        return env.rstrip("/")
+    if args.port_file:
+        try:
+            with open(args.port_file) as fh:
+                port = int(fh.read().strip())
+        except (OSError, ValueError) as e:
+            raise CtlError("cannot read port from %s: %s" % (args.port_file, e))
+        return "http://127.0.0.1:%d" % port
+    raise CtlError("no server: give --url, set SNOWFDW_EMU_URL or give --port-file")
+
+
+def call(url, method, path, payload=None, raw=None):
+    """One admin request; returns the decoded JSON answer."""
+    data = raw if raw is not None else (None if payload is None else json.dumps(payload).encode("utf-8"))
+    req = urllib.request.Request(url + path, data=data, method=method)
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    # Never go through a proxy: the emulator is on loopback.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(req, timeout=30) as resp:
+            return json.loads(resp.read().decode("utf-8"))
+    except urllib.error.HTTPError as e:
+        try:
+            msg = json.loads(e.read().decode("utf-8")).get("error")
+        except Exception:
+            msg = None
+        raise CtlError("%s %s: HTTP %d%s" % (method, path, e.code, ": " + msg if msg else ""))
+    except (urllib.error.URLError, OSError) as e:
+        raise CtlError("cannot reach emulator at %s: %s" % (url, getattr(e, "reason", e)))
+
+
+def copy_escape(value):
+    """PostgreSQL COPY text-format escaping; None becomes \\N."""
+    if value is None:
+        return "\\N"
+    s = str(value)
+    return s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def read_file(path):
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError as e:
+        raise CtlError("cannot read %s: %s" % (path, e))
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="emuctl", description="snowemu admin client")
+    ap.add_argument("--url", help="emulator base URL, e.g. http://127.0.0.1:PORT")
+    ap.add_argument("--port-file", help="port file written by snowemu.py")
+    # The same options are accepted after the subcommand too (SUPPRESS keeps a
+    # value given before the subcommand from being overwritten by None).
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--url", default=argparse.SUPPRESS)
+    common.add_argument("--port-file", default=argparse.SUPPRESS)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("reset", parents=[common])
+    p.add_argument("fixture", nargs="?")
+    p = sub.add_parser("fault", parents=[common])
+    p.add_argument("rule")
+    sub.add_parser("clear-faults", parents=[common])
+    p = sub.add_parser("log", parents=[common])
+    p.add_argument("--tsv", action="store_true")
+    sub.add_parser("clear-log", parents=[common])
+    sub.add_parser("connections", parents=[common])
+    p = sub.add_parser("clock-offset", parents=[common])
+    p.add_argument("seconds", type=float)
+    p = sub.add_parser("add-user", parents=[common])
+    p.add_argument("name")
+    p.add_argument("pem_file")
+    p.add_argument("--role")
+    p = sub.add_parser("add-token", parents=[common])
+    p.add_argument("token")
+    p.add_argument("type")
+    p.add_argument("user")
+    p.add_argument("--role")
+    args = ap.parse_args(argv)
+    try:
+        url = base_url(args)
+        if args.cmd == "reset":
+            raw = read_file(args.fixture) if args.fixture else b""
+            if raw:
+                try:
+                    json.loads(raw.decode("utf-8"))
+                except (UnicodeDecodeError, ValueError) as e:
+                    raise CtlError("%s is not valid JSON: %s" % (args.fixture, e))
+            call(url, "POST", "/_emulator/reset", raw=raw)
+        elif args.cmd == "fault":
+            try:
+                rule = json.loads(args.rule)
+            except ValueError as e:
+                raise CtlError("rule is not valid JSON: %s" % e)
+            call(url, "POST", "/_emulator/faults", rule)
+        elif args.cmd == "clear-faults":
+            call(url, "DELETE", "/_emulator/faults")
+        elif args.cmd == "log":
+            log = call(url, "GET", "/_emulator/log")
+            if args.tsv:
+                out = "".join("\t".join(copy_escape(e[k]) for k in (
+                    "seq", "conn", "method", "path", "query", "status", "body")) + "\n" for e in log)
+            else:
+                out = json.dumps(log, indent=1, ensure_ascii=False) + "\n"
+            # UTF-8 whatever the locale (COPY FROM PROGRAM may run with LANG unset).
+            sys.stdout.buffer.write(out.encode("utf-8"))
+            sys.stdout.flush()
+        elif args.cmd == "clear-log":
+            call(url, "DELETE", "/_emulator/log")
+        elif args.cmd == "connections":
+            print(call(url, "GET", "/_emulator/connections")["count"])
+        elif args.cmd == "clock-offset":
+            call(url, "POST", "/_emulator/clock-offset", {"seconds": args.seconds})
+        elif args.cmd == "add-user":
+            pem = read_file(args.pem_file).decode("ascii", "replace")
+            body = {"name": args.name, "public_key_pem": pem}
+            if args.role:
+                body["role"] = args.role
+            call(url, "POST", "/_emulator/users", body)
+        elif args.cmd == "add-token":
+            body = {"token": args.token, "type": args.type, "user": args.user}
+            if args.role:
+                body["role"] = args.role
+            call(url, "POST", "/_emulator/tokens", body)
+    except CtlError as e:
+        sys.stderr.write("emuctl: %s\n" % e)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
