@@ -47,8 +47,8 @@ SELECT c.relname, ft.ftoptions FROM pg_class c JOIN pg_foreign_table ft ON ft.ft
 SELECT name FROM sales_public.remote_streams ORDER BY name;
 CALL pg_temp.emuctl('clear-log');
 SELECT stage_name, count(*) FROM sales_public.stage_files GROUP BY 1 ORDER BY stage_name COLLATE "C";
--- the stages of SALES.PUBLIC are enumerated, then their files listed
-SELECT method, path, query FROM pg_temp.emu_requests() ORDER BY seq;
+-- the stages of SALES.PUBLIC are enumerated, then their files listed (concurrently)
+SELECT method, path, query FROM pg_temp.emu_requests() ORDER BY path LIKE '%/files', path COLLATE "C";
 
 CREATE SCHEMA no_files;
 IMPORT FOREIGN SCHEMA snowflake EXCEPT (stage_files) FROM SERVER imp_srv INTO no_files;

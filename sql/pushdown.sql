@@ -55,7 +55,8 @@ SELECT name, mode FROM pd.remote_streams
 CALL pg_temp.emuctl('clear-log');
 SELECT name FROM pd.remote_schemas
  WHERE database_name = 'SALES' AND name IN ('PUBLIC', 'STAGING', 'PUBLIC', NULL) ORDER BY name;
-SELECT method, path FROM pg_temp.emu_requests() ORDER BY seq;
+-- (they run concurrently: ordered by path, not arrival)
+SELECT method, path FROM pg_temp.emu_requests() ORDER BY path;
 
 -- ===================================================================
 -- LIKE and ILIKE: startsWith for a plain prefix, like otherwise
