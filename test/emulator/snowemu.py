@@ -378,6 +378,9 @@ class Server(ThreadingHTTPServer):
     """Threaded server carrying the Emulator instance."""
 
     daemon_threads = True
+    # the default listen backlog of 5 drops SYNs when a client opens more
+    # connections at once (fan-out), which costs a 1 s SYN retransmit
+    request_queue_size = 128
     allow_reuse_address = True
 
     def __init__(self, emu):
