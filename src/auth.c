@@ -39,6 +39,7 @@
 #include "lib/stringinfo.h"
 
 #include "auth.h"
+#include "json.h"
 
 /* JOSE header of every token: RSA PKCS#1 v1.5 signature with SHA-256 */
 #define SNOWFDW_JWT_HEADER			"{\"alg\":\"RS256\",\"typ\":\"JWT\"}"
@@ -72,7 +73,6 @@ static size_t encode_base64(const unsigned char *src, size_t srclen,
 							char *dst, bool url);
 static void upcase_ascii(char *str);
 static bool has_global_marker(const char *account);
-static void append_json_escaped(StringInfo buf, const char *str);
 static int	supply_passphrase(char *buf, int size, int rwflag, void *userdata);
 static void fetch_openssl_error(char *buf, size_t buflen);
 static EVP_PKEY *load_rsa_key(const char *private_key_pem,
@@ -203,16 +203,16 @@ snowfdw_build_keypair_jwt(const char *account, const char *user,
 	 */
 	initStringInfo(&claims);
 	appendStringInfoString(&claims, "{\"iss\":\"");
-	append_json_escaped(&claims, account_name);
+	snowfdw_json_escape(&claims, account_name);
 	appendStringInfoChar(&claims, '.');
-	append_json_escaped(&claims, user_name);
+	snowfdw_json_escape(&claims, user_name);
 	appendStringInfoChar(&claims, '.');
 	fingerprint_offset = claims.len;
 	appendStringInfoSpaces(&claims, SNOWFDW_FINGERPRINT_LEN);
 	appendStringInfoString(&claims, "\",\"sub\":\"");
-	append_json_escaped(&claims, account_name);
+	snowfdw_json_escape(&claims, account_name);
 	appendStringInfoChar(&claims, '.');
-	append_json_escaped(&claims, user_name);
+	snowfdw_json_escape(&claims, user_name);
 	appendStringInfo(&claims,
 					 "\",\"iat\":" INT64_FORMAT ",\"exp\":" INT64_FORMAT "}",
 					 issued_at, expires_at);
@@ -381,53 +381,6 @@ has_global_marker(const char *account)
 	}
 
 	return false;
-}
-
-/*
- * append_json_escaped
- *		Append str to buf escaped for use inside a JSON string literal.
- *
- * The quotes themselves are not appended.  '"', '\' and control characters
- * are escaped; other bytes are copied as they are.
- */
-static void
-append_json_escaped(StringInfo buf, const char *str)
-{
-	const unsigned char *p;
-
-	for (p = (const unsigned char *) str; *p != '\0'; p++)
-	{
-		switch (*p)
-		{
-			case '"':
-				appendStringInfoString(buf, "\\\"");
-				break;
-			case '\\':
-				appendStringInfoString(buf, "\\\\");
-				break;
-			case '\b':
-				appendStringInfoString(buf, "\\b");
-				break;
-			case '\f':
-				appendStringInfoString(buf, "\\f");
-				break;
-			case '\n':
-				appendStringInfoString(buf, "\\n");
-				break;
-			case '\r':
-				appendStringInfoString(buf, "\\r");
-				break;
-			case '\t':
-				appendStringInfoString(buf, "\\t");
-				break;
-			default:
-				if (*p < 0x20)
-					appendStringInfo(buf, "\\u%04x", (unsigned int) *p);
-				else
-					appendStringInfoChar(buf, (char) *p);
-				break;
-		}
-	}
 }
 
 /*

@@ -346,15 +346,14 @@ snowfdw_json_scalar_text(const SnowfdwJson *value)
 }
 
 /*
- * append_json_string
- *		Append s as a JSON string literal
+ * snowfdw_json_escape
+ *		Append s escaped for the inside of a JSON string literal
  */
-static void
-append_json_string(StringInfo buf, const char *s)
+void
+snowfdw_json_escape(StringInfo buf, const char *s)
 {
 	const unsigned char *p;
 
-	appendStringInfoChar(buf, '"');
 	for (p = (const unsigned char *) s; *p; p++)
 	{
 		switch (*p)
@@ -381,6 +380,17 @@ append_json_string(StringInfo buf, const char *s)
 					appendStringInfoChar(buf, (char) *p);
 		}
 	}
+}
+
+/*
+ * append_json_string
+ *		Append s as a JSON string literal
+ */
+static void
+append_json_string(StringInfo buf, const char *s)
+{
+	appendStringInfoChar(buf, '"');
+	snowfdw_json_escape(buf, s);
 	appendStringInfoChar(buf, '"');
 }
 
@@ -447,17 +457,6 @@ snowfdw_json_to_text(const SnowfdwJson *value)
 	else
 		append_json_value(&buf, (const cJSON *) value);
 	return buf.data;
-}
-
-/*
- * snowfdw_json_free
- *		Free a parsed tree early (its context would free it anyway)
- */
-void
-snowfdw_json_free(SnowfdwJson *value)
-{
-	if (value)
-		cJSON_Delete((cJSON *) value);
 }
 
 /*

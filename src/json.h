@@ -18,6 +18,8 @@
 #ifndef SNOWFDW_JSON_H
 #define SNOWFDW_JSON_H
 
+#include "lib/stringinfo.h"
+
 typedef struct SnowfdwJson SnowfdwJson;
 
 typedef enum SnowfdwJsonType
@@ -44,7 +46,7 @@ extern const char *snowfdw_json_object_string(const SnowfdwJson *object,
 											  const char *key);
 extern char *snowfdw_json_scalar_text(const SnowfdwJson *value);
 extern char *snowfdw_json_to_text(const SnowfdwJson *value);
-extern void snowfdw_json_free(SnowfdwJson *value);
+extern void snowfdw_json_escape(StringInfo buf, const char *s);
 
 /* Building request bodies: a flat object of typed members */
 typedef struct SnowfdwJsonBuilder SnowfdwJsonBuilder;

@@ -66,7 +66,6 @@ struct SnowfdwFetcher
 	List	   *queue;			/* FetchTask, in order */
 	List	   *pages;			/* FetchPage ready to return */
 	FetchPage  *current;
-	int64		requests;
 };
 
 static const SnowfdwObjectKind parent_kinds[SNOWFDW_MAX_SCOPES] = {
@@ -327,7 +326,6 @@ run_batch(SnowfdwFetcher *f)
 									task->missing_ok);
 	}
 	snowfdw_run_calls(f->conn, calls, n);
-	f->requests += n;
 
 	for (i = 0; i < n; i++)
 	{
@@ -456,14 +454,4 @@ snowfdw_fetcher_next(SnowfdwFetcher *f, char ***scope)
 			return NULL;
 		run_batch(f);
 	}
-}
-
-/*
- * snowfdw_fetcher_requests
- *		Calls the fetcher has made (not counting retries and polls)
- */
-int64
-snowfdw_fetcher_requests(SnowfdwFetcher *f)
-{
-	return f->requests;
 }

@@ -19,9 +19,9 @@ as_postgres() {
   fi
 }
 
-# build_and_install: compile warning-free and install the extension
+# build_and_install: compile (warnings are errors here) and install the extension
 build_and_install() {
-  make -C "$REPO" -s PG_CONFIG="$PG_CONFIG" >/dev/null
+  make -C "$REPO" -s PG_CONFIG="$PG_CONFIG" COPT=-Werror >/dev/null
   make -C "$REPO" -s PG_CONFIG="$PG_CONFIG" install >/dev/null
 }
 
