@@ -68,13 +68,15 @@ start_emulator() {
   rm -f "$RUN_DIR/emu.port"
   as_postgres "$PYTHON" "$EMU_DIR/snowemu.py" --port-file "$RUN_DIR/emu.port" \
     --fixture "$fixture" --quiet >"$RUN_DIR/emulator.log" 2>&1 &
-  EMU_PID=$!
+  local launcher=$!
   for _ in $(seq 1 100); do
     [ -s "$RUN_DIR/emu.port" ] && break
-    kill -0 "$EMU_PID" 2>/dev/null || { cat "$RUN_DIR/emulator.log"; return 1; }
+    kill -0 "$launcher" 2>/dev/null || { cat "$RUN_DIR/emulator.log"; return 1; }
     sleep 0.1
   done
   [ -s "$RUN_DIR/emu.port" ] || { echo "emulator did not start" >&2; return 1; }
+  # $! is the shell around runuser; stop the server process itself later
+  EMU_PID=$(pgrep -f -n "snowemu.py --port-file $RUN_DIR/emu.port") || EMU_PID=$launcher
   export SNOWFDW_EMU_URL="http://127.0.0.1:$(cat "$RUN_DIR/emu.port")"
   export SNOWFDW_EMUCTL="$EMU_DIR/emuctl.py"
   export SNOWFDW_TEST_DIR="$REPO/test"
@@ -102,6 +104,6 @@ stop_all() {
   fi
   if [ -n "$EMU_PID" ]; then
     kill "$EMU_PID" 2>/dev/null || true
-    wait "$EMU_PID" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$EMU_PID" 2>/dev/null || break; sleep 0.1; done
   fi
 }
