@@ -22,7 +22,7 @@ EXTENSION = snowfdw
 DATA = snowfdw--1.0.sql
 PGFILEDESC = "snowfdw - foreign data wrapper for Snowflake"
 
-REGRESS = options select pushdown import errors
+REGRESS = select import pushdown protocol join auth connection errors cancel
 REGRESS_OPTS = --inputdir=. --load-extension=snowfdw
 
 PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config

@@ -7,7 +7,14 @@
  * private copy of the merged server and mapping options, and the current
  * bearer token.  Sessions are keyed by user mapping OID and live for the
  * backend's lifetime; ALTER or DROP of the server or mapping marks them
- * invalid through syscache callbacks, and the next use rebuilds them.
+ * invalid through syscache callbacks.
+ *
+ * A scan keeps a pointer to its session, possibly across statements (a
+ * cursor), so a session used by the current transaction is never freed
+ * before the transaction ends: as in postgres_fdw, an invalidated session
+ * is closed by the transaction callback, or rebuilt by the next
+ * snowfdw_get_connection outside any transaction that used it, and
+ * snowfdw_disconnect leaves a session in use alone with a warning.
  *
  * Copyright (c) 2026, snowfdw developers
  *
@@ -21,6 +28,7 @@
 #include <time.h>
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/pg_user_mapping.h"
 #include "foreign/foreign.h"
 #include "funcapi.h"
@@ -46,6 +54,7 @@ PG_FUNCTION_INFO_V1(snowfdw_disconnect);
 PG_FUNCTION_INFO_V1(snowfdw_disconnect_all);
 
 static void invalidation_callback(Datum arg, int cacheid, uint32 hashvalue);
+static void xact_callback(XactEvent event, void *arg);
 static void make_connection(SnowfdwConnection *conn, Oid serverid,
 							UserMapping *mapping);
 static void release_connection(SnowfdwConnection *conn);
@@ -69,6 +78,47 @@ snowfdw_connection_init(void)
 								  (Datum) 0);
 	CacheRegisterSyscacheCallback(USERMAPPINGOID, invalidation_callback,
 								  (Datum) 0);
+	RegisterXactCallback(xact_callback, NULL);
+}
+
+/*
+ * xact_callback
+ *		At the end of a transaction, release what it used
+ *
+ * Sessions stop being in use; those invalidated meanwhile are closed, so
+ * that their secrets and connections do not outlive the change.  On abort,
+ * transfers an error left running are stopped (rest.c normally does that
+ * itself).
+ */
+static void
+xact_callback(XactEvent event, void *arg)
+{
+	HASH_SEQ_STATUS scan;
+	SnowfdwConnection *conn;
+
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+		case XACT_EVENT_PREPARE:
+			break;
+		default:
+			return;
+	}
+
+	hash_seq_init(&scan, ConnectionHash);
+	while ((conn = hash_seq_search(&scan)) != NULL)
+	{
+		if (conn->http == NULL)
+			continue;
+		conn->in_xact = false;
+		if (conn->invalidated)
+			release_connection(conn);
+		else if (snowfdw_http_busy(conn->http))
+			snowfdw_http_abort_all(conn->http);
+	}
 }
 
 /*
@@ -184,6 +234,8 @@ release_connection(SnowfdwConnection *conn)
 	if (conn->http)
 		snowfdw_http_session_destroy(conn->http);
 	conn->http = NULL;
+	conn->in_xact = false;
+	conn->invalidated = false;
 	if (conn->bearer)
 		explicit_bzero(conn->bearer, strlen(conn->bearer));
 	if (conn->options)
@@ -205,6 +257,32 @@ release_connection(SnowfdwConnection *conn)
 }
 
 /*
+ * refresh_settings
+ *		Take up the current values of the tuning settings
+ *
+ * A server option only changes with an invalidation, but the snowfdw.*
+ * GUCs that stand in for missing options can change at any time, and a
+ * SET must apply to the next statement, not to the next session.
+ */
+static void
+refresh_settings(SnowfdwConnection *conn)
+{
+	SnowfdwOptions *src = snowfdw_get_options(conn->serverid, InvalidOid,
+											  InvalidOid);
+	SnowfdwOptions *opts = conn->options;
+
+	opts->connect_timeout = src->connect_timeout;
+	opts->request_timeout = src->request_timeout;
+	opts->poll_timeout = src->poll_timeout;
+	opts->max_retries = src->max_retries;
+	opts->retry_max_time = src->retry_max_time;
+	opts->max_concurrency = src->max_concurrency;
+	opts->page_size = src->page_size;
+	opts->max_response_size = src->max_response_size;
+	pfree(src);
+}
+
+/*
  * snowfdw_get_connection
  *		Session of the current user's mapping for a server
  */
@@ -223,8 +301,11 @@ snowfdw_get_connection(Oid serverid, Oid userid)
 		conn->cxt = NULL;
 		conn->options = NULL;
 		conn->bearer = NULL;
+		conn->in_xact = false;
+		conn->invalidated = false;
 	}
-	if (conn->http != NULL && conn->invalidated)
+	/* a session this transaction already uses stays until it ends */
+	if (conn->http != NULL && conn->invalidated && !conn->in_xact)
 		release_connection(conn);
 	if (conn->http == NULL)
 	{
@@ -239,6 +320,9 @@ snowfdw_get_connection(Oid serverid, Oid userid)
 		}
 		PG_END_TRY();
 	}
+	else if (!conn->invalidated)
+		refresh_settings(conn);
+	conn->in_xact = true;
 	return conn;
 }
 
@@ -320,13 +404,35 @@ snowfdw_get_connections(PG_FUNCTION_ARGS)
 }
 
 /*
+ * close_if_unused
+ *		Close a session unless the current transaction uses it
+ *
+ * A scan of this transaction (a cursor, say) may still point at a session
+ * in use, so it is left open with a warning, as postgres_fdw does.
+ */
+static bool
+close_if_unused(SnowfdwConnection *conn)
+{
+	if (conn->in_xact)
+	{
+		ereport(WARNING,
+				(errmsg("cannot close connection for server \"%s\" because it is still in use",
+						conn->server_name)));
+		return false;
+	}
+	release_connection(conn);
+	return true;
+}
+
+/*
  * snowfdw_disconnect
  *		Close the current backend's sessions to one server
  */
 Datum
 snowfdw_disconnect(PG_FUNCTION_ARGS)
 {
-	ForeignServer *server = GetForeignServerByName(text_to_cstring(PG_GETARG_TEXT_PP(0)), false);
+	ForeignServer *server = GetForeignServerByName(NameStr(*PG_GETARG_NAME(0)),
+												   false);
 	HASH_SEQ_STATUS scan;
 	SnowfdwConnection *conn;
 	bool		closed = false;
@@ -337,10 +443,7 @@ snowfdw_disconnect(PG_FUNCTION_ARGS)
 	while ((conn = hash_seq_search(&scan)) != NULL)
 	{
 		if (conn->http != NULL && conn->serverid == server->serverid)
-		{
-			release_connection(conn);
-			closed = true;
-		}
+			closed |= close_if_unused(conn);
 	}
 	PG_RETURN_BOOL(closed);
 }
@@ -362,10 +465,7 @@ snowfdw_disconnect_all(PG_FUNCTION_ARGS)
 	while ((conn = hash_seq_search(&scan)) != NULL)
 	{
 		if (conn->http != NULL)
-		{
-			release_connection(conn);
-			closed = true;
-		}
+			closed |= close_if_unused(conn);
 	}
 	PG_RETURN_BOOL(closed);
 }

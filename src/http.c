@@ -9,9 +9,11 @@
  * and several transfers can run at once for fan-out scans.
  *
  * libcurl callbacks never ereport, palloc or check for interrupts: they
- * record what went wrong and return an abort code.  The waiting loop in
- * snowfdw_http_wait is where interrupts are checked; a caller that gets an
- * error thrown through it must call snowfdw_http_abort_all.  Memory that
+ * record what went wrong and return an abort code (the progress callback
+ * aborts on a pending cancel or termination, and the write callback at the
+ * response size cap).  The waiting loop in snowfdw_http_wait is where
+ * interrupts are checked, at least every SNOWFDW_HTTP_POLL_MS; a caller that
+ * gets an error thrown through it must call snowfdw_http_abort_all.  Memory that
  * libcurl callbacks fill is malloc'd and copied into palloc'd memory once a
  * transfer ends.
  *
@@ -24,9 +26,11 @@
  */
 #include "postgres.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "miscadmin.h"
 #include "portability/instr_time.h"
@@ -50,6 +54,8 @@ typedef struct HttpSlot
 	size_t		body_cap;
 	size_t		max_bytes;
 	bool		too_large;
+	bool		interrupted;	/* the progress callback saw an interrupt */
+	bool		out_of_memory;	/* the body buffer could not grow */
 	char	   *request_id;		/* malloc'd response header values */
 	char	   *location;
 	char	   *link;
@@ -70,6 +76,8 @@ static bool curl_initialized = false;
 static void reset_slot_results(HttpSlot *slot);
 static size_t write_body(char *data, size_t size, size_t nmemb, void *arg);
 static size_t read_header(char *data, size_t size, size_t nmemb, void *arg);
+static int	check_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+						   curl_off_t ultotal, curl_off_t ulnow);
 static char *copy_header_value(const char *value, size_t len);
 static char *pstrdup_or_null(const char *s);
 
@@ -157,6 +165,8 @@ reset_slot_results(HttpSlot *slot)
 	slot->body_len = 0;
 	slot->body_cap = 0;
 	slot->too_large = false;
+	slot->interrupted = false;
+	slot->out_of_memory = false;
 	slot->request_id = NULL;
 	slot->location = NULL;
 	slot->link = NULL;
@@ -188,7 +198,10 @@ write_body(char *data, size_t size, size_t nmemb, void *arg)
 		newcap = Max(newcap, 8192);
 		newbuf = realloc(slot->body, newcap);
 		if (newbuf == NULL)
+		{
+			slot->out_of_memory = true;
 			return 0;
+		}
 		slot->body = newbuf;
 		slot->body_cap = newcap;
 	}
@@ -196,6 +209,28 @@ write_body(char *data, size_t size, size_t nmemb, void *arg)
 	slot->body_len += len;
 	slot->body[slot->body_len] = '\0';
 	return len;
+}
+
+/*
+ * check_progress
+ *		libcurl progress callback: abort the transfer on a pending interrupt
+ *
+ * snowfdw_http_wait checks for interrupts between polls anyway; this makes
+ * a transfer stop even where interrupts are held off, and only reads the
+ * flags the signal handlers set.
+ */
+static int
+check_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+			   curl_off_t ultotal, curl_off_t ulnow)
+{
+	HttpSlot   *slot = (HttpSlot *) arg;
+
+	if (QueryCancelPending || ProcDiePending)
+	{
+		slot->interrupted = true;
+		return 1;				/* CURLE_ABORTED_BY_CALLBACK */
+	}
+	return 0;
 }
 
 /*
@@ -361,6 +396,12 @@ snowfdw_http_start(SnowfdwHttpSession *session,
 	curl_easy_setopt(easy, CURLOPT_WRITEDATA, slot);
 	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, read_header);
 	curl_easy_setopt(easy, CURLOPT_HEADERDATA, slot);
+	curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, check_progress);
+	curl_easy_setopt(easy, CURLOPT_XFERINFODATA, slot);
+	curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
+	/* a declared Content-Length over the cap fails before any byte is read */
+	curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE,
+					 (curl_off_t) request->max_response_bytes);
 	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, request->connect_timeout_ms);
 	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, request->request_timeout_ms);
@@ -463,7 +504,10 @@ snowfdw_http_wait(SnowfdwHttpSession *session, long timeout_ms,
 				curl_easy_getinfo(slot->easy, CURLINFO_RESPONSE_CODE,
 								  &response->status);
 				response->transport_ok = (code == CURLE_OK);
-				response->too_large = slot->too_large;
+				response->too_large = slot->too_large ||
+					code == CURLE_FILESIZE_EXCEEDED;
+				response->interrupted = slot->interrupted;
+				response->out_of_memory = slot->out_of_memory;
 				response->timed_out = (code == CURLE_OPERATION_TIMEDOUT);
 				if (code != CURLE_OK)
 					response->transport_error =
@@ -546,6 +590,8 @@ snowfdw_http_abort_all(SnowfdwHttpSession *session)
  *		Whether a URL's host is a loopback address or localhost
  *
  * Plain http is allowed only there: tokens never cross a network in clear.
+ * The host must be "localhost", an IPv4 address in 127.0.0.0/8 or ::1
+ * written as addresses; a name such as "127.example.com" does not qualify.
  */
 bool
 snowfdw_url_is_loopback(const char *url)
@@ -559,11 +605,41 @@ snowfdw_url_is_loopback(const char *url)
 	if (curl_url_set(handle, CURLUPART_URL, url, 0) == CURLUE_OK &&
 		curl_url_get(handle, CURLUPART_HOST, &host, 0) == CURLUE_OK)
 	{
-		result = (strcmp(host, "localhost") == 0 ||
-				  strncmp(host, "127.", 4) == 0 ||
-				  strcmp(host, "[::1]") == 0);
+		struct in_addr addr4;
+		struct in6_addr addr6;
+		size_t		len = strlen(host);
+
+		if (pg_strcasecmp(host, "localhost") == 0)
+			result = true;
+		else if (inet_pton(AF_INET, host, &addr4) == 1)
+			result = (ntohl(addr4.s_addr) >> 24) == 127;
+		else if (len > 2 && host[0] == '[' && host[len - 1] == ']')
+		{
+			char	   *bare = pnstrdup(host + 1, len - 2);
+
+			result = inet_pton(AF_INET6, bare, &addr6) == 1 &&
+				IN6_IS_ADDR_LOOPBACK(&addr6);
+			pfree(bare);
+		}
 	}
 	curl_free(host);
 	curl_url_cleanup(handle);
 	return result;
+}
+
+/*
+ * snowfdw_http_date_seconds
+ *		Seconds from now until an HTTP date (as in Retry-After), or -1
+ *
+ * A date in the past gives 0.
+ */
+double
+snowfdw_http_date_seconds(const char *value)
+{
+	time_t		when = curl_getdate(value, NULL);
+	time_t		now = time(NULL);
+
+	if (when == (time_t) -1)
+		return -1;
+	return when > now ? (double) (when - now) : 0;
 }

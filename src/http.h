@@ -42,6 +42,7 @@ typedef struct SnowfdwHttpResponse
 	bool		transport_ok;	/* false: no complete HTTP response */
 	bool		interrupted;	/* aborted because of a pending interrupt */
 	bool		too_large;		/* aborted at max_response_bytes */
+	bool		out_of_memory;	/* aborted: no memory for the body */
 	char	   *transport_error;	/* libcurl's message when !transport_ok */
 	bool		timed_out;		/* libcurl gave up on a timeout */
 	long		status;
@@ -65,5 +66,6 @@ extern int	snowfdw_http_wait(SnowfdwHttpSession *session, long timeout_ms,
 extern void snowfdw_http_abort_all(SnowfdwHttpSession *session);
 extern bool snowfdw_http_busy(SnowfdwHttpSession *session);
 extern bool snowfdw_url_is_loopback(const char *url);
+extern double snowfdw_http_date_seconds(const char *value);
 
 #endif							/* SNOWFDW_HTTP_H */

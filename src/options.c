@@ -122,7 +122,7 @@ snowfdw_define_gucs(void)
 							&snowfdw_max_concurrency, 8, 1, 64,
 							PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("snowfdw.max_retries",
-							"Retries of a read after 429, 503, 504 or a transport error.",
+							"Retries of a request after 429, 503, 504 or a transport error.",
 							"A server's max_retries option takes precedence.",
 							&snowfdw_max_retries, 4, 0, 100,
 							PGC_USERSET, 0, NULL, NULL, NULL);
@@ -171,6 +171,8 @@ snowfdw_validator(PG_FUNCTION_ARGS)
 	bool		has_token = false;
 	bool		has_key = false;
 	bool		has_user = false;
+	bool		has_token_type = false;
+	bool		has_passphrase = false;
 
 	foreach(cell, options)
 	{
@@ -220,6 +222,10 @@ snowfdw_validator(PG_FUNCTION_ARGS)
 			has_key = true;
 		else if (strcmp(def->name, "user") == 0)
 			has_user = true;
+		else if (strcmp(def->name, "token_type") == 0)
+			has_token_type = true;
+		else if (strcmp(def->name, "private_key_passphrase") == 0)
+			has_passphrase = true;
 	}
 
 	if (catalog == ForeignServerRelationId && !has_account && !has_url)
@@ -236,6 +242,15 @@ snowfdw_validator(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
 					 errmsg("option \"private_key\" needs option \"user\"")));
+		if (has_token_type && !has_token)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+					 errmsg("option \"token_type\" needs option \"token\""),
+					 errdetail("Key-pair authentication always sends token type KEYPAIR_JWT.")));
+		if (has_passphrase && !has_key)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+					 errmsg("option \"private_key_passphrase\" needs option \"private_key\"")));
 	}
 	PG_RETURN_VOID();
 }

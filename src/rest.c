@@ -31,8 +31,10 @@
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "storage/latch.h"
+#include "utils/formatting.h"
 #include "utils/timestamp.h"
 
+#include "auth.h"
 #include "snowfdw.h"
 
 /* First backoff delay and its ceiling, in seconds */
@@ -256,6 +258,14 @@ finish_transfer(SnowfdwConnection *conn, SnowfdwCall *call,
 				 errhint("Raise the server option \"max_response_size\", or lower \"page_size\"."),
 				 errcontext("Snowflake request: %s %s", call->method, call->path)));
 
+	if (resp->out_of_memory)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory"),
+				 errdetail("Failed while receiving a Snowflake response of %zu bytes.",
+						   resp->body_len),
+				 errcontext("Snowflake request: %s %s", call->method, call->path)));
+
 	if (resp->transport_ok && resp->status == 202)
 	{
 		const char *location = resp->location;
@@ -329,6 +339,8 @@ finish_transfer(SnowfdwConnection *conn, SnowfdwCall *call,
 /*
  * retry_after_seconds
  *		Seconds a Retry-After header asks for, or -1 if absent or unreadable
+ *
+ * The header is either a number of seconds or an HTTP date.
  */
 static double
 retry_after_seconds(const char *value)
@@ -336,12 +348,12 @@ retry_after_seconds(const char *value)
 	char	   *end;
 	double		seconds;
 
-	if (value == NULL)
+	if (value == NULL || value[0] == '\0')
 		return -1;
 	seconds = strtod(value, &end);
-	if (end == value || *end != '\0' || seconds < 0)
-		return -1;				/* an HTTP date: fall back to backoff */
-	return seconds;
+	if (end != value && *end == '\0')
+		return (seconds >= 0 && !isnan(seconds)) ? seconds : -1;
+	return snowfdw_http_date_seconds(value);
 }
 
 /*
@@ -351,7 +363,16 @@ retry_after_seconds(const char *value)
  * 429 and 503 mean Snowflake did not act on the request, so any call may be
  * repeated.  After a 504 or a transport failure the request may have been
  * carried out; only calls whose repetition cannot change the outcome
- * (reads, polls of a result, idempotent writes) are repeated then.
+ * (reads, polls of a result, idempotent writes: the caller says which with
+ * retry_safe) are repeated then.  A transfer cut by an interrupt is never
+ * repeated.
+ *
+ * The budget is max_retries repetitions and retry_max_time seconds counted
+ * from the call's first failure, so the time a slow first attempt took does
+ * not eat into it.  The delay doubles from RETRY_BASE_DELAY up to
+ * RETRY_MAX_DELAY with jitter; a Retry-After header replaces it, and a
+ * server that asks for a wait longer than the budget gets an error now
+ * rather than after the wait.
  */
 static bool
 schedule_retry(SnowfdwConnection *conn, SnowfdwCall *call,
@@ -360,27 +381,32 @@ schedule_retry(SnowfdwConnection *conn, SnowfdwCall *call,
 	SnowfdwOptions *opts = conn->options;
 	bool		not_acted_on = resp->transport_ok &&
 		(resp->status == 429 || resp->status == 503);
+	TimestampTz now = GetCurrentTimestamp();
 	double		delay;
 	double		requested;
 	double		elapsed;
 
+	if (resp->interrupted)
+		return false;
 	if (!not_acted_on && !call->retry_safe && call->poll_path == NULL)
 		return false;
-	if (call->attempts > opts->max_retries)
+	if (call->retries >= opts->max_retries)
 		return false;
+	if (call->first_failure == 0)
+		call->first_failure = now;
 
-	delay = Min(RETRY_MAX_DELAY, RETRY_BASE_DELAY * pow(2, call->attempts - 1));
-	/* "full jitter" between half and all of the delay spreads out herds */
+	delay = Min(RETRY_MAX_DELAY, RETRY_BASE_DELAY * pow(2, call->retries));
+	/* jitter between half and all of the delay spreads out herds */
 	delay = delay / 2 + pg_prng_double(&pg_global_prng_state) * delay / 2;
 	requested = retry_after_seconds(resp->retry_after);
 	if (requested >= 0)
 		delay = requested;
-	elapsed = seconds_since(call->first_sent);
+	elapsed = (double) (now - call->first_failure) / USECS_PER_SEC;
 	if (elapsed + delay > opts->retry_max_time)
 		return false;
 
-	call->not_before = GetCurrentTimestamp() +
-		(TimestampTz) (delay * USECS_PER_SEC);
+	call->retries++;
+	call->not_before = now + (TimestampTz) (delay * USECS_PER_SEC);
 	ereport(DEBUG1,
 			(errmsg_internal("snowfdw: retrying %s %s in %.3f s after %s",
 							 call->method, call->path, delay,
@@ -411,12 +437,25 @@ quote_text(const char *text, size_t len)
 }
 
 /*
- * sqlstate_for_status
- *		The one mapping from an HTTP status to a SQLSTATE
+ * sqlstate_for_failure
+ *		The one mapping from an HTTP status and Snowflake code to a SQLSTATE
+ *
+ * A few Snowflake error codes say more than the status: 002003 "does not
+ * exist or not authorized" and 002002 "already exists".  Everything else
+ * follows the status; 429, 5xx and 408 are reported only once retries are
+ * exhausted, as connection failures.
  */
 static int
-sqlstate_for_status(long status)
+sqlstate_for_failure(long status, const char *code)
 {
+	if (code != NULL && status >= 400 && status < 500 &&
+		status != 401 && status != 429)
+	{
+		if (strcmp(code, "002003") == 0)
+			return ERRCODE_UNDEFINED_OBJECT;
+		if (strcmp(code, "002002") == 0)
+			return ERRCODE_DUPLICATE_TABLE;
+	}
 	switch (status)
 	{
 		case 400:
@@ -458,9 +497,13 @@ report_failure(SnowfdwConnection *conn, SnowfdwCall *call,
 	const char *request_id = resp->request_id;
 	char	   *attempts;
 
+	/* a write that failed this way was not repeated: say why */
+	bool		maybe_done = !call->retry_safe && call->poll_path == NULL &&
+		(!resp->transport_ok || resp->status == 504);
+
 	CHECK_FOR_INTERRUPTS();
-	attempts = call->attempts > 1 ?
-		psprintf(" after %d attempts", call->attempts) : pstrdup("");
+	attempts = call->retries > 0 ?
+		psprintf(" after %d attempts", call->retries + 1) : pstrdup("");
 
 	if (!resp->transport_ok)
 	{
@@ -470,6 +513,8 @@ report_failure(SnowfdwConnection *conn, SnowfdwCall *call,
 					 errmsg("Snowflake request timed out%s", attempts),
 					 errdetail("%s", quote_text(resp->transport_error,
 												strlen(resp->transport_error))),
+					 maybe_done ?
+					 errhint("Snowflake may have carried out the request; it was not repeated, because repeating it could change the outcome.") :
 					 errhint("The server options \"connect_timeout\" and \"request_timeout\" bound each attempt."),
 					 errcontext("Snowflake request: %s %s", call->method, call->path)));
 		ereport(ERROR,
@@ -478,6 +523,8 @@ report_failure(SnowfdwConnection *conn, SnowfdwCall *call,
 						conn->server_name, attempts),
 				 errdetail("%s", quote_text(resp->transport_error,
 											strlen(resp->transport_error))),
+				 maybe_done ?
+				 errhint("Snowflake may have carried out the request; it was not repeated, because repeating it could change the outcome.") : 0,
 				 errcontext("Snowflake request: %s %s", call->method, call->path)));
 	}
 
@@ -503,15 +550,26 @@ report_failure(SnowfdwConnection *conn, SnowfdwCall *call,
 		message = "(no error message)";
 
 	ereport(ERROR,
-			(errcode(sqlstate_for_status(resp->status)),
+			(errcode(sqlstate_for_failure(resp->status, code)),
 			 errmsg("Snowflake request failed with HTTP status %ld%s: %s",
 					resp->status, attempts, quote_text(message, strlen(message))),
 			 errdetail("Snowflake error code %s, request ID %s.",
 					   code ? quote_text(code, strlen(code)) : "(none)",
 					   request_id ? quote_text(request_id, strlen(request_id)) : "(none)"),
+			 (resp->status == 401 && conn->options->private_key) ?
+			 errhint("Check that the public key of the user mapping's private key is registered for Snowflake user \"%s\" of account \"%s\", and that the database server's clock is right.",
+					 asc_toupper(conn->options->user, strlen(conn->options->user)),
+					 snowfdw_jwt_account_name(conn->options->account)) :
 			 resp->status == 401 ?
 			 errhint("Check the credentials in the user mapping for server \"%s\".",
-					 conn->server_name) : 0,
+					 conn->server_name) :
+			 resp->status == 403 ?
+			 errhint("Check the privileges of the Snowflake user and role of the user mapping for server \"%s\".",
+					 conn->server_name) :
+			 maybe_done ?
+			 errhint("Snowflake may have carried out the request; it was not repeated, because repeating it could change the outcome.") :
+			 (resp->status == 429 || resp->status == 503 || resp->status == 504) ?
+			 errhint("The server options \"max_retries\" and \"retry_max_time\" bound the retries.") : 0,
 			 errcontext("Snowflake request: %s %s", call->method, call->path)));
 	pg_unreachable();
 }

@@ -148,11 +148,13 @@ typedef struct SnowfdwCall
 	char	   *link;			/* raw Link header, or NULL */
 	/* private to rest.c */
 	int			attempts;
+	int			retries;		/* failed transfers tried again */
 	int			polls;
 	int			handle;			/* transfer slot in the session, or -1 */
 	bool		done;
 	bool		renewed;		/* a 401 already made a new JWT */
 	TimestampTz first_sent;
+	TimestampTz first_failure;	/* start of the retry time budget */
 	TimestampTz not_before;
 	char	   *poll_path;		/* Location of a pending 202 */
 } SnowfdwCall;
@@ -271,7 +273,6 @@ extern SnowfdwFetcher *snowfdw_fetcher_begin(SnowfdwConnection *conn,
 											 MemoryContext batch_cxt);
 extern SnowfdwJson *snowfdw_fetcher_next(SnowfdwFetcher *fetcher,
 										 char ***scope);
-extern int64 snowfdw_fetcher_requests(SnowfdwFetcher *fetcher);
 
 /* in modify.c */
 extern void snowfdw_set_modify_routines(FdwRoutine *routine);
