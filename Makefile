@@ -8,6 +8,7 @@ OBJS = \
 	src/auth.o \
 	src/connection.o \
 	src/deparse.o \
+	src/functions.o \
 	src/http.o \
 	src/json.o \
 	src/mapping.o \
@@ -22,7 +23,7 @@ EXTENSION = snowfdw
 DATA = snowfdw--1.0.sql
 PGFILEDESC = "snowfdw - foreign data wrapper for Snowflake"
 
-REGRESS = select import pushdown protocol join auth connection errors cancel
+REGRESS = select import pushdown protocol join auth connection errors cancel dml functions
 REGRESS_OPTS = --inputdir=. --load-extension=snowfdw
 
 PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config

@@ -54,6 +54,36 @@
 	 exec_rt_fetch((fsplan)->scan.scanrelid, (estate))->checkAsUser : GetUserId())
 #endif
 
+/* The user a modification runs as: ExecGetResultRelCheckAsUser from 16 */
+#if PG_VERSION_NUM >= 160000
+#define snowfdw_result_rel_userid(rinfo, estate) \
+	ExecGetResultRelCheckAsUser((rinfo), (estate))
+#else
+#include "executor/executor.h"
+#include "miscadmin.h"
+
+/*
+ * snowfdw_result_rel_userid
+ *		The user whose mapping a modification uses
+ *
+ * A partition reached by tuple routing has no range table entry of its
+ * own; its root's entry says who runs the statement.
+ */
+static inline Oid
+snowfdw_result_rel_userid(ResultRelInfo *rinfo, EState *estate)
+{
+	Index		rti = rinfo->ri_RangeTableIndex;
+	RangeTblEntry *rte;
+
+	if (rti == 0 && rinfo->ri_RootResultRelInfo != NULL)
+		rti = rinfo->ri_RootResultRelInfo->ri_RangeTableIndex;
+	if (rti == 0)
+		return GetUserId();
+	rte = exec_rt_fetch(rti, estate);
+	return OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
+}
+#endif
+
 /* Custom wait events for transfers and sleeps exist from 17 on */
 #if PG_VERSION_NUM >= 170000
 #define SNOWFDW_HAVE_CUSTOM_WAIT_EVENTS 1

@@ -3,6 +3,26 @@
  * modify.c
  *		  INSERT, UPDATE and DELETE on snowfdw foreign tables
  *
+ * Every row becomes REST calls of its own, one row after the other:
+ *	- INSERT: POST <collection>?createMode=... whose body holds the non-null
+ *	  writable columns; with RETURNING, a GET of the new object follows, so
+ *	  that server-set columns come back;
+ *	- UPDATE (schemas only, the one kind with a PUT endpoint): GET of the
+ *	  object, then PUT of its full definition with the SET columns merged
+ *	  in (and a GET for RETURNING);
+ *	- DELETE: DELETE <object>?ifExists=true, so that a row that vanished
+ *	  since the scan is no error and the call may be repeated.
+ * UPDATE and DELETE identify the object by junk columns that the scan
+ * fills: the name column and the scope columns, each named
+ * "snowfdw_<column>_<attnum>" so that inheritance children with other
+ * column positions do not clash.  DELETE ... RETURNING also asks for the
+ * whole row, which is all it can return.
+ *
+ * Snowflake objects are not transactional: what a statement did before an
+ * error stays done, and ROLLBACK does not undo it.  An error raised while
+ * a row is processed therefore names, in its detail, the objects that the
+ * statement already created, altered or dropped.
+ *
  * Copyright (c) 2026, snowfdw developers
  *
  * IDENTIFICATION
@@ -12,15 +32,1379 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/pg_type.h"
+#include "commands/explain.h"
+#include "executor/executor.h"
 #include "foreign/fdwapi.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "optimizer/appendinfo.h"
+#include "optimizer/inherit.h"
+#include "optimizer/pathnode.h"
+#include "parser/parsetree.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
 
 #include "snowfdw.h"
 
+/* Indexes of the fdw_private list of a modification */
+enum SnowfdwModifyPrivateIndex
+{
+	SnowfdwModifyPrivateKind,	/* Integer: SnowfdwObjectKind */
+	SnowfdwModifyPrivateDoNothing,	/* Integer (bool): ON CONFLICT DO
+									 * NOTHING */
+	SnowfdwModifyPrivateReturning,	/* Integer (bool): RETURNING wanted */
+	SnowfdwModifyPrivateUpdated /* List of Integer: attnums UPDATE sets */
+};
+
+/* Name of the junk column that carries the whole row (DELETE RETURNING) */
+#define WHOLEROW_JUNK "wholerow"
+
+/* Execution state of a modification of one foreign table */
+typedef struct SnowfdwModifyState
+{
+	Relation	rel;
+	char	   *relname;
+	CmdType		operation;
+	const SnowfdwObjectInfo *info;
+	SnowfdwOptions *options;	/* table options, GUC defaults */
+	SnowfdwConnection *conn;
+	const char *create_mode;	/* createMode of INSERT */
+	bool		has_returning;
+	int64		requests;		/* HTTP requests of this node, for EXPLAIN */
+	MemoryContext cxt;			/* statement lifetime: the state, "done" */
+	MemoryContext temp_cxt;		/* one row, reset at the next */
+	List	   *done;			/* qualified names already changed */
+
+	/* per attribute, indexed by attnum - 1 */
+	int			natts;
+	char	  **json_names;		/* NULL for dropped columns */
+	int		   *scope_level;	/* -1, or the scope level of the column */
+	const SnowfdwFieldInfo **fields;	/* model field, or NULL */
+	FmgrInfo   *in_functions;
+	Oid		   *typioparams;
+	bool	   *updated;		/* UPDATE sets the column */
+	AttrNumber	name_attnum;	/* the "name" column, or 0 */
+	AttrNumber	dropped_attnum; /* the "dropped_on" column, or 0 */
+	AttrNumber	scope_attnums[SNOWFDW_MAX_SCOPES];	/* or 0 */
+
+	/* UPDATE and DELETE: junk columns of the subplan's output */
+	AttrNumber	junk_name;
+	AttrNumber	junk_scope[SNOWFDW_MAX_SCOPES];
+	AttrNumber	junk_dropped;	/* or 0 */
+	AttrNumber	junk_wholerow;
+
+	int			current_attnum; /* for the conversion error context */
+} SnowfdwModifyState;
+
+/* modify */
+static void snowfdwAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
+										   RangeTblEntry *target_rte,
+										   Relation target_relation);
+static List *snowfdwPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
+									  Index resultRelation,
+									  int subplan_index);
+static void snowfdwBeginForeignModify(ModifyTableState *mtstate,
+									  ResultRelInfo *rinfo,
+									  List *fdw_private, int subplan_index,
+									  int eflags);
+static TupleTableSlot *snowfdwExecForeignInsert(EState *estate,
+												ResultRelInfo *rinfo,
+												TupleTableSlot *slot,
+												TupleTableSlot *planSlot);
+static TupleTableSlot *snowfdwExecForeignUpdate(EState *estate,
+												ResultRelInfo *rinfo,
+												TupleTableSlot *slot,
+												TupleTableSlot *planSlot);
+static TupleTableSlot *snowfdwExecForeignDelete(EState *estate,
+												ResultRelInfo *rinfo,
+												TupleTableSlot *slot,
+												TupleTableSlot *planSlot);
+static void snowfdwEndForeignModify(EState *estate, ResultRelInfo *rinfo);
+static void snowfdwBeginForeignInsert(ModifyTableState *mtstate,
+									  ResultRelInfo *rinfo);
+static void snowfdwEndForeignInsert(EState *estate, ResultRelInfo *rinfo);
+static int	snowfdwIsForeignRelUpdatable(Relation rel);
+/* EXPLAIN */
+static void snowfdwExplainForeignModify(ModifyTableState *mtstate,
+										ResultRelInfo *rinfo,
+										List *fdw_private,
+										int subplan_index,
+										ExplainState *es);
+
 /*
  * snowfdw_set_modify_routines
- *		Install the modification callbacks (none yet: tables are read-only)
+ *		Install the modification callbacks in the handler's FdwRoutine
  */
 void
 snowfdw_set_modify_routines(FdwRoutine *routine)
 {
+	routine->AddForeignUpdateTargets = snowfdwAddForeignUpdateTargets;
+	routine->PlanForeignModify = snowfdwPlanForeignModify;
+	routine->BeginForeignModify = snowfdwBeginForeignModify;
+	routine->ExecForeignInsert = snowfdwExecForeignInsert;
+	routine->ExecForeignUpdate = snowfdwExecForeignUpdate;
+	routine->ExecForeignDelete = snowfdwExecForeignDelete;
+	routine->EndForeignModify = snowfdwEndForeignModify;
+	routine->BeginForeignInsert = snowfdwBeginForeignInsert;
+	routine->EndForeignInsert = snowfdwEndForeignInsert;
+	routine->IsForeignRelUpdatable = snowfdwIsForeignRelUpdatable;
+	routine->ExplainForeignModify = snowfdwExplainForeignModify;
+}
+
+/*
+ * relation_object
+ *		Options and object kind of a foreign table
+ */
+static const SnowfdwObjectInfo *
+relation_object(Relation rel, SnowfdwOptions **options)
+{
+	*options = snowfdw_get_options(GetForeignTable(RelationGetRelid(rel))->serverid,
+								   InvalidOid, RelationGetRelid(rel));
+	return snowfdw_relation_object(rel, *options);
+}
+
+/*
+ * scope_option
+ *		Value of the table option that fixes a scope level, or NULL
+ */
+static const char *
+scope_option(SnowfdwOptions *options, int level)
+{
+	switch (level)
+	{
+		case SNOWFDW_SCOPE_DATABASE:
+			return options->database;
+		case SNOWFDW_SCOPE_SCHEMA:
+			return options->schema;
+		case SNOWFDW_SCOPE_STAGE:
+			return options->stage;
+	}
+	return NULL;
+}
+
+/*
+ * identity_attnum
+ *		Attribute number of the column that maps to a JSON field, or 0
+ */
+static AttrNumber
+identity_attnum(Relation rel, const char *json_name)
+{
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	int			i;
+
+	for (i = 0; i < tupdesc->natts; i++)
+	{
+		if (TupleDescAttr(tupdesc, i)->attisdropped)
+			continue;
+		if (strcmp(snowfdw_column_json_name(RelationGetRelid(rel), i + 1),
+				   json_name) == 0)
+			return i + 1;
+	}
+	return 0;
+}
+
+/*
+ * junk_name
+ *		Name of the junk column carrying one identity column
+ */
+static char *
+junk_name(const char *json_name, AttrNumber attnum)
+{
+	return psprintf("snowfdw_%s_%d", json_name, (int) attnum);
+}
+
+/*
+ * add_junk_column
+ *		Ask the scan for a column of the target table as a junk column
+ */
+static void
+add_junk_column(PlannerInfo *root, Index rtindex, Relation rel,
+				const char *json_name, AttrNumber attnum)
+{
+	Form_pg_attribute attr = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
+	Var		   *var = makeVar(rtindex, attnum, attr->atttypid, attr->atttypmod,
+							  attr->attcollation, 0);
+
+	add_row_identity_var(root, var, rtindex, junk_name(json_name, attnum));
+}
+
+/*
+ * operation_verb
+ *		"insert into", "update" or "delete from", for messages
+ */
+static const char *
+operation_verb(CmdType operation)
+{
+	switch (operation)
+	{
+		case CMD_INSERT:
+			return "insert into";
+		case CMD_UPDATE:
+			return "update";
+		default:
+			return "delete from";
+	}
+}
+
+/*
+ * check_modify_allowed
+ *		Raise a helpful error for modifications the REST API cannot do
+ */
+static void
+check_modify_allowed(Relation rel, const SnowfdwObjectInfo *info,
+					 CmdType operation)
+{
+	const char *relname = RelationGetRelationName(rel);
+
+	if (info->kind == SNOWFDW_OBJECT_STAGE_FILES)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot %s foreign table \"%s\"",
+						operation_verb(operation), relname),
+				 errdetail("Stage files are read-only: the Snowflake REST API lists them but cannot upload, change or remove them."),
+				 errhint("Use snowfdw_presign() for a download URL of a file; upload and remove files with a Snowflake client (PUT, REMOVE).")));
+	if (operation == CMD_UPDATE && !info->has_put)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot update foreign table \"%s\"", relname),
+				 errdetail("The Snowflake REST API has no create-or-alter (PUT) endpoint for %ss.",
+						   info->noun),
+				 errhint("Replace the %s instead: INSERT its full definition with SET snowfdw.create_mode = 'orReplace' (or the table option create_mode), or DELETE it and INSERT it again.",
+						 info->noun)));
+	if ((operation == CMD_INSERT && !info->has_create) ||
+		(operation == CMD_DELETE && !info->has_delete))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot %s foreign table \"%s\"",
+						operation_verb(operation), relname),
+				 errdetail("The Snowflake REST API offers no such call for %ss.",
+						   info->noun)));
+}
+
+/*
+ * snowfdwAddForeignUpdateTargets
+ *		Ask the scan for the columns that identify each object
+ *
+ * The name column and the scope columns not fixed by table options become
+ * junk columns; DELETE ... RETURNING also gets the whole row.
+ */
+static void
+snowfdwAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
+							   RangeTblEntry *target_rte,
+							   Relation target_relation)
+{
+	SnowfdwOptions *options;
+	const SnowfdwObjectInfo *info = relation_object(target_relation, &options);
+	const char *relname = RelationGetRelationName(target_relation);
+	AttrNumber	dropped_attnum;
+	int			level;
+
+	check_modify_allowed(target_relation, info, root->parse->commandType);
+
+	for (level = -1; level < info->nscopes; level++)
+	{
+		const char *column = level < 0 ? "name" : snowfdw_scope_columns[level];
+		AttrNumber	attnum = identity_attnum(target_relation, column);
+
+		if (attnum == 0)
+		{
+			if (level >= 0 && scope_option(options, level) != NULL)
+				continue;
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_COLUMN_NAME_NOT_FOUND),
+					 errmsg("cannot %s foreign table \"%s\": it has no column \"%s\"",
+							operation_verb(root->parse->commandType),
+							relname, column),
+					 errdetail("Snowflake %ss are found by %s.", info->noun,
+							   info->nscopes == 1 ? "database and name" :
+							   "database, schema and name"),
+					 level >= 0 ?
+					 errhint("Add the column, or fix the scope with the table option \"%s\".",
+							 level == SNOWFDW_SCOPE_DATABASE ? "database" : "schema") :
+					 errhint("Add a column \"name\", or set option column_name 'name' on the column that holds the name.")));
+		}
+		add_junk_column(root, rtindex, target_relation, column, attnum);
+	}
+
+	/* rows of dropped objects (history) must not reach their live namesakes */
+	dropped_attnum = snowfdw_find_field(info, "dropped_on") ?
+		identity_attnum(target_relation, "dropped_on") : 0;
+	if (dropped_attnum != 0)
+		add_junk_column(root, rtindex, target_relation, "dropped_on",
+						dropped_attnum);
+
+	if (root->parse->commandType == CMD_DELETE &&
+		root->parse->returningList != NIL)
+	{
+		/* the same Var the planner makes for row triggers, so it is shared */
+		Var		   *var = makeVar(rtindex, InvalidAttrNumber, RECORDOID, -1,
+								  InvalidOid, 0);
+
+		add_row_identity_var(root, var, rtindex, WHOLEROW_JUNK);
+	}
+}
+
+/*
+ * field_column
+ *		Name of a column of the table, for messages
+ */
+static char *
+field_column(Relation rel, AttrNumber attnum)
+{
+	return NameStr(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attname);
+}
+
+/*
+ * report_read_only
+ *		Raise the error for a value given to a read-only column
+ */
+static void
+report_read_only(Relation rel, AttrNumber attnum, const char *json_name,
+				 CmdType operation)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_GENERATED_ALWAYS),
+			 errmsg("cannot set read-only column \"%s\" of foreign table \"%s\"",
+					field_column(rel, attnum), RelationGetRelationName(rel)),
+			 errdetail("Snowflake sets \"%s\" itself; snowfdw never sends it.",
+					   json_name),
+			 operation == CMD_INSERT ?
+			 errhint("Leave the column out of the INSERT, or give it NULL.") :
+			 errhint("Leave the column out of the SET list.")));
+}
+
+/*
+ * report_unknown_field
+ *		Raise the error for a column that maps to no field of the model
+ */
+static void
+report_unknown_field(Relation rel, AttrNumber attnum, const char *json_name,
+					 const SnowfdwObjectInfo *info)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_COLUMN_NAME_NOT_FOUND),
+			 errmsg("column \"%s\" of foreign table \"%s\" maps to no field of a Snowflake %s",
+					field_column(rel, attnum), RelationGetRelationName(rel),
+					info->noun),
+			 errdetail("The column stands for the JSON field \"%s\".", json_name),
+			 errhint("Set the column option column_name to a field of the %s model, or leave the column NULL.",
+					 info->noun)));
+}
+
+/*
+ * snowfdwPlanForeignModify
+ *		Check what the statement asks for; remember ON CONFLICT and RETURNING
+ *
+ * UPDATE may set writable columns only: renames and moves are refused here,
+ * before any object is touched.
+ */
+static List *
+snowfdwPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
+						 Index resultRelation, int subplan_index)
+{
+	RangeTblEntry *rte = planner_rt_fetch(resultRelation, root);
+	Relation	rel = table_open(rte->relid, NoLock);
+	SnowfdwOptions *options;
+	const SnowfdwObjectInfo *info = relation_object(rel, &options);
+	List	   *updated = NIL;
+	bool		returning;
+
+	check_modify_allowed(rel, info, plan->operation);
+
+	if (plan->operation == CMD_UPDATE)
+	{
+		RelOptInfo *baserel = find_base_rel(root, resultRelation);
+		Bitmapset  *cols = get_rel_all_updated_cols(root, baserel);
+		int			col = -1;
+
+		while ((col = bms_next_member(cols, col)) >= 0)
+		{
+			AttrNumber	attnum = col + FirstLowInvalidHeapAttributeNumber;
+			char	   *json_name;
+			const SnowfdwFieldInfo *field;
+
+			if (attnum <= InvalidAttrNumber)
+				continue;		/* system columns cannot be set anyway */
+			json_name = snowfdw_column_json_name(rte->relid, attnum);
+			if (strcmp(json_name, "name") == 0 ||
+				snowfdw_scope_level(info, json_name) >= 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("cannot change column \"%s\" of foreign table \"%s\"",
+								field_column(rel, attnum),
+								RelationGetRelationName(rel)),
+						 errdetail("Snowflake renames are not supported through the REST API: UPDATE cannot rename a %s or move it to another %s.",
+								   info->noun,
+								   info->nscopes == 1 ? "database" : "database or schema"),
+						 errhint("Rename the %s in Snowflake with ALTER %s ... RENAME TO.",
+								 info->noun, info->kind == SNOWFDW_OBJECT_SCHEMAS ?
+								 "SCHEMA" : info->kind == SNOWFDW_OBJECT_STAGES ?
+								 "STAGE" : "STREAM")));
+			field = snowfdw_find_field(info, json_name);
+			if (field == NULL)
+				report_unknown_field(rel, attnum, json_name, info);
+			if (field->read_only)
+				report_read_only(rel, attnum, json_name, CMD_UPDATE);
+			updated = lappend_int(updated, attnum);
+		}
+	}
+
+	returning = plan->returningLists != NIL &&
+		list_nth(plan->returningLists, subplan_index) != NIL;
+	table_close(rel, NoLock);
+
+	return list_make4(makeInteger((int) info->kind),
+					  makeInteger(plan->onConflictAction == ONCONFLICT_NOTHING),
+					  makeInteger(returning),
+					  updated);
+}
+
+/*
+ * create_modify_state
+ *		Execution state shared by BeginForeignModify and BeginForeignInsert
+ */
+static SnowfdwModifyState *
+create_modify_state(EState *estate, ResultRelInfo *rinfo, CmdType operation,
+					bool do_nothing, bool has_returning, List *updated)
+{
+	Relation	rel = rinfo->ri_RelationDesc;
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	Oid			relid = RelationGetRelid(rel);
+	SnowfdwModifyState *state;
+	ListCell   *lc;
+	int			i;
+
+	state = palloc0(sizeof(SnowfdwModifyState));
+	state->rel = rel;
+	state->relname = pstrdup(RelationGetRelationName(rel));
+	state->operation = operation;
+	state->info = relation_object(rel, &state->options);
+	state->conn = snowfdw_get_connection(GetForeignTable(relid)->serverid,
+										 snowfdw_result_rel_userid(rinfo, estate));
+	state->has_returning = has_returning;
+	/* ON CONFLICT DO NOTHING wins; else the table option, else the GUC */
+	state->create_mode = do_nothing ? "ifNotExists" : state->options->create_mode;
+	state->cxt = CurrentMemoryContext;
+	state->temp_cxt = AllocSetContextCreate(estate->es_query_cxt,
+											"snowfdw modify row data",
+											ALLOCSET_DEFAULT_SIZES);
+
+	state->natts = tupdesc->natts;
+	state->json_names = palloc0(sizeof(char *) * tupdesc->natts);
+	state->scope_level = palloc(sizeof(int) * tupdesc->natts);
+	state->fields = palloc0(sizeof(SnowfdwFieldInfo *) * tupdesc->natts);
+	state->in_functions = palloc0(sizeof(FmgrInfo) * tupdesc->natts);
+	state->typioparams = palloc0(sizeof(Oid) * tupdesc->natts);
+	state->updated = palloc0(sizeof(bool) * tupdesc->natts);
+	for (i = 0; i < tupdesc->natts; i++)
+	{
+		Form_pg_attribute attr = TupleDescAttr(tupdesc, i);
+		Oid			infunc;
+
+		state->scope_level[i] = -1;
+		if (attr->attisdropped)
+			continue;
+		state->json_names[i] = snowfdw_column_json_name(relid, i + 1);
+		state->scope_level[i] = snowfdw_scope_level(state->info,
+													state->json_names[i]);
+		state->fields[i] = snowfdw_find_field(state->info,
+											  state->json_names[i]);
+		if (state->scope_level[i] >= 0)
+		{
+			if (state->scope_attnums[state->scope_level[i]] == 0)
+				state->scope_attnums[state->scope_level[i]] = i + 1;
+		}
+		else if (strcmp(state->json_names[i], "name") == 0 &&
+				 state->name_attnum == 0)
+			state->name_attnum = i + 1;
+		else if (strcmp(state->json_names[i], "dropped_on") == 0 &&
+				 state->fields[i] != NULL && state->dropped_attnum == 0)
+			state->dropped_attnum = i + 1;
+		getTypeInputInfo(attr->atttypid, &infunc, &state->typioparams[i]);
+		fmgr_info(infunc, &state->in_functions[i]);
+	}
+	foreach(lc, updated)
+		state->updated[lfirst_int(lc) - 1] = true;
+	return state;
+}
+
+/*
+ * find_junk
+ *		Position of a junk column in the subplan's output
+ */
+static AttrNumber
+find_junk(Plan *subplan, const char *name)
+{
+	AttrNumber	attno = ExecFindJunkAttributeInTlist(subplan->targetlist, name);
+
+	if (!AttributeNumberIsValid(attno))
+		elog(ERROR, "could not find junk column \"%s\"", name);
+	return attno;
+}
+
+/*
+ * snowfdwBeginForeignModify
+ *		Set up an INSERT, UPDATE or DELETE; calls come with each row
+ */
+static void
+snowfdwBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
+						  List *fdw_private, int subplan_index, int eflags)
+{
+	SnowfdwModifyState *state;
+	int			level;
+
+	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
+		return;
+
+	state = create_modify_state(mtstate->ps.state, rinfo, mtstate->operation,
+								intVal(list_nth(fdw_private, SnowfdwModifyPrivateDoNothing)) != 0,
+								intVal(list_nth(fdw_private, SnowfdwModifyPrivateReturning)) != 0,
+								(List *) list_nth(fdw_private, SnowfdwModifyPrivateUpdated));
+
+	if (mtstate->operation == CMD_UPDATE || mtstate->operation == CMD_DELETE)
+	{
+		Plan	   *subplan = outerPlanState(mtstate)->plan;
+
+		state->junk_name = find_junk(subplan, junk_name("name", state->name_attnum));
+		for (level = 0; level < state->info->nscopes; level++)
+			if (state->scope_attnums[level] != 0)
+				state->junk_scope[level] =
+					find_junk(subplan, junk_name(snowfdw_scope_columns[level],
+												 state->scope_attnums[level]));
+		if (state->dropped_attnum != 0)
+			state->junk_dropped = find_junk(subplan, junk_name("dropped_on",
+															   state->dropped_attnum));
+		if (mtstate->operation == CMD_DELETE && state->has_returning)
+			state->junk_wholerow = find_junk(subplan, WHOLEROW_JUNK);
+	}
+	rinfo->ri_FdwState = state;
+}
+
+/*
+ * snowfdwBeginForeignInsert
+ *		Set up COPY FROM, or INSERT routed to a partition
+ */
+static void
+snowfdwBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
+{
+	ModifyTable *plan = (ModifyTable *) mtstate->ps.plan;	/* NULL: COPY */
+	SnowfdwOptions *options;
+	const SnowfdwObjectInfo *info = relation_object(rinfo->ri_RelationDesc,
+													&options);
+
+	/* no PlanForeignModify ran for this table: check here */
+	check_modify_allowed(rinfo->ri_RelationDesc, info, CMD_INSERT);
+	rinfo->ri_FdwState =
+		create_modify_state(mtstate->ps.state, rinfo, CMD_INSERT,
+							plan != NULL && plan->onConflictAction == ONCONFLICT_NOTHING,
+							rinfo->ri_returningList != NIL, NIL);
+}
+
+/*
+ * datum_text
+ *		Text form of a column value
+ */
+static char *
+datum_text(SnowfdwModifyState *state, AttrNumber attnum, Datum value)
+{
+	Oid			output;
+	bool		varlena;
+
+	getTypeOutputInfo(TupleDescAttr(RelationGetDescr(state->rel), attnum - 1)->atttypid,
+					  &output, &varlena);
+	return OidOutputFunctionCall(output, value);
+}
+
+/*
+ * is_identifier_field
+ *		Whether a model field is a Snowflake identifier (quoted when sent)
+ *
+ * Columns hold stored names, as the scan returns them; a request needs the
+ * identifier that resolves to exactly that name.
+ */
+static bool
+is_identifier_field(const SnowfdwFieldInfo *field)
+{
+	return strcmp(field->name, "name") == 0 ||
+		strcmp(field->name, "storage_integration") == 0;
+}
+
+/*
+ * report_bad_value
+ *		Raise the error for a column value its field cannot take
+ */
+static void
+report_bad_value(SnowfdwModifyState *state, AttrNumber attnum,
+				 const char *text, const char *expected)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("invalid value for column \"%s\" of foreign table \"%s\": \"%s\"",
+					field_column(state->rel, attnum), state->relname, text),
+			 errdetail("Snowflake field \"%s\" takes %s.",
+					   state->json_names[attnum - 1], expected)));
+}
+
+/*
+ * is_integer_text
+ *		Whether text is an optionally signed run of decimal digits
+ */
+static bool
+is_integer_text(const char *text)
+{
+	const char *p = text;
+
+	if (*p == '-' || *p == '+')
+		p++;
+	if (*p == '\0')
+		return false;
+	for (; *p; p++)
+		if (*p < '0' || *p > '9')
+			return false;
+	return true;
+}
+
+/*
+ * add_field_value
+ *		Add a column value to a request body as its field's JSON type
+ */
+static void
+add_field_value(SnowfdwModifyState *state, SnowfdwJsonBuilder *body,
+				AttrNumber attnum, Datum value)
+{
+	const SnowfdwFieldInfo *field = state->fields[attnum - 1];
+	Oid			typid = TupleDescAttr(RelationGetDescr(state->rel), attnum - 1)->atttypid;
+	bool		is_text;
+	char	   *text = snowfdw_datum_to_json(value, typid, &is_text);
+
+	if (is_identifier_field(field))
+		snowfdw_json_builder_add_string(body, field->name,
+										snowfdw_quote_identifier(is_text ? text :
+																 datum_text(state, attnum, value)));
+	else if (strcmp(field->type_name, "jsonb") == 0)
+	{
+		char	   *error = NULL;
+
+		/* text columns must hold JSON; json and jsonb always do */
+		if (is_text && snowfdw_json_parse(text, strlen(text), &error) == NULL)
+			report_bad_value(state, attnum, text, "JSON");
+		snowfdw_json_builder_add_raw(body, field->name, text);
+	}
+	else if (strcmp(field->type_name, "integer") == 0 ||
+			 strcmp(field->type_name, "bigint") == 0)
+	{
+		if (!is_integer_text(text))
+			report_bad_value(state, attnum, text, "an integer");
+		snowfdw_json_builder_add_number(body, field->name,
+										text[0] == '+' ? text + 1 : text);
+	}
+	else if (strcmp(field->type_name, "boolean") == 0)
+	{
+		bool		b;
+
+		if (!parse_bool(text, &b))
+			report_bad_value(state, attnum, text, "a Boolean value");
+		snowfdw_json_builder_add_bool(body, field->name, b);
+	}
+	else
+		snowfdw_json_builder_add_string(body, field->name,
+										is_text ? text : datum_text(state, attnum, value));
+}
+
+/*
+ * qualified_name
+ *		Snowflake's name for an object: scope and name as identifiers
+ */
+static char *
+qualified_name(const SnowfdwObjectInfo *info, char *const *scope,
+			   const char *name)
+{
+	StringInfoData buf;
+	int			level;
+
+	initStringInfo(&buf);
+	for (level = 0; level < info->nscopes; level++)
+		appendStringInfo(&buf, "%s.", snowfdw_quote_identifier(scope[level]));
+	appendStringInfoString(&buf, snowfdw_quote_identifier(name));
+	return buf.data;
+}
+
+/*
+ * remember_done
+ *		Record an object this statement changed, for later error details
+ */
+static void
+remember_done(SnowfdwModifyState *state, char *const *scope, const char *name)
+{
+	MemoryContext oldcxt = MemoryContextSwitchTo(state->cxt);
+
+	state->done = lappend(state->done,
+						  qualified_name(state->info, scope, name));
+	MemoryContextSwitchTo(oldcxt);
+}
+
+/*
+ * rethrow_with_done
+ *		Re-raise the current error, its detail naming what is already done
+ *
+ * Called in PG_CATCH with the memory context to work in.
+ */
+static void
+rethrow_with_done(SnowfdwModifyState *state, MemoryContext cxt)
+{
+	ErrorData  *edata;
+	StringInfoData buf;
+	ListCell   *lc;
+
+	if (state->done == NIL)
+		PG_RE_THROW();
+
+	MemoryContextSwitchTo(cxt);
+	edata = CopyErrorData();
+	FlushErrorState();
+
+	initStringInfo(&buf);
+	if (edata->detail)
+		appendStringInfo(&buf, "%s ", edata->detail);
+	appendStringInfo(&buf, "Snowflake %ss this statement already %s, which ROLLBACK does not %s: ",
+					 state->info->noun,
+					 state->operation == CMD_INSERT ? "created" :
+					 state->operation == CMD_UPDATE ? "altered" : "dropped",
+					 state->operation == CMD_INSERT ? "remove" :
+					 state->operation == CMD_UPDATE ? "undo" : "restore");
+	foreach(lc, state->done)
+	{
+		if (lc != list_head(state->done))
+			appendStringInfoString(&buf, ", ");
+		appendStringInfoString(&buf, (char *) lfirst(lc));
+	}
+	appendStringInfoChar(&buf, '.');
+	edata->detail = buf.data;
+	ReThrowError(edata);
+}
+
+/*
+ * modify_error_callback
+ *		Error context naming the column being converted
+ */
+static void
+modify_error_callback(void *arg)
+{
+	SnowfdwModifyState *state = (SnowfdwModifyState *) arg;
+
+	if (state->current_attnum > 0)
+		errcontext("column \"%s\" of foreign table \"%s\"",
+				   field_column(state->rel, state->current_attnum),
+				   state->relname);
+}
+
+/*
+ * store_object
+ *		Fill a slot from a fetched object (RETURNING)
+ *
+ * As in a scan, scope columns come from the path, the others from the
+ * object's fields; write-only fields are never returned, so stay NULL.
+ */
+static void
+store_object(SnowfdwModifyState *state, TupleTableSlot *slot,
+			 SnowfdwJson *object, char *const *scope)
+{
+	TupleDesc	tupdesc = slot->tts_tupleDescriptor;
+	ErrorContextCallback errcallback;
+	int			i;
+
+	ExecClearTuple(slot);
+	errcallback.callback = modify_error_callback;
+	errcallback.arg = state;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+	for (i = 0; i < tupdesc->natts; i++)
+	{
+		Form_pg_attribute attr = TupleDescAttr(tupdesc, i);
+
+		slot->tts_values[i] = (Datum) 0;
+		slot->tts_isnull[i] = true;
+		if (attr->attisdropped || state->json_names[i] == NULL)
+			continue;
+		state->current_attnum = i + 1;
+		if (state->scope_level[i] >= 0)
+		{
+			slot->tts_values[i] =
+				InputFunctionCall(&state->in_functions[i],
+								  scope[state->scope_level[i]],
+								  state->typioparams[i], attr->atttypmod);
+			slot->tts_isnull[i] = false;
+		}
+		else
+			slot->tts_values[i] =
+				snowfdw_json_to_datum(snowfdw_json_object_field(object, state->json_names[i]),
+									  attr->atttypid, attr->atttypmod,
+									  &state->in_functions[i],
+									  state->typioparams[i],
+									  &slot->tts_isnull[i]);
+	}
+	state->current_attnum = 0;
+	error_context_stack = errcallback.previous;
+	ExecStoreVirtualTuple(slot);
+}
+
+/*
+ * parse_object
+ *		The JSON object of a call's response
+ */
+static SnowfdwJson *
+parse_object(SnowfdwCall *call)
+{
+	char	   *error = NULL;
+	SnowfdwJson *body = snowfdw_json_parse(call->response, call->response_len,
+										   &error);
+
+	if (body == NULL || snowfdw_json_type(body) != SNOWFDW_JSON_OBJECT)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_JSON_TEXT),
+				 errmsg("Snowflake returned an invalid response: %s",
+						body == NULL ? psprintf("malformed JSON (%s)", error) :
+						"expected a JSON object"),
+				 errdetail("Request ID %s.", call->request_id ? call->request_id : "(none)"),
+				 errcontext("Snowflake request: %s %s", call->method, call->path)));
+	return body;
+}
+
+/*
+ * modify_call
+ *		Run one REST call for a row, counting its requests
+ */
+static SnowfdwCall *
+modify_call(SnowfdwModifyState *state, const char *method, char *path,
+			char *body, bool retry_safe, bool missing_ok)
+{
+	int64		before = state->conn->requests;
+	SnowfdwCall *call = snowfdw_call(state->conn, method, path, body,
+									 retry_safe, missing_ok);
+
+	state->requests += state->conn->requests - before;
+	return call;
+}
+
+/*
+ * fetch_object
+ *		GET one object; NULL if it does not exist and missing_ok
+ */
+static SnowfdwJson *
+fetch_object(SnowfdwModifyState *state, char *const *scope, const char *name,
+			 bool missing_ok)
+{
+	SnowfdwCall *call = modify_call(state, "GET",
+									 snowfdw_object_path(state->info, scope, name),
+									 NULL, true, missing_ok);
+
+	if (call->status == 404)
+		return NULL;
+	return parse_object(call);
+}
+
+/*
+ * row_identity
+ *		Scope and name of the object a row to update or delete stands for
+ *
+ * NULL for the row of a dropped object (listed with history): the REST
+ * calls address live objects by name, so acting on it would alter or drop
+ * a live namesake, if any.  Such rows are skipped, like vanished ones.
+ */
+static char *
+row_identity(SnowfdwModifyState *state, TupleTableSlot *planSlot,
+			 char **scope)
+{
+	Datum		value;
+	bool		isnull;
+	int			level;
+
+	if (state->junk_dropped != 0)
+	{
+		(void) ExecGetJunkAttribute(planSlot, state->junk_dropped, &isnull);
+		if (!isnull)
+			return NULL;
+	}
+	for (level = 0; level < state->info->nscopes; level++)
+	{
+		if (state->junk_scope[level] == 0)
+		{
+			scope[level] = (char *) scope_option(state->options, level);
+			continue;
+		}
+		value = ExecGetJunkAttribute(planSlot, state->junk_scope[level], &isnull);
+		if (isnull)
+			elog(ERROR, "scope column \"%s\" is NULL",
+				 snowfdw_scope_columns[level]);
+		scope[level] = datum_text(state, state->scope_attnums[level], value);
+	}
+	value = ExecGetJunkAttribute(planSlot, state->junk_name, &isnull);
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("cannot %s a row of foreign table \"%s\" whose name is NULL",
+						state->operation == CMD_UPDATE ? "update" : "delete",
+						state->relname)));
+	return datum_text(state, state->name_attnum, value);
+}
+
+/*
+ * response_status
+ *		The "status" text of a success response, or NULL
+ */
+static const char *
+response_status(SnowfdwCall *call)
+{
+	char	   *error = NULL;
+	SnowfdwJson *body;
+
+	if (call->response == NULL || call->response_len == 0)
+		return NULL;
+	body = snowfdw_json_parse(call->response, call->response_len, &error);
+	if (body == NULL)
+		return NULL;
+	return snowfdw_json_object_string(body, "status");
+}
+
+/* The work for one row of INSERT, UPDATE or DELETE */
+typedef TupleTableSlot *(*SnowfdwRowAction) (SnowfdwModifyState *state,
+											 TupleTableSlot *slot,
+											 TupleTableSlot *planSlot);
+
+/*
+ * run_row_action
+ *		Run one row's work in the per-row context
+ *
+ * An error names the objects the statement already changed: Snowflake
+ * keeps them whatever happens to the transaction.
+ */
+static TupleTableSlot *
+run_row_action(SnowfdwModifyState *state, SnowfdwRowAction action,
+			   TupleTableSlot *slot, TupleTableSlot *planSlot)
+{
+	MemoryContext oldcxt;
+	TupleTableSlot *result = NULL;
+
+	MemoryContextReset(state->temp_cxt);
+	oldcxt = MemoryContextSwitchTo(state->temp_cxt);
+	PG_TRY();
+	{
+		result = action(state, slot, planSlot);
+	}
+	PG_CATCH();
+	{
+		rethrow_with_done(state, oldcxt);
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(oldcxt);
+	return result;
+}
+
+/*
+ * insert_row
+ *		Create the object of one row; NULL if ifNotExists found it existing
+ */
+static TupleTableSlot *
+insert_row(SnowfdwModifyState *state, TupleTableSlot *slot,
+		   TupleTableSlot *planSlot)
+{
+	const SnowfdwObjectInfo *info = state->info;
+	SnowfdwJsonBuilder *body = snowfdw_json_builder_create();
+	char	   *scope[SNOWFDW_MAX_SCOPES] = {NULL, NULL, NULL};
+	char	   *name;
+	const SnowfdwFieldInfo *field;
+	StringInfoData path;
+	SnowfdwCall *call;
+	const char *status;
+	int			level;
+	int			i;
+
+	slot_getallattrs(slot);
+
+	/* the path: scope columns, else table options */
+	for (level = 0; level < info->nscopes; level++)
+	{
+		AttrNumber	attnum = state->scope_attnums[level];
+		const char *option = scope_option(state->options, level);
+
+		if (attnum != 0 && !slot->tts_isnull[attnum - 1])
+		{
+			scope[level] = datum_text(state, attnum,
+									  slot->tts_values[attnum - 1]);
+			if (option && strcmp(option, scope[level]) != 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_CHECK_VIOLATION),
+						 errmsg("value \"%s\" of column \"%s\" does not match option \"%s\" of foreign table \"%s\"",
+								scope[level], field_column(state->rel, attnum),
+								level == SNOWFDW_SCOPE_DATABASE ? "database" : "schema",
+								state->relname),
+						 errdetail("The table option fixes the %s to \"%s\".",
+								   level == SNOWFDW_SCOPE_DATABASE ? "database" : "schema",
+								   option)));
+		}
+		else if (option)
+			scope[level] = pstrdup(option);
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_NOT_NULL_VIOLATION),
+					 errmsg("null value in column \"%s\" of foreign table \"%s\"",
+							snowfdw_scope_columns[level], state->relname),
+					 errdetail("A new Snowflake %s needs the %s it belongs to.",
+							   info->noun,
+							   level == SNOWFDW_SCOPE_DATABASE ? "database" : "schema"),
+					 errhint("Give column \"%s\" a value, or set the table option \"%s\".",
+							 snowfdw_scope_columns[level],
+							 level == SNOWFDW_SCOPE_DATABASE ? "database" : "schema")));
+	}
+
+	/* required fields first, so that a missing one is named */
+	for (field = info->fields; field->name; field++)
+	{
+		bool		given = false;
+
+		if (!field->required)
+			continue;
+		for (i = 0; i < state->natts; i++)
+			if (state->fields[i] == field && state->scope_level[i] < 0 &&
+				!slot->tts_isnull[i])
+				given = true;
+		if (!given)
+			ereport(ERROR,
+					(errcode(ERRCODE_NOT_NULL_VIOLATION),
+					 errmsg("null value in column \"%s\" of foreign table \"%s\"",
+							field->name, state->relname),
+					 errdetail("Snowflake needs \"%s\" to create a %s.",
+							   field->name, info->noun)));
+	}
+
+	/* the body: every non-null writable column */
+	for (i = 0; i < state->natts; i++)
+	{
+		if (state->json_names[i] == NULL || slot->tts_isnull[i] ||
+			state->scope_level[i] >= 0)
+			continue;
+		if (state->fields[i] == NULL)
+			report_unknown_field(state->rel, i + 1, state->json_names[i], info);
+		if (state->fields[i]->read_only)
+			report_read_only(state->rel, i + 1, state->json_names[i], CMD_INSERT);
+		add_field_value(state, body, i + 1, slot->tts_values[i]);
+	}
+	name = datum_text(state, state->name_attnum,
+					  slot->tts_values[state->name_attnum - 1]);
+
+	initStringInfo(&path);
+	appendStringInfoString(&path, snowfdw_collection_path(info, scope));
+	snowfdw_append_query(&path, "createMode", state->create_mode);
+	if (info->kind == SNOWFDW_OBJECT_STREAMS && state->options->copy_grants)
+		snowfdw_append_query(&path, "copyGrants", "true");
+
+	/* repeating errorIfExists could turn success into a 409 */
+	call = modify_call(state, "POST", path.data,
+						snowfdw_json_builder_finish(body),
+						strcmp(state->create_mode, "errorIfExists") != 0,
+						false);
+
+	/*
+	 * With ifNotExists an existing object is left alone, and Snowflake says
+	 * so ("X already exists, statement succeeded."): like ON CONFLICT DO
+	 * NOTHING, that row counts as not inserted.
+	 */
+	status = response_status(call);
+	if (strcmp(state->create_mode, "ifNotExists") == 0 && status != NULL &&
+		strstr(status, "already exists") != NULL)
+		return NULL;
+	remember_done(state, scope, name);
+
+	if (state->has_returning)
+		store_object(state, slot, fetch_object(state, scope, name, false),
+					 scope);
+	return slot;
+}
+
+/*
+ * snowfdwExecForeignInsert
+ *		Create one object
+ */
+static TupleTableSlot *
+snowfdwExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
+						 TupleTableSlot *slot, TupleTableSlot *planSlot)
+{
+	return run_row_action(rinfo->ri_FdwState, insert_row, slot, planSlot);
+}
+
+/*
+ * update_row
+ *		PUT the full definition of one schema: fetched, with the SET columns
+ */
+static TupleTableSlot *
+update_row(SnowfdwModifyState *state, TupleTableSlot *slot,
+		   TupleTableSlot *planSlot)
+{
+	const SnowfdwObjectInfo *info = state->info;
+	char	   *scope[SNOWFDW_MAX_SCOPES] = {NULL, NULL, NULL};
+	char	   *name = row_identity(state, planSlot, scope);
+	SnowfdwJson *current;
+	SnowfdwJsonBuilder *body;
+	const SnowfdwFieldInfo *field;
+	int			i;
+
+	if (name == NULL)
+		return NULL;			/* a dropped schema */
+
+	/* the definition now, not as scanned: PUT replaces all of it */
+	current = fetch_object(state, scope, name, true);
+	if (current == NULL)
+		return NULL;			/* dropped meanwhile: nothing to update */
+
+	slot_getallattrs(slot);
+	body = snowfdw_json_builder_create();
+	snowfdw_json_builder_add_string(body, "name",
+									snowfdw_quote_identifier(name));
+	for (field = info->fields; field->name; field++)
+	{
+		SnowfdwJson *value;
+		bool		set = false;
+
+		if (field->read_only || strcmp(field->name, "name") == 0 ||
+			snowfdw_scope_level(info, field->name) >= 0)
+			continue;
+		for (i = 0; i < state->natts; i++)
+		{
+			if (state->updated[i] && state->fields[i] == field)
+			{
+				/* SET col = NULL: leave it out, so it returns to its default */
+				if (!slot->tts_isnull[i])
+					add_field_value(state, body, i + 1, slot->tts_values[i]);
+				set = true;
+				break;
+			}
+		}
+		if (set)
+			continue;
+		value = snowfdw_json_object_field(current, field->name);
+		if (snowfdw_json_type(value) == SNOWFDW_JSON_NULL)
+			continue;
+		if (is_identifier_field(field) &&
+			snowfdw_json_type(value) == SNOWFDW_JSON_STRING)
+			snowfdw_json_builder_add_string(body, field->name,
+											snowfdw_quote_identifier(snowfdw_json_scalar_text(value)));
+		else
+			snowfdw_json_builder_add_raw(body, field->name,
+										 snowfdw_json_to_text(value));
+	}
+
+	/* a full definition: sending it twice gives the same result */
+	(void) modify_call(state, "PUT",
+						snowfdw_object_path(info, scope, name),
+						snowfdw_json_builder_finish(body), true, false);
+	remember_done(state, scope, name);
+
+	if (state->has_returning)
+		store_object(state, slot, fetch_object(state, scope, name, false),
+					 scope);
+	return slot;
+}
+
+/*
+ * snowfdwExecForeignUpdate
+ *		Alter one object
+ */
+static TupleTableSlot *
+snowfdwExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,
+						 TupleTableSlot *slot, TupleTableSlot *planSlot)
+{
+	return run_row_action(rinfo->ri_FdwState, update_row, slot, planSlot);
+}
+
+/*
+ * delete_row
+ *		Drop the object of one row
+ */
+static TupleTableSlot *
+delete_row(SnowfdwModifyState *state, TupleTableSlot *slot,
+		   TupleTableSlot *planSlot)
+{
+	char	   *scope[SNOWFDW_MAX_SCOPES] = {NULL, NULL, NULL};
+	char	   *name = row_identity(state, planSlot, scope);
+	StringInfoData path;
+
+	if (name == NULL)
+		return NULL;			/* a dropped object: nothing to drop */
+
+	initStringInfo(&path);
+	appendStringInfoString(&path, snowfdw_object_path(state->info, scope, name));
+	snowfdw_append_query(&path, "ifExists", "true");
+	if (state->info->kind == SNOWFDW_OBJECT_SCHEMAS &&
+		state->options->restrict_drop)
+		snowfdw_append_query(&path, "restrict", "true");
+	(void) modify_call(state, "DELETE", path.data, NULL, true, false);
+	remember_done(state, scope, name);
+
+	if (state->has_returning)
+	{
+		Datum		value;
+		bool		isnull;
+		HeapTupleHeader td;
+		HeapTupleData tuple;
+
+		/* the row as scanned is all there is to return */
+		value = ExecGetJunkAttribute(planSlot, state->junk_wholerow, &isnull);
+		if (isnull)
+			elog(ERROR, "whole-row junk column is NULL");
+		td = DatumGetHeapTupleHeader(value);
+		tuple.t_len = HeapTupleHeaderGetDatumLength(td);
+		ItemPointerSetInvalid(&tuple.t_self);
+		tuple.t_tableOid = RelationGetRelid(state->rel);
+		tuple.t_data = td;
+		ExecClearTuple(slot);
+		heap_deform_tuple(&tuple, slot->tts_tupleDescriptor,
+						  slot->tts_values, slot->tts_isnull);
+		ExecStoreVirtualTuple(slot);
+	}
+	return slot;
+}
+
+/*
+ * snowfdwExecForeignDelete
+ *		Drop one object
+ */
+static TupleTableSlot *
+snowfdwExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
+						 TupleTableSlot *slot, TupleTableSlot *planSlot)
+{
+	return run_row_action(rinfo->ri_FdwState, delete_row, slot, planSlot);
+}
+
+/*
+ * snowfdwEndForeignModify
+ *		Nothing to release: memory goes with the query, the session stays
+ */
+static void
+snowfdwEndForeignModify(EState *estate, ResultRelInfo *rinfo)
+{
+}
+
+/*
+ * snowfdwEndForeignInsert
+ *		Nothing to release, as for EndForeignModify
+ */
+static void
+snowfdwEndForeignInsert(EState *estate, ResultRelInfo *rinfo)
+{
+}
+
+/*
+ * snowfdwIsForeignRelUpdatable
+ *		The operations the object kind has REST calls for
+ *
+ * Never raises an error: information_schema asks about every foreign table.
+ */
+static int
+snowfdwIsForeignRelUpdatable(Relation rel)
+{
+	SnowfdwOptions *options;
+	const SnowfdwObjectInfo *info;
+	int			ops = 0;
+
+	options = snowfdw_get_options(GetForeignTable(RelationGetRelid(rel))->serverid,
+								  InvalidOid, RelationGetRelid(rel));
+	info = options->object ? snowfdw_object_by_option(options->object) :
+		snowfdw_object_by_table_name(RelationGetRelationName(rel));
+	if (info == NULL)
+		return 0;
+	if (info->has_create)
+		ops |= 1 << CMD_INSERT;
+	if (info->has_put)
+		ops |= 1 << CMD_UPDATE;
+	if (info->has_delete)
+		ops |= 1 << CMD_DELETE;
+	return ops;
+}
+
+/*
+ * template_path
+ *		A request path for EXPLAIN: "{column}" where a row gives the value
+ */
+static char *
+template_path(const SnowfdwObjectInfo *info, SnowfdwOptions *options,
+			  bool object)
+{
+	StringInfoData buf;
+	int			level;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "/api/v2");
+	for (level = 0; level < info->nscopes && level < SNOWFDW_MAX_SCOPES; level++)
+	{
+		const char *option = scope_option(options, level);
+
+		appendStringInfo(&buf, "/%s", snowfdw_scope_collections[level]);
+		if (option)
+			snowfdw_append_path_segment(&buf, snowfdw_quote_identifier(option));
+		else
+			appendStringInfo(&buf, "/{%s}", snowfdw_scope_columns[level]);
+	}
+	appendStringInfo(&buf, "/%s", info->collection);
+	if (object)
+		appendStringInfoString(&buf, "/{name}");
+	return buf.data;
+}
+
+/*
+ * snowfdwExplainForeignModify
+ *		Show the REST requests each row makes, and with ANALYZE their count
+ */
+static void
+snowfdwExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
+							List *fdw_private, int subplan_index,
+							ExplainState *es)
+{
+	SnowfdwModifyState *state = rinfo->ri_FdwState;
+	SnowfdwOptions *options;
+	const SnowfdwObjectInfo *info = relation_object(rinfo->ri_RelationDesc,
+													&options);
+	bool		do_nothing = intVal(list_nth(fdw_private, SnowfdwModifyPrivateDoNothing)) != 0;
+	bool		returning = intVal(list_nth(fdw_private, SnowfdwModifyPrivateReturning)) != 0;
+	StringInfoData request;
+	char	   *object_path = template_path(info, options, true);
+
+	initStringInfo(&request);
+	switch (mtstate->operation)
+	{
+		case CMD_INSERT:
+			appendStringInfo(&request, "POST %s",
+							 template_path(info, options, false));
+			snowfdw_append_query(&request, "createMode",
+								 do_nothing ? "ifNotExists" : options->create_mode);
+			if (info->kind == SNOWFDW_OBJECT_STREAMS && options->copy_grants)
+				snowfdw_append_query(&request, "copyGrants", "true");
+			break;
+		case CMD_UPDATE:
+			appendStringInfo(&request, "PUT %s", object_path);
+			break;
+		default:
+			appendStringInfo(&request, "DELETE %s", object_path);
+			snowfdw_append_query(&request, "ifExists", "true");
+			if (info->kind == SNOWFDW_OBJECT_SCHEMAS && options->restrict_drop)
+				snowfdw_append_query(&request, "restrict", "true");
+			break;
+	}
+	ExplainPropertyText("Remote request", request.data, es);
+	if (mtstate->operation == CMD_UPDATE)
+		ExplainPropertyText("Remote fetch",
+							psprintf("GET %s (before the PUT%s)", object_path,
+									 returning ? ", and after it for RETURNING" : ""),
+							es);
+	else if (mtstate->operation == CMD_INSERT && returning)
+		ExplainPropertyText("Remote fetch",
+							psprintf("GET %s (for RETURNING)", object_path), es);
+	if (es->analyze && state != NULL)
+		ExplainPropertyInteger("Remote calls", NULL,
+							   state->requests,
+							   es);
 }
