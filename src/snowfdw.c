@@ -71,7 +71,7 @@ typedef struct SnowfdwScanState
 	MemoryContext scan_cxt;		/* fetcher state, reset on rescan */
 	MemoryContext batch_cxt;	/* response pages of one batch */
 	MemoryContext temp_cxt;		/* one row */
-	int64		requests_before;
+	int64		requests;		/* HTTP requests this scan made */
 	bool		started;		/* path values evaluated, calls planned */
 	/* per attribute */
 	int			natts;
@@ -459,7 +459,6 @@ snowfdwBeginForeignScan(ForeignScanState *node, int eflags)
 								  InvalidOid, RelationGetRelid(rel));
 	sstate->conn = snowfdw_get_connection(GetForeignTable(RelationGetRelid(rel))->serverid,
 										  snowfdw_executor_userid(fsplan, estate));
-	sstate->requests_before = sstate->conn->requests;
 	snowfdw_pushdown_from_private(fsplan->fdw_private, fsplan->fdw_exprs,
 								  &sstate->pushdown);
 
@@ -645,6 +644,7 @@ snowfdwIterateForeignScan(ForeignScanState *node)
 	char	  **scope;
 	MemoryContext oldcxt;
 	ErrorContextCallback errcallback;
+	int64		requests;
 	int			i;
 
 	ExecClearTuple(slot);
@@ -657,9 +657,12 @@ snowfdwIterateForeignScan(ForeignScanState *node)
 	if (sstate->fetcher == NULL)
 		return slot;			/* no value of a path can match */
 
+	/* the session is shared (with a modify node, say): count our own calls */
+	requests = sstate->conn->requests;
 	oldcxt = MemoryContextSwitchTo(sstate->scan_cxt);
 	row = snowfdw_fetcher_next(sstate->fetcher, &scope);
 	MemoryContextSwitchTo(oldcxt);
+	sstate->requests += sstate->conn->requests - requests;
 	if (row == NULL)
 		return slot;
 
@@ -738,9 +741,7 @@ snowfdwExplainForeignScan(ForeignScanState *node, ExplainState *es)
 						strVal(list_nth(fsplan->fdw_private, SnowfdwScanPrivateExplain)),
 						es);
 	if (es->analyze && sstate != NULL)
-		ExplainPropertyInteger("Remote calls", NULL,
-							   sstate->conn->requests - sstate->requests_before,
-							   es);
+		ExplainPropertyInteger("Remote calls", NULL, sstate->requests, es);
 }
 
 /*
