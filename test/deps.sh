@@ -14,6 +14,8 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Prism (OpenAPI validator of test/checks/prism.sh), from npm; before the early exit below
+[ -f "$(dirname "$0")/prism/install.sh" ] && { bash "$(dirname "$0")/prism/install.sh" || echo "deps: Prism not installed; test/checks/prism.sh retries" >&2; }
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
