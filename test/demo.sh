@@ -56,7 +56,7 @@ SQL
 
 show() {
   echo
-  echo "== $1"
+  [ -n "$1" ] && echo "== $1"
   echo "   $2"
   psql_demo -d demo -P pager=off -c "$2"
 }
@@ -78,8 +78,11 @@ show "Dropped schemas (history)" \
   "SELECT database_name, name, dropped_on FROM sf.remote_schemas WHERE dropped_on IS NOT NULL ORDER BY 1, 2"
 show "Create a schema with INSERT, read it back, drop it with DELETE" \
   "INSERT INTO sf.remote_schemas (database_name, name, comment) VALUES ('SANDBOX', 'DEMO_SCRATCH', 'made by make demo') RETURNING database_name, name, owner, created_on"
-show "" "DELETE FROM sf.remote_schemas WHERE database_name = 'SANDBOX' AND name = 'DEMO_SCRATCH'"
-show "Cached sessions of this backend" "SELECT * FROM snowfdw_get_connections()"
+show "Clone it with a function, then drop both with DELETE" \
+  "SELECT snowfdw_clone_schema('snowflake', 'SANDBOX', 'DEMO_SCRATCH', 'DEMO_SCRATCH_COPY') AS status"
+show "" "DELETE FROM sf.remote_schemas WHERE database_name = 'SANDBOX' AND name LIKE 'DEMO_SCRATCH%' RETURNING database_name, name"
+show "One kept-alive session per user mapping, reused by every request of the backend" \
+  "SELECT count(*) FROM sf.remote_streams; SELECT * FROM snowfdw_get_connections()"
 
 cat <<EOT
 
