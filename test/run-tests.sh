@@ -54,7 +54,7 @@ failed=$((failed + bad))
 for check in "$REPO"/test/checks/*.sh; do
   [ -e "$check" ] || continue
   if bash "$check" "$RUN_DIR" >"$RUN_DIR/check.out" 2>&1; then
-    echo "check $(basename "$check"): ok"
+    echo "check $(basename "$check"): ok ($(tail -1 "$RUN_DIR/check.out"))"
     passed=$((passed + 1))
   else
     echo "check $(basename "$check"): FAILED"
