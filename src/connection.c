@@ -212,6 +212,7 @@ make_connection(SnowfdwConnection *conn, Oid serverid, UserMapping *mapping)
 								  opts->account);
 	MemoryContextSwitchTo(oldcxt);
 
+	conn->allow_plain_http = snowfdw_url_is_loopback(conn->base_url);
 	conn->serverid = serverid;
 	conn->bearer = NULL;
 	conn->bearer_expires = 0;

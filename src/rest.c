@@ -113,7 +113,7 @@ start_call(SnowfdwConnection *conn, SnowfdwCall *call)
 	req.role = opts->role;
 	req.body = polling ? NULL : call->body;
 	req.ca_file = opts->ca_file;
-	req.allow_plain_http = snowfdw_url_is_loopback(conn->base_url);
+	req.allow_plain_http = conn->allow_plain_http;
 	req.connect_timeout_ms = (long) (opts->connect_timeout * 1000);
 	req.request_timeout_ms = (long) (opts->request_timeout * 1000);
 	req.max_response_bytes = (size_t) opts->max_response_size;

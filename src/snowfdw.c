@@ -447,7 +447,6 @@ snowfdwBeginForeignScan(ForeignScanState *node, int eflags)
 	List	   *retrieved;
 	ListCell   *lc;
 	int			level;
-	int			pos = 0;
 	int			i;
 
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
@@ -465,8 +464,6 @@ snowfdwBeginForeignScan(ForeignScanState *node, int eflags)
 	/* path values are evaluated at each (re)start of the scan */
 	for (level = 0; level < SNOWFDW_MAX_SCOPES; level++)
 	{
-		int			n = list_length(sstate->pushdown.scope_exprs[level]);
-
 		sstate->scope_states[level] =
 			ExecInitExprList(sstate->pushdown.scope_exprs[level],
 							 (PlanState *) node);
@@ -474,7 +471,6 @@ snowfdwBeginForeignScan(ForeignScanState *node, int eflags)
 			(level == SNOWFDW_SCOPE_DATABASE && options->database) ||
 			(level == SNOWFDW_SCOPE_SCHEMA && options->schema) ||
 			(level == SNOWFDW_SCOPE_STAGE && options->stage);
-		pos += n;
 	}
 	if (sstate->pushdown.name_expr)
 		sstate->name_state = ExecInitExpr(sstate->pushdown.name_expr,

@@ -121,6 +121,7 @@ typedef struct SnowfdwConnection
 	SnowfdwHttpSession *http;
 	SnowfdwOptions *options;	/* copy in the connection's context */
 	char	   *base_url;		/* scheme://host[:port], no trailing slash */
+	bool		allow_plain_http;	/* base_url is a loopback host */
 	char	   *bearer;			/* current token or JWT */
 	int64		bearer_expires; /* Unix seconds; 0 when it does not expire */
 	MemoryContext cxt;			/* owns options, strings */
