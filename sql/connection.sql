@@ -199,9 +199,27 @@ DROP SERVER conn_user CASCADE;
 RESET ROLE;
 
 -- ===================================================================
+-- connect_timeout: a host whose TCP handshake never completes
+-- ===================================================================
+SELECT pg_temp.emu('blackhole') AS blackhole_port \gset
+\set blackhole_url 'http://127.0.0.1:' :blackhole_port
+CREATE SERVER conn_blackhole FOREIGN DATA WRAPPER snowfdw
+  OPTIONS (url :'blackhole_url', connect_timeout '0.5', max_retries '1');
+CREATE USER MAPPING FOR CURRENT_USER SERVER conn_blackhole OPTIONS (token :'pat');
+CREATE FOREIGN TABLE blackhole_schemas (name text)
+  SERVER conn_blackhole OPTIONS (object 'schemas', database 'SALES');
+SELECT clock_timestamp() AS started \gset
+\set VERBOSITY terse
+-- should fail: two attempts of 0.5 s each, then a clean error
+SELECT * FROM blackhole_schemas;
+\set VERBOSITY default
+SELECT clock_timestamp() - :'started'::timestamptz BETWEEN interval '0.9 s' AND interval '3 s'
+  AS bounded_by_connect_timeout;
+
+-- ===================================================================
 -- cleanup
 -- ===================================================================
 DROP SERVER conn_a, conn_b, conn_down, conn_https, conn_localhost,
-  conn_ipv6, conn_loop CASCADE;
+  conn_ipv6, conn_loop, conn_blackhole CASCADE;
 REVOKE USAGE ON FOREIGN DATA WRAPPER snowfdw FROM regress_snowfdw_conn;
 DROP ROLE regress_snowfdw_conn;

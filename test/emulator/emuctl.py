@@ -12,6 +12,7 @@ Subcommands:
   clear-log                      empty the log (and restart connection ids/count)
   connections                    print the number of API connections since reset/clear-log
   clock-offset SECONDS           shift "now" for JWT checks
+  blackhole                      print a loopback port whose TCP connect never completes
   add-user NAME PUBLIC_KEY_PEM_FILE [--role ROLE]
   add-token TOKEN TYPE USER [--role ROLE]
 
@@ -111,6 +112,7 @@ def main(argv=None):
     sub.add_parser("connections", parents=[common])
     p = sub.add_parser("clock-offset", parents=[common])
     p.add_argument("seconds", type=float)
+    sub.add_parser("blackhole", parents=[common])
     p = sub.add_parser("add-user", parents=[common])
     p.add_argument("name")
     p.add_argument("pem_file")
@@ -155,6 +157,8 @@ def main(argv=None):
             print(call(url, "GET", "/_emulator/connections")["count"])
         elif args.cmd == "clock-offset":
             call(url, "POST", "/_emulator/clock-offset", {"seconds": args.seconds})
+        elif args.cmd == "blackhole":
+            print(call(url, "POST", "/_emulator/blackhole")["port"])
         elif args.cmd == "add-user":
             pem = read_file(args.pem_file).decode("ascii", "replace")
             body = {"name": args.name, "public_key_pem": pem}

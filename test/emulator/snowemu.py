@@ -21,6 +21,7 @@ import json
 import os
 import signal
 import sys
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -93,6 +94,33 @@ class Emulator:
             self.conns.append(c)
             return c
 
+    def blackhole_port(self):
+        """A loopback port whose TCP handshake never completes.
+
+        The listener has a backlog of 0 and its accept queue is filled by
+        connections that are never accepted, so the kernel drops further
+        SYNs: a client's connect hangs until its own connect timeout.  Made
+        once, kept for the emulator's lifetime.
+        """
+        with self.lock:
+            if getattr(self, "_blackhole", None) is None:
+                listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                listener.bind(("127.0.0.1", 0))
+                listener.listen(0)
+                port = listener.getsockname()[1]
+                fillers = []
+                for _ in range(3):
+                    filler = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                    filler.setblocking(False)
+                    try:
+                        filler.connect(("127.0.0.1", port))
+                    except BlockingIOError:
+                        pass
+                    fillers.append(filler)
+                time.sleep(0.1)
+                self._blackhole = (listener, fillers, port)
+            return self._blackhole[2]
+
     def now(self):
         """Real time plus the admin-set offset (used for JWT checks only)."""
         return time.time() + self.clock_offset
@@ -138,6 +166,7 @@ class Emulator:
             "/_emulator/users": ("POST",),
             "/_emulator/tokens": ("POST",),
             "/_emulator/health": ("GET",),
+            "/_emulator/blackhole": ("POST",),
         }
         if path not in routes:
             raise AdminError("unknown admin endpoint %s" % path, 404)
@@ -152,6 +181,8 @@ class Emulator:
             return 200, done
         if path == "/_emulator/health":
             return 200, done
+        if path == "/_emulator/blackhole":
+            return 200, {"port": self.blackhole_port()}
         with self.lock:
             if path == "/_emulator/faults":
                 if method == "GET":

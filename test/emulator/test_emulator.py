@@ -606,6 +606,18 @@ class TestProtocol(EmuTest):
         self.assertEqual([1], [e["conn"] for e in self.log()])
         self.assertEqual(5, self.log()[0]["seq"])  # seq only restarts on reset
 
+    def test_blackhole_port_never_completes_a_connect(self):
+        """The blackhole port is for client connect-timeout tests."""
+        port = self.admin("POST", "/_emulator/blackhole")["port"]
+        self.assertEqual(port, self.admin("POST", "/_emulator/blackhole")["port"])
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.settimeout(0.5)
+        try:
+            with self.assertRaises(OSError):
+                s.connect(("127.0.0.1", port))
+        finally:
+            s.close()
+
     def test_unknown_endpoints_and_methods(self):
         r = self.api("GET", "/api/v2/warehouses", status=404)
         self.assertIn("Unknown API endpoint", r.json["message"])
