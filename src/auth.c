@@ -110,39 +110,6 @@ snowfdw_jwt_account_name(const char *account)
 }
 
 /*
- * snowfdw_keypair_fingerprint
- *		Return "SHA256:<base64>" for the public half of a PEM private key.
- *
- * This is the value Snowflake shows as RSA_PUBLIC_KEY_FP in DESCRIBE USER.
- * The result is palloc'd.
- */
-char *
-snowfdw_keypair_fingerprint(const char *private_key_pem,
-							const char *passphrase)
-{
-	EVP_PKEY   *pkey;
-	char		fingerprint[SNOWFDW_FINGERPRINT_LEN + 1];
-	char		errbuf[SNOWFDW_SSL_ERRBUF_LEN];
-	bool		ok;
-
-	pkey = load_rsa_key(private_key_pem, passphrase);
-
-	ok = compute_fingerprint(pkey, fingerprint);
-	if (!ok)
-		fetch_openssl_error(errbuf, sizeof(errbuf));
-	EVP_PKEY_free(pkey);
-	ERR_clear_error();
-
-	if (!ok)
-		ereport(ERROR,
-				(errcode(ERRCODE_EXTERNAL_ROUTINE_INVOCATION_EXCEPTION),
-				 errmsg("could not compute the public key fingerprint of user mapping option \"private_key\""),
-				 errdetail("OpenSSL error: %s.", errbuf)));
-
-	return pstrdup(fingerprint);
-}
-
-/*
  * snowfdw_build_keypair_jwt
  *		Return an RS256-signed key-pair JWT for an account and user.
  *

@@ -17,8 +17,6 @@
 
 /* in auth.c */
 extern char *snowfdw_jwt_account_name(const char *account);
-extern char *snowfdw_keypair_fingerprint(const char *private_key_pem,
-										 const char *passphrase);
 extern char *snowfdw_build_keypair_jwt(const char *account, const char *user,
 									   const char *private_key_pem,
 									   const char *passphrase,

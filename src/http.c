@@ -140,6 +140,7 @@ snowfdw_http_session_destroy(SnowfdwHttpSession *session)
 	{
 		if (session->slots[i].easy)
 			curl_easy_cleanup(session->slots[i].easy);
+		reset_slot_results(&session->slots[i]);
 	}
 	curl_multi_cleanup(session->multi);
 	free(session);

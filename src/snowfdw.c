@@ -44,8 +44,11 @@
 
 PG_MODULE_MAGIC;
 
-/* Planner cost of one REST call, in units of seq_page_cost */
-#define SNOWFDW_REQUEST_COST 1000.0
+/*
+ * Planner cost of one REST call, in units of seq_page_cost: far above any
+ * local row, yet low enough that ordinary scans stay below jit_above_cost
+ */
+#define SNOWFDW_REQUEST_COST 100.0
 /* Guesses of the planner where nothing better is known */
 #define SNOWFDW_ROWS_PER_LIST 100.0
 #define SNOWFDW_ROWS_PER_FILTERED_LIST 10.0
