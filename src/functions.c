@@ -156,24 +156,6 @@ arg_create_mode(FunctionCallInfo fcinfo, int argno)
 }
 
 /*
- * response_field
- *		A string member of the call's JSON response, or NULL
- */
-static const char *
-response_field(SnowfdwCall *call, const char *key)
-{
-	char	   *error = NULL;
-	SnowfdwJson *body;
-
-	if (call->response == NULL || call->response_len == 0)
-		return NULL;
-	body = snowfdw_json_parse(call->response, call->response_len, &error);
-	if (body == NULL)
-		return NULL;
-	return snowfdw_json_object_string(body, key);
-}
-
-/*
  * status_result
  *		The function result for a call answered with a SuccessResponse
  *
@@ -183,7 +165,7 @@ response_field(SnowfdwCall *call, const char *key)
 static Datum
 status_result(SnowfdwCall *call)
 {
-	const char *status = response_field(call, "status");
+	const char *status = snowfdw_call_response_string(call, "status");
 
 	if (status != NULL)
 		PG_RETURN_TEXT_P(cstring_to_text(status));
@@ -387,7 +369,7 @@ snowfdw_presign(PG_FUNCTION_ARGS)
 	/* presigning changes nothing: the call may be repeated */
 	call = snowfdw_call(function_connection(server), "POST", path.data, body,
 						true, false);
-	url = response_field(call, "presigned_url");
+	url = snowfdw_call_response_string(call, "presigned_url");
 	if (url == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_JSON_TEXT),

@@ -953,24 +953,6 @@ row_identity(SnowfdwModifyState *state, TupleTableSlot *planSlot,
 	return datum_text(state, state->name_attnum, value);
 }
 
-/*
- * response_status
- *		The "status" text of a success response, or NULL
- */
-static const char *
-response_status(SnowfdwCall *call)
-{
-	char	   *error = NULL;
-	SnowfdwJson *body;
-
-	if (call->response == NULL || call->response_len == 0)
-		return NULL;
-	body = snowfdw_json_parse(call->response, call->response_len, &error);
-	if (body == NULL)
-		return NULL;
-	return snowfdw_json_object_string(body, "status");
-}
-
 /* The work for one row of INSERT, UPDATE or DELETE */
 typedef TupleTableSlot *(*SnowfdwRowAction) (SnowfdwModifyState *state,
 											 TupleTableSlot *slot,
@@ -1114,7 +1096,7 @@ insert_row(SnowfdwModifyState *state, TupleTableSlot *slot,
 	 * so ("X already exists, statement succeeded."): like ON CONFLICT DO
 	 * NOTHING, that row counts as not inserted.
 	 */
-	status = response_status(call);
+	status = snowfdw_call_response_string(call, "status");
 	if (strcmp(state->create_mode, "ifNotExists") == 0 && status != NULL &&
 		strstr(status, "already exists") != NULL)
 		return NULL;

@@ -75,6 +75,24 @@ snowfdw_new_call(const char *method, char *path, char *body,
 }
 
 /*
+ * snowfdw_call_response_string
+ *		A string member of a call's JSON response object, or NULL
+ */
+const char *
+snowfdw_call_response_string(SnowfdwCall *call, const char *key)
+{
+	char	   *error = NULL;
+	SnowfdwJson *body;
+
+	if (call->response == NULL || call->response_len == 0)
+		return NULL;
+	body = snowfdw_json_parse(call->response, call->response_len, &error);
+	if (body == NULL)
+		return NULL;
+	return snowfdw_json_object_string(body, key);
+}
+
+/*
  * snowfdw_call
  *		Run one call to its end and return it
  */

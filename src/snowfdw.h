@@ -208,6 +208,8 @@ extern SnowfdwCall *snowfdw_new_call(const char *method, char *path,
 extern SnowfdwCall *snowfdw_call(SnowfdwConnection *conn, const char *method,
 								 char *path, char *body, bool retry_safe,
 								 bool missing_ok);
+extern const char *snowfdw_call_response_string(SnowfdwCall *call,
+												const char *key);
 extern char *snowfdw_link_target(const char *link, const char *rel);
 extern bool snowfdw_valid_relative_path(const char *path);
 
