@@ -112,9 +112,8 @@ INSERT INTO dml.schemas_text VALUES ('SALES', 'TEXT_BAD', 'seven', NULL);
 -- ===================================================================
 CALL pg_temp.emuctl('clear-log');
 -- should fail: the schema exists (SQLSTATE 42P07 with Snowflake's message)
-\set VERBOSITY verbose
 INSERT INTO dml.remote_schemas (database_name, name) VALUES ('SALES', 'PUBLIC');
-\set VERBOSITY default
+\echo :LAST_ERROR_SQLSTATE
 
 -- ON CONFLICT DO NOTHING is ifNotExists; an existing schema is not inserted
 CALL pg_temp.emuctl('clear-log');
