@@ -2,7 +2,7 @@
 """Snowflake REST API v2 emulator for the snowfdw tests.
 
 A strict, stateful HTTP/1.1 server (keep-alive, Content-Length on every answer)
-that follows the official OpenAPI spec (shared/snowflake-openapi) for databases,
+that follows the official OpenAPI spec (vendored in test/spec) for databases,
 schemas, stages, stage files, streams and results. It also offers an admin API
 under /_emulator/ (reset, fault injection, request log, clock offset, users and
 tokens) used by the test harness, mostly through emuctl.py.

@@ -5,8 +5,8 @@ record spec violations in its request log); the test suite uses it to check ever
 response body the emulator produces.
 
 What it does:
-  * locates the spec directory (env SNOWFDW_SPEC_DIR, else walks up from this file
-    looking for ``shared/snowflake-openapi``),
+  * locates the spec directory (env SNOWFDW_SPEC_DIR, else the copy vendored in
+    test/spec),
   * parses every ``*.yaml`` there with a tolerant loader (API-NOTES section 9: the
     upstream files once failed strict validation, so unknown or misplaced keys are
     simply ignored, duplicate keys keep the last value, timestamps stay strings),
@@ -60,10 +60,8 @@ class SpecError(Exception):
 def find_spec_dir(start=None):
     """Return the directory holding the OpenAPI yaml files.
 
-    Order: env SNOWFDW_SPEC_DIR; then, walking up from ``start`` (default: this
-    file's directory), the first ``<ancestor>/shared/snowflake-openapi``. This finds
-    /work/shared/... for a repo at /work/main, and P/../shared/... for a CI clone
-    at P.
+    Order: env SNOWFDW_SPEC_DIR; then the copy vendored in the repository,
+    test/spec (see test/spec/SOURCE.md for its upstream commit).
     """
     env = os.environ.get("SNOWFDW_SPEC_DIR")
     if env:
@@ -71,14 +69,10 @@ def find_spec_dir(start=None):
             raise SpecError("SNOWFDW_SPEC_DIR=%s is not a directory" % env)
         return env
     here = os.path.abspath(start or os.path.dirname(__file__))
-    while True:
-        cand = os.path.join(here, "shared", "snowflake-openapi")
-        if os.path.isfile(os.path.join(cand, "common.yaml")):
-            return cand
-        parent = os.path.dirname(here)
-        if parent == here:
-            raise SpecError("cannot find shared/snowflake-openapi above %s; set SNOWFDW_SPEC_DIR" % start)
-        here = parent
+    cand = os.path.join(os.path.dirname(here), "spec")
+    if not os.path.isfile(os.path.join(cand, "common.yaml")):
+        raise SpecError("cannot find the vendored spec in %s; set SNOWFDW_SPEC_DIR" % cand)
+    return cand
 
 
 class _TolerantLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):

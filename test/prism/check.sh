@@ -31,18 +31,8 @@ fail() { echo "prism: $*" >&2; exit 1; }
 [ -x "$PRISM" ] || fail "Prism is not installed: run test/prism/install.sh"
 [ -n "${PGHOST:-}" ] && [ -n "${PGPORT:-}" ] || fail "PGHOST and PGPORT must name the running cluster"
 
-# the spec: SNOWFDW_SPEC_DIR, else the first ancestor's shared/snowflake-openapi
-spec_dir=${SNOWFDW_SPEC_DIR:-}
-if [ -z "$spec_dir" ]; then
-  d=$REPO
-  while [ "$d" != / ]; do
-    d=$(dirname "$d")
-    if [ -f "$d/shared/snowflake-openapi/common.yaml" ]; then
-      spec_dir=$d/shared/snowflake-openapi
-      break
-    fi
-  done
-fi
+# the spec: SNOWFDW_SPEC_DIR, else the copy vendored in test/spec
+spec_dir=${SNOWFDW_SPEC_DIR:-$REPO/test/spec}
 [ -n "$spec_dir" ] && [ -f "$spec_dir/common.yaml" ] || fail "spec not found (set SNOWFDW_SPEC_DIR)"
 export SNOWFDW_SPEC_DIR=$spec_dir
 

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Suite: pg_regress (REGRESS in the Makefile) against the running cluster and emulator.
+#   bash test/suites/10-regress.sh RUN_DIR
+# Prints `N passed, N failed` last; on failure, the diffs and the logs' tails.
+set -uo pipefail
+. "$(dirname "$0")/../lib.sh"
+RUN_DIR=${1:?usage: 10-regress.sh RUN_DIR}
+tests=$(sed -n 's/^REGRESS = //p' "$REPO/Makefile")
+as_postgres mkdir -p "$RUN_DIR/regress"
+as_postgres "$("$PG_CONFIG" --pkglibdir)/pgxs/src/test/regress/pg_regress" \
+  --inputdir="$REPO" --outputdir="$RUN_DIR/regress" \
+  --bindir="$PG_BIN" --host="$PGHOST" --port="$PGPORT" --user=postgres \
+  --dbname=contrib_regression $tests 2>&1 | tee "$RUN_DIR/regress.out"
+p=$(grep -cE '\.\.\. ok' "$RUN_DIR/regress.out")
+f=$(grep -cE '\.\.\. FAILED' "$RUN_DIR/regress.out")
+if [ "$f" -gt 0 ] || [ "$p" -eq 0 ]; then
+  [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && f=1
+  echo "---- regression.diffs"
+  cat "$RUN_DIR/regress/regression.diffs" 2>/dev/null
+  echo "---- postgres.log (tail)"
+  tail -50 "$RUN_DIR/postgres.log"
+  echo "---- emulator.log (tail)"
+  tail -30 "$RUN_DIR/emulator.log"
+fi
+echo "$p passed, $f failed"
+[ "$f" -eq 0 ]
