@@ -26,10 +26,10 @@
 #include "lib/stringinfo.h"
 
 #include "json.h"
+#include "jsontext.h"
 
-/* Prefix of a string that stands for a number: U+001F then '#' */
-#define NUMBER_MARKER "\x1f#"
-#define NUMBER_MARKER_LEN 2
+#define NUMBER_MARKER SNOWFDW_NUMBER_MARKER
+#define NUMBER_MARKER_LEN SNOWFDW_NUMBER_MARKER_LEN
 
 struct SnowfdwJson
 {
@@ -44,8 +44,6 @@ struct SnowfdwJsonBuilder
 
 static void *json_alloc(size_t size);
 static void json_free(void *ptr);
-static bool rewrite_numbers(const char *text, size_t len, StringInfo out,
-							size_t *bad_offset);
 static void append_json_string(StringInfo buf, const char *s);
 static void append_json_value(StringInfo buf, const cJSON *item);
 
@@ -85,116 +83,19 @@ snowfdw_json_init(void)
 }
 
 /*
- * number_length
- *		Length of a JSON number token at p (RFC 8259 grammar), 0 if invalid
- */
-static size_t
-number_length(const char *p, const char *end)
-{
-	const char *s = p;
-
-	if (s < end && *s == '-')
-		s++;
-	if (s >= end)
-		return 0;
-	if (*s == '0')
-		s++;
-	else if (*s >= '1' && *s <= '9')
-		while (s < end && *s >= '0' && *s <= '9')
-			s++;
-	else
-		return 0;
-	if (s < end && *s == '.')
-	{
-		s++;
-		if (s >= end || *s < '0' || *s > '9')
-			return 0;
-		while (s < end && *s >= '0' && *s <= '9')
-			s++;
-	}
-	if (s < end && (*s == 'e' || *s == 'E'))
-	{
-		s++;
-		if (s < end && (*s == '+' || *s == '-'))
-			s++;
-		if (s >= end || *s < '0' || *s > '9')
-			return 0;
-		while (s < end && *s >= '0' && *s <= '9')
-			s++;
-	}
-	return s - p;
-}
-
-/*
- * rewrite_numbers
- *		Copy text to out with each number token turned into a marked string
- *
- * Returns false, with the offset, at a malformed number.  Other syntax
- * errors are left for cJSON to find.
- */
-static bool
-rewrite_numbers(const char *text, size_t len, StringInfo out,
-				size_t *bad_offset)
-{
-	const char *p = text;
-	const char *end = text + len;
-	bool		in_string = false;
-
-	while (p < end)
-	{
-		char		c = *p;
-
-		if (in_string)
-		{
-			appendStringInfoChar(out, c);
-			if (c == '\\' && p + 1 < end)
-			{
-				appendStringInfoChar(out, p[1]);
-				p += 2;
-				continue;
-			}
-			if (c == '"')
-				in_string = false;
-			p++;
-		}
-		else if (c == '"')
-		{
-			in_string = true;
-			appendStringInfoChar(out, c);
-			p++;
-		}
-		else if (c == '-' || (c >= '0' && c <= '9'))
-		{
-			size_t		n = number_length(p, end);
-
-			if (n == 0)
-			{
-				*bad_offset = p - text;
-				return false;
-			}
-			appendStringInfoString(out, "\"\\u001f#");
-			appendBinaryStringInfo(out, p, n);
-			appendStringInfoChar(out, '"');
-			p += n;
-		}
-		else
-		{
-			appendStringInfoChar(out, c);
-			p++;
-		}
-	}
-	return true;
-}
-
-/*
  * snowfdw_json_parse
  *		Parse a complete JSON text; NULL with *error set if it is not one
+ *
+ * A \u0000 escape is an error of its own (22P05, as in PostgreSQL's json
+ * types): decoded, it would cut the string short in silence.
  */
 SnowfdwJson *
 snowfdw_json_parse(const char *text, size_t len, char **error)
 {
-	StringInfoData buf;
-	size_t		bad_offset = 0;
+	SnowfdwRewriteResult fault;
+	size_t		cap;
+	size_t		needed;
+	char	   *buf;
 	const char *end = NULL;
 	cJSON	   *root;
 
@@ -209,28 +110,46 @@ snowfdw_json_parse(const char *text, size_t len, char **error)
 		*error = pstrdup("document contains a zero byte");
 		return NULL;
 	}
-	initStringInfo(&buf);
-	if (!rewrite_numbers(text, len, &buf, &bad_offset))
+	/* numbers grow by 4 bytes: most texts fit the first guess */
+	cap = len + len / 4 + 64;
+	buf = palloc(cap);
+	needed = snowfdw_json_rewrite(text, len, buf, cap, &fault);
+	if (needed >= cap && fault.error == SNOWFDW_REWRITE_OK)
 	{
-		*error = psprintf("invalid number at byte %zu", bad_offset);
-		pfree(buf.data);
+		cap = needed + 1;
+		buf = repalloc(buf, cap);
+		needed = snowfdw_json_rewrite(text, len, buf, cap, &fault);
+	}
+	if (fault.error == SNOWFDW_REWRITE_NUL_ESCAPE)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNTRANSLATABLE_CHARACTER),
+				 errmsg("unsupported Unicode escape sequence"),
+				 fault.field ?
+				 errdetail("\\u0000 in JSON field \"%s\" cannot be converted to text.",
+						   pnstrdup(fault.field, Min(fault.field_len, 200))) :
+				 errdetail("\\u0000 cannot be converted to text.")));
+	if (fault.error == SNOWFDW_REWRITE_BAD_NUMBER)
+	{
+		*error = psprintf("invalid number at byte %zu", fault.offset);
+		pfree(buf);
 		return NULL;
 	}
+	buf[needed] = '\0';
 	/* the length counts the terminating NUL that require_null_terminated checks */
-	root = cJSON_ParseWithLengthOpts(buf.data, buf.len + 1, &end, true);
+	root = cJSON_ParseWithLengthOpts(buf, needed + 1, &end, true);
 	if (root == NULL)
 	{
 		if (end == NULL)
 			end = cJSON_GetErrorPtr();
-		if (end != NULL && end >= buf.data && end <= buf.data + buf.len)
+		if (end != NULL && end >= buf && end <= buf + needed)
 			*error = psprintf("syntax error at byte %d of the %zu-byte document",
-							  (int) (end - buf.data), len);
+							  (int) (end - buf), len);
 		else
 			*error = pstrdup("syntax error");
-		pfree(buf.data);
+		pfree(buf);
 		return NULL;
 	}
-	pfree(buf.data);
+	pfree(buf);
 	return (SnowfdwJson *) root;
 }
 
@@ -265,28 +184,6 @@ snowfdw_json_type(const SnowfdwJson *value)
 	if (cJSON_IsArray(item))
 		return SNOWFDW_JSON_ARRAY;
 	return SNOWFDW_JSON_OBJECT;
-}
-
-/*
- * snowfdw_json_array_length
- *		Number of elements of an array (0 for anything else)
- */
-int
-snowfdw_json_array_length(const SnowfdwJson *array)
-{
-	if (!cJSON_IsArray((const cJSON *) array))
-		return 0;
-	return cJSON_GetArraySize((const cJSON *) array);
-}
-
-/*
- * snowfdw_json_array_element
- *		Element of an array by position
- */
-SnowfdwJson *
-snowfdw_json_array_element(const SnowfdwJson *array, int index)
-{
-	return (SnowfdwJson *) cJSON_GetArrayItem((const cJSON *) array, index);
 }
 
 /*

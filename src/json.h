@@ -37,9 +37,6 @@ extern void snowfdw_json_init(void);
 extern SnowfdwJson *snowfdw_json_parse(const char *text, size_t len,
 									   char **error);
 extern SnowfdwJsonType snowfdw_json_type(const SnowfdwJson *value);
-extern int	snowfdw_json_array_length(const SnowfdwJson *array);
-extern SnowfdwJson *snowfdw_json_array_element(const SnowfdwJson *array,
-											   int index);
 extern SnowfdwJson *snowfdw_json_object_field(const SnowfdwJson *object,
 											  const char *key);
 extern const char *snowfdw_json_object_string(const SnowfdwJson *object,
