@@ -11,6 +11,8 @@ OBJS = \
 	src/functions.o \
 	src/http.o \
 	src/json.o \
+	src/jsontext.o \
+	src/listing.o \
 	src/mapping.o \
 	src/modify.o \
 	src/objects.o \
@@ -23,7 +25,7 @@ EXTENSION = snowfdw
 DATA = snowfdw--1.0.sql
 PGFILEDESC = "snowfdw - foreign data wrapper for Snowflake"
 
-REGRESS = select import pushdown protocol join auth connection errors cancel dml functions
+REGRESS = select import pushdown protocol join auth connection errors cancel dml functions streaming
 REGRESS_OPTS = --inputdir=. --load-extension=snowfdw
 
 PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config

@@ -43,9 +43,16 @@
 /* How long one poll of the multi handle may block before interrupts are checked */
 #define SNOWFDW_HTTP_POLL_MS 20
 
+/*
+ * A streamed body that nobody reads right now pauses its transfer once this
+ * much of it waits in the buffer; that bounds its memory whatever its size.
+ */
+#define SNOWFDW_HTTP_STREAM_BUFFER (1024 * 1024)
+
 /* One transfer slot: an easy handle and what its callbacks collect */
 typedef struct HttpSlot
 {
+	struct SnowfdwHttpSession *session; /* that owns it */
 	CURL	   *easy;
 	bool		in_use;
 	struct curl_slist *headers;
@@ -56,6 +63,20 @@ typedef struct HttpSlot
 	bool		too_large;
 	bool		interrupted;	/* the progress callback saw an interrupt */
 	bool		out_of_memory;	/* the body buffer could not grow */
+	bool		timed_out;		/* a streamed transfer went quiet too long */
+	bool		bad_header;		/* a header value held a zero byte */
+	/* streaming: a 200 body is read while it arrives (see snowfdw_http_stream_more) */
+	bool		stream;			/* the request asked for it */
+	long		status;			/* of the last status line */
+	bool		headers_done;	/* the final response's headers are in */
+	bool		reported;		/* snowfdw_http_wait has handed it out */
+	bool		finished;		/* libcurl is done with the transfer */
+	CURLcode	result;
+	size_t		body_start;		/* bytes before it were read by the reader */
+	bool		paused;
+	long		idle_timeout_ms;	/* longest silence of a streamed transfer */
+	struct timespec last_activity;
+	uint32		serial;			/* tells transfers of one slot apart */
 	char	   *request_id;		/* malloc'd response header values */
 	char	   *location;
 	char	   *link;
@@ -67,6 +88,8 @@ typedef struct HttpSlot
 struct SnowfdwHttpSession
 {
 	CURLM	   *multi;
+	int			reader;			/* slot whose reader waits for bytes, or -1 */
+	uint32		serial;			/* of the last transfer started */
 	int			nslots;
 	HttpSlot	slots[SNOWFDW_HTTP_MAX_SLOTS];
 };
@@ -80,6 +103,9 @@ static int	check_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 						   curl_off_t ultotal, curl_off_t ulnow);
 static char *copy_header_value(const char *value, size_t len);
 static char *pstrdup_or_null(const char *s);
+static void collect_finished(SnowfdwHttpSession *session);
+static HttpSlot *stream_slot(SnowfdwHttpSession *session, int slotno,
+							 uint32 serial);
 
 /*
  * snowfdw_http_global_init
@@ -121,6 +147,7 @@ snowfdw_http_session_create(void)
 				 errmsg("could not create libcurl multi handle")));
 	}
 	curl_multi_setopt(session->multi, CURLMOPT_MAXCONNECTS, 32L);
+	session->reader = -1;
 	return session;
 }
 
@@ -168,6 +195,15 @@ reset_slot_results(HttpSlot *slot)
 	slot->too_large = false;
 	slot->interrupted = false;
 	slot->out_of_memory = false;
+	slot->timed_out = false;
+	slot->bad_header = false;
+	slot->status = 0;
+	slot->headers_done = false;
+	slot->reported = false;
+	slot->finished = false;
+	slot->result = CURLE_OK;
+	slot->body_start = 0;
+	slot->paused = false;
 	slot->request_id = NULL;
 	slot->location = NULL;
 	slot->link = NULL;
@@ -177,8 +213,32 @@ reset_slot_results(HttpSlot *slot)
 }
 
 /*
+ * touch_slot
+ *		Note that a transfer made progress now
+ */
+static void
+touch_slot(HttpSlot *slot)
+{
+	clock_gettime(CLOCK_MONOTONIC, &slot->last_activity);
+}
+
+/*
+ * streaming_body
+ *		Whether the body now arriving on a slot goes to a reader as it comes
+ */
+static inline bool
+streaming_body(HttpSlot *slot)
+{
+	return slot->stream && slot->status == 200;
+}
+
+/*
  * write_body
- *		libcurl write callback: append to the slot's buffer, up to its cap
+ *		libcurl write callback: append to the slot's buffer
+ *
+ * A whole body is capped at max_bytes.  A streamed body has no cap (its
+ * reader bounds each element), but while its reader is elsewhere the
+ * transfer pauses once SNOWFDW_HTTP_STREAM_BUFFER bytes wait.
  */
 static size_t
 write_body(char *data, size_t size, size_t nmemb, void *arg)
@@ -186,7 +246,27 @@ write_body(char *data, size_t size, size_t nmemb, void *arg)
 	HttpSlot   *slot = (HttpSlot *) arg;
 	size_t		len = size * nmemb;
 
-	if (slot->body_len + len > slot->max_bytes)
+	touch_slot(slot);
+	if (streaming_body(slot))
+	{
+		SnowfdwHttpSession *session = slot->session;
+
+		if (session->reader != slot - session->slots &&
+			slot->body_len - slot->body_start >= SNOWFDW_HTTP_STREAM_BUFFER)
+		{
+			slot->paused = true;
+			return CURL_WRITEFUNC_PAUSE;
+		}
+		/* drop what the reader has read before growing the buffer */
+		if (slot->body_start > 0 && slot->body_len + len + 1 > slot->body_cap)
+		{
+			memmove(slot->body, slot->body + slot->body_start,
+					slot->body_len - slot->body_start);
+			slot->body_len -= slot->body_start;
+			slot->body_start = 0;
+		}
+	}
+	else if (slot->body_len + len > slot->max_bytes)
 	{
 		slot->too_large = true;
 		return 0;				/* makes libcurl fail with CURLE_WRITE_ERROR */
@@ -214,7 +294,8 @@ write_body(char *data, size_t size, size_t nmemb, void *arg)
 
 /*
  * check_progress
- *		libcurl progress callback: abort the transfer on a pending interrupt
+ *		libcurl progress callback: abort the transfer on a pending interrupt,
+ *		or a streamed transfer that went quiet for longer than its timeout
  *
  * snowfdw_http_wait checks for interrupts between polls anyway; this makes
  * a transfer stop even where interrupts are held off, and only reads the
@@ -230,6 +311,20 @@ check_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 	{
 		slot->interrupted = true;
 		return 1;				/* CURLE_ABORTED_BY_CALLBACK */
+	}
+	if (slot->stream && !slot->paused)
+	{
+		struct timespec now;
+		long		quiet_ms;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		quiet_ms = (now.tv_sec - slot->last_activity.tv_sec) * 1000 +
+			(now.tv_nsec - slot->last_activity.tv_nsec) / 1000000;
+		if (quiet_ms > slot->idle_timeout_ms)
+		{
+			slot->timed_out = true;
+			return 1;
+		}
 	}
 	return 0;
 }
@@ -287,8 +382,13 @@ read_header(char *data, size_t size, size_t nmemb, void *arg)
 	size_t		namelen;
 	int			i;
 
+	touch_slot(slot);
 	if (len >= 5 && strncmp(data, "HTTP/", 5) == 0)
 	{
+		const char *space = memchr(data, ' ', len);
+
+		slot->status = space ? strtol(space + 1, NULL, 10) : 0;
+		slot->headers_done = false;
 		for (i = 0; i < (int) lengthof(wanted); i++)
 		{
 			char	  **field = (char **) ((char *) slot + wanted[i].offset);
@@ -296,6 +396,13 @@ read_header(char *data, size_t size, size_t nmemb, void *arg)
 			free(*field);
 			*field = NULL;
 		}
+		return len;
+	}
+	if ((len == 2 && data[0] == '\r') || (len == 1 && data[0] == '\n'))
+	{
+		/* the blank line: a final status's headers are complete */
+		if (slot->status >= 200)
+			slot->headers_done = true;
 		return len;
 	}
 	colon = memchr(data, ':', len);
@@ -309,8 +416,11 @@ read_header(char *data, size_t size, size_t nmemb, void *arg)
 		{
 			char	  **field = (char **) ((char *) slot + wanted[i].offset);
 
+			/* a zero byte would cut the value short in silence */
+			if (memchr(colon + 1, '\0', len - namelen - 1) != NULL)
+				slot->bad_header = true;
 			/* a repeated header keeps its first value */
-			if (*field == NULL)
+			else if (*field == NULL)
 				*field = copy_header_value(colon + 1, len - namelen - 1);
 			break;
 		}
@@ -365,6 +475,7 @@ snowfdw_http_start(SnowfdwHttpSession *session,
 			elog(ERROR, "too many concurrent transfers");
 		slot = &session->slots[session->nslots];
 		memset(slot, 0, sizeof(HttpSlot));
+		slot->session = session;
 		slot->easy = curl_easy_init();
 		if (slot->easy == NULL)
 			ereport(ERROR,
@@ -377,6 +488,10 @@ snowfdw_http_start(SnowfdwHttpSession *session,
 	curl_easy_reset(easy);
 	reset_slot_results(slot);
 	slot->max_bytes = request->max_response_bytes;
+	slot->stream = request->stream;
+	slot->idle_timeout_ms = request->request_timeout_ms;
+	slot->serial = ++session->serial;
+	touch_slot(slot);
 
 	add_header(slot, "Accept", "application/json");
 	add_header(slot, "Authorization", request->authorization);
@@ -400,12 +515,16 @@ snowfdw_http_start(SnowfdwHttpSession *session,
 	curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, check_progress);
 	curl_easy_setopt(easy, CURLOPT_XFERINFODATA, slot);
 	curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
-	/* a declared Content-Length over the cap fails before any byte is read */
-	curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE,
-					 (curl_off_t) request->max_response_bytes);
 	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, request->connect_timeout_ms);
-	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, request->request_timeout_ms);
+	if (!request->stream)
+	{
+		/* a declared Content-Length over the cap fails before any byte is read */
+		curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE,
+						 (curl_off_t) request->max_response_bytes);
+		curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, request->request_timeout_ms);
+	}
+	/* else check_progress bounds the wait for headers and for each byte */
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (request->ca_file)
@@ -462,12 +581,108 @@ pstrdup_or_null(const char *s)
 }
 
 /*
- * snowfdw_http_wait
- *		Wait up to timeout_ms for any transfer of the session to end
+ * collect_finished
+ *		Note every transfer libcurl has finished with, and how it ended
+ */
+static void
+collect_finished(SnowfdwHttpSession *session)
+{
+	CURLMsg    *msg;
+	int			queued;
+
+	while ((msg = curl_multi_info_read(session->multi, &queued)) != NULL)
+	{
+		int			i;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		for (i = 0; i < session->nslots; i++)
+		{
+			HttpSlot   *slot = &session->slots[i];
+
+			if (slot->in_use && slot->easy == msg->easy_handle)
+			{
+				slot->finished = true;
+				slot->result = msg->data.result;
+				break;
+			}
+		}
+	}
+}
+
+/*
+ * fill_outcome
+ *		How a finished transfer ended, without its body
+ */
+static void
+fill_outcome(HttpSlot *slot, SnowfdwHttpResponse *response)
+{
+	CURLcode	code = slot->result;
+
+	response->transport_ok = (code == CURLE_OK) && !slot->bad_header;
+	response->too_large = slot->too_large || code == CURLE_FILESIZE_EXCEEDED;
+	response->interrupted = slot->interrupted;
+	response->out_of_memory = slot->out_of_memory;
+	response->timed_out = (code == CURLE_OPERATION_TIMEDOUT) || slot->timed_out;
+	if (slot->timed_out)
+		response->transport_error =
+			psprintf("No data received for %ld milliseconds", slot->idle_timeout_ms);
+	else if (code != CURLE_OK)
+		response->transport_error =
+			pstrdup(slot->errbuf[0] ? slot->errbuf : curl_easy_strerror(code));
+	else if (slot->bad_header)
+		response->transport_error =
+			pstrdup("A response header contains a zero byte.");
+}
+
+/*
+ * fill_response
+ *		Hand out a transfer's status and headers; a complete body too, and
+ *		then the slot is free again
  *
- * Returns the slot of an ended transfer with *response filled in, or -1 if
- * none ended in time.  Interrupts are checked at least every
- * SNOWFDW_HTTP_POLL_MS; the caller must abort the session's transfers if an
+ * A streamed 200 stays in its slot: its body is read with
+ * snowfdw_http_stream_more and the slot freed by snowfdw_http_stream_close.
+ */
+static void
+fill_response(SnowfdwHttpSession *session, HttpSlot *slot,
+			  SnowfdwHttpResponse *response)
+{
+	memset(response, 0, sizeof(SnowfdwHttpResponse));
+	curl_easy_getinfo(slot->easy, CURLINFO_RESPONSE_CODE, &response->status);
+	response->request_id = pstrdup_or_null(slot->request_id);
+	response->location = pstrdup_or_null(slot->location);
+	response->link = pstrdup_or_null(slot->link);
+	response->retry_after = pstrdup_or_null(slot->retry_after);
+	response->content_type = pstrdup_or_null(slot->content_type);
+	response->serial = slot->serial;
+	slot->reported = true;
+
+	if (streaming_body(slot) && response->status == 200)
+	{
+		response->transport_ok = true;
+		response->streaming = true;
+		return;
+	}
+	fill_outcome(slot, response);
+	response->body = palloc(slot->body_len + 1);
+	if (slot->body_len > 0)
+		memcpy(response->body, slot->body, slot->body_len);
+	response->body[slot->body_len] = '\0';
+	response->body_len = slot->body_len;
+
+	curl_multi_remove_handle(session->multi, slot->easy);
+	slot->in_use = false;
+	reset_slot_results(slot);
+}
+
+/*
+ * snowfdw_http_wait
+ *		Wait up to timeout_ms for any transfer of the session to end, or for
+ *		a streamed one to start its body
+ *
+ * Returns the slot with *response filled in, or -1 if none was ready in
+ * time.  Each transfer is handed out once.  Interrupts are checked at least
+ * every SNOWFDW_HTTP_POLL_MS; the caller must abort its transfers if an
  * error is thrown from here.
  */
 int
@@ -476,75 +691,179 @@ snowfdw_http_wait(SnowfdwHttpSession *session, long timeout_ms,
 {
 	instr_time	start;
 
+	session->reader = -1;
 	INSTR_TIME_SET_CURRENT(start);
 	for (;;)
 	{
 		int			running;
-		int			queued;
-		CURLMsg    *msg;
+		bool		waiting = false;
 		instr_time	now;
 		long		elapsed;
+		int			i;
 
 		CHECK_FOR_INTERRUPTS();
 		curl_multi_perform(session->multi, &running);
-		while ((msg = curl_multi_info_read(session->multi, &queued)) != NULL)
+		collect_finished(session);
+		for (i = 0; i < session->nslots; i++)
 		{
-			int			i;
+			HttpSlot   *slot = &session->slots[i];
 
-			if (msg->msg != CURLMSG_DONE)
+			if (!slot->in_use || slot->reported)
 				continue;
-			for (i = 0; i < session->nslots; i++)
+			if (slot->finished ||
+				(streaming_body(slot) && slot->headers_done))
 			{
-				HttpSlot   *slot = &session->slots[i];
-				CURLcode	code = msg->data.result;
-
-				if (slot->easy != msg->easy_handle || !slot->in_use)
-					continue;
-
-				memset(response, 0, sizeof(SnowfdwHttpResponse));
-				curl_easy_getinfo(slot->easy, CURLINFO_RESPONSE_CODE,
-								  &response->status);
-				response->transport_ok = (code == CURLE_OK);
-				response->too_large = slot->too_large ||
-					code == CURLE_FILESIZE_EXCEEDED;
-				response->interrupted = slot->interrupted;
-				response->out_of_memory = slot->out_of_memory;
-				response->timed_out = (code == CURLE_OPERATION_TIMEDOUT);
-				if (code != CURLE_OK)
-					response->transport_error =
-						pstrdup(slot->errbuf[0] ? slot->errbuf :
-								curl_easy_strerror(code));
-				response->body = palloc(slot->body_len + 1);
-				if (slot->body_len > 0)
-					memcpy(response->body, slot->body, slot->body_len);
-				response->body[slot->body_len] = '\0';
-				response->body_len = slot->body_len;
-				response->request_id = pstrdup_or_null(slot->request_id);
-				response->location = pstrdup_or_null(slot->location);
-				response->link = pstrdup_or_null(slot->link);
-				response->retry_after = pstrdup_or_null(slot->retry_after);
-				response->content_type = pstrdup_or_null(slot->content_type);
-
-				curl_multi_remove_handle(session->multi, slot->easy);
-				slot->in_use = false;
-				reset_slot_results(slot);
+				fill_response(session, slot, response);
 				return i;
 			}
+			waiting = true;
 		}
 
 		INSTR_TIME_SET_CURRENT(now);
 		INSTR_TIME_SUBTRACT(now, start);
 		elapsed = (long) INSTR_TIME_GET_MILLISEC(now);
-		if (elapsed >= timeout_ms)
+		/* nothing to wait for: sleeping on the latch is the caller's job */
+		if (elapsed >= timeout_ms || !waiting)
 			return -1;
-		if (running == 0)
-		{
-			/* nothing to wait for: sleeping on the latch is the caller's job */
-			return -1;
-		}
 		curl_multi_poll(session->multi, NULL, 0,
 						Min(SNOWFDW_HTTP_POLL_MS, timeout_ms - elapsed), NULL);
 	}
+}
+
+/*
+ * stream_slot
+ *		The slot of a streamed transfer, checked to be still that transfer
+ */
+static HttpSlot *
+stream_slot(SnowfdwHttpSession *session, int slotno, uint32 serial)
+{
+	HttpSlot   *slot;
+
+	if (slotno < 0 || slotno >= session->nslots)
+		elog(ERROR, "invalid transfer slot %d", slotno);
+	slot = &session->slots[slotno];
+	if (!slot->in_use || slot->serial != serial || !slot->reported)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("Snowflake response was abandoned before it was read"),
+				 errdetail("An earlier error stopped the transfer.")));
+	return slot;
+}
+
+/*
+ * snowfdw_http_stream_window
+ *		The bytes of a streamed body that arrived and were not consumed yet
+ */
+void
+snowfdw_http_stream_window(SnowfdwHttpSession *session, int slotno,
+						   uint32 serial, const char **data, size_t *len)
+{
+	HttpSlot   *slot = stream_slot(session, slotno, serial);
+
+	*data = slot->body ? slot->body + slot->body_start : "";
+	*len = slot->body_len - slot->body_start;
+}
+
+/*
+ * snowfdw_http_stream_consume
+ *		The reader is done with the first n bytes of the window
+ */
+void
+snowfdw_http_stream_consume(SnowfdwHttpSession *session, int slotno,
+							uint32 serial, size_t n)
+{
+	HttpSlot   *slot = stream_slot(session, slotno, serial);
+
+	Assert(n <= slot->body_len - slot->body_start);
+	slot->body_start += n;
+	if (slot->body_start == slot->body_len)
+		slot->body_start = slot->body_len = 0;
+}
+
+/*
+ * snowfdw_http_stream_more
+ *		Wait for more bytes of a streamed body
+ *
+ * Returns true when the window grew, false when the transfer has ended and
+ * every byte is in the window; *outcome then says whether it ended well.
+ * Other transfers of the session make progress meanwhile.
+ */
+bool
+snowfdw_http_stream_more(SnowfdwHttpSession *session, int slotno,
+						 uint32 serial, SnowfdwHttpResponse *outcome)
+{
+	HttpSlot   *slot = stream_slot(session, slotno, serial);
+	size_t		had = slot->body_len - slot->body_start;
+
+	if (slot->paused)
+	{
+		slot->paused = false;
+		touch_slot(slot);
+		session->reader = slotno;
+		curl_easy_pause(slot->easy, CURLPAUSE_CONT);
+	}
+	for (;;)
+	{
+		int			running;
+
+		if (slot->body_len - slot->body_start > had)
+			break;
+		if (slot->finished)
+		{
+			session->reader = -1;
+			memset(outcome, 0, sizeof(SnowfdwHttpResponse));
+			outcome->status = slot->status;
+			fill_outcome(slot, outcome);
+			return false;
+		}
+		session->reader = -1;
+		CHECK_FOR_INTERRUPTS();
+		session->reader = slotno;
+		curl_multi_perform(session->multi, &running);
+		collect_finished(session);
+		if (slot->body_len - slot->body_start > had || slot->finished)
+			continue;
+		curl_multi_poll(session->multi, NULL, 0, SNOWFDW_HTTP_POLL_MS, NULL);
+	}
+	session->reader = -1;
+	return true;
+}
+
+/*
+ * snowfdw_http_stream_close
+ *		Release a streamed transfer, abandoning what has not arrived
+ *
+ * libcurl closes the connection of a transfer removed before its end, so
+ * the rest of a body is never read just to be thrown away.
+ */
+void
+snowfdw_http_stream_close(SnowfdwHttpSession *session, int slotno,
+						  uint32 serial)
+{
+	HttpSlot   *slot;
+
+	if (slotno < 0 || slotno >= session->nslots)
+		return;
+	slot = &session->slots[slotno];
+	if (!slot->in_use || slot->serial != serial)
+		return;
+	snowfdw_http_abort(session, slotno);
+}
+
+/*
+ * snowfdw_http_abort
+ *		Stop one transfer and free its slot
+ */
+void
+snowfdw_http_abort(SnowfdwHttpSession *session, int slotno)
+{
+	HttpSlot   *slot = &session->slots[slotno];
+
+	if (!slot->in_use)
+		return;
+	curl_multi_remove_handle(session->multi, slot->easy);
+	slot->in_use = false;
+	reset_slot_results(slot);
 }
 
 /*
@@ -575,15 +894,7 @@ snowfdw_http_abort_all(SnowfdwHttpSession *session)
 	int			i;
 
 	for (i = 0; i < session->nslots; i++)
-	{
-		HttpSlot   *slot = &session->slots[i];
-
-		if (!slot->in_use)
-			continue;
-		curl_multi_remove_handle(session->multi, slot->easy);
-		slot->in_use = false;
-		reset_slot_results(slot);
-	}
+		snowfdw_http_abort(session, i);
 }
 
 /*

@@ -32,8 +32,9 @@ typedef struct SnowfdwHttpRequest
 	const char *ca_file;		/* CA bundle, or NULL for the system one */
 	bool		allow_plain_http;	/* only for loopback hosts */
 	long		connect_timeout_ms;
-	long		request_timeout_ms;
-	size_t		max_response_bytes;
+	long		request_timeout_ms; /* streamed: longest silence */
+	size_t		max_response_bytes; /* not for a streamed 200 body */
+	bool		stream;			/* a 200 body is read as it arrives */
 } SnowfdwHttpRequest;
 
 /* Outcome of one transfer; strings are palloc'd in the caller's context */
@@ -45,6 +46,8 @@ typedef struct SnowfdwHttpResponse
 	bool		out_of_memory;	/* aborted: no memory for the body */
 	char	   *transport_error;	/* libcurl's message when !transport_ok */
 	bool		timed_out;		/* libcurl gave up on a timeout */
+	bool		streaming;		/* a 200 whose body is read from its slot */
+	uint32		serial;			/* identifies the transfer with its slot */
 	long		status;
 	char	   *body;			/* NUL-terminated */
 	size_t		body_len;
@@ -63,6 +66,17 @@ extern int	snowfdw_http_start(SnowfdwHttpSession *session,
 							   const SnowfdwHttpRequest *request);
 extern int	snowfdw_http_wait(SnowfdwHttpSession *session, long timeout_ms,
 							  SnowfdwHttpResponse *response);
+extern void snowfdw_http_stream_window(SnowfdwHttpSession *session, int slot,
+									   uint32 serial, const char **data,
+									   size_t *len);
+extern void snowfdw_http_stream_consume(SnowfdwHttpSession *session, int slot,
+										uint32 serial, size_t n);
+extern bool snowfdw_http_stream_more(SnowfdwHttpSession *session, int slot,
+									 uint32 serial,
+									 SnowfdwHttpResponse *outcome);
+extern void snowfdw_http_stream_close(SnowfdwHttpSession *session, int slot,
+									  uint32 serial);
+extern void snowfdw_http_abort(SnowfdwHttpSession *session, int slot);
 extern void snowfdw_http_abort_all(SnowfdwHttpSession *session);
 extern bool snowfdw_http_busy(SnowfdwHttpSession *session);
 extern bool snowfdw_url_is_loopback(const char *url);

@@ -71,6 +71,7 @@ snowfdw_new_call(const char *method, char *path, char *body,
 	call->retry_safe = retry_safe;
 	call->missing_ok = missing_ok;
 	call->handle = -1;
+	call->stream_slot = -1;
 	return call;
 }
 
@@ -135,6 +136,7 @@ start_call(SnowfdwConnection *conn, SnowfdwCall *call)
 	req.connect_timeout_ms = (long) (opts->connect_timeout * 1000);
 	req.request_timeout_ms = (long) (opts->request_timeout * 1000);
 	req.max_response_bytes = (size_t) opts->max_response_size;
+	req.stream = call->stream;
 
 	if (call->first_sent == 0)
 		call->first_sent = GetCurrentTimestamp();
@@ -228,6 +230,11 @@ snowfdw_run_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls)
 					if (calls[i]->handle == slot && !calls[i]->done)
 					{
 						calls[i]->handle = -1;
+						if (resp.streaming)
+						{
+							calls[i]->stream_slot = slot;
+							calls[i]->stream_serial = resp.serial;
+						}
 						finish_transfer(conn, calls[i], &resp);
 						break;
 					}
@@ -249,9 +256,14 @@ snowfdw_run_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls)
 	{
 		int			i;
 
-		snowfdw_http_abort_all(conn->http);
+		/* only this batch's transfers: other scans may be streaming */
 		for (i = 0; i < ncalls; i++)
+		{
+			if (calls[i]->handle >= 0)
+				snowfdw_http_abort(conn->http, calls[i]->handle);
 			calls[i]->handle = -1;
+			snowfdw_call_close(conn, calls[i]);
+		}
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
@@ -339,6 +351,8 @@ finish_transfer(SnowfdwConnection *conn, SnowfdwCall *call,
 		call->status = resp->status;
 		call->response = resp->body;
 		call->response_len = resp->body_len;
+		call->consumed = 0;
+		call->streaming = resp->streaming;
 		call->request_id = resp->request_id;
 		call->link = resp->link;
 		call->done = true;
@@ -352,6 +366,103 @@ finish_transfer(SnowfdwConnection *conn, SnowfdwCall *call,
 		return;
 	}
 	report_failure(conn, call, resp);
+}
+
+/*
+ * snowfdw_call_window
+ *		The bytes of a call's response body received and not yet consumed
+ */
+void
+snowfdw_call_window(SnowfdwConnection *conn, SnowfdwCall *call,
+					const char **data, size_t *len)
+{
+	if (call->streaming)
+		snowfdw_http_stream_window(conn->http, call->stream_slot,
+								   call->stream_serial, data, len);
+	else
+	{
+		*data = call->response ? call->response + call->consumed : "";
+		*len = call->response_len - call->consumed;
+	}
+}
+
+/*
+ * snowfdw_call_consume
+ *		The reader is done with the first n bytes of the window
+ */
+void
+snowfdw_call_consume(SnowfdwConnection *conn, SnowfdwCall *call, size_t n)
+{
+	if (call->streaming)
+		snowfdw_http_stream_consume(conn->http, call->stream_slot,
+									call->stream_serial, n);
+	else
+		call->consumed += n;
+}
+
+/*
+ * snowfdw_call_more
+ *		Wait for more of a call's response body
+ *
+ * A body that failed midway is asked for again when the call may be
+ * retried, as a transfer that failed before its body would be; the reader
+ * must then start over and pass over what it had read.
+ */
+SnowfdwCallMore
+snowfdw_call_more(SnowfdwConnection *conn, SnowfdwCall *call)
+{
+	SnowfdwHttpResponse outcome;
+
+	if (!call->streaming)
+		return SNOWFDW_CALL_END;
+	if (snowfdw_http_stream_more(conn->http, call->stream_slot,
+								 call->stream_serial, &outcome))
+		return SNOWFDW_CALL_MORE;
+	if (outcome.transport_ok)
+		return SNOWFDW_CALL_END;
+
+	/* keep the bytes already received for nothing: the call starts over */
+	outcome.request_id = call->request_id;
+	snowfdw_call_close(conn, call);
+	if (!schedule_retry(conn, call, &outcome))
+		report_failure(conn, call, &outcome);
+	call->done = false;
+	call->status = 0;
+	call->response = NULL;
+	call->response_len = 0;
+	snowfdw_run_calls(conn, &call, 1);
+	if (call->status == 404)
+		report_failure(conn, call, &outcome);
+	return SNOWFDW_CALL_RESTARTED;
+}
+
+/*
+ * snowfdw_call_close
+ *		Release a call's streamed body, abandoning what has not arrived
+ */
+void
+snowfdw_call_close(SnowfdwConnection *conn, SnowfdwCall *call)
+{
+	if (!call->streaming)
+		return;
+	snowfdw_http_stream_close(conn->http, call->stream_slot,
+							  call->stream_serial);
+	call->streaming = false;
+	call->stream_slot = -1;
+}
+
+/*
+ * snowfdw_report_bad_body
+ *		Raise the error for a response body snowfdw cannot use
+ */
+void
+snowfdw_report_bad_body(SnowfdwCall *call, const char *problem)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_JSON_TEXT),
+			 errmsg("Snowflake returned an invalid response: %s", problem),
+			 errdetail("Request ID %s.", call->request_id ? call->request_id : "(none)"),
+			 errcontext("Snowflake request: %s %s", call->method, call->path)));
 }
 
 /*

@@ -6,9 +6,11 @@
  * A fetcher turns the scope of a scan into REST calls.  Scope levels
  * without a value are enumerated (databases, then schemas, then stages),
  * depth first, so rows come out grouped by scope.  Calls run in batches of
- * up to max_concurrency over one session; only the pages of the current
- * batch are in memory (batch_cxt, reset before the next batch), so memory
- * is bounded by about max_concurrency pages, not by the listing.
+ * up to max_concurrency over one session.  List bodies are streamed
+ * (listing.c): rows come out while their page arrives, the other calls of
+ * the batch receive meanwhile and pause once their buffer is full, and each
+ * row is parsed in row_cxt, reset for the next.  Memory is thus bounded by
+ * the receive buffers of one batch, not by the pages or the listing.
  *
  * A page continues with its Link rel="next" target (also after the
  * large-result hand-off), or, where the endpoint pages by keyset, with
@@ -40,16 +42,12 @@ typedef struct FetchTask
 	bool		missing_ok;		/* 404 means no rows */
 } FetchTask;
 
-/* A page of rows waiting to be returned */
-typedef struct FetchPage
+/* A call of the current batch, read in turn */
+typedef struct BatchEntry
 {
-	SnowfdwJson *rows;			/* array, or one object for a fetch */
-	int			nrows;
-	int			next;
-	bool		single;
-	char	  **scope;
-	const char *skip_upto;
-} FetchPage;
+	FetchTask  *task;
+	SnowfdwCall *call;
+} BatchEntry;
 
 struct SnowfdwFetcher
 {
@@ -62,10 +60,14 @@ struct SnowfdwFetcher
 	List	   *names;			/* fetch mode: names to fetch */
 	bool		fetch_mode;
 	MemoryContext cxt;			/* scan lifetime: tasks and names */
-	MemoryContext batch_cxt;	/* pages of the current batch */
+	MemoryContext batch_cxt;	/* calls of the current batch */
+	MemoryContext row_cxt;		/* the row returned last */
 	List	   *queue;			/* FetchTask, in order */
-	List	   *pages;			/* FetchPage ready to return */
-	FetchPage  *current;
+	List	   *batch;			/* BatchEntry not read yet */
+	List	   *front;			/* tasks the batch found, to run first */
+	BatchEntry *current;		/* being read */
+	SnowfdwListing *listing;	/* its body, for a list call */
+	bool		handoff;		/* its body was a large-result hand-off */
 };
 
 static const SnowfdwObjectKind parent_kinds[SNOWFDW_MAX_SCOPES] = {
@@ -211,6 +213,9 @@ snowfdw_fetcher_begin(SnowfdwConnection *conn, SnowfdwPushdown *pushdown,
 	f->info = pushdown->info;
 	f->cxt = CurrentMemoryContext;
 	f->batch_cxt = batch_cxt;
+	f->row_cxt = AllocSetContextCreate(CurrentMemoryContext,
+									   "snowfdw row data",
+									   ALLOCSET_SMALL_SIZES);
 	f->all_from_options = true;
 	for (level = 0; level < f->info->nscopes; level++)
 	{
@@ -237,26 +242,12 @@ row_name(SnowfdwJson *row)
 }
 
 /*
- * report_bad_body
- *		Raise the error for a response body snowfdw cannot use
- */
-static void
-report_bad_body(SnowfdwCall *call, const char *problem)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_JSON_TEXT),
-			 errmsg("Snowflake returned an invalid response: %s", problem),
-			 errdetail("Request ID %s.", call->request_id ? call->request_id : "(none)"),
-			 errcontext("Snowflake request: %s %s", call->method, call->path)));
-}
-
-/*
  * continuation
  *		The task that fetches the page after this one, or NULL
  */
 static FetchTask *
 continuation(SnowfdwFetcher *f, FetchTask *task, SnowfdwCall *call,
-			 SnowfdwJson *body, int nrows, bool handoff)
+			 int64 nrows, const char *last, bool handoff)
 {
 	char	   *next;
 	FetchTask  *cont;
@@ -268,7 +259,7 @@ continuation(SnowfdwFetcher *f, FetchTask *task, SnowfdwCall *call,
 		if (next == NULL)
 			next = snowfdw_link_target(call->link, "last");
 		if (next == NULL)
-			report_bad_body(call, "large result without a Link header");
+			snowfdw_report_bad_body(call, "large result without a Link header");
 	}
 	if (next)
 	{
@@ -286,8 +277,6 @@ continuation(SnowfdwFetcher *f, FetchTask *task, SnowfdwCall *call,
 	}
 	if (task->show_limit > 0 && nrows >= task->show_limit)
 	{
-		const char *last = row_name(snowfdw_json_array_element(body, nrows - 1));
-
 		/* a full page that brought nothing new would loop forever */
 		if (last == NULL ||
 			(task->from_name && strcmp(last, task->from_name) <= 0))
@@ -303,7 +292,7 @@ continuation(SnowfdwFetcher *f, FetchTask *task, SnowfdwCall *call,
 
 /*
  * run_batch
- *		Send the next tasks concurrently and sort out their answers
+ *		Send the next tasks concurrently; their bodies are read in turn
  */
 static void
 run_batch(SnowfdwFetcher *f)
@@ -311,7 +300,6 @@ run_batch(SnowfdwFetcher *f)
 	int			n = Min(list_length(f->queue),
 						Max(f->conn->options->max_concurrency, 1));
 	SnowfdwCall **calls;
-	List	   *front = NIL;
 	MemoryContext oldcxt;
 	int			i;
 
@@ -324,134 +312,210 @@ run_batch(SnowfdwFetcher *f)
 
 		calls[i] = snowfdw_new_call("GET", task->path, NULL, true,
 									task->missing_ok);
+		calls[i]->stream = !task->fetch;
 	}
 	snowfdw_run_calls(f->conn, calls, n);
-
 	for (i = 0; i < n; i++)
 	{
-		FetchTask  *task = list_nth(f->queue, i);
-		SnowfdwCall *call = calls[i];
-		SnowfdwJson *body;
-		char	   *error;
-		bool		handoff = false;
-		int			nrows = 0;
-		FetchTask  *cont;
+		BatchEntry *entry = palloc(sizeof(BatchEntry));
 
-		if (call->status == 404)
-			continue;
-		body = snowfdw_json_parse(call->response, call->response_len, &error);
-		if (body == NULL)
-			report_bad_body(call, psprintf("malformed JSON (%s)", error));
+		entry->task = list_nth(f->queue, i);
+		entry->call = calls[i];
+		f->batch = lappend(f->batch, entry);
+	}
+	MemoryContextSwitchTo(f->cxt);
+	f->queue = list_copy_tail(f->queue, n);
+	MemoryContextSwitchTo(oldcxt);
+}
 
-		if (task->fetch)
+/*
+ * next_fetched
+ *		The object a fetch call brought, once, or NULL
+ */
+static SnowfdwJson *
+next_fetched(SnowfdwFetcher *f, BatchEntry *entry)
+{
+	SnowfdwCall *call = entry->call;
+	SnowfdwJson *body;
+	char	   *error;
+
+	if (call->status == 404 || call->response == NULL)
+		return NULL;
+	body = snowfdw_json_parse(call->response, call->response_len, &error);
+	if (body == NULL)
+		snowfdw_report_bad_body(call, psprintf("malformed JSON (%s)", error));
+	if (snowfdw_json_type(body) != SNOWFDW_JSON_OBJECT)
+		snowfdw_report_bad_body(call, "expected a JSON object");
+	call->response = NULL;		/* returned once */
+	return body;
+}
+
+/*
+ * end_current
+ *		Done reading the current call: queue the page after it
+ */
+static void
+end_current(SnowfdwFetcher *f)
+{
+	BatchEntry *entry = f->current;
+	FetchTask  *cont = NULL;
+	MemoryContext oldcxt = MemoryContextSwitchTo(f->cxt);
+
+	if (f->listing)
+	{
+		cont = continuation(f, entry->task, entry->call,
+							snowfdw_listing_count(f->listing),
+							snowfdw_listing_last_name(f->listing),
+							f->handoff);
+		snowfdw_listing_close(f->listing);
+	}
+	if (cont)
+		f->front = lappend(f->front, cont);
+	MemoryContextSwitchTo(oldcxt);
+	f->listing = NULL;
+	f->current = NULL;
+	f->handoff = false;
+}
+
+/*
+ * next_listed
+ *		Next row of the current list call, or NULL at its end
+ *
+ * Rows of an enumeration level become tasks of the level below instead.
+ */
+static SnowfdwJson *
+next_listed(SnowfdwFetcher *f, BatchEntry *entry)
+{
+	FetchTask  *task = entry->task;
+	SnowfdwCall *call = entry->call;
+
+	for (;;)
+	{
+		bool		is_document;
+		SnowfdwJson *row;
+		const char *name;
+
+		MemoryContextReset(f->row_cxt);
+		MemoryContextSwitchTo(f->row_cxt);
+		row = snowfdw_listing_next(f->listing, &is_document);
+		if (row == NULL)
+			return NULL;
+		if (is_document)
 		{
-			FetchPage  *page;
-
-			if (snowfdw_json_type(body) != SNOWFDW_JSON_OBJECT)
-				report_bad_body(call, "expected a JSON object");
-			page = palloc0(sizeof(FetchPage));
-			page->rows = body;
-			page->nrows = 1;
-			page->single = true;
-			page->scope = task->scope;
-			f->pages = lappend(f->pages, page);
+			if (snowfdw_json_type(row) != SNOWFDW_JSON_OBJECT ||
+				snowfdw_json_object_field(row, "result_handler") == NULL)
+				snowfdw_report_bad_body(call, "expected a JSON array");
+			f->handoff = true;
 			continue;
 		}
-
-		if (snowfdw_json_type(body) == SNOWFDW_JSON_OBJECT &&
-			snowfdw_json_object_field(body, "result_handler") != NULL)
-			handoff = true;
-		else if (snowfdw_json_type(body) != SNOWFDW_JSON_ARRAY)
-			report_bad_body(call, "expected a JSON array");
-		else
-			nrows = snowfdw_json_array_length(body);
 
 		if (task->level < f->info->nscopes)
 		{
-			int			r;
+			char	   *scope[SNOWFDW_MAX_SCOPES];
 
 			/* enumeration: the names become scopes of the next level */
-			for (r = 0; r < nrows; r++)
-			{
-				SnowfdwJson *row = snowfdw_json_array_element(body, r);
-				const char *name = row_name(row);
-				char	   *scope[SNOWFDW_MAX_SCOPES];
-
-				if (name == NULL)
-					report_bad_body(call, "a listed object has no name");
-				if (task->from_name && strcmp(name, task->from_name) <= 0)
-					continue;
-				memcpy(scope, task->scope, sizeof(scope));
-				MemoryContextSwitchTo(f->cxt);
-				scope[task->level] = pstrdup(name);
-				front = list_concat(front, expand_scope(f, scope, task->level + 1));
-				MemoryContextSwitchTo(f->batch_cxt);
-			}
+			name = row_name(row);
+			if (name == NULL)
+				snowfdw_report_bad_body(call, "a listed object has no name");
+			if (task->from_name && strcmp(name, task->from_name) <= 0)
+				continue;
+			memcpy(scope, task->scope, sizeof(scope));
+			MemoryContextSwitchTo(f->cxt);
+			scope[task->level] = pstrdup(name);
+			f->front = list_concat(f->front, expand_scope(f, scope, task->level + 1));
+			continue;
 		}
-		else if (nrows > 0)
+
+		if (snowfdw_json_type(row) != SNOWFDW_JSON_OBJECT)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_JSON_TEXT),
+					 errmsg("Snowflake returned an invalid response: a listed %s is not a JSON object",
+							f->info->noun),
+					 errcontext("Snowflake request: %s %s", call->method, call->path)));
+		/* a keyset page may repeat the row it continues from */
+		if (task->from_name)
 		{
-			FetchPage  *page = palloc0(sizeof(FetchPage));
-
-			page->rows = body;
-			page->nrows = nrows;
-			page->scope = task->scope;
-			page->skip_upto = task->from_name;
-			f->pages = lappend(f->pages, page);
+			name = row_name(row);
+			if (name && strcmp(name, task->from_name) <= 0)
+				continue;
 		}
-
-		MemoryContextSwitchTo(f->cxt);
-		cont = continuation(f, task, call, body, nrows, handoff);
-		if (cont)
-			front = lappend(front, cont);
-		MemoryContextSwitchTo(f->batch_cxt);
+		return row;
 	}
-
-	MemoryContextSwitchTo(f->cxt);
-	f->queue = list_concat(front, list_copy_tail(f->queue, n));
-	MemoryContextSwitchTo(oldcxt);
 }
 
 /*
  * snowfdw_fetcher_next
  *		Next row (a JSON object) of the scan and its scope names, or NULL
+ *
+ * The row lives until the next call.
  */
 SnowfdwJson *
 snowfdw_fetcher_next(SnowfdwFetcher *f, char ***scope)
 {
+	MemoryContext oldcxt = CurrentMemoryContext;
+
 	for (;;)
 	{
-		FetchPage  *page = f->current;
+		BatchEntry *entry = f->current;
 
-		while (page && page->next < page->nrows)
+		if (entry)
 		{
-			SnowfdwJson *row = page->single ? page->rows :
-				snowfdw_json_array_element(page->rows, page->next);
+			SnowfdwJson *row;
 
-			page->next++;
-			if (snowfdw_json_type(row) != SNOWFDW_JSON_OBJECT)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_JSON_TEXT),
-						 errmsg("Snowflake returned an invalid response: a listed %s is not a JSON object",
-								f->info->noun)));
-			if (page->skip_upto)
+			if (entry->task->fetch)
+				row = next_fetched(f, entry);
+			else
 			{
-				const char *name = row_name(row);
-
-				if (name && strcmp(name, page->skip_upto) <= 0)
-					continue;
+				if (f->listing == NULL)
+				{
+					MemoryContextSwitchTo(f->batch_cxt);
+					f->listing = snowfdw_listing_open(f->conn, entry->call);
+				}
+				row = next_listed(f, entry);
 			}
-			*scope = page->scope;
-			return row;
-		}
-		if (f->pages != NIL)
-		{
-			f->current = linitial(f->pages);
-			f->pages = list_delete_first(f->pages);
+			MemoryContextSwitchTo(oldcxt);
+			if (row)
+			{
+				*scope = entry->task->scope;
+				return row;
+			}
+			end_current(f);
 			continue;
 		}
-		f->current = NULL;
+		if (f->batch != NIL)
+		{
+			f->current = linitial(f->batch);
+			f->batch = list_delete_first(f->batch);
+			/* a listing that is not there has no rows and no next page */
+			if (f->current->call->status == 404)
+				f->current = NULL;
+			continue;
+		}
+		/* what the batch found runs before the rest of the queue */
+		MemoryContextSwitchTo(f->cxt);
+		f->queue = list_concat(f->front, f->queue);
+		f->front = NIL;
+		MemoryContextSwitchTo(oldcxt);
 		if (f->queue == NIL)
 			return NULL;
 		run_batch(f);
 	}
+}
+
+/*
+ * snowfdw_fetcher_end
+ *		Abandon the transfers of a scan that stops before its end
+ */
+void
+snowfdw_fetcher_end(SnowfdwFetcher *f)
+{
+	ListCell   *lc;
+
+	if (f->current)
+		snowfdw_call_close(f->conn, f->current->call);
+	foreach(lc, f->batch)
+		snowfdw_call_close(f->conn, ((BatchEntry *) lfirst(lc))->call);
+	f->current = NULL;
+	f->batch = NIL;
+	f->listing = NULL;
 }

@@ -711,6 +711,8 @@ snowfdwReScanForeignScan(ForeignScanState *node)
 {
 	SnowfdwScanState *sstate = node->fdw_state;
 
+	if (sstate->fetcher)
+		snowfdw_fetcher_end(sstate->fetcher);
 	sstate->fetcher = NULL;
 	sstate->started = false;
 	MemoryContextReset(sstate->scan_cxt);
@@ -719,11 +721,18 @@ snowfdwReScanForeignScan(ForeignScanState *node)
 
 /*
  * snowfdwEndForeignScan
- *		Nothing to release: memory goes with the query, the session stays
+ *		Abandon transfers the scan did not read to their end
+ *
+ * Memory goes with the query and the session stays; a LIMIT that stopped
+ * the scan early thus costs no more of a listing than was read.
  */
 static void
 snowfdwEndForeignScan(ForeignScanState *node)
 {
+	SnowfdwScanState *sstate = node->fdw_state;
+
+	if (sstate && sstate->fetcher)
+		snowfdw_fetcher_end(sstate->fetcher);
 }
 
 /*

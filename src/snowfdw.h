@@ -141,10 +141,13 @@ typedef struct SnowfdwCall
 	char	   *body;			/* JSON body or NULL */
 	bool		retry_safe;		/* repeating it cannot change the outcome */
 	bool		missing_ok;		/* 404 is an answer, not an error */
+	bool		stream;			/* a 200 body is read as it arrives */
 	/* output */
 	long		status;
-	char	   *response;		/* body text */
+	char	   *response;		/* body text, unless streaming */
 	size_t		response_len;
+	bool		streaming;		/* the body is read with snowfdw_call_more */
+	size_t		consumed;		/* bytes of response already read */
 	char	   *request_id;
 	char	   *link;			/* raw Link header, or NULL */
 	/* private to rest.c */
@@ -152,6 +155,8 @@ typedef struct SnowfdwCall
 	int			retries;		/* failed transfers tried again */
 	int			polls;
 	int			handle;			/* transfer slot in the session, or -1 */
+	int			stream_slot;	/* slot of the body being streamed */
+	uint32		stream_serial;
 	bool		done;
 	bool		renewed;		/* a 401 already made a new JWT */
 	TimestampTz first_sent;
@@ -210,6 +215,24 @@ extern SnowfdwCall *snowfdw_call(SnowfdwConnection *conn, const char *method,
 								 bool missing_ok);
 extern const char *snowfdw_call_response_string(SnowfdwCall *call,
 												const char *key);
+extern void snowfdw_call_window(SnowfdwConnection *conn, SnowfdwCall *call,
+								const char **data, size_t *len);
+extern void snowfdw_call_consume(SnowfdwConnection *conn, SnowfdwCall *call,
+								 size_t n);
+
+/* What snowfdw_call_more found */
+typedef enum SnowfdwCallMore
+{
+	SNOWFDW_CALL_MORE,			/* more bytes in the window */
+	SNOWFDW_CALL_END,			/* the body is complete in the window */
+	SNOWFDW_CALL_RESTARTED		/* failed midway and sent again: the body
+								 * starts over */
+} SnowfdwCallMore;
+extern SnowfdwCallMore snowfdw_call_more(SnowfdwConnection *conn,
+										 SnowfdwCall *call);
+extern void snowfdw_call_close(SnowfdwConnection *conn, SnowfdwCall *call);
+extern void snowfdw_report_bad_body(SnowfdwCall *call, const char *problem)
+			pg_attribute_noreturn();
 extern char *snowfdw_link_target(const char *link, const char *rel);
 extern bool snowfdw_valid_relative_path(const char *path);
 
@@ -266,6 +289,16 @@ extern List *snowfdw_pushdown_to_private(SnowfdwPushdown *pushdown,
 extern void snowfdw_pushdown_from_private(List *private, List *fdw_exprs,
 										  SnowfdwPushdown *pushdown);
 
+/* in listing.c */
+typedef struct SnowfdwListing SnowfdwListing;
+extern SnowfdwListing *snowfdw_listing_open(SnowfdwConnection *conn,
+											SnowfdwCall *call);
+extern SnowfdwJson *snowfdw_listing_next(SnowfdwListing *listing,
+										 bool *is_document);
+extern int64 snowfdw_listing_count(SnowfdwListing *listing);
+extern const char *snowfdw_listing_last_name(SnowfdwListing *listing);
+extern void snowfdw_listing_close(SnowfdwListing *listing);
+
 /* in scan.c */
 typedef struct SnowfdwFetcher SnowfdwFetcher;
 extern SnowfdwFetcher *snowfdw_fetcher_begin(SnowfdwConnection *conn,
@@ -276,6 +309,7 @@ extern SnowfdwFetcher *snowfdw_fetcher_begin(SnowfdwConnection *conn,
 											 MemoryContext batch_cxt);
 extern SnowfdwJson *snowfdw_fetcher_next(SnowfdwFetcher *fetcher,
 										 char ***scope);
+extern void snowfdw_fetcher_end(SnowfdwFetcher *fetcher);
 
 /* in modify.c */
 extern void snowfdw_set_modify_routines(FdwRoutine *routine);
