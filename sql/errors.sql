@@ -176,10 +176,16 @@ SELECT count(*) FROM err_sales;
 -- ===================================================================
 -- response size cap
 -- ===================================================================
+-- a listing is streamed: the cap bounds one element, not the whole body
 ALTER SERVER err_srv OPTIONS (ADD max_response_size '2000');
--- should fail
+SELECT count(*) FROM err_sales;
+-- should fail: every schema object is larger than 100 bytes
+ALTER SERVER err_srv OPTIONS (SET max_response_size '100');
 SELECT count(*) FROM err_sales;
 \echo :LAST_ERROR_SQLSTATE
+-- should fail: a fetched object is one body, capped as a whole
+SELECT count(*) FROM err_sales WHERE name = 'PUBLIC';
+ALTER SERVER err_srv OPTIONS (SET max_response_size '2000');
 -- a response within the cap is fine
 SELECT count(*) FROM err_sales WHERE name = 'PUBLIC';
 -- should fail

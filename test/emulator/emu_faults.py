@@ -20,7 +20,7 @@ ACTIONS = {
     "malformed": {"body": (str, '[{"name": "X",')},
     "truncate": {"extra": (int, 100)},
     "drop": {},
-    "drip": {"bytes": (int, 1), "interval_ms": ((int, float), 500)},
+    "drip": {"bytes": (int, 1), "interval_ms": ((int, float), 500), "body": (str, None)},
     "hang": {"seconds": ((int, float), 30)},
     "wrong_types": {},
     "location": {"value": (str, None)},

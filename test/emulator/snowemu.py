@@ -278,7 +278,9 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(n)
 
     def _write(self, status, headers, body, mode=None, params=None):
-        """Send one response; ``mode`` is a transport fault (truncate/drop/drip)."""
+        """Send one response; ``mode`` is a transport fault (truncate/drop/drip).
+
+        Returns how many bytes of the body were handed to the socket."""
         params = params or {}
         try:
             reason = http.HTTPStatus(status).phrase
@@ -291,12 +293,15 @@ class Handler(BaseHTTPRequestHandler):
         if self.close_connection and mode is None:
             lines.append("Connection: close")
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
+        sent = 0
         try:
             if mode == "drop":
                 self.wfile.write(head + body[:len(body) // 2])
+                sent = len(body) // 2
                 self.close_connection = True
             elif mode == "truncate":
                 self.wfile.write(head + body)
+                sent = len(body)
                 self.close_connection = True
             elif mode == "drip":
                 self.wfile.write(head)
@@ -304,13 +309,17 @@ class Handler(BaseHTTPRequestHandler):
                 for i in range(0, len(body), step):
                     if self.emu.stop.wait(params.get("interval_ms", 500) / 1000.0):
                         self.close_connection = True
-                        return
+                        return sent
                     self.wfile.write(body[i:i + step])
+                    self.wfile.flush()
+                    sent += len(body[i:i + step])
             else:
                 self.wfile.write(head + body)
+                sent = len(body)
             self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+        return sent
 
     # ------------------------------------------------------------ dispatch
     def _dispatch(self):
@@ -353,7 +362,7 @@ class Handler(BaseHTTPRequestHandler):
                 phrase = "Error"
             res = emu_api.Result.from_error(emu_api.ApiError(
                 status, p.get("code") or "%06d" % status, p.get("message") or "%s (injected fault)." % phrase, hdrs))
-        elif action == "malformed":
+        elif action == "malformed" or (action == "drip" and p.get("body") is not None):
             res, raw = emu_api.Result(200), p["body"].encode("utf-8")
         else:
             with emu.lock:
@@ -371,7 +380,8 @@ class Handler(BaseHTTPRequestHandler):
         headers = [("X-Snowflake-Request-ID", rid)] + list(res.headers.items())
         entry["status"] = res.status
         mode = action if action in ("truncate", "drop", "drip") else None
-        self._write(res.status, headers, raw, mode, p)
+        entry["bytes_total"] = len(raw)
+        entry["bytes_sent"] = self._write(res.status, headers, raw, mode, p)
         if not emu.quiet:
             sys.stderr.write("snowemu: #%d conn %s %s %s -> %d%s\n" % (
                 entry["seq"], entry["conn"], self.command, path, res.status, " [%s]" % action if action else ""))
