@@ -68,3 +68,88 @@ echo "ratios (same run):"
 echo "  concurrency speed-up, 8 vs 1:              $(ratio "$(echo "$r1" | cut -d' ' -f1)" "$(echo "$r8" | cut -d' ' -f1)")x"
 echo "  peak memory growth, 20000 vs 2000 rows:    $(ratio "$(echo "$s20k" | cut -d' ' -f3)" "$(echo "$s2k" | cut -d' ' -f3)")x  (10x rows)"
 echo "  name pushdown speed-up:                    $(ratio "$(echo "$nopd" | cut -d' ' -f1)" "$(echo "$fetch" | cut -d' ' -f1)")x"
+
+# ---------------------------------------------------------------------------
+# B1: listings at scale, against the physical limit of the stack.  A server of
+# pre-built bytes (bench/listserver.py) so that the server is not measured.
+echo
+echo "B1: stage listings at scale (loopback, no latency)"
+LS_DIR="$RUN_DIR/listserver"
+as_postgres mkdir -p "$LS_DIR"
+as_postgres "$PYTHON" "$REPO/bench/listserver.py" --port-file "$LS_DIR/port" \
+  --files 200000,1000000 --schemas 100000 >"$LS_DIR/log" 2>&1 &
+for _ in $(seq 1 600); do [ -s "$LS_DIR/port" ] && break; sleep 0.1; done
+LS_PID=$(pgrep -f -n "listserver.py --port-file $LS_DIR/port")
+trap 'kill $LS_PID 2>/dev/null; stop_all' EXIT
+LS_URL="http://127.0.0.1:$(cat "$LS_DIR/port")"
+gcc -O2 -o "$LS_DIR/limit" "$REPO/bench/limit.c" $(pkg-config --cflags --libs libcurl libcjson)
+
+psql_b -v url="$LS_URL" <<'SQL'
+CREATE SERVER ls FOREIGN DATA WRAPPER snowfdw OPTIONS (url :'url');
+CREATE USER MAPPING FOR CURRENT_USER SERVER ls OPTIONS (token 'bench-pat-0123456789');
+CREATE FOREIGN TABLE files (stage_name text, name text, size bigint, md5 text,
+  last_modified timestamptz) SERVER ls OPTIONS (object 'stage_files', database 'BENCH', schema 'PUBLIC');
+CREATE FOREIGN TABLE paged (database_name text, name text, kind text, owner text)
+  SERVER ls OPTIONS (object 'schemas', database 'PAGED');
+CREATE TABLE files_local (name text, size bigint);
+SQL
+
+ls_stat() { curl -s "$LS_URL/_stats" | "$PYTHON" -c "import json,sys; d=json.load(sys.stdin); print(d['$1'])"; }
+# fdw_query SETTINGS SQL: "seconds peak_kB_growth" of one statement in a fresh backend
+fdw_query() {
+  psql_b <<SQL | tail -1
+$1
+SELECT regexp_replace(pg_read_file('/proc/self/status'), '.*VmHWM:\s+(\d+) kB.*', '\1', 's') AS before \gset
+SELECT extract(epoch FROM clock_timestamp()) AS t0 \gset
+$2;
+SELECT round((extract(epoch FROM clock_timestamp()) - :t0)::numeric, 3) || ' ' ||
+       (regexp_replace(pg_read_file('/proc/self/status'), '.*VmHWM:\s+(\d+) kB.*', '\1', 's')::int - :before);
+SQL
+}
+# pipeline URL: what a user does without snowfdw, timed whole
+pipeline() {
+  local t0 t1
+  t0=$(date +%s.%N)
+  curl -s "$1" | jq -r '.[] | [.name, .size] | @tsv' |
+    psql_b -c "TRUNCATE files_local" -c "\\copy files_local FROM STDIN" >/dev/null
+  psql_b -c "SELECT count(*), sum(size) FROM files_local" >/dev/null
+  t1=$(date +%s.%N)
+  "$PYTHON" -c "print('%.3f' % ($t1 - $t0))"
+}
+b1_line() { printf '  %-52s %9s %12s  %s\n' "$1" "$2" "$3" "${4:-}"; }
+printf '  %-52s %9s %12s  %s\n' "measurement" "seconds" "peak+ kB" ""
+declare -A FDW BARE PIPE MEM
+for n in 200000 1000000; do
+  url="$LS_URL/api/v2/databases/BENCH/schemas/PUBLIC/stages/F$n/files"
+  read -r rows sum fetch_s parse_s < <("$LS_DIR/limit" "$url")
+  BARE[$n]=$("$PYTHON" -c "print('%.3f' % ($fetch_s + $parse_s))")
+  b1_line "F$n bare C (libcurl + cJSON by ->next)" "${BARE[$n]}" "" "(fetch $fetch_s s, parse+sum $parse_s s; $rows rows)"
+  PIPE[$n]=$(pipeline "$url")
+  b1_line "F$n curl | jq | psql \\copy, then aggregate" "${PIPE[$n]}" ""
+  read -r FDW[$n] MEM[$n] < <(fdw_query "" "SELECT count(*), sum(size) FROM files WHERE stage_name = 'F$n'")
+  b1_line "F$n snowfdw count(*), sum(size)" "${FDW[$n]}" "${MEM[$n]}"
+done
+curl -s "$LS_URL/_reset" >/dev/null
+read -r lim_s lim_mem < <(fdw_query "" "SELECT name FROM files WHERE stage_name = 'F1000000' LIMIT 10")
+sleep 0.5
+lim_sent=$(ls_stat bytes_sent); lim_planned=$(ls_stat bytes_planned)
+b1_line "F1000000 snowfdw LIMIT 10" "$lim_s" "$lim_mem" "(server sent $lim_sent of $lim_planned bytes)"
+read -r p1k _ < <(fdw_query "ALTER SERVER ls OPTIONS (ADD page_size '1000');" "SELECT count(*) FROM paged")
+read -r p10k _ < <(fdw_query "ALTER SERVER ls OPTIONS (SET page_size '10000');" "SELECT count(*) FROM paged")
+b1_line "100000 schemas keyset-paged, page_size 1000" "$p1k" ""
+b1_line "100000 schemas keyset-paged, page_size 10000" "$p10k" ""
+
+per_row() { "$PYTHON" -c "print('%.2f' % ($1 / $2 * 1e6))"; }
+echo
+echo "B1 ratios (same run), goal in brackets:"
+for n in 200000 1000000; do
+  echo "  F$n snowfdw / bare C:               $(ratio "${FDW[$n]}" "${BARE[$n]}")x   [<= 1.5x]"
+  echo "  F$n pipeline / snowfdw:             $(ratio "${PIPE[$n]}" "${FDW[$n]}")x   [>= 3x]"
+done
+echo "  F1000000 peak growth:                 ${MEM[1000000]} kB   [<= 65536 kB]"
+echo "  peak growth 1000000 / 200000 files:   $(ratio "${MEM[1000000]}" "${MEM[200000]}")x   [<= 1.2x]"
+echo "B1-limit:"
+echo "  LIMIT 10 / full listing time:         $(ratio "$lim_s" "${FDW[1000000]}")   [<= 0.05]"
+echo "B1-pages (microseconds per row; the file listing: $(per_row "${FDW[1000000]}" 1000000)):"
+echo "  page_size 1000:                       $(per_row "$p1k" 100000)"
+echo "  page_size 10000:                      $(per_row "$p10k" 100000)"

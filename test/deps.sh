@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  make gcc pkg-config openssl procps
+  make gcc pkg-config openssl procps curl jq
   postgresql-15 postgresql-client-15 postgresql-server-dev-15
   libcurl4-openssl-dev libcjson-dev libssl-dev
   python3 python3-yaml python3-jsonschema python3-cryptography
