@@ -96,6 +96,15 @@ SELECT name FROM st_stages;
 \echo :LAST_ERROR_SQLSTATE
 SELECT pg_temp.with_body('[{"name":"X", "comment": "ok", "directory_table": {"note": "a\u0000"}}]');
 SELECT name FROM st_stages;
+-- an error body with \u0000 still reports the HTTP error, quoting the body
+CALL pg_temp.emuctl('clear-faults');
+CALL pg_temp.emuctl('fault', '{"action": "status", "path": "/stages$", "status": 400, "code": "000400", "message": "bad\u0000value"}');
+SELECT name FROM st_stages;
+-- should fail: a response header with a zero byte is refused, not cut short
+SET snowfdw.max_retries = 0;
+CALL pg_temp.emuctl('fault', '{"action": "header", "path": "/stages$", "name": "X-Snowflake-Request-ID", "value": "abc\u0000def"}');
+SELECT name FROM st_stages;
+RESET snowfdw.max_retries;
 -- an escaped backslash before u0000 is plain text
 SELECT pg_temp.with_body('[{"name":"X", "comment": "a\\u0000"}]');
 SELECT name, comment FROM st_stages;
@@ -140,7 +149,7 @@ SELECT clock_timestamp() - :'started'::timestamptz < interval '3 s' AS before_th
 SELECT EXISTS (SELECT FROM st_stages WHERE kind IS NOT NULL) AS exists_one;
 SELECT pg_sleep(0.3);
 -- the first body was cut short, and the next request came on a new connection
-SELECT seq, conn, status, fault, sent < total AS cut_short FROM pg_temp.sent_log();
+SELECT conn, status, fault, sent < total AS cut_short FROM pg_temp.sent_log();
 
 -- ===================================================================
 -- statement_timeout ends a slow listing between bytes

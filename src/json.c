@@ -83,14 +83,15 @@ snowfdw_json_init(void)
 }
 
 /*
- * snowfdw_json_parse
+ * parse_document
  *		Parse a complete JSON text; NULL with *error set if it is not one
  *
- * A \u0000 escape is an error of its own (22P05, as in PostgreSQL's json
- * types): decoded, it would cut the string short in silence.
+ * A \u0000 escape would cut its string short in silence once decoded: it
+ * raises 22P05 (as PostgreSQL's json types do) if nul_is_error, and is
+ * only a reason to return NULL otherwise.
  */
-SnowfdwJson *
-snowfdw_json_parse(const char *text, size_t len, char **error)
+static SnowfdwJson *
+parse_document(const char *text, size_t len, char **error, bool nul_is_error)
 {
 	SnowfdwRewriteResult fault;
 	size_t		cap;
@@ -119,6 +120,12 @@ snowfdw_json_parse(const char *text, size_t len, char **error)
 		cap = needed + 1;
 		buf = repalloc(buf, cap);
 		needed = snowfdw_json_rewrite(text, len, buf, cap, &fault);
+	}
+	if (fault.error == SNOWFDW_REWRITE_NUL_ESCAPE && !nul_is_error)
+	{
+		*error = pstrdup("\\u0000 in a string");
+		pfree(buf);
+		return NULL;
 	}
 	if (fault.error == SNOWFDW_REWRITE_NUL_ESCAPE)
 		ereport(ERROR,
@@ -151,6 +158,30 @@ snowfdw_json_parse(const char *text, size_t len, char **error)
 	}
 	pfree(buf);
 	return (SnowfdwJson *) root;
+}
+
+/*
+ * snowfdw_json_parse
+ *		Parse a complete JSON text whose values may become SQL values
+ *
+ * NULL with *error set if it is not JSON; \u0000 raises 22P05.
+ */
+SnowfdwJson *
+snowfdw_json_parse(const char *text, size_t len, char **error)
+{
+	return parse_document(text, len, error, true);
+}
+
+/*
+ * snowfdw_json_parse_quietly
+ *		Parse a complete JSON text, NULL with *error set for any fault
+ *
+ * For error bodies: a fault there must not hide the error they report.
+ */
+SnowfdwJson *
+snowfdw_json_parse_quietly(const char *text, size_t len, char **error)
+{
+	return parse_document(text, len, error, false);
 }
 
 /*

@@ -36,6 +36,8 @@ typedef enum SnowfdwJsonType
 extern void snowfdw_json_init(void);
 extern SnowfdwJson *snowfdw_json_parse(const char *text, size_t len,
 									   char **error);
+extern SnowfdwJson *snowfdw_json_parse_quietly(const char *text, size_t len,
+											   char **error);
 extern SnowfdwJsonType snowfdw_json_type(const SnowfdwJson *value);
 extern SnowfdwJson *snowfdw_json_object_field(const SnowfdwJson *object,
 											  const char *key);

@@ -660,8 +660,8 @@ report_failure(SnowfdwConnection *conn, SnowfdwCall *call,
 	if (resp->body_len > 0)
 	{
 		char	   *error = NULL;
-		SnowfdwJson *body = snowfdw_json_parse(resp->body, resp->body_len,
-											   &error);
+		SnowfdwJson *body = snowfdw_json_parse_quietly(resp->body,
+													   resp->body_len, &error);
 
 		if (body && snowfdw_json_type(body) == SNOWFDW_JSON_OBJECT)
 		{

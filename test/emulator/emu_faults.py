@@ -25,6 +25,7 @@ ACTIONS = {
     "wrong_types": {},
     "location": {"value": (str, None)},
     "link": {"value": (str, None)},
+    "header": {"name": (str, None), "value": (str, None)},
 }
 COMMON = {"action", "method", "path", "skip", "times"}
 
@@ -68,7 +69,7 @@ class FaultRule:
         self.params = {}
         for k, (typ, default) in params.items():
             v = spec.get(k, default)
-            if v is None and default is None and k in ("status", "value"):
+            if v is None and default is None and k in ("status", "value", "name"):
                 raise FaultError("action %s needs %r" % (action, k))
             if v is not None and (isinstance(v, bool) or not isinstance(v, typ)):
                 raise FaultError("%s must be %s" % (k, getattr(typ, "__name__", "a number")))

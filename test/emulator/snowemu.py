@@ -406,6 +406,8 @@ class Handler(BaseHTTPRequestHandler):
             res.body = emu_faults.break_types(res.body)
         elif action == "link":
             res.headers["Link"] = p["value"]
+        elif action == "header":
+            res.headers[p["name"]] = p["value"]
         return res
 
     def handle_one_request(self):
