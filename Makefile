@@ -5,9 +5,11 @@
 
 MODULE_big = snowfdw
 OBJS = \
+	src/analyze.o \
 	src/auth.o \
 	src/connection.o \
 	src/deparse.o \
+	src/estimate.o \
 	src/functions.o \
 	src/http.o \
 	src/json.o \
@@ -25,13 +27,16 @@ EXTENSION = snowfdw
 DATA = snowfdw--1.0.sql
 PGFILEDESC = "snowfdw - foreign data wrapper for Snowflake"
 
-REGRESS = select import pushdown protocol join auth connection errors cancel dml functions streaming
+REGRESS = select import pushdown protocol join auth connection errors cancel dml functions streaming planner
 REGRESS_OPTS = --inputdir=. --load-extension=snowfdw
 
 PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
 PG_CPPFLAGS = $(shell pkg-config --cflags libcurl libcjson 2>/dev/null)
 SHLIB_LINK = $(shell pkg-config --libs libcurl libcjson 2>/dev/null) -lcrypto
 PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+
+# every object depends on every header: PGXS tracks no header dependencies
+$(OBJS): $(wildcard src/*.h)
 
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 ifneq ($(wildcard $(PGXS)),)

@@ -3,7 +3,9 @@
 \getenv testdir SNOWFDW_TEST_DIR
 \i :testdir/helpers.sql
 
-CREATE SERVER join_srv FOREIGN DATA WRAPPER snowfdw OPTIONS (url :'emu_url');
+-- one request at a time: a listing costs what its requests add up to
+CREATE SERVER join_srv FOREIGN DATA WRAPPER snowfdw
+  OPTIONS (url :'emu_url', max_concurrency '1', request_cost '100');
 CREATE USER MAPPING FOR CURRENT_USER SERVER join_srv OPTIONS (token :'pat');
 CREATE SCHEMA sf;
 IMPORT FOREIGN SCHEMA snowflake LIMIT TO (remote_schemas, remote_streams)

@@ -21,6 +21,7 @@
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 
 #include "snowfdw.h"
 
@@ -80,4 +81,113 @@ snowfdw_datum_to_json(Datum value, Oid typid, bool *is_text)
 			*is_text = true;
 			return text;
 	}
+}
+
+/*
+ * snowfdw_row_converter
+ *		Conversion state for the columns of a foreign table
+ *
+ * retrieved lists the attribute numbers to convert (0 stands for none);
+ * NIL means all.
+ */
+SnowfdwRowConverter *
+snowfdw_row_converter(Relation rel, const SnowfdwObjectInfo *info,
+					  List *retrieved)
+{
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	SnowfdwRowConverter *conv = palloc0(sizeof(SnowfdwRowConverter));
+	ListCell   *lc;
+	int			i;
+
+	conv->natts = tupdesc->natts;
+	conv->relname = pstrdup(RelationGetRelationName(rel));
+	conv->needed = palloc0(sizeof(bool) * tupdesc->natts);
+	conv->json_names = palloc0(sizeof(char *) * tupdesc->natts);
+	conv->scope_level = palloc(sizeof(int) * tupdesc->natts);
+	conv->in_functions = palloc0(sizeof(FmgrInfo) * tupdesc->natts);
+	conv->typioparams = palloc0(sizeof(Oid) * tupdesc->natts);
+	foreach(lc, retrieved)
+	{
+		int			attnum = lfirst_int(lc);
+
+		if (attnum >= 1 && attnum <= tupdesc->natts)
+			conv->needed[attnum - 1] = true;
+	}
+	for (i = 0; i < tupdesc->natts; i++)
+	{
+		Form_pg_attribute attr = TupleDescAttr(tupdesc, i);
+		Oid			infunc;
+
+		conv->scope_level[i] = -1;
+		if ((retrieved != NIL && !conv->needed[i]) || attr->attisdropped)
+		{
+			conv->needed[i] = false;
+			continue;
+		}
+		conv->needed[i] = true;
+		conv->json_names[i] = snowfdw_column_json_name(RelationGetRelid(rel), i + 1);
+		conv->scope_level[i] = snowfdw_scope_level(info, conv->json_names[i]);
+		getTypeInputInfo(attr->atttypid, &infunc, &conv->typioparams[i]);
+		fmgr_info(infunc, &conv->in_functions[i]);
+	}
+	return conv;
+}
+
+/*
+ * conversion_error_callback
+ *		Error context naming the column being converted
+ */
+static void
+conversion_error_callback(void *arg)
+{
+	SnowfdwRowConverter *conv = (SnowfdwRowConverter *) arg;
+
+	if (conv->current_attnum > 0)
+		errcontext("column \"%s\" of foreign table \"%s\"",
+				   conv->json_names[conv->current_attnum - 1],
+				   conv->relname);
+}
+
+/*
+ * snowfdw_convert_row
+ *		Column values of one listed object, in the current memory context
+ *
+ * Scope columns come from the path the object was listed under, which is
+ * authoritative; other columns from the object's fields.
+ */
+void
+snowfdw_convert_row(SnowfdwRowConverter *conv, TupleDesc tupdesc,
+					SnowfdwJson *row, char **scope, Datum *values, bool *nulls)
+{
+	ErrorContextCallback errcallback;
+	int			i;
+
+	errcallback.callback = conversion_error_callback;
+	errcallback.arg = conv;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+	for (i = 0; i < conv->natts; i++)
+	{
+		Form_pg_attribute attr = TupleDescAttr(tupdesc, i);
+
+		nulls[i] = true;
+		values[i] = (Datum) 0;
+		if (!conv->needed[i])
+			continue;
+		conv->current_attnum = i + 1;
+		if (conv->scope_level[i] >= 0)
+		{
+			values[i] = InputFunctionCall(&conv->in_functions[i],
+										  scope[conv->scope_level[i]],
+										  conv->typioparams[i], attr->atttypmod);
+			nulls[i] = false;
+		}
+		else
+			values[i] = snowfdw_json_to_datum(snowfdw_json_object_field(row, conv->json_names[i]),
+											  attr->atttypid, attr->atttypmod,
+											  &conv->in_functions[i],
+											  conv->typioparams[i], &nulls[i]);
+	}
+	conv->current_attnum = 0;
+	error_context_stack = errcallback.previous;
 }

@@ -42,6 +42,7 @@ typedef enum SnowfdwOptionType
 	OPT_INT,					/* integer >= 1 */
 	OPT_COUNT,					/* integer >= 0 */
 	OPT_SECONDS,				/* number > 0 */
+	OPT_COST,					/* number >= 0 */
 	OPT_ACCOUNT,
 	OPT_URL,
 	OPT_TOKEN_TYPE,
@@ -71,6 +72,8 @@ static const SnowfdwOptionDef valid_options[] = {
 	{"max_concurrency", ForeignServerRelationId, false, OPT_INT},
 	{"page_size", ForeignServerRelationId, false, OPT_INT},
 	{"max_response_size", ForeignServerRelationId, false, OPT_INT},
+	{"request_cost", ForeignServerRelationId, false, OPT_COST},
+	{"row_cost", ForeignServerRelationId, false, OPT_COST},
 	/* user mapping: the only place secrets are accepted */
 	{"token", UserMappingRelationId, false, OPT_STRING},
 	{"token_type", UserMappingRelationId, false, OPT_TOKEN_TYPE},
@@ -307,6 +310,18 @@ check_option_value(const SnowfdwOptionDef *def, DefElem *elem)
 				expected = "a number of seconds greater than 0 and at most 86400";
 				break;
 			}
+		case OPT_COST:
+			{
+				char	   *end;
+				double		d;
+
+				errno = 0;
+				d = strtod(value, &end);
+				ok = errno == 0 && end != value && *end == '\0' &&
+					d >= 0 && d <= 1e10;
+				expected = "a planner cost of at least 0";
+				break;
+			}
 		case OPT_ACCOUNT:
 			{
 				const char *p;
@@ -425,6 +440,10 @@ apply_option(SnowfdwOptions *opts, DefElem *elem, bool *concurrency_set)
 		opts->page_size = Min(atoi(defGetString(elem)), 10000);
 	else if (strcmp(name, "max_response_size") == 0)
 		opts->max_response_size = atol(defGetString(elem));
+	else if (strcmp(name, "request_cost") == 0)
+		opts->request_cost = strtod(defGetString(elem), NULL);
+	else if (strcmp(name, "row_cost") == 0)
+		opts->row_cost = strtod(defGetString(elem), NULL);
 	else if (strcmp(name, "token") == 0)
 		opts->token = defGetString(elem);
 	else if (strcmp(name, "token_type") == 0)
@@ -476,6 +495,8 @@ snowfdw_get_options(Oid serverid, Oid userid, Oid relid)
 	opts->retry_max_time = snowfdw_retry_max_time;
 	opts->page_size = 1000;
 	opts->max_response_size = INT64CONST(64) * 1024 * 1024;
+	opts->request_cost = -1;	/* measured, see estimate.c */
+	opts->row_cost = -1;
 	opts->token_type = "PROGRAMMATIC_ACCESS_TOKEN";
 
 	if (OidIsValid(userid))

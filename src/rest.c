@@ -138,8 +138,9 @@ start_call(SnowfdwConnection *conn, SnowfdwCall *call)
 	req.max_response_bytes = (size_t) opts->max_response_size;
 	req.stream = call->stream;
 
+	call->attempt_sent = GetCurrentTimestamp();
 	if (call->first_sent == 0)
-		call->first_sent = GetCurrentTimestamp();
+		call->first_sent = call->attempt_sent;
 	call->handle = snowfdw_http_start(conn->http, &req);
 	if (!polling)
 		call->attempts++;
@@ -230,6 +231,11 @@ snowfdw_run_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls)
 					if (calls[i]->handle == slot && !calls[i]->done)
 					{
 						calls[i]->handle = -1;
+						/* the planner prices requests by what they took */
+						if (resp.transport_ok)
+							snowfdw_note_latency(conn->serverid,
+												 (double) (GetCurrentTimestamp() -
+														   calls[i]->attempt_sent) / 1000.0);
 						if (resp.streaming)
 						{
 							calls[i]->stream_slot = slot;

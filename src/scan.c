@@ -40,6 +40,7 @@ typedef struct FetchTask
 	char	   *from_name;		/* keyset page: skip names <= this */
 	int64		show_limit;		/* showLimit sent, 0 if none */
 	bool		missing_ok;		/* 404 means no rows */
+	double		rows_before;	/* rows of the scope on earlier pages */
 } FetchTask;
 
 /* A call of the current batch, read in turn */
@@ -66,6 +67,7 @@ struct SnowfdwFetcher
 	List	   *batch;			/* BatchEntry not read yet */
 	List	   *front;			/* tasks the batch found, to run first */
 	BatchEntry *current;		/* being read */
+	double		current_rows;	/* rows it gave */
 	SnowfdwListing *listing;	/* its body, for a list call */
 	bool		handoff;		/* its body was a large-result hand-off */
 };
@@ -351,6 +353,26 @@ next_fetched(SnowfdwFetcher *f, BatchEntry *entry)
 }
 
 /*
+ * note_count
+ *		Tell the planner's estimates how many objects a whole listing held
+ *
+ * Only listings that no filter or limit narrowed say that.
+ */
+static void
+note_count(SnowfdwFetcher *f, FetchTask *task, double rows)
+{
+	SnowfdwPushdown *pd = f->pushdown;
+
+	if (task->level < f->info->nscopes)
+		snowfdw_note_listing(f->conn->serverid, parent_kinds[task->level],
+							 task->scope, task->level, rows);
+	else if (pd->like == NULL && pd->starts_with == NULL &&
+			 pd->pattern == NULL && pd->limit < 0)
+		snowfdw_note_listing(f->conn->serverid, f->info->kind,
+							 task->scope, task->level, rows);
+}
+
+/*
  * end_current
  *		Done reading the current call: queue the page after it
  */
@@ -370,10 +392,16 @@ end_current(SnowfdwFetcher *f)
 		snowfdw_listing_close(f->listing);
 	}
 	if (cont)
+	{
+		cont->rows_before = entry->task->rows_before + f->current_rows;
 		f->front = lappend(f->front, cont);
+	}
+	else if (f->listing)
+		note_count(f, entry->task, entry->task->rows_before + f->current_rows);
 	MemoryContextSwitchTo(oldcxt);
 	f->listing = NULL;
 	f->current = NULL;
+	f->current_rows = 0;
 	f->handoff = false;
 }
 
@@ -420,6 +448,7 @@ next_listed(SnowfdwFetcher *f, BatchEntry *entry)
 			if (task->from_name && strcmp(name, task->from_name) <= 0)
 				continue;
 			memcpy(scope, task->scope, sizeof(scope));
+			f->current_rows++;
 			MemoryContextSwitchTo(f->cxt);
 			scope[task->level] = pstrdup(name);
 			f->front = list_concat(f->front, expand_scope(f, scope, task->level + 1));
@@ -439,6 +468,7 @@ next_listed(SnowfdwFetcher *f, BatchEntry *entry)
 			if (name && strcmp(name, task->from_name) <= 0)
 				continue;
 		}
+		f->current_rows++;
 		return row;
 	}
 }

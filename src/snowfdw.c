@@ -44,19 +44,11 @@
 
 PG_MODULE_MAGIC;
 
-/*
- * Planner cost of one REST call, in units of seq_page_cost: far above any
- * local row, yet low enough that ordinary scans stay below jit_above_cost
- */
-#define SNOWFDW_REQUEST_COST 100.0
-/* Guesses of the planner where nothing better is known */
-#define SNOWFDW_ROWS_PER_LIST 100.0
-#define SNOWFDW_ROWS_PER_FILTERED_LIST 10.0
-#define SNOWFDW_CHILDREN_PER_SCOPE 10.0
-
 /* Planner state kept in baserel->fdw_private */
 typedef struct SnowfdwPlanState
 {
+	Oid			serverid;
+	double		reltuples;		/* -1 until ANALYZE */
 	SnowfdwOptions *options;
 	const SnowfdwObjectInfo *info;
 	SnowfdwPushdown pushdown;	/* from the relation's own quals */
@@ -76,15 +68,7 @@ typedef struct SnowfdwScanState
 	MemoryContext temp_cxt;		/* one row */
 	int64		requests;		/* HTTP requests this scan made */
 	bool		started;		/* path values evaluated, calls planned */
-	/* per attribute */
-	int			natts;
-	bool	   *needed;
-	char	  **json_names;
-	int		   *scope_level;	/* -1, or the scope level of the column */
-	FmgrInfo   *in_functions;
-	Oid		   *typioparams;
-	char	   *relname;
-	int			current_attnum; /* for the conversion error context */
+	SnowfdwRowConverter *converter;
 } SnowfdwScanState;
 
 PG_FUNCTION_INFO_V1(snowfdw_handler);
@@ -113,7 +97,6 @@ static void snowfdwExplainForeignScan(ForeignScanState *node,
 static List *snowfdwImportForeignSchema(ImportForeignSchemaStmt *stmt,
 										Oid serverOid);
 
-static void conversion_error_callback(void *arg);
 
 /*
  * _PG_init
@@ -150,6 +133,9 @@ snowfdw_handler(PG_FUNCTION_ARGS)
 	/* EXPLAIN */
 	routine->ExplainForeignScan = snowfdwExplainForeignScan;
 
+	/* ANALYZE */
+	routine->AnalyzeForeignTable = snowfdw_analyze_foreign_table;
+
 	/* IMPORT */
 	routine->ImportForeignSchema = snowfdwImportForeignSchema;
 
@@ -157,42 +143,55 @@ snowfdw_handler(PG_FUNCTION_ARGS)
 }
 
 /*
- * estimate_scan
- *		Rows and REST calls a scan with this pushdown is expected to make
+ * remaining_selectivity
+ *		Selectivity of the quals a scan does not satisfy by construction
+ *
+ * Without statistics, quals on scope columns and name are what the requests
+ * ask for, so the estimate of the listing already accounts for them; with
+ * statistics (after ANALYZE) every qual counts.
+ */
+static Selectivity
+remaining_selectivity(PlannerInfo *root, RelOptInfo *baserel, List *clauses,
+					  const SnowfdwObjectInfo *info, bool analyzed)
+{
+	List	   *rest = NIL;
+	ListCell   *lc;
+
+	if (analyzed)
+		return clauselist_selectivity(root, clauses, baserel->relid,
+									  JOIN_INNER, NULL);
+	foreach(lc, clauses)
+	{
+		RestrictInfo *rinfo = lfirst_node(RestrictInfo, lc);
+
+		if (!snowfdw_is_scope_or_name_clause(root, baserel, rinfo, info))
+			rest = lappend(rest, rinfo);
+	}
+	return clauselist_selectivity(root, rest, baserel->relid, JOIN_INNER, NULL);
+}
+
+/*
+ * estimate_path
+ *		Rows and requests of a scan with the given clauses pushed down
+ *
+ * After ANALYZE, reltuples scaled by the selectivity of the quals gives the
+ * rows; the requests still follow from the scope the quals leave.
  */
 static void
-estimate_scan(SnowfdwPushdown *pushdown, double *rows, double *requests)
+estimate_path(PlannerInfo *root, RelOptInfo *baserel, SnowfdwPlanState *state,
+			  SnowfdwPushdown *pushdown, List *clauses, SnowfdwEstimate *est)
 {
-	const SnowfdwObjectInfo *info = pushdown->info;
-	double		scopes = 1.0;
-	double		calls = 0.0;
-	int			level;
+	bool		analyzed = baserel->tuples >= 0 && state->reltuples >= 0;
 
-	for (level = 0; level < info->nscopes; level++)
-	{
-		List	   *exprs = pushdown->scope_exprs[level];
-
-		if (exprs == NIL)
-		{
-			calls += scopes;	/* one listing per parent scope */
-			scopes *= SNOWFDW_CHILDREN_PER_SCOPE;
-		}
-		else
-			scopes *= list_length(exprs);
-	}
-	if (pushdown->name_expr)
-	{
-		*rows = scopes;
-		calls += scopes;
-	}
-	else
-	{
-		*rows = scopes * ((pushdown->like || pushdown->starts_with ||
-						   pushdown->pattern) ?
-						  SNOWFDW_ROWS_PER_FILTERED_LIST : SNOWFDW_ROWS_PER_LIST);
-		calls += scopes;
-	}
-	*requests = calls;
+	snowfdw_estimate_scan(pushdown, state->options, state->serverid, est);
+	if (analyzed)
+		est->rows = state->reltuples;
+	est->rows = clamp_row_est(est->rows *
+							  remaining_selectivity(root, baserel, clauses,
+													state->info, analyzed));
+	/* name = and IN give at most one row per value and scope */
+	if (pushdown->name_expr && analyzed)
+		est->rows = Min(est->rows, Max(est->requests, 1));
 }
 
 /*
@@ -206,8 +205,10 @@ snowfdwGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 	SnowfdwPlanState *state = palloc0(sizeof(SnowfdwPlanState));
 	ForeignTable *table = GetForeignTable(foreigntableid);
 	Relation	rel;
-	double		requests;
+	SnowfdwEstimate est;
 
+	state->serverid = table->serverid;
+	state->reltuples = baserel->tuples;
 	state->options = snowfdw_get_options(table->serverid, InvalidOid,
 										 foreigntableid);
 	rel = table_open(foreigntableid, NoLock);
@@ -217,12 +218,13 @@ snowfdwGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 	state->pushdown.info = state->info;
 	snowfdw_classify_quals(root, baserel, baserel->baserestrictinfo,
 						   &state->pushdown, state->options);
-	estimate_scan(&state->pushdown, &baserel->rows, &requests);
-	baserel->rows = clamp_row_est(baserel->rows *
-								  clauselist_selectivity(root, baserel->baserestrictinfo,
-														 0, JOIN_INNER, NULL));
-	baserel->tuples = baserel->rows;
+	state->pushdown.limit = -1;
 	baserel->fdw_private = state;
+	estimate_path(root, baserel, state, &state->pushdown,
+				  baserel->baserestrictinfo, &est);
+	baserel->rows = est.rows;
+	if (baserel->tuples < 0)
+		baserel->tuples = est.rows;
 }
 
 /*
@@ -234,24 +236,21 @@ add_path_for(PlannerInfo *root, RelOptInfo *baserel, SnowfdwPlanState *state,
 			 List *clauses, ParamPathInfo *param_info)
 {
 	SnowfdwPushdown pushdown;
-	double		rows;
-	double		requests;
+	SnowfdwEstimate est;
 	Cost		startup;
 	Cost		total;
 
 	memset(&pushdown, 0, sizeof(pushdown));
 	pushdown.info = state->info;
 	snowfdw_classify_quals(root, baserel, clauses, &pushdown, state->options);
-	estimate_scan(&pushdown, &rows, &requests);
-	rows = clamp_row_est(rows * clauselist_selectivity(root, clauses, baserel->relid,
-													   JOIN_INNER, NULL));
-	startup = SNOWFDW_REQUEST_COST;
-	total = requests * SNOWFDW_REQUEST_COST + rows * cpu_tuple_cost;
+	estimate_path(root, baserel, state, &pushdown, clauses, &est);
+	snowfdw_scan_cost(state->options, state->serverid, &est, &startup, &total);
 	add_path(baserel, (Path *)
-			 create_foreignscan_path_compat(root, baserel, NULL, rows,
+			 create_foreignscan_path_compat(root, baserel, NULL, est.rows,
 											startup, total, NIL,
 											param_info ? param_info->ppi_req_outer : NULL,
-											NULL, NIL));
+											NULL,
+											list_make1(makeFloat(psprintf("%.0f", est.requests)))));
 }
 
 /* Argument of ec_member_matches_column */
@@ -429,6 +428,8 @@ snowfdwGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 	fdw_private = lappend(fdw_private,
 						  makeString(snowfdw_describe_requests(&pushdown,
 															   state->options->page_size)));
+	fdw_private = lappend(fdw_private,
+						  copyObject(linitial(best_path->fdw_private)));
 
 	return make_foreignscan(tlist, local_quals, baserel->relid, fdw_exprs,
 							fdw_private, NIL, NIL, outer_plan);
@@ -444,13 +445,10 @@ snowfdwBeginForeignScan(ForeignScanState *node, int eflags)
 	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
 	EState	   *estate = node->ss.ps.state;
 	Relation	rel = node->ss.ss_currentRelation;
-	TupleDesc	tupdesc = RelationGetDescr(rel);
 	SnowfdwScanState *sstate;
 	SnowfdwOptions *options;
 	List	   *retrieved;
-	ListCell   *lc;
 	int			level;
-	int			i;
 
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
@@ -489,33 +487,10 @@ snowfdwBeginForeignScan(ForeignScanState *node, int eflags)
 											 "snowfdw tuple data",
 											 ALLOCSET_DEFAULT_SIZES);
 
-	sstate->natts = tupdesc->natts;
-	sstate->relname = pstrdup(RelationGetRelationName(rel));
-	sstate->needed = palloc0(sizeof(bool) * tupdesc->natts);
-	sstate->json_names = palloc0(sizeof(char *) * tupdesc->natts);
-	sstate->scope_level = palloc(sizeof(int) * tupdesc->natts);
-	sstate->in_functions = palloc0(sizeof(FmgrInfo) * tupdesc->natts);
-	sstate->typioparams = palloc0(sizeof(Oid) * tupdesc->natts);
 	retrieved = list_nth(fsplan->fdw_private, SnowfdwScanPrivateRetrieved);
-	foreach(lc, retrieved)
-		sstate->needed[lfirst_int(lc) - 1] = true;
-	for (i = 0; i < tupdesc->natts; i++)
-	{
-		Form_pg_attribute attr = TupleDescAttr(tupdesc, i);
-		Oid			infunc;
-
-		sstate->scope_level[i] = -1;
-		if (!sstate->needed[i] || attr->attisdropped)
-		{
-			sstate->needed[i] = false;
-			continue;
-		}
-		sstate->json_names[i] = snowfdw_column_json_name(RelationGetRelid(rel), i + 1);
-		sstate->scope_level[i] = snowfdw_scope_level(sstate->pushdown.info,
-													 sstate->json_names[i]);
-		getTypeInputInfo(attr->atttypid, &infunc, &sstate->typioparams[i]);
-		fmgr_info(infunc, &sstate->in_functions[i]);
-	}
+	sstate->converter = snowfdw_row_converter(rel, sstate->pushdown.info,
+											  retrieved != NIL ? retrieved :
+											  list_make1_int(0));
 }
 
 /*
@@ -616,21 +591,6 @@ start_fetcher(ForeignScanState *node, SnowfdwScanState *sstate)
 }
 
 /*
- * conversion_error_callback
- *		Error context naming the column being converted
- */
-static void
-conversion_error_callback(void *arg)
-{
-	SnowfdwScanState *sstate = (SnowfdwScanState *) arg;
-
-	if (sstate->current_attnum > 0)
-		errcontext("column \"%s\" of foreign table \"%s\"",
-				   sstate->json_names[sstate->current_attnum - 1],
-				   sstate->relname);
-}
-
-/*
  * snowfdwIterateForeignScan
  *		Return the next row, fetching the next pages when needed
  */
@@ -642,9 +602,7 @@ snowfdwIterateForeignScan(ForeignScanState *node)
 	SnowfdwJson *row;
 	char	  **scope;
 	MemoryContext oldcxt;
-	ErrorContextCallback errcallback;
 	int64		requests;
-	int			i;
 
 	ExecClearTuple(slot);
 	MemoryContextReset(sstate->temp_cxt);
@@ -666,38 +624,8 @@ snowfdwIterateForeignScan(ForeignScanState *node)
 		return slot;
 
 	oldcxt = MemoryContextSwitchTo(sstate->temp_cxt);
-	errcallback.callback = conversion_error_callback;
-	errcallback.arg = sstate;
-	errcallback.previous = error_context_stack;
-	error_context_stack = &errcallback;
-	for (i = 0; i < sstate->natts; i++)
-	{
-		Form_pg_attribute attr = TupleDescAttr(slot->tts_tupleDescriptor, i);
-
-		slot->tts_isnull[i] = true;
-		slot->tts_values[i] = (Datum) 0;
-		if (!sstate->needed[i])
-			continue;
-		sstate->current_attnum = i + 1;
-		if (sstate->scope_level[i] >= 0)
-		{
-			/* the path is authoritative for scope columns */
-			slot->tts_values[i] =
-				InputFunctionCall(&sstate->in_functions[i],
-								  scope[sstate->scope_level[i]],
-								  sstate->typioparams[i], attr->atttypmod);
-			slot->tts_isnull[i] = false;
-		}
-		else
-			slot->tts_values[i] =
-				snowfdw_json_to_datum(snowfdw_json_object_field(row, sstate->json_names[i]),
-									  attr->atttypid, attr->atttypmod,
-									  &sstate->in_functions[i],
-									  sstate->typioparams[i],
-									  &slot->tts_isnull[i]);
-	}
-	sstate->current_attnum = 0;
-	error_context_stack = errcallback.previous;
+	snowfdw_convert_row(sstate->converter, slot->tts_tupleDescriptor, row,
+						scope, slot->tts_values, slot->tts_isnull);
 	MemoryContextSwitchTo(oldcxt);
 	return ExecStoreVirtualTuple(slot);
 }
@@ -748,6 +676,13 @@ snowfdwExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	ExplainPropertyText("Remote request",
 						strVal(list_nth(fsplan->fdw_private, SnowfdwScanPrivateExplain)),
 						es);
+	/* an estimate, shown with the other estimates */
+	if (es->costs)
+		ExplainPropertyText("Remote requests",
+							psprintf("~%s",
+									 strVal(list_nth(fsplan->fdw_private,
+													 SnowfdwScanPrivateRequests))),
+							es);
 	if (es->analyze && sstate != NULL)
 		ExplainPropertyInteger("Remote calls", NULL, sstate->requests, es);
 }

@@ -95,6 +95,8 @@ typedef struct SnowfdwOptions
 	int			max_concurrency;
 	int			page_size;
 	int64		max_response_size;	/* bytes */
+	double		request_cost;	/* planner cost of one request; -1: measured */
+	double		row_cost;		/* planner cost of one row; -1: default */
 	/* user mapping */
 	char	   *token;
 	char	   *token_type;
@@ -160,6 +162,7 @@ typedef struct SnowfdwCall
 	bool		done;
 	bool		renewed;		/* a 401 already made a new JWT */
 	TimestampTz first_sent;
+	TimestampTz attempt_sent;	/* when the current transfer started */
 	TimestampTz first_failure;	/* start of the retry time budget */
 	TimestampTz not_before;
 	char	   *poll_path;		/* Location of a pending 202 */
@@ -237,6 +240,24 @@ extern char *snowfdw_link_target(const char *link, const char *rel);
 extern bool snowfdw_valid_relative_path(const char *path);
 
 /* in mapping.c */
+typedef struct SnowfdwRowConverter
+{
+	int			natts;
+	bool	   *needed;			/* per attribute: converted at all */
+	char	  **json_names;
+	int		   *scope_level;	/* -1, or the scope level of the column */
+	FmgrInfo   *in_functions;
+	Oid		   *typioparams;
+	char	   *relname;
+	int			current_attnum; /* for the conversion error context */
+} SnowfdwRowConverter;
+
+extern SnowfdwRowConverter *snowfdw_row_converter(Relation rel,
+												  const SnowfdwObjectInfo *info,
+												  List *retrieved);
+extern void snowfdw_convert_row(SnowfdwRowConverter *conv, TupleDesc tupdesc,
+								SnowfdwJson *row, char **scope,
+								Datum *values, bool *nulls);
 extern Datum snowfdw_json_to_datum(const SnowfdwJson *value, Oid typid,
 								   int32 typmod, FmgrInfo *input,
 								   Oid ioparam, bool *isnull);
@@ -255,7 +276,8 @@ enum SnowfdwScanPrivateIndex
 	SnowfdwScanPrivateHistory,	/* Integer (bool) */
 	SnowfdwScanPrivateLimit,	/* String: int64 rows needed, -1 for none */
 	SnowfdwScanPrivateRetrieved,	/* List of Integer: attnums converted */
-	SnowfdwScanPrivateExplain	/* String: the requests, for EXPLAIN */
+	SnowfdwScanPrivateExplain,	/* String: the requests, for EXPLAIN */
+	SnowfdwScanPrivateRequests	/* Float: requests the planner expected */
 };
 
 /* in deparse.c */
@@ -288,6 +310,30 @@ extern List *snowfdw_pushdown_to_private(SnowfdwPushdown *pushdown,
 										 List **fdw_exprs);
 extern void snowfdw_pushdown_from_private(List *private, List *fdw_exprs,
 										  SnowfdwPushdown *pushdown);
+
+/* in estimate.c */
+typedef struct SnowfdwEstimate
+{
+	double		rows;
+	double		requests;
+	double		rounds;			/* of up to max_concurrency requests */
+} SnowfdwEstimate;
+
+extern void snowfdw_estimate_scan(SnowfdwPushdown *pushdown,
+								  SnowfdwOptions *options, Oid serverid,
+								  SnowfdwEstimate *est);
+extern void snowfdw_scan_cost(SnowfdwOptions *options, Oid serverid,
+							  SnowfdwEstimate *est, Cost *startup,
+							  Cost *total);
+extern double snowfdw_request_cost(SnowfdwOptions *options, Oid serverid);
+extern void snowfdw_note_listing(Oid serverid, SnowfdwObjectKind kind,
+								 char *const *scope, int nscopes, double rows);
+extern void snowfdw_note_latency(Oid serverid, double ms);
+
+/* in analyze.c */
+extern bool snowfdw_analyze_foreign_table(Relation relation,
+										  AcquireSampleRowsFunc *func,
+										  BlockNumber *totalpages);
 
 /* in listing.c */
 typedef struct SnowfdwListing SnowfdwListing;

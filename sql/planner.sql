@@ -1,0 +1,140 @@
+-- What the planner knows: ANALYZE samples a listing, estimates follow what
+-- was listed before, and costs count requests in rounds at their latency.
+\getenv testdir SNOWFDW_TEST_DIR
+\i :testdir/helpers.sql
+
+CREATE SERVER plan_srv FOREIGN DATA WRAPPER snowfdw OPTIONS (url :'emu_url');
+CREATE USER MAPPING FOR CURRENT_USER SERVER plan_srv OPTIONS (token :'pat');
+CREATE SCHEMA pl;
+IMPORT FOREIGN SCHEMA snowflake FROM SERVER plan_srv INTO pl;
+CREATE FOREIGN TABLE pl.sales_schemas (database_name text, name text, kind text)
+  SERVER plan_srv OPTIONS (object 'schemas', database 'SALES');
+
+-- estimated rows of a plan, from EXPLAIN (FORMAT JSON)
+CREATE FUNCTION pg_temp.estimated_rows(query text) RETURNS numeric
+LANGUAGE plpgsql AS $$
+DECLARE plan json;
+BEGIN
+  EXECUTE 'EXPLAIN (FORMAT JSON) ' || query INTO plan;
+  RETURN (plan->0->'Plan'->>'Plan Rows')::numeric;
+END $$;
+CREATE FUNCTION pg_temp.estimated_cost(query text) RETURNS numeric
+LANGUAGE plpgsql AS $$
+DECLARE plan json;
+BEGIN
+  EXECUTE 'EXPLAIN (FORMAT JSON) ' || query INTO plan;
+  RETURN (plan->0->'Plan'->>'Total Cost')::numeric;
+END $$;
+
+-- ===================================================================
+-- ANALYZE samples every kind of table, quietly
+-- ===================================================================
+ANALYZE pl.remote_schemas, pl.remote_stages, pl.remote_streams, pl.stage_files, pl.sales_schemas;
+SELECT c.relname, c.reltuples
+  FROM pg_class c WHERE c.relnamespace = 'pl'::regnamespace ORDER BY c.relname;
+SELECT (SELECT count(*) FROM pl.remote_schemas) AS schemas,
+       (SELECT count(*) FROM pl.remote_stages) AS stages,
+       (SELECT count(*) FROM pl.remote_streams) AS streams,
+       (SELECT count(*) FROM pl.stage_files) AS files;
+SELECT tablename, attname, n_distinct, null_frac
+  FROM pg_stats WHERE schemaname = 'pl' AND tablename = 'remote_schemas'
+   AND attname IN ('database_name', 'name', 'kind', 'owner') ORDER BY attname;
+-- a database-wide ANALYZE gives no warning for snowfdw tables
+SET client_min_messages = warning;
+ANALYZE;
+RESET client_min_messages;
+-- the sample respects the statistics target: 300 rows per unit
+SET snowfdw_test.body = '';
+SELECT set_config('snowfdw_test.body',
+       (SELECT json_agg(json_build_object('name', 'ST_' || lpad(i::text, 4, '0'), 'kind', 'INTERNAL'))::text
+          FROM generate_series(1, 1000) i), false) IS NOT NULL AS body_ready;
+CALL pg_temp.emuctl('fault', json_build_object('action', 'malformed', 'path', '/SALES/schemas/PUBLIC/stages$',
+                                               'body', current_setting('snowfdw_test.body'))::text);
+CREATE FOREIGN TABLE pl.many_stages (name text, kind text)
+  SERVER plan_srv OPTIONS (object 'stages', database 'SALES', schema 'PUBLIC');
+ALTER TABLE pl.many_stages ALTER COLUMN name SET STATISTICS 1;
+ALTER TABLE pl.many_stages ALTER COLUMN kind SET STATISTICS 1;
+ANALYZE VERBOSE pl.many_stages;
+SELECT reltuples FROM pg_class WHERE oid = 'pl.many_stages'::regclass;
+-- after ANALYZE, estimates scale reltuples by the statistics of the quals
+SELECT pg_temp.estimated_rows('SELECT * FROM pl.remote_schemas WHERE database_name = ''SALES''') AS sales_estimate,
+       (SELECT count(*) FROM pl.remote_schemas WHERE database_name = 'SALES') AS sales_actual;
+-- ANALYZE can be cancelled
+CALL pg_temp.emuctl('fault', '{"action": "drip", "path": "/schemas$", "bytes": 1, "interval_ms": 50, "times": 1}');
+SET statement_timeout = '300ms';
+-- should fail
+ANALYZE pl.sales_schemas;
+RESET statement_timeout;
+CALL pg_temp.emuctl('clear-faults');
+
+-- ===================================================================
+-- without ANALYZE, a complete listing tells later estimates its size
+-- ===================================================================
+-- (a server of its own: what this session listed before does not count)
+CREATE SERVER fresh_srv FOREIGN DATA WRAPPER snowfdw OPTIONS (url :'emu_url');
+CREATE USER MAPPING FOR CURRENT_USER SERVER fresh_srv OPTIONS (token :'pat');
+CREATE FOREIGN TABLE pl.fresh_schemas (database_name text, name text)
+  SERVER fresh_srv OPTIONS (object 'schemas');
+SELECT pg_temp.estimated_rows('SELECT * FROM pl.fresh_schemas WHERE database_name = ''SALES''') AS before_listing;
+SELECT count(*) FROM pl.fresh_schemas WHERE database_name = 'SALES';
+SELECT pg_temp.estimated_rows('SELECT * FROM pl.fresh_schemas WHERE database_name = ''SALES''') AS after_listing;
+-- the account's listing: databases, then schemas per database
+SELECT pg_temp.estimated_rows('SELECT * FROM pl.fresh_schemas') AS account_before;
+SELECT count(*) FROM pl.fresh_schemas;
+SELECT pg_temp.estimated_rows('SELECT * FROM pl.fresh_schemas') AS account_after;
+-- a database not listed yet gets the average of those that were
+SELECT pg_temp.estimated_rows('SELECT * FROM pl.fresh_schemas WHERE database_name = ''NEW_DB''') AS unlisted_database;
+-- name = gives one row
+SELECT pg_temp.estimated_rows('SELECT * FROM pl.fresh_schemas WHERE database_name = ''SALES'' AND name = ''PUBLIC''') AS by_name;
+
+-- ===================================================================
+-- costs count requests in rounds, at their measured latency
+-- ===================================================================
+CREATE FOREIGN TABLE pl.all_schemas (database_name text, name text)
+  SERVER plan_srv OPTIONS (object 'schemas');
+CALL pg_temp.emuctl('fault', '{"action": "latency", "ms": 1, "times": -1}');
+SELECT count(*) > 0 AS listed FROM pl.all_schemas;
+SELECT pg_temp.estimated_cost('SELECT * FROM pl.all_schemas') AS cost_at_1ms \gset
+CALL pg_temp.emuctl('clear-faults');
+CALL pg_temp.emuctl('fault', '{"action": "latency", "ms": 50, "times": -1}');
+SELECT count(*) > 0 AS listed FROM pl.all_schemas;
+SELECT count(*) > 0 AS listed FROM pl.all_schemas;
+SELECT pg_temp.estimated_cost('SELECT * FROM pl.all_schemas') AS cost_at_50ms \gset
+CALL pg_temp.emuctl('clear-faults');
+SELECT :cost_at_50ms / :cost_at_1ms > 2 AS slower_server_costs_more;
+-- request_cost overrides the measurement; EXPLAIN shows the requests expected
+ALTER SERVER plan_srv OPTIONS (ADD request_cost '100', ADD row_cost '0.01');
+EXPLAIN SELECT * FROM pl.all_schemas;
+EXPLAIN SELECT * FROM pl.all_schemas WHERE database_name IN ('SALES', 'MARKETING');
+
+-- ===================================================================
+-- the plan follows the costs: few outer rows fetch, many outer rows list
+-- ===================================================================
+CREATE TABLE few (db text, schema_name text);
+INSERT INTO few VALUES ('SALES', 'PUBLIC'), ('MARKETING', 'CAMPAIGNS');
+CREATE TABLE many (db text, schema_name text);
+INSERT INTO many SELECT 'SALES', 'S' || i FROM generate_series(1, 500) i;
+ANALYZE few, many;
+EXPLAIN (COSTS OFF)
+SELECT f.db, r.name FROM few f JOIN pl.all_schemas r
+    ON r.database_name = f.db AND r.name = f.schema_name;
+CALL pg_temp.emuctl('clear-log');
+SELECT f.db, r.name FROM few f JOIN pl.all_schemas r
+    ON r.database_name = f.db AND r.name = f.schema_name ORDER BY 1, 2;
+SELECT count(*) AS requests FROM pg_temp.emu_requests();
+EXPLAIN (COSTS OFF)
+SELECT m.db, r.name FROM many m JOIN pl.all_schemas r
+    ON r.database_name = m.db AND r.name = m.schema_name;
+CALL pg_temp.emuctl('clear-log');
+SELECT count(*) FROM many m JOIN pl.all_schemas r
+    ON r.database_name = m.db AND r.name = m.schema_name;
+SELECT count(*) < 10 AS few_requests FROM pg_temp.emu_requests();
+
+-- ===================================================================
+-- cleanup
+-- ===================================================================
+SET client_min_messages = warning;
+DROP SERVER plan_srv CASCADE;
+DROP SERVER fresh_srv CASCADE;
+DROP SCHEMA pl CASCADE;
+DROP TABLE few, many;
