@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Emulator fixture for the benchmarks: many databases with many schemas,
-and one database (BIG) large enough that a listing is many pages."""
+one database (BIG) large enough that a listing is many pages, and 300
+databases D001..D300 of 20 schemas each for the join benchmark."""
 import json
 import sys
 
@@ -22,4 +23,10 @@ fixture["databases"].append({
     "name": "BIG",
     "schemas": [{"name": "S_%06d" % s, "comment": "x" * 40} for s in range(big)],
 })
+# the join benchmark: an account of 300 databases x 20 schemas
+for d in range(1, 301):
+    fixture["databases"].append({
+        "name": "D%03d" % d,
+        "schemas": [{"name": "S_%04d" % s, "comment": "join benchmark"} for s in range(20)],
+    })
 json.dump(fixture, open(sys.argv[1], "w"))

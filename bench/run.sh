@@ -153,3 +153,46 @@ echo "  LIMIT 10 / full listing time:         $(ratio "$lim_s" "${FDW[1000000]}"
 echo "B1-pages (microseconds per row; the file listing: $(per_row "${FDW[1000000]}" 1000000)):"
 echo "  page_size 1000:                       $(per_row "$p1k" 100000)"
 echo "  page_size 10000:                      $(per_row "$p10k" 100000)"
+
+# ---------------------------------------------------------------------------
+# J: joins with local rows, the planner's choice next to each alternative
+# forced by settings (300 databases x 20 schemas, 20 ms per request)
+echo
+echo "J: local rows joined with remote_schemas (300 databases x 20 schemas, 20 ms latency)"
+psql_b <<'SQL'
+CREATE FOREIGN TABLE rs (database_name text, name text) SERVER b OPTIONS (object 'schemas');
+CREATE TABLE local30 AS
+  SELECT 'D00' || (1 + i % 3) AS db, 'S_' || lpad((i / 3)::text, 4, '0') AS schema_name
+    FROM generate_series(0, 29) i;
+CREATE TABLE local500 AS
+  SELECT 'D00' || (1 + i % 3) AS db, 'S_' || lpad((i % 20)::text, 4, '0') AS schema_name
+    FROM generate_series(0, 499) i;
+ANALYZE local30, local500;
+SQL
+# the planner learns the latency and the account's shape from earlier queries of its session
+# (then the request log starts over, so only the join's requests count)
+warm="SELECT count(*) FROM rs WHERE database_name = 'D300'; SELECT count(*) FROM rs;
+\\! $PYTHON $EMU_DIR/emuctl.py clear-log
+"
+emu fault '{"method": "GET", "times": -1, "action": "latency", "ms": 20}'
+declare -A JT JN
+for n in 30 500; do
+  q="SELECT count(*) FROM local$n l JOIN rs r ON r.database_name = l.db AND r.name = l.schema_name"
+  JT[choice$n]=$(run_query "$warm" "$q")
+  JT[fetch$n]=$(run_query "$warm SET enable_hashjoin = off; SET enable_mergejoin = off;" "$q")
+  JT[list$n]=$(run_query "$warm SET enable_nestloop = off;" "$q")
+  JT[manual$n]=$(run_query "$warm SET enable_nestloop = off;" \
+    "SELECT count(*) FROM local$n l JOIN (SELECT * FROM rs WHERE database_name IN ('D001','D002','D003')) r ON r.database_name = l.db AND r.name = l.schema_name")
+  report "$n local rows: the planner's choice" "${JT[choice$n]}"
+  report "$n local rows: one fetch per outer row (nested loop)" "${JT[fetch$n]}"
+  report "$n local rows: one account listing (hash join)" "${JT[list$n]}"
+  report "$n local rows: by hand, database_name IN (3 databases)" "${JT[manual$n]}"
+done
+emu clear-faults
+echo "J ratios (same run), goal in brackets:"
+for n in 30 500; do
+  c=$(echo "${JT[choice$n]}" | cut -d' ' -f1)
+  best=$(printf '%s\n' "${JT[fetch$n]}" "${JT[list$n]}" "${JT[choice$n]}" | cut -d' ' -f1 | sort -g | head -1)
+  echo "  $n rows: choice / fastest plan the planner can pick:  $(ratio "$c" "$best")x   [1.0x]"
+  echo "  $n rows: fetch per row / choice:                     $(ratio "$(echo "${JT[fetch$n]}" | cut -d' ' -f1)" "$c")x   [>= 5x]"
+done
