@@ -35,6 +35,12 @@ PG_CPPFLAGS = $(shell pkg-config --cflags libcurl libcjson 2>/dev/null)
 SHLIB_LINK = $(shell pkg-config --libs libcurl libcjson 2>/dev/null) -lcrypto
 PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 
+# The Debian package ships no JIT bitcode: an FDW's calls gain nothing from
+# inlining, and the bitcode would make the package depend on LLVM.
+ifeq ($(SNOWFDW_BITCODE),no)
+override with_llvm = no
+endif
+
 # every object depends on every header: PGXS tracks no header dependencies
 $(OBJS): $(wildcard src/*.h)
 
@@ -45,7 +51,7 @@ endif
 
 # Set-up and test entry points: each installs what it needs first (Debian 12,
 # root), so they work from a fresh clone.
-.PHONY: deps demo demo-stop test bench
+.PHONY: deps demo demo-stop test bench deb dist
 deps:
 	bash test/deps.sh
 
@@ -60,3 +66,14 @@ demo-stop:
 
 bench: deps
 	bash bench/run.sh
+
+# Release artifacts in dist/: the Debian package and the PGXN archive
+deb:
+	bash test/build-deb.sh dist
+
+dist:
+	bash test/version.sh --check >/dev/null
+	mkdir -p dist
+	git archive --format=zip --prefix=snowfdw-$$(bash test/version.sh)/ \
+	  -o dist/snowfdw-$$(bash test/version.sh).zip HEAD
+	@echo dist/snowfdw-$$(bash test/version.sh).zip
