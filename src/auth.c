@@ -76,7 +76,7 @@ static bool has_global_marker(const char *account);
 static int	supply_passphrase(char *buf, int size, int rwflag, void *userdata);
 static void fetch_openssl_error(char *buf, size_t buflen);
 static EVP_PKEY *load_rsa_key(const char *private_key_pem,
-							  const char *passphrase);
+							  const char *passphrase, int sqlerrcode);
 static bool compute_fingerprint(EVP_PKEY *pkey, char *dst);
 
 
@@ -104,6 +104,42 @@ snowfdw_jwt_account_name(const char *account)
 		end = account + strlen(account);
 
 	result = pnstrdup(account, end - account);
+	upcase_ascii(result);
+
+	return result;
+}
+
+/*
+ * snowfdw_jwt_user_name
+ *		Return the upper-cased user name used in key-pair JWT claims.
+ *
+ * The "user" option is a Snowflake identifier; a double-quoted one (needed
+ * for a name such as an e-mail address) loses its quotes and stands for
+ * itself, with each "" made one ".  Like Snowflake's connectors, the
+ * result is upper-cased in either case: login names ignore case.  The
+ * result is palloc'd.
+ */
+char *
+snowfdw_jwt_user_name(const char *user)
+{
+	char	   *result;
+	char	   *dst;
+	const char *src;
+	size_t		len = strlen(user);
+
+	if (len >= 2 && user[0] == '"' && user[len - 1] == '"')
+	{
+		result = dst = palloc(len - 1);
+		for (src = user + 1; src < user + len - 1; src++)
+		{
+			*dst++ = *src;
+			if (*src == '"' && src[1] == '"')
+				src++;
+		}
+		*dst = '\0';
+	}
+	else
+		result = pstrdup(user);
 	upcase_ascii(result);
 
 	return result;
@@ -156,8 +192,7 @@ snowfdw_build_keypair_jwt(const char *account, const char *user,
 						account),
 				 errdetail("The account name part of the identifier is empty.")));
 
-	user_name = pstrdup(user);
-	upcase_ascii(user_name);
+	user_name = snowfdw_jwt_user_name(user);
 	if (user_name[0] == '\0')
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
@@ -190,7 +225,8 @@ snowfdw_build_keypair_jwt(const char *account, const char *user,
 	token = palloc(token_size);
 
 	/* From here until the key is freed, nothing may throw */
-	pkey = load_rsa_key(private_key_pem, passphrase);
+	pkey = load_rsa_key(private_key_pem, passphrase,
+						ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE);
 
 	fingerprint_ok = compute_fingerprint(pkey, fingerprint);
 	key_size_ok = EVP_PKEY_get_size(pkey) > 0 &&
@@ -251,6 +287,26 @@ snowfdw_build_keypair_jwt(const char *account, const char *user,
 	pfree(account_name);
 
 	return token;
+}
+
+/*
+ * snowfdw_check_private_key
+ *		Report an error unless a private key loads as an RSA key.
+ *
+ * The user mapping validator calls this, so that a value that is not a PEM
+ * RSA private key, an encrypted key without its passphrase or a wrong
+ * passphrase is refused when the option is set, not at the first query.
+ * The errors are those of a query, with SQLSTATE 22023.
+ */
+void
+snowfdw_check_private_key(const char *private_key_pem, const char *passphrase)
+{
+	EVP_PKEY   *pkey;
+
+	pkey = load_rsa_key(private_key_pem, passphrase,
+						ERRCODE_INVALID_PARAMETER_VALUE);
+	EVP_PKEY_free(pkey);
+	ERR_clear_error();
 }
 
 /*
@@ -407,11 +463,12 @@ fetch_openssl_error(char *buf, size_t buflen)
  *
  * Accepts PKCS#1 ("RSA PRIVATE KEY") and PKCS#8 ("PRIVATE KEY"), and
  * encrypted PKCS#8 ("ENCRYPTED PRIVATE KEY") with a passphrase.  On failure,
- * frees everything and reports an error; the caller must free the result
- * with EVP_PKEY_free.
+ * frees everything and reports an error with SQLSTATE sqlerrcode (a missing
+ * option aside); the caller must free the result with EVP_PKEY_free.
  */
 static EVP_PKEY *
-load_rsa_key(const char *private_key_pem, const char *passphrase)
+load_rsa_key(const char *private_key_pem, const char *passphrase,
+			 int sqlerrcode)
 {
 	SnowfdwPassphrase pw;
 	BIO		   *bio;
@@ -426,7 +483,7 @@ load_rsa_key(const char *private_key_pem, const char *passphrase)
 				 errmsg("user mapping option \"private_key\" is required for key-pair authentication")));
 	if (private_key_pem[0] == '\0')
 		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				(errcode(sqlerrcode),
 				 errmsg("could not load private key from user mapping option \"private_key\""),
 				 errdetail("The option value is empty.")));
 
@@ -453,17 +510,18 @@ load_rsa_key(const char *private_key_pem, const char *passphrase)
 		ERR_clear_error();
 		if (pw.requested && passphrase == NULL)
 			ereport(ERROR,
-					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+					(errcode(sqlerrcode),
 					 errmsg("could not load private key from user mapping option \"private_key\""),
-					 errdetail("The private key is encrypted, but no passphrase was given.")));
+					 errdetail("The private key is encrypted, but no passphrase was given."),
+					 errhint("Set user mapping option \"private_key_passphrase\".")));
 		if (pw.requested)
 			ereport(ERROR,
-					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+					(errcode(sqlerrcode),
 					 errmsg("could not load private key from user mapping option \"private_key\""),
 					 errdetail("OpenSSL error: %s.", errbuf),
 					 errhint("Check that the passphrase matches the private key.")));
 		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				(errcode(sqlerrcode),
 				 errmsg("could not load private key from user mapping option \"private_key\""),
 				 errdetail("OpenSSL error: %s.", errbuf),
 				 errhint("The option must hold a PEM-encoded RSA private key.")));
@@ -477,7 +535,7 @@ load_rsa_key(const char *private_key_pem, const char *passphrase)
 		EVP_PKEY_free(pkey);
 		ERR_clear_error();
 		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				(errcode(sqlerrcode),
 				 errmsg("private key in user mapping option \"private_key\" is not an RSA key"),
 				 errdetail("The key type is %s, but Snowflake key-pair authentication requires RSA.",
 						   key_type)));

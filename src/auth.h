@@ -17,6 +17,9 @@
 
 /* in auth.c */
 extern char *snowfdw_jwt_account_name(const char *account);
+extern char *snowfdw_jwt_user_name(const char *user);
+extern void snowfdw_check_private_key(const char *private_key_pem,
+									  const char *passphrase);
 extern char *snowfdw_build_keypair_jwt(const char *account, const char *user,
 									   const char *private_key_pem,
 									   const char *passphrase,

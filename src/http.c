@@ -431,12 +431,24 @@ read_header(char *data, size_t size, size_t nmemb, void *arg)
 /*
  * add_header
  *		Append one request header to a slot, failing cleanly on OOM
+ *
+ * libcurl sends a header line as given, so a CR or LF in the value would
+ * start another header.  The option validator refuses such values; this
+ * check keeps any other path from sending one.  (A C string cannot hold a
+ * NUL before its end, so a value with one arrives cut short, never whole.)
+ * The value is not printed: it may be a credential.
  */
 static void
 add_header(HttpSlot *slot, const char *name, const char *value)
 {
-	char	   *line = psprintf("%s: %s", name, value);
-	struct curl_slist *list = curl_slist_append(slot->headers, line);
+	char	   *line;
+	struct curl_slist *list;
+
+	if (strpbrk(value, "\r\n") != NULL)
+		elog(ERROR, "value of request header \"%s\" contains a CR or LF character",
+			 name);
+	line = psprintf("%s: %s", name, value);
+	list = curl_slist_append(slot->headers, line);
 
 	pfree(line);
 	if (list == NULL)

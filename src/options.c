@@ -4,9 +4,17 @@
  *		  Option validation, option merging and GUCs of snowfdw
  *
  * One table lists every option with the catalog it belongs to, whether only
- * a superuser may set it and how its value is checked.  Callbacks never
+ * a superuser may set it, whether it is a secret, whether its value goes
+ * onto the wire as given and how its value is checked.  Callbacks never
  * look at option names themselves: snowfdw_get_options merges server, user
  * mapping and foreign table options into a SnowfdwOptions struct.
+ *
+ * A value that goes onto the wire as given (a request header, the URL's
+ * host or a key-pair JWT claim) is refused here if it holds a control
+ * character or begins or ends with a space, so no option can add a header
+ * line; options that become URL path or query parts (database, schema,
+ * stage) are percent-encoded instead.  A private key is loaded here, with
+ * its passphrase, so that a broken one is refused when it is set.
  *
  * Copyright (c) 2026, snowfdw developers
  *
@@ -32,12 +40,15 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 
+#include "auth.h"
 #include "snowfdw.h"
 
 /* How an option value is checked */
 typedef enum SnowfdwOptionType
 {
 	OPT_STRING,					/* any non-empty text */
+	OPT_IDENTIFIER,				/* Snowflake identifier, plain or quoted */
+	OPT_TOKEN,					/* visible ASCII characters */
 	OPT_BOOL,
 	OPT_INT,					/* integer >= 1 */
 	OPT_COUNT,					/* integer >= 0 */
@@ -55,43 +66,46 @@ typedef struct SnowfdwOptionDef
 	const char *name;
 	Oid			context;		/* catalog the option belongs to */
 	bool		superuser_only; /* changes the endpoint or reads files */
+	bool		secret;			/* never echoed in a message */
+	bool		on_wire;		/* sent as given: no controls, no edge spaces */
 	SnowfdwOptionType type;
 } SnowfdwOptionDef;
 
+/* name, catalog, superuser only, secret, on the wire, value check */
 static const SnowfdwOptionDef valid_options[] = {
 	/* server */
-	{"account", ForeignServerRelationId, false, OPT_ACCOUNT},
-	{"url", ForeignServerRelationId, true, OPT_URL},
-	{"role", ForeignServerRelationId, false, OPT_STRING},
-	{"ca_file", ForeignServerRelationId, true, OPT_STRING},
-	{"connect_timeout", ForeignServerRelationId, false, OPT_SECONDS},
-	{"request_timeout", ForeignServerRelationId, false, OPT_SECONDS},
-	{"poll_timeout", ForeignServerRelationId, false, OPT_SECONDS},
-	{"max_retries", ForeignServerRelationId, false, OPT_COUNT},
-	{"retry_max_time", ForeignServerRelationId, false, OPT_SECONDS},
-	{"max_concurrency", ForeignServerRelationId, false, OPT_INT},
-	{"page_size", ForeignServerRelationId, false, OPT_INT},
-	{"max_response_size", ForeignServerRelationId, false, OPT_INT},
-	{"request_cost", ForeignServerRelationId, false, OPT_COST},
-	{"row_cost", ForeignServerRelationId, false, OPT_COST},
+	{"account", ForeignServerRelationId, false, false, true, OPT_ACCOUNT},
+	{"url", ForeignServerRelationId, true, false, true, OPT_URL},
+	{"role", ForeignServerRelationId, false, false, true, OPT_IDENTIFIER},
+	{"ca_file", ForeignServerRelationId, true, false, false, OPT_STRING},
+	{"connect_timeout", ForeignServerRelationId, false, false, false, OPT_SECONDS},
+	{"request_timeout", ForeignServerRelationId, false, false, false, OPT_SECONDS},
+	{"poll_timeout", ForeignServerRelationId, false, false, false, OPT_SECONDS},
+	{"max_retries", ForeignServerRelationId, false, false, false, OPT_COUNT},
+	{"retry_max_time", ForeignServerRelationId, false, false, false, OPT_SECONDS},
+	{"max_concurrency", ForeignServerRelationId, false, false, false, OPT_INT},
+	{"page_size", ForeignServerRelationId, false, false, false, OPT_INT},
+	{"max_response_size", ForeignServerRelationId, false, false, false, OPT_INT},
+	{"request_cost", ForeignServerRelationId, false, false, false, OPT_COST},
+	{"row_cost", ForeignServerRelationId, false, false, false, OPT_COST},
 	/* user mapping: the only place secrets are accepted */
-	{"token", UserMappingRelationId, false, OPT_STRING},
-	{"token_type", UserMappingRelationId, false, OPT_TOKEN_TYPE},
-	{"user", UserMappingRelationId, false, OPT_STRING},
-	{"private_key", UserMappingRelationId, false, OPT_STRING},
-	{"private_key_passphrase", UserMappingRelationId, false, OPT_STRING},
+	{"token", UserMappingRelationId, false, true, true, OPT_TOKEN},
+	{"token_type", UserMappingRelationId, false, false, true, OPT_TOKEN_TYPE},
+	{"user", UserMappingRelationId, false, false, true, OPT_IDENTIFIER},
+	{"private_key", UserMappingRelationId, false, true, false, OPT_STRING},
+	{"private_key_passphrase", UserMappingRelationId, false, true, false, OPT_STRING},
 	/* foreign table */
-	{"object", ForeignTableRelationId, false, OPT_OBJECT},
-	{"database", ForeignTableRelationId, false, OPT_STRING},
-	{"schema", ForeignTableRelationId, false, OPT_STRING},
-	{"stage", ForeignTableRelationId, false, OPT_STRING},
-	{"history", ForeignTableRelationId, false, OPT_BOOL},
-	{"create_mode", ForeignTableRelationId, false, OPT_CREATE_MODE},
-	{"restrict", ForeignTableRelationId, false, OPT_BOOL},
-	{"copy_grants", ForeignTableRelationId, false, OPT_BOOL},
+	{"object", ForeignTableRelationId, false, false, false, OPT_OBJECT},
+	{"database", ForeignTableRelationId, false, false, false, OPT_STRING},
+	{"schema", ForeignTableRelationId, false, false, false, OPT_STRING},
+	{"stage", ForeignTableRelationId, false, false, false, OPT_STRING},
+	{"history", ForeignTableRelationId, false, false, false, OPT_BOOL},
+	{"create_mode", ForeignTableRelationId, false, false, false, OPT_CREATE_MODE},
+	{"restrict", ForeignTableRelationId, false, false, false, OPT_BOOL},
+	{"copy_grants", ForeignTableRelationId, false, false, false, OPT_BOOL},
 	/* column */
-	{"column_name", AttributeRelationId, false, OPT_STRING},
-	{NULL, InvalidOid, false, OPT_STRING}
+	{"column_name", AttributeRelationId, false, false, false, OPT_STRING},
+	{NULL, InvalidOid, false, false, false, OPT_STRING}
 };
 
 /* GUC variables */
@@ -105,6 +119,8 @@ char	   *snowfdw_create_mode = NULL;
 PG_FUNCTION_INFO_V1(snowfdw_validator);
 
 static void check_option_value(const SnowfdwOptionDef *def, DefElem *elem);
+static void check_wire_value(const SnowfdwOptionDef *def, const char *value);
+static bool is_snowflake_identifier(const char *value);
 static bool check_create_mode(char **newval, void **extra, GucSource source);
 
 /*
@@ -176,6 +192,8 @@ snowfdw_validator(PG_FUNCTION_ARGS)
 	bool		has_user = false;
 	bool		has_token_type = false;
 	bool		has_passphrase = false;
+	const char *private_key = NULL;
+	const char *passphrase = NULL;
 
 	foreach(cell, options)
 	{
@@ -222,13 +240,19 @@ snowfdw_validator(PG_FUNCTION_ARGS)
 		else if (strcmp(def->name, "token") == 0)
 			has_token = true;
 		else if (strcmp(def->name, "private_key") == 0)
+		{
 			has_key = true;
+			private_key = defGetString(elem);
+		}
 		else if (strcmp(def->name, "user") == 0)
 			has_user = true;
 		else if (strcmp(def->name, "token_type") == 0)
 			has_token_type = true;
 		else if (strcmp(def->name, "private_key_passphrase") == 0)
+		{
 			has_passphrase = true;
+			passphrase = defGetString(elem);
+		}
 	}
 
 	if (catalog == ForeignServerRelationId && !has_account && !has_url)
@@ -254,6 +278,10 @@ snowfdw_validator(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
 					 errmsg("option \"private_key_passphrase\" needs option \"private_key\"")));
+
+		/* last, so that the checks above win over a key that does not load */
+		if (has_key)
+			snowfdw_check_private_key(private_key, passphrase);
 	}
 	PG_RETURN_VOID();
 }
@@ -268,12 +296,26 @@ check_option_value(const SnowfdwOptionDef *def, DefElem *elem)
 	char	   *value = defGetString(elem);
 	bool		ok = true;
 	const char *expected = NULL;
+	const char *p;
+
+	if (def->on_wire)
+		check_wire_value(def, value);
 
 	switch (def->type)
 	{
 		case OPT_STRING:
 			ok = value[0] != '\0';
 			expected = "a non-empty string";
+			break;
+		case OPT_IDENTIFIER:
+			ok = is_snowflake_identifier(value);
+			expected = "a Snowflake identifier: letters, digits, \"_\" and \"$\" not starting with a digit, or any name in double quotes with each \" inside doubled";
+			break;
+		case OPT_TOKEN:
+			ok = value[0] != '\0';
+			for (p = value; ok && *p; p++)
+				ok = (unsigned char) *p > ' ' && (unsigned char) *p < 0x7f;
+			expected = "a non-empty token of visible ASCII characters";
 			break;
 		case OPT_BOOL:
 			{
@@ -323,17 +365,13 @@ check_option_value(const SnowfdwOptionDef *def, DefElem *elem)
 				break;
 			}
 		case OPT_ACCOUNT:
-			{
-				const char *p;
-
-				ok = value[0] != '\0' && strlen(value) <= 255;
-				for (p = value; ok && *p; p++)
-					ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-						(*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
-						*p == '.';
-				expected = "an account identifier of letters, digits, \"-\", \"_\" and \".\"";
-				break;
-			}
+			ok = value[0] != '\0' && strlen(value) <= 255;
+			for (p = value; ok && *p; p++)
+				ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+					(*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+					*p == '.';
+			expected = "an account identifier of letters, digits, \"-\", \"_\" and \".\"";
+			break;
 		case OPT_URL:
 			{
 				bool		http = strncmp(value, "http://", 7) == 0;
@@ -371,14 +409,79 @@ check_option_value(const SnowfdwOptionDef *def, DefElem *elem)
 
 	if (!ok)
 	{
-		/* secrets are strings: their only check is emptiness, never echoed */
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 def->context == UserMappingRelationId && def->type == OPT_STRING ?
+				 def->secret ?
 				 errmsg("invalid value for option \"%s\"", def->name) :
 				 errmsg("invalid value for option \"%s\": \"%s\"", def->name, value),
 				 errdetail("Expected %s.", expected)));
 	}
+}
+
+/*
+ * check_wire_value
+ *		Refuse a value sent as given that could break a header line
+ *
+ * No C0 control character or DEL (CR and LF would start a new header line)
+ * and no space at either end (HTTP drops it; Snowflake would see another
+ * name).  The value is never echoed: it may be a secret, and its control
+ * characters would garble the message.
+ */
+static void
+check_wire_value(const SnowfdwOptionDef *def, const char *value)
+{
+	const unsigned char *p;
+	size_t		len = strlen(value);
+
+	for (p = (const unsigned char *) value; *p; p++)
+	{
+		if (*p < 0x20 || *p == 0x7f)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid value for option \"%s\"", def->name),
+					 errdetail("The value contains a control character.")));
+	}
+	if (len > 0 && (value[0] == ' ' || value[len - 1] == ' '))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for option \"%s\"", def->name),
+				 errdetail("The value begins or ends with a space.")));
+}
+
+/*
+ * is_snowflake_identifier
+ *		Whether a value is a Snowflake identifier, as in Identifier of the
+ *		REST API: [A-Za-z_][A-Za-z0-9_$]* or "..." with "" for each "
+ */
+static bool
+is_snowflake_identifier(const char *value)
+{
+	const char *p = value;
+
+	if (*p == '"')
+	{
+		int			nchars = 0;
+
+		for (p++; *p; p++, nchars++)
+		{
+			if (*p != '"')
+				continue;
+			if (p[1] != '"')
+				return nchars > 0 && p[1] == '\0';	/* the closing quote */
+			p++;				/* a doubled quote stands for one */
+		}
+		return false;			/* no closing quote */
+	}
+
+	if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || *p == '_'))
+		return false;
+	for (p++; *p; p++)
+	{
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+			  (*p >= '0' && *p <= '9') || *p == '_' || *p == '$'))
+			return false;
+	}
+	return true;
 }
 
 /*

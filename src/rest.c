@@ -31,7 +31,6 @@
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "storage/latch.h"
-#include "utils/formatting.h"
 #include "utils/timestamp.h"
 
 #include "auth.h"
@@ -693,7 +692,7 @@ report_failure(SnowfdwConnection *conn, SnowfdwCall *call,
 					   request_id ? quote_text(request_id, strlen(request_id)) : "(none)"),
 			 (resp->status == 401 && conn->options->private_key) ?
 			 errhint("Check that the public key of the user mapping's private key is registered for Snowflake user \"%s\" of account \"%s\", and that the database server's clock is right.",
-					 asc_toupper(conn->options->user, strlen(conn->options->user)),
+					 snowfdw_jwt_user_name(conn->options->user),
 					 snowfdw_jwt_account_name(conn->options->account)) :
 			 resp->status == 401 ?
 			 errhint("Check the credentials in the user mapping for server \"%s\".",
