@@ -10,6 +10,8 @@ OBJS = \
 	src/deparse.o \
 	src/functions.o \
 	src/http.o \
+	src/httptext.o \
+	src/ident.o \
 	src/json.o \
 	src/mapping.o \
 	src/modify.o \
@@ -31,6 +33,8 @@ PG_CPPFLAGS = $(shell pkg-config --cflags libcurl libcjson 2>/dev/null)
 SHLIB_LINK = $(shell pkg-config --libs libcurl libcjson 2>/dev/null) -lcrypto
 PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 
+EXTRA_CLEAN = test/fuzz/build
+
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 ifneq ($(wildcard $(PGXS)),)
 include $(PGXS)
@@ -38,12 +42,17 @@ endif
 
 # Set-up and test entry points: each installs what it needs first (Debian 12,
 # root), so they work from a fresh clone.
-.PHONY: deps demo demo-stop test bench
+.PHONY: deps demo demo-stop test bench fuzz
 deps:
 	bash test/deps.sh
 
 test: deps
 	bash test/run-tests.sh
+
+# libFuzzer targets of the backend-free parsers (test/fuzz), one at a time
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	bash test/fuzz/run.sh fuzz $(FUZZ_SECONDS)
 
 demo: deps
 	bash test/demo.sh start

@@ -22,6 +22,8 @@
 
 #include "compat.h"
 #include "http.h"
+#include "httptext.h"
+#include "ident.h"
 #include "json.h"
 
 /* Scope levels: the path parameters above an object */
@@ -211,7 +213,6 @@ extern SnowfdwCall *snowfdw_call(SnowfdwConnection *conn, const char *method,
 extern const char *snowfdw_call_response_string(SnowfdwCall *call,
 												const char *key);
 extern char *snowfdw_link_target(const char *link, const char *rel);
-extern bool snowfdw_valid_relative_path(const char *path);
 
 /* in mapping.c */
 extern Datum snowfdw_json_to_datum(const SnowfdwJson *value, Oid typid,
