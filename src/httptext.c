@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include "httptext.h"
+#include "outbuf.h"
 
 /*
  * is_unreserved
@@ -72,31 +73,20 @@ snowfdw_percent_encode(char *out, size_t outsize, const char *data, size_t len)
 	size_t		n = 0;
 	size_t		i;
 
-#define EMIT(c) \
-	do { \
-		if (n + 1 < outsize) \
-			out[n] = (c); \
-		n++; \
-	} while (0)
-
 	for (i = 0; i < len; i++)
 	{
 		unsigned char c = (unsigned char) data[i];
 
 		if (is_unreserved(c))
-			EMIT((char) c);
+			snowfdw_out_byte(out, outsize, &n, (char) c);
 		else
 		{
-			EMIT('%');
-			EMIT(hex[c >> 4]);
-			EMIT(hex[c & 0x0F]);
+			snowfdw_out_byte(out, outsize, &n, '%');
+			snowfdw_out_byte(out, outsize, &n, hex[c >> 4]);
+			snowfdw_out_byte(out, outsize, &n, hex[c & 0x0F]);
 		}
 	}
-#undef EMIT
-
-	if (outsize > 0)
-		out[n < outsize ? n : outsize - 1] = '\0';
-	return n;
+	return snowfdw_out_finish(out, outsize, n);
 }
 
 /*

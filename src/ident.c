@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "ident.h"
+#include "outbuf.h"
 
 /* Words an unquoted identifier cannot be (Snowflake reserved keywords) */
 static const char *const reserved_words[] = {
@@ -93,34 +94,23 @@ snowfdw_ident_quote(char *out, size_t outsize, const char *name)
 	size_t		n = 0;
 	const char *p;
 
-#define EMIT(c) \
-	do { \
-		if (n + 1 < outsize) \
-			out[n] = (c); \
-		n++; \
-	} while (0)
-
 	if (!snowfdw_ident_needs_quotes(name))
 	{
 		for (p = name; *p; p++)
-			EMIT(*p);
+			snowfdw_out_byte(out, outsize, &n, *p);
 	}
 	else
 	{
-		EMIT('"');
+		snowfdw_out_byte(out, outsize, &n, '"');
 		for (p = name; *p; p++)
 		{
 			if (*p == '"')
-				EMIT('"');
-			EMIT(*p);
+				snowfdw_out_byte(out, outsize, &n, '"');
+			snowfdw_out_byte(out, outsize, &n, *p);
 		}
-		EMIT('"');
+		snowfdw_out_byte(out, outsize, &n, '"');
 	}
-#undef EMIT
-
-	if (outsize > 0)
-		out[n < outsize ? n : outsize - 1] = '\0';
-	return n;
+	return snowfdw_out_finish(out, outsize, n);
 }
 
 /*
