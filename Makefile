@@ -12,6 +12,8 @@ OBJS = \
 	src/estimate.o \
 	src/functions.o \
 	src/http.o \
+	src/httptext.o \
+	src/ident.o \
 	src/json.o \
 	src/jsontext.o \
 	src/listing.o \
@@ -44,6 +46,8 @@ endif
 # every object depends on every header: PGXS tracks no header dependencies
 $(OBJS): $(wildcard src/*.h)
 
+EXTRA_CLEAN = test/fuzz/build
+
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 ifneq ($(wildcard $(PGXS)),)
 include $(PGXS)
@@ -51,12 +55,17 @@ endif
 
 # Set-up and test entry points: each installs what it needs first (Debian 12,
 # root), so they work from a fresh clone.
-.PHONY: deps demo demo-stop test bench deb dist
+.PHONY: deps demo demo-stop test bench fuzz deb dist
 deps:
 	bash test/deps.sh
 
 test: deps
 	bash test/run-tests.sh
+
+# libFuzzer targets of the backend-free parsers (test/fuzz), one at a time
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	bash test/fuzz/run.sh fuzz $(FUZZ_SECONDS)
 
 demo: deps
 	bash test/demo.sh start

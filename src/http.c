@@ -951,19 +951,3 @@ snowfdw_url_is_loopback(const char *url)
 	return result;
 }
 
-/*
- * snowfdw_http_date_seconds
- *		Seconds from now until an HTTP date (as in Retry-After), or -1
- *
- * A date in the past gives 0.
- */
-double
-snowfdw_http_date_seconds(const char *value)
-{
-	time_t		when = curl_getdate(value, NULL);
-	time_t		now = time(NULL);
-
-	if (when == (time_t) -1)
-		return -1;
-	return when > now ? (double) (when - now) : 0;
-}

@@ -80,6 +80,5 @@ extern void snowfdw_http_abort(SnowfdwHttpSession *session, int slot);
 extern void snowfdw_http_abort_all(SnowfdwHttpSession *session);
 extern bool snowfdw_http_busy(SnowfdwHttpSession *session);
 extern bool snowfdw_url_is_loopback(const char *url);
-extern double snowfdw_http_date_seconds(const char *value);
 
 #endif							/* SNOWFDW_HTTP_H */

@@ -6,8 +6,9 @@
  * One table describes each kind: the fields of its REST model (from the
  * official OpenAPI spec), which path parameters scope it, and which list
  * parameters its list endpoint declares.  Identifier quoting and
- * percent-encoding of path segments and query values live here too, so
- * that every request path is built the same way.
+ * percent-encoding of path segments and query values are done here too
+ * (wrapping the backend-free ident.c and httptext.c), so that every request
+ * path is built the same way.
  *
  * Copyright (c) 2026, snowfdw developers
  *
@@ -247,91 +248,36 @@ snowfdw_scope_level(const SnowfdwObjectInfo *info, const char *column)
 }
 
 /*
- * needs_quotes
- *		Whether a stored name must be double-quoted to resolve to itself
- *
- * Unquoted identifiers resolve upper-case, so only an upper-case name of
- * identifier characters that is no reserved word may go bare.
- */
-static bool
-needs_quotes(const char *name)
-{
-	static const char *const reserved[] = {
-		"ALL", "ALTER", "AND", "ANY", "AS", "BETWEEN", "BY", "CASE", "CAST",
-		"CHECK", "COLUMN", "CONNECT", "CONSTRAINT", "CREATE", "CROSS",
-		"CURRENT", "DELETE", "DISTINCT", "DROP", "ELSE", "EXISTS", "FALSE",
-		"FOLLOWING", "FOR", "FROM", "FULL", "GRANT", "GROUP", "HAVING",
-		"ILIKE", "IN", "INCREMENT", "INNER", "INSERT", "INTERSECT", "INTO",
-		"IS", "JOIN", "LATERAL", "LEFT", "LIKE", "LOCALTIME",
-		"LOCALTIMESTAMP", "MINUS", "NATURAL", "NOT", "NULL", "OF", "ON",
-		"OR", "ORDER", "QUALIFY", "REGEXP", "REVOKE", "RIGHT", "RLIKE",
-		"ROW", "ROWS", "SAMPLE", "SELECT", "SET", "SOME", "START", "TABLE",
-		"TABLESAMPLE", "THEN", "TO", "TRIGGER", "TRUE", "TRY_CAST", "UNION",
-		"UNIQUE", "UPDATE", "USING", "VALUES", "VIEW", "WHEN", "WHENEVER",
-		"WHERE", "WITH", NULL
-	};
-	const char *p;
-	int			i;
-
-	if (!((name[0] >= 'A' && name[0] <= 'Z') || name[0] == '_'))
-		return true;
-	for (p = name; *p; p++)
-		if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-			  *p == '_' || *p == '$'))
-			return true;
-	for (i = 0; reserved[i]; i++)
-		if (strcmp(reserved[i], name) == 0)
-			return true;
-	return false;
-}
-
-/*
  * snowfdw_quote_identifier
  *		Snowflake identifier that resolves exactly to the stored name
+ *
+ * palloc'd wrapper of snowfdw_ident_quote (ident.c).
  */
 char *
 snowfdw_quote_identifier(const char *name)
 {
-	StringInfoData buf;
-	const char *p;
+	size_t		len = snowfdw_ident_quote(NULL, 0, name);
+	char	   *result = palloc(len + 1);
 
-	if (!needs_quotes(name))
-		return pstrdup(name);
-	initStringInfo(&buf);
-	appendStringInfoChar(&buf, '"');
-	for (p = name; *p; p++)
-	{
-		if (*p == '"')
-			appendStringInfoChar(&buf, '"');
-		appendStringInfoChar(&buf, *p);
-	}
-	appendStringInfoChar(&buf, '"');
-	return buf.data;
+	snowfdw_ident_quote(result, len + 1, name);
+	return result;
 }
 
 /*
  * append_encoded
  *		Percent-encode everything but RFC 3986 unreserved characters
+ *
+ * StringInfo wrapper of snowfdw_percent_encode (httptext.c).
  */
 static void
 append_encoded(StringInfo buf, const char *text)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	const unsigned char *p;
+	size_t		textlen = strlen(text);
+	size_t		len = snowfdw_percent_encode(NULL, 0, text, textlen);
 
-	for (p = (const unsigned char *) text; *p; p++)
-	{
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-			(*p >= '0' && *p <= '9') ||
-			*p == '-' || *p == '.' || *p == '_' || *p == '~')
-			appendStringInfoChar(buf, (char) *p);
-		else
-		{
-			appendStringInfoChar(buf, '%');
-			appendStringInfoChar(buf, hex[*p >> 4]);
-			appendStringInfoChar(buf, hex[*p & 0x0F]);
-		}
-	}
+	enlargeStringInfo(buf, len);
+	snowfdw_percent_encode(buf->data + buf->len, len + 1, text, textlen);
+	buf->len += len;
 }
 
 /*

@@ -479,15 +479,7 @@ snowfdw_report_bad_body(SnowfdwCall *call, const char *problem)
 static double
 retry_after_seconds(const char *value)
 {
-	char	   *end;
-	double		seconds;
-
-	if (value == NULL || value[0] == '\0')
-		return -1;
-	seconds = strtod(value, &end);
-	if (end != value && *end == '\0')
-		return (seconds >= 0 && !isnan(seconds)) ? seconds : -1;
-	return snowfdw_http_date_seconds(value);
+	return snowfdw_retry_after_seconds(value, time(NULL));
 }
 
 /*
@@ -709,86 +701,17 @@ report_failure(SnowfdwConnection *conn, SnowfdwCall *call,
 }
 
 /*
- * snowfdw_valid_relative_path
- *		Whether a Location or Link target may be followed
- *
- * Only a relative path under /api/v2/ on the same server qualifies: no
- * scheme, no authority ("//host"), no backslashes, spaces or controls.
- */
-bool
-snowfdw_valid_relative_path(const char *path)
-{
-	const unsigned char *p;
-
-	if (strncmp(path, "/api/v2/", 8) != 0)
-		return false;
-	for (p = (const unsigned char *) path; *p; p++)
-	{
-		if (*p <= 0x20 || *p >= 0x7f || *p == '\\' || *p == '#' || *p == '@')
-			return false;
-	}
-	if (strstr(path, "/../") || strstr(path, "/./") || strstr(path, "//"))
-		return false;
-	return true;
-}
-
-/*
  * snowfdw_link_target
  *		URL of the first Link entry with the given rel, or NULL
  *
- * The header is a comma-separated list of `<url>; rel="name"` entries.
- * The URL comes back unvalidated.
+ * palloc'd copy of what snowfdw_find_link_target (httptext.c) finds; the
+ * URL comes back unvalidated (see snowfdw_valid_relative_path).
  */
 char *
 snowfdw_link_target(const char *link, const char *rel)
 {
-	const char *p = link;
+	size_t		len;
+	const char *target = snowfdw_find_link_target(link, rel, &len);
 
-	if (link == NULL)
-		return NULL;
-	while (*p)
-	{
-		const char *open = strchr(p, '<');
-		const char *close;
-		const char *end;
-		const char *params;
-
-		if (open == NULL)
-			return NULL;
-		close = strchr(open, '>');
-		if (close == NULL)
-			return NULL;
-		end = strchr(close, ',');
-		if (end == NULL)
-			end = close + strlen(close);
-		params = close + 1;
-		while (params < end)
-		{
-			const char *r = strstr(params, "rel=");
-			size_t		rlen = strlen(rel);
-
-			if (r == NULL || r >= end)
-				break;
-			r += 4;
-			if (*r == '"')
-				r++;
-			/* rel may list several space-separated names */
-			while (r < end && *r != '"' && *r != ';')
-			{
-				if (strncmp(r, rel, rlen) == 0 &&
-					(r[rlen] == '"' || r[rlen] == ' ' || r[rlen] == ';' ||
-					 r[rlen] == ',' || r[rlen] == '\0'))
-					return pnstrdup(open + 1, close - open - 1);
-				while (r < end && *r != ' ' && *r != '"' && *r != ';')
-					r++;
-				while (r < end && *r == ' ')
-					r++;
-			}
-			params = r;
-		}
-		p = end;
-		if (*p == ',')
-			p++;
-	}
-	return NULL;
+	return target ? pnstrdup(target, len) : NULL;
 }

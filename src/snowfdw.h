@@ -22,6 +22,8 @@
 
 #include "compat.h"
 #include "http.h"
+#include "httptext.h"
+#include "ident.h"
 #include "json.h"
 
 /* Scope levels: the path parameters above an object */
@@ -237,7 +239,6 @@ extern void snowfdw_call_close(SnowfdwConnection *conn, SnowfdwCall *call);
 extern void snowfdw_report_bad_body(SnowfdwCall *call, const char *problem)
 			pg_attribute_noreturn();
 extern char *snowfdw_link_target(const char *link, const char *rel);
-extern bool snowfdw_valid_relative_path(const char *path);
 
 /* in mapping.c */
 typedef struct SnowfdwRowConverter
