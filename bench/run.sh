@@ -7,16 +7,21 @@ trap stop_all EXIT
 build_and_install
 prepare_run_dir "$REPO/tmp_check/bench"
 make_keys
+make_tls_certs
 "$PYTHON" "$REPO/bench/make_fixture.py" "$RUN_DIR/fixture.json" 20000
 start_emulator "$RUN_DIR/fixture.json"
 start_cluster 55434
 
 psql_b() { as_postgres "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -d postgres "$@"; }
-psql_b -v url="$SNOWFDW_EMU_URL" <<'SQL'
+psql_b -v url="$SNOWFDW_EMU_URL" -v https_url="$SNOWFDW_EMU_HTTPS_URL" -v ca_file="$SNOWFDW_TLS_DIR/ca.pem" <<'SQL'
 CREATE EXTENSION snowfdw;
 CREATE SERVER b FOREIGN DATA WRAPPER snowfdw OPTIONS (url :'url');
 CREATE USER MAPPING FOR CURRENT_USER SERVER b OPTIONS (token 'bench-pat-0123456789');
 CREATE FOREIGN TABLE schemas (database_name text, name text, comment text) SERVER b OPTIONS (object 'schemas');
+-- the same emulator through its HTTPS listener, as production runs
+CREATE SERVER bs FOREIGN DATA WRAPPER snowfdw OPTIONS (url :'https_url', ca_file :'ca_file');
+CREATE USER MAPPING FOR CURRENT_USER SERVER bs OPTIONS (token 'bench-pat-0123456789');
+CREATE FOREIGN TABLE schemas_tls (database_name text, name text, comment text) SERVER bs OPTIONS (object 'schemas');
 SQL
 
 emu() { "$PYTHON" "$EMU_DIR/emuctl.py" "$@"; }
@@ -49,13 +54,25 @@ r1=$(run_query "SET snowfdw.max_concurrency = 1;" "SELECT count(*) FROM schemas 
 r8=$(run_query "SET snowfdw.max_concurrency = 8;" "SELECT count(*) FROM schemas WHERE database_name IN ($dbs)")
 report "8 databases x 50 schemas, 40 ms latency, concurrency 1" "$r1"
 report "8 databases x 50 schemas, 40 ms latency, concurrency 8" "$r8"
+# the same over HTTPS: each fresh backend pays one TLS handshake per connection
+t1=$(run_query "SET snowfdw.max_concurrency = 1;" "SELECT count(*) FROM schemas_tls WHERE database_name IN ($dbs)")
+hs1=$(emu listeners https | cut -f5)
+t8=$(run_query "SET snowfdw.max_concurrency = 8;" "SELECT count(*) FROM schemas_tls WHERE database_name IN ($dbs)")
+hs8=$(emu listeners https | cut -f5)
+report "  the same over HTTPS, concurrency 1" "$t1"
+report "  the same over HTTPS, concurrency 8" "$t8"
 emu clear-faults
 
 # 2. memory is bounded by the page, not the listing
+# (one untimed listing first: the emulator's first listing of BIG is slower)
+run_query "" "SELECT count(*) FROM schemas WHERE database_name = 'BIG'" >/dev/null
 s2k=$(run_query "" "SELECT count(*) FROM (SELECT * FROM schemas WHERE database_name = 'BIG' LIMIT 2000) s")
 s20k=$(run_query "" "SELECT count(*) FROM schemas WHERE database_name = 'BIG'")
 report "BIG: first 2000 schemas (2 pages of 1000)" "$s2k"
 report "BIG: all 20000 schemas (20 pages of 1000)" "$s20k"
+t20k=$(run_query "" "SELECT count(*) FROM schemas_tls WHERE database_name = 'BIG'")
+hs20k=$(emu listeners https | cut -f5)
+report "  the same over HTTPS" "$t20k"
 
 # 3. name pushdown: one fetch against the 20000-row listing
 fetch=$(run_query "" "SELECT count(*) FROM schemas WHERE database_name = 'BIG' AND name = 'S_019999'")
@@ -68,6 +85,10 @@ echo "ratios (same run):"
 echo "  concurrency speed-up, 8 vs 1:              $(ratio "$(echo "$r1" | cut -d' ' -f1)" "$(echo "$r8" | cut -d' ' -f1)")x"
 echo "  peak memory growth, 20000 vs 2000 rows:    $(ratio "$(echo "$s20k" | cut -d' ' -f3)" "$(echo "$s2k" | cut -d' ' -f3)")x  (10x rows)"
 echo "  name pushdown speed-up:                    $(ratio "$(echo "$nopd" | cut -d' ' -f1)" "$(echo "$fetch" | cut -d' ' -f1)")x"
+echo "  HTTPS / HTTP time, fan-out concurrency 1:  $(ratio "$(echo "$t1" | cut -d' ' -f1)" "$(echo "$r1" | cut -d' ' -f1)")x"
+echo "  HTTPS / HTTP time, fan-out concurrency 8:  $(ratio "$(echo "$t8" | cut -d' ' -f1)" "$(echo "$r8" | cut -d' ' -f1)")x"
+echo "  HTTPS / HTTP time, 20 pages of 1000:       $(ratio "$(echo "$t20k" | cut -d' ' -f1)" "$(echo "$s20k" | cut -d' ' -f1)")x"
+echo "  TLS handshakes (concurrency 1, concurrency 8, 20 pages): $hs1, $hs8, $hs20k"
 
 # ---------------------------------------------------------------------------
 # B1: listings at scale, against the physical limit of the stack.  A server of

@@ -103,6 +103,7 @@ static int	check_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 						   curl_off_t ultotal, curl_off_t ulnow);
 static char *copy_header_value(const char *value, size_t len);
 static char *pstrdup_or_null(const char *s);
+static bool failure_is_permanent(CURLcode code);
 static void collect_finished(SnowfdwHttpSession *session);
 static HttpSlot *stream_slot(SnowfdwHttpSession *session, int slotno,
 							 uint32 serial);
@@ -623,6 +624,39 @@ collect_finished(SnowfdwHttpSession *session)
 }
 
 /*
+ * failure_is_permanent
+ *		Whether a libcurl failure is one that no retry can fix
+ *
+ * A certificate the CA bundle does not vouch for (untrusted, expired, for
+ * another host name), a CA bundle or client certificate that cannot be
+ * read, a cipher or pin mismatch, or a URL libcurl refuses fails the same
+ * way every time; retrying only delays the error.  TLS failures are found
+ * before any request byte is sent.
+ */
+static bool
+failure_is_permanent(CURLcode code)
+{
+	switch (code)
+	{
+		case CURLE_PEER_FAILED_VERIFICATION:
+		case CURLE_SSL_CACERT_BADFILE:
+		case CURLE_SSL_CERTPROBLEM:
+		case CURLE_SSL_CIPHER:
+		case CURLE_SSL_CRL_BADFILE:
+		case CURLE_SSL_ISSUER_ERROR:
+		case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+		case CURLE_SSL_ENGINE_NOTFOUND:
+		case CURLE_SSL_ENGINE_SETFAILED:
+		case CURLE_UNSUPPORTED_PROTOCOL:
+		case CURLE_URL_MALFORMAT:
+		case CURLE_NOT_BUILT_IN:
+			return true;
+		default:
+			return false;
+	}
+}
+
+/*
  * fill_outcome
  *		How a finished transfer ended, without its body
  */
@@ -636,6 +670,7 @@ fill_outcome(HttpSlot *slot, SnowfdwHttpResponse *response)
 	response->interrupted = slot->interrupted;
 	response->out_of_memory = slot->out_of_memory;
 	response->timed_out = (code == CURLE_OPERATION_TIMEDOUT) || slot->timed_out;
+	response->permanent_failure = failure_is_permanent(code);
 	if (slot->timed_out)
 		response->transport_error =
 			psprintf("No data received for %ld milliseconds", slot->idle_timeout_ms);

@@ -46,6 +46,7 @@ typedef struct SnowfdwHttpResponse
 	bool		out_of_memory;	/* aborted: no memory for the body */
 	char	   *transport_error;	/* libcurl's message when !transport_ok */
 	bool		timed_out;		/* libcurl gave up on a timeout */
+	bool		permanent_failure;	/* no retry can fix it (TLS, URL) */
 	bool		streaming;		/* a 200 whose body is read from its slot */
 	uint32		serial;			/* identifies the transfer with its slot */
 	long		status;

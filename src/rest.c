@@ -491,7 +491,8 @@ retry_after_seconds(const char *value)
  * carried out; only calls whose repetition cannot change the outcome
  * (reads, polls of a result, idempotent writes: the caller says which with
  * retry_safe) are repeated then.  A transfer cut by an interrupt is never
- * repeated.
+ * repeated, nor one that failed for good (an untrusted certificate, a
+ * malformed URL: see permanent_failure in http.h).
  *
  * The budget is max_retries repetitions and retry_max_time seconds counted
  * from the call's first failure, so the time a slow first attempt took does
@@ -512,7 +513,7 @@ schedule_retry(SnowfdwConnection *conn, SnowfdwCall *call,
 	double		requested;
 	double		elapsed;
 
-	if (resp->interrupted)
+	if (resp->interrupted || resp->permanent_failure)
 		return false;
 	if (!not_acted_on && !call->retry_safe && call->poll_path == NULL)
 		return false;
@@ -625,7 +626,8 @@ report_failure(SnowfdwConnection *conn, SnowfdwCall *call,
 
 	/* a write that failed this way was not repeated: say why */
 	bool		maybe_done = !call->retry_safe && call->poll_path == NULL &&
-		(!resp->transport_ok || resp->status == 504);
+		((!resp->transport_ok && !resp->permanent_failure) ||
+		 resp->status == 504);
 
 	CHECK_FOR_INTERRUPTS();
 	attempts = call->retries > 0 ?

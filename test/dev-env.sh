@@ -12,6 +12,7 @@ case "${1:-}" in
     build_and_install
     prepare_run_dir "$dir"
     make_keys
+    make_tls_certs
     write_fixture "$EMU_DIR/fixtures/test.json" "$RUN_DIR/fixture.json"
     start_emulator "$RUN_DIR/fixture.json"
     start_cluster "$port"

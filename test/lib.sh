@@ -9,6 +9,7 @@ PYTHON=/usr/bin/python3
 EMU_DIR=$REPO/test/emulator
 PG_PID=""
 EMU_PID=""
+EMU_TLS_ARGS=()
 
 # as_postgres CMD...: run a command as the postgres OS user, keeping the environment
 as_postgres() {
@@ -44,6 +45,39 @@ make_keys() {
   chmod 0600 "$k"/*.pem
 }
 
+# make_tls_certs: a CA and HTTPS certificates for the emulator, made per run in
+# RUN_DIR/tls (EC P-256, quick to make).  The CA (ca.pem) is what tests pass as
+# ca_file.  Listeners: https (localhost and 127.0.0.1, trusted), untrusted (the
+# same names, from a CA nobody trusts), otherhost (trusted, for another host
+# name) and expired (trusted, expired yesterday).  Sets EMU_TLS_ARGS.
+make_tls_certs() {
+  local d="$RUN_DIR/tls" ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+  as_postgres mkdir -p "$d"
+  (
+    cd "$d" || exit 1
+    # sign NAME CA SAN DAYS: NAME.pem for key server.key, signed by CA
+    sign() {
+      printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "$3" >"$1.ext"
+      openssl x509 -req -in server.csr -CA "$2.pem" -CAkey "$2.key" -set_serial "0x$(openssl rand -hex 8)" \
+        -days "$4" -extfile "$1.ext" -out "$1.pem"
+    }
+    openssl req -x509 "${ec[@]}" -keyout ca.key -out ca.pem -days 2 -subj "/CN=snowfdw test CA" &&
+    openssl req -x509 "${ec[@]}" -keyout untrusted-ca.key -out untrusted-ca.pem -days 2 -subj "/CN=snowfdw untrusted CA" &&
+    openssl req "${ec[@]}" -keyout server.key -out server.csr -subj "/CN=localhost" &&
+    sign https ca "DNS:localhost,IP:127.0.0.1" 2 &&
+    sign untrusted untrusted-ca "DNS:localhost,IP:127.0.0.1" 2 &&
+    sign otherhost ca "DNS:snowfdw-other.invalid" 2 &&
+    sign expired ca "DNS:localhost,IP:127.0.0.1" -1
+  ) >"$d/openssl.log" 2>&1 || { cat "$d/openssl.log" >&2; return 1; }
+  if [ "$(id -u)" -eq 0 ]; then chown -R postgres: "$d"; fi
+  chmod 0600 "$d"/*.key
+  EMU_TLS_ARGS=()
+  local name
+  for name in https untrusted otherhost expired; do
+    EMU_TLS_ARGS+=(--tls "$name" "$d/$name.pem" "$d/server.key")
+  done
+}
+
 # write_fixture SRC DEST: the emulator fixture with ALICE's public key registered
 write_fixture() {
   "$PYTHON" - "$1" "$2" "$RUN_DIR/keys/alice.pub" <<'PY'
@@ -67,7 +101,7 @@ start_emulator() {
   local fixture=$1
   rm -f "$RUN_DIR/emu.port"
   as_postgres "$PYTHON" "$EMU_DIR/snowemu.py" --port-file "$RUN_DIR/emu.port" \
-    --fixture "$fixture" --quiet >"$RUN_DIR/emulator.log" 2>&1 &
+    --fixture "$fixture" --quiet "${EMU_TLS_ARGS[@]}" >"$RUN_DIR/emulator.log" 2>&1 &
   local launcher=$!
   for _ in $(seq 1 100); do
     [ -s "$RUN_DIR/emu.port" ] && break
@@ -82,6 +116,13 @@ start_emulator() {
   export SNOWFDW_TEST_DIR="$REPO/test"
   export SNOWFDW_KEY_DIR="$RUN_DIR/keys"
   echo "$EMU_PID" >"$RUN_DIR/emulator.pid"
+  # each HTTPS listener NAME: SNOWFDW_EMU_<NAME>_URL=https://localhost:PORT
+  local name scheme port rest
+  while IFS=$'\t' read -r name scheme port rest; do
+    [ "$scheme" = https ] || continue
+    export "SNOWFDW_EMU_${name^^}_URL=https://localhost:$port"
+  done < <("$PYTHON" "$SNOWFDW_EMUCTL" listeners)
+  [ "${#EMU_TLS_ARGS[@]}" -eq 0 ] || export SNOWFDW_TLS_DIR="$RUN_DIR/tls"
 }
 
 # start_cluster PORT: initdb and start a private cluster, socket in RUN_DIR

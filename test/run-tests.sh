@@ -17,6 +17,7 @@ trap stop_all EXIT
 build_and_install || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 prepare_run_dir "$REPO/tmp_check"
 make_keys
+make_tls_certs || { echo "0 passed, 1 failed"; exit 1; }
 write_fixture "$EMU_DIR/fixtures/test.json" "$RUN_DIR/fixture.json"
 start_emulator "$RUN_DIR/fixture.json" || { echo "0 passed, 1 failed"; exit 1; }
 start_cluster 55432

@@ -11,12 +11,14 @@ Subcommands:
   log [--tsv]                    print the request log (JSON, or TSV lines)
   clear-log                      empty the log (and restart connection ids/count)
   connections                    print the number of API connections since reset/clear-log
+  listeners [NAME]               print each listener (or NAME's) as TSV: name, scheme, port,
+                                 connections, TLS handshakes, of which resumed, failed handshakes
   clock-offset SECONDS           shift "now" for JWT checks
   blackhole                      print a loopback port whose TCP connect never completes
   add-user NAME PUBLIC_KEY_PEM_FILE [--role ROLE]
   add-token TOKEN TYPE USER [--role ROLE]
 
-Prints nothing on success except for log and connections; on failure prints a
+Prints nothing on success except for log, connections and listeners; on failure prints a
 message to stderr and exits 1. Writes no files, so any user can run it (the
 PostgreSQL server runs it through COPY ... FROM PROGRAM).
 
@@ -110,6 +112,8 @@ def main(argv=None):
     p.add_argument("--tsv", action="store_true")
     sub.add_parser("clear-log", parents=[common])
     sub.add_parser("connections", parents=[common])
+    p = sub.add_parser("listeners", parents=[common])
+    p.add_argument("name", nargs="?")
     p = sub.add_parser("clock-offset", parents=[common])
     p.add_argument("seconds", type=float)
     sub.add_parser("blackhole", parents=[common])
@@ -155,6 +159,15 @@ def main(argv=None):
             call(url, "DELETE", "/_emulator/log")
         elif args.cmd == "connections":
             print(call(url, "GET", "/_emulator/connections")["count"])
+        elif args.cmd == "listeners":
+            found = False
+            for listener in call(url, "GET", "/_emulator/listeners"):
+                if args.name is None or listener["name"] == args.name:
+                    found = True
+                    print("\t".join(str(listener[k]) for k in (
+                        "name", "scheme", "port", "connections", "handshakes", "resumed", "failed")))
+            if not found:
+                raise CtlError("no listener named %s" % args.name)
         elif args.cmd == "clock-offset":
             call(url, "POST", "/_emulator/clock-offset", {"seconds": args.seconds})
         elif args.cmd == "blackhole":

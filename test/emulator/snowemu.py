@@ -9,10 +9,14 @@ tokens) used by the test harness, mostly through emuctl.py.
 
 Usage:
     /usr/bin/python3 snowemu.py --port-file PATH [--fixture FILE.json] [--quiet]
+                                [--tls NAME CERT KEY]...
 
 Binds 127.0.0.1 on an ephemeral port, writes the port to PATH (via PATH.tmp and
 rename, only once listening), runs until SIGTERM/SIGINT, then removes PATH and
-exits 0. See README.md for the fixture format, admin API and fault rules.
+exits 0. Each --tls adds an HTTPS listener (its own ephemeral port, the given
+certificate chain and key) that serves the same account; GET
+/_emulator/listeners gives their ports and TLS handshake counters. See
+README.md for the fixture format, admin API and fault rules.
 """
 
 import argparse
@@ -22,6 +26,7 @@ import os
 import signal
 import sys
 import socket
+import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -47,6 +52,29 @@ class Connection:
         self.api = False
 
 
+class Listener:
+    """One listening socket: plain HTTP (tls is None) or HTTPS with its own
+    certificate. Its counters restart with each log epoch, like connection ids."""
+
+    def __init__(self, name, tls=None):
+        self.name = name
+        self.tls = tls
+        self.port = None
+        self.clear()
+
+    def clear(self):
+        self.connections = 0   # TCP connections accepted
+        self.handshakes = 0    # TLS handshakes completed, resumed ones included
+        self.resumed = 0       # ... of which resumed a TLS session
+        self.failed = 0        # TLS handshakes that failed (the client's alert, say)
+        self.last_failure = None
+
+    def describe(self):
+        return {"name": self.name, "scheme": "https" if self.tls else "http", "port": self.port,
+                "connections": self.connections, "handshakes": self.handshakes,
+                "resumed": self.resumed, "failed": self.failed, "last_failure": self.last_failure}
+
+
 class AdminError(Exception):
     """Bad admin request: answered 400 (or the given status) with {"error": ...}."""
 
@@ -66,6 +94,7 @@ class Emulator:
         self.quiet = quiet
         self.startup_fixture = fixture
         self.epoch = 0
+        self.listeners = []
         self.reset(None)
 
     # ------------------------------------------------------------ state
@@ -87,6 +116,8 @@ class Emulator:
             self.epoch += 1
             self.conn_seq = 0
             self.conns = []
+            for listener in self.listeners:
+                listener.clear()
 
     def connection_opened(self):
         with self.lock:
@@ -162,6 +193,7 @@ class Emulator:
             "/_emulator/faults": ("GET", "POST", "DELETE"),
             "/_emulator/log": ("GET", "DELETE"),
             "/_emulator/connections": ("GET",),
+            "/_emulator/listeners": ("GET",),
             "/_emulator/clock-offset": ("POST",),
             "/_emulator/users": ("POST",),
             "/_emulator/tokens": ("POST",),
@@ -202,6 +234,8 @@ class Emulator:
                 return 200, done
             if path == "/_emulator/connections":
                 return 200, {"count": sum(1 for c in self.conns if c.api)}
+            if path == "/_emulator/listeners":
+                return 200, [listener.describe() for listener in self.listeners]
             data = payload()
             if not isinstance(data, dict):
                 raise AdminError("body must be a JSON object")
@@ -239,6 +273,9 @@ class Handler(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     server_version = "snowemu/1.0"
+    # headers and body leave in one write, but TLS records and admin answers
+    # may not: never let a keep-alive answer wait for the client's delayed ACK
+    disable_nagle_algorithm = True
 
     def setup(self):
         super().setup()
@@ -418,17 +455,62 @@ class Handler(BaseHTTPRequestHandler):
 
 
 class Server(ThreadingHTTPServer):
-    """Threaded server carrying the Emulator instance."""
+    """Threaded server carrying the Emulator instance and its Listener.
+
+    For an HTTPS listener the TLS handshake runs in the connection's own
+    thread (finish_request), so a slow or failing client never holds up
+    accept(); each handshake is counted on the listener."""
 
     daemon_threads = True
     # the default listen backlog of 5 drops SYNs when a client opens more
     # connections at once (fan-out), which costs a 1 s SYN retransmit
     request_queue_size = 128
     allow_reuse_address = True
+    handshake_timeout = 10.0
 
-    def __init__(self, emu):
+    def __init__(self, emu, listener):
         self.emu = emu
+        self.listener = listener
         super().__init__(("127.0.0.1", 0), Handler)
+        listener.port = self.server_address[1]
+        with emu.lock:
+            emu.listeners.append(listener)
+
+    def finish_request(self, request, client_address):
+        listener = self.listener
+        with self.emu.lock:
+            listener.connections += 1
+        if listener.tls is None:
+            super().finish_request(request, client_address)
+            return
+        request.settimeout(self.handshake_timeout)
+        try:
+            # on failure wrap_socket closes the socket it took over
+            conn = listener.tls.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError) as e:
+            with self.emu.lock:
+                listener.failed += 1
+                listener.last_failure = str(getattr(e, "reason", None) or e)
+            return
+        conn.settimeout(None)
+        with self.emu.lock:
+            listener.handshakes += 1
+            listener.resumed += 1 if conn.session_reused else 0
+        try:
+            super().finish_request(conn, client_address)
+        finally:
+            try:
+                conn.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+            conn.close()
+
+
+def tls_context(cert, key):
+    """Server-side TLS context with a certificate chain (PEM) and its key."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    return ctx
 
 
 def main(argv=None):
@@ -436,6 +518,8 @@ def main(argv=None):
     ap.add_argument("--port-file", required=True, help="write the listening port here")
     ap.add_argument("--fixture", help="startup fixture JSON (default: empty account)")
     ap.add_argument("--quiet", action="store_true", help="no per-request log on stderr")
+    ap.add_argument("--tls", nargs=3, action="append", default=[], metavar=("NAME", "CERT", "KEY"),
+                    help="also listen with HTTPS under NAME, with this PEM certificate chain and key")
     args = ap.parse_args(argv)
     fixture = {}
     if args.fixture:
@@ -444,27 +528,36 @@ def main(argv=None):
     try:
         spec = specschema.Spec()
         emu = Emulator(fixture, spec, args.quiet)
-    except (specschema.SpecError, emu_model.FixtureError) as e:
+        contexts = [(name, tls_context(cert, key)) for name, cert, key in args.tls]
+    except (specschema.SpecError, emu_model.FixtureError, ssl.SSLError, OSError) as e:
         sys.stderr.write("snowemu: %s\n" % e)
         return 2
-    server = Server(emu)
+    if len({name for name, _ in contexts} | {"http"}) != len(contexts) + 1:
+        sys.stderr.write("snowemu: --tls names must be distinct and not 'http'\n")
+        return 2
+    servers = [Server(emu, Listener("http"))]
+    servers += [Server(emu, Listener(name, ctx)) for name, ctx in contexts]
+    server = servers[0]
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *a: stop.set())
     signal.signal(signal.SIGINT, lambda *a: stop.set())
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
-    thread.start()
+    for srv in servers:
+        threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True).start()
     port = server.server_address[1]
     tmp = args.port_file + ".tmp"
     with open(tmp, "w") as fh:
         fh.write("%d\n" % port)
     os.replace(tmp, args.port_file)
     if not args.quiet:
-        sys.stderr.write("snowemu: listening on 127.0.0.1:%d\n" % port)
+        for srv in servers:
+            sys.stderr.write("snowemu: listening on 127.0.0.1:%d (%s)\n" % (
+                srv.listener.port, srv.listener.name))
     while not stop.wait(0.5):
         pass
     emu.stop.set()  # wake hanging / dripping handlers
-    server.shutdown()
-    server.server_close()
+    for srv in servers:
+        srv.shutdown()
+        srv.server_close()
     try:
         os.unlink(args.port_file)
     except OSError:

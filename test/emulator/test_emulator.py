@@ -18,6 +18,7 @@ import os
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -1012,6 +1013,89 @@ class TestCli(EmuTest):
                 if proc.poll() is None:
                     proc.kill()
                     proc.wait()
+
+
+class TestTls(unittest.TestCase):
+    """HTTPS listeners (--tls): same account, handshake counters per listener."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="snowemu-tls-")
+        d = cls.tmp.name
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        with open(os.path.join(d, "san.ext"), "w") as fh:
+            fh.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+        for argv in (["req", "-x509"] + ec + ["-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=t"],
+                     ["req"] + ec + ["-keyout", "s.key", "-out", "s.csr", "-subj", "/CN=localhost"],
+                     ["x509", "-req", "-in", "s.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-set_serial", "7",
+                      "-days", "1", "-extfile", "san.ext", "-out", "s.pem"]):
+            subprocess.run(["openssl"] + argv, cwd=d, check=True, capture_output=True)
+        cls.proc = subprocess.Popen(
+            [PY, os.path.join(HERE, "snowemu.py"), "--port-file", os.path.join(d, "port"), "--fixture", FIXTURE,
+             "--quiet", "--tls", "secure", os.path.join(d, "s.pem"), os.path.join(d, "s.key")],
+            stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+        deadline = time.time() + 20
+        while not os.path.exists(os.path.join(d, "port")) and time.time() < deadline:
+            time.sleep(0.05)
+        with open(os.path.join(d, "port")) as fh:
+            cls.port = int(fh.read())
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.proc.terminate()
+        cls.proc.wait(10)
+        cls.tmp.cleanup()
+
+    def admin(self, method, path):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            c.request(method, path)
+            return json.loads(c.getresponse().read())
+        finally:
+            c.close()
+
+    def listener(self, name):
+        return [x for x in self.admin("GET", "/_emulator/listeners") if x["name"] == name][0]
+
+    def get(self, conn, path):
+        conn.request("GET", path, headers={"Authorization": "Bearer " + PAT[0],
+                                           "X-Snowflake-Authorization-Token-Type": PAT[1]})
+        r = conn.getresponse()
+        return r.status, json.loads(r.read())
+
+    def test_listeners_and_handshakes(self):
+        self.admin("DELETE", "/_emulator/log")
+        self.assertEqual(["http", "secure"], [x["name"] for x in self.admin("GET", "/_emulator/listeners")])
+        tls = self.listener("secure")
+        self.assertEqual(("https", 0, 0, 0), (tls["scheme"], tls["connections"], tls["handshakes"], tls["failed"]))
+        ctx = ssl.create_default_context(cafile=os.path.join(self.tmp.name, "ca.pem"))
+        conn = http.client.HTTPSConnection("localhost", tls["port"], context=ctx, timeout=10)
+        over_tls = [self.get(conn, "/api/v2/databases"), self.get(conn, "/api/v2/databases/SALES")]
+        conn.close()
+        plain = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        self.assertEqual([self.get(plain, "/api/v2/databases"), self.get(plain, "/api/v2/databases/SALES")],
+                         over_tls)
+        plain.close()
+        self.assertEqual(200, over_tls[0][0])
+        tls = self.listener("secure")
+        self.assertEqual((1, 1, 0), (tls["connections"], tls["handshakes"], tls["failed"]))
+        # a client that does not trust the certificate: a failed handshake, no request
+        untrusting = http.client.HTTPSConnection("localhost", tls["port"], context=ssl.create_default_context(),
+                                                 timeout=10)
+        with self.assertRaises(ssl.SSLCertVerificationError):
+            untrusting.request("GET", "/api/v2/databases")
+        untrusting.close()
+        for _ in range(50):
+            tls = self.listener("secure")
+            if tls["failed"]:
+                break
+            time.sleep(0.05)
+        self.assertEqual((2, 1, 1), (tls["connections"], tls["handshakes"], tls["failed"]))
+        self.assertIn("UNKNOWN_CA", tls["last_failure"])
+        self.assertEqual(4, len(self.admin("GET", "/_emulator/log")))
+        self.admin("DELETE", "/_emulator/log")
+        tls = self.listener("secure")
+        self.assertEqual((0, 0, 0), (tls["connections"], tls["handshakes"], tls["failed"]))
 
 
 class TestSpecSchema(unittest.TestCase):

@@ -133,6 +133,7 @@ summarize() {
 prepare_run_dir "$DIR"
 if [ "$build" -eq 1 ]; then build_debug || exit 1; fi
 make_keys
+make_tls_certs
 write_fixture "$EMU_DIR/fixtures/test.json" "$RUN_DIR/fixture.json"
 start_emulator "$RUN_DIR/fixture.json" || exit 1
 
