@@ -53,6 +53,7 @@ static bool schedule_retry(SnowfdwConnection *conn, SnowfdwCall *call,
 static void report_failure(SnowfdwConnection *conn, SnowfdwCall *call,
 						   SnowfdwHttpResponse *resp) pg_attribute_noreturn();
 static char *quote_text(const char *text, size_t len);
+static char *as_sentence(const char *text, size_t len);
 
 /*
  * snowfdw_new_call
@@ -311,8 +312,10 @@ finish_transfer(SnowfdwConnection *conn, SnowfdwCall *call,
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_ERROR),
 					 errmsg("Snowflake answered 202 with an invalid Location header"),
-					 errdetail("Location: %s", location ? quote_text(location, strlen(location)) : "(none)"),
-					 errhint("snowfdw follows only relative paths under /api/v2/."),
+					 location ?
+					 errdetail("The Location header is \"%s\".", quote_text(location, strlen(location))) :
+					 errdetail("The answer has no Location header."),
+					 errhint("Only relative paths under /api/v2/ are followed."),
 					 errcontext("Snowflake request: %s %s", call->method, call->path)));
 		if (seconds_since(call->first_sent) > conn->options->poll_timeout)
 			ereport(ERROR,
@@ -542,6 +545,24 @@ schedule_retry(SnowfdwConnection *conn, SnowfdwCall *call,
 }
 
 /*
+ * as_sentence
+ *		A message from libcurl as a detail sentence: capitalized, with a
+ *		final period, printable and bounded like quote_text
+ */
+static char *
+as_sentence(const char *text, size_t len)
+{
+	char	   *s = quote_text(text, len);
+	size_t		n = strlen(s);
+
+	if (n > 0 && s[0] >= 'a' && s[0] <= 'z')
+		s[0] = s[0] - 'a' + 'A';
+	if (n > 0 && s[n - 1] != '.')
+		s = psprintf("%s.", s);
+	return s;
+}
+
+/*
  * quote_text
  *		Printable, bounded copy of text from the network
  */
@@ -639,7 +660,7 @@ report_failure(SnowfdwConnection *conn, SnowfdwCall *call,
 			ereport(ERROR,
 					(errcode(ERRCODE_CONNECTION_FAILURE),
 					 errmsg("Snowflake request timed out%s", attempts),
-					 errdetail("%s", quote_text(resp->transport_error,
+					 errdetail("%s", as_sentence(resp->transport_error,
 												strlen(resp->transport_error))),
 					 maybe_done ?
 					 errhint("Snowflake may have carried out the request; it was not repeated, because repeating it could change the outcome.") :
@@ -649,7 +670,7 @@ report_failure(SnowfdwConnection *conn, SnowfdwCall *call,
 				(errcode(ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION),
 				 errmsg("could not complete request to Snowflake server \"%s\"%s",
 						conn->server_name, attempts),
-				 errdetail("%s", quote_text(resp->transport_error,
+				 errdetail("%s", as_sentence(resp->transport_error,
 											strlen(resp->transport_error))),
 				 maybe_done ?
 				 errhint("Snowflake may have carried out the request; it was not repeated, because repeating it could change the outcome.") : 0,

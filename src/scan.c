@@ -269,8 +269,8 @@ continuation(SnowfdwFetcher *f, FetchTask *task, SnowfdwCall *call,
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_ERROR),
 					 errmsg("Snowflake answered with an invalid Link header"),
-					 errdetail("Link target: %s", pnstrdup(next, 200)),
-					 errhint("snowfdw follows only relative paths under /api/v2/."),
+					 errdetail("The Link target is \"%s\".", pnstrdup(next, 200)),
+					 errhint("Only relative paths under /api/v2/ are followed."),
 					 errcontext("Snowflake request: %s %s", call->method, call->path)));
 		cont = new_task(f, task->level, task->scope);
 		cont->missing_ok = task->missing_ok;

@@ -754,7 +754,7 @@ snowfdwImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 				(errcode(ERRCODE_FDW_SCHEMA_NOT_FOUND),
 				 errmsg("remote schema \"%s\" does not exist on server \"%s\"",
 						stmt->remote_schema, server->servername),
-				 errhint("snowfdw offers one remote schema, \"snowflake\"; scope it with OPTIONS (database '...', schema '...').")));
+				 errhint("The only remote schema is \"snowflake\"; scope it with OPTIONS (database '...', schema '...').")));
 
 	memset(&opts, 0, sizeof(opts));
 	foreach(lc, stmt->options)
