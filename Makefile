@@ -1,7 +1,7 @@
 # snowfdw: PostgreSQL foreign data wrapper for Snowflake REST API v2 catalog objects
 #
-# Supported PostgreSQL majors: 15 (the only one Debian 12 ships); src/compat.h
-# holds every version test so that 13 to 17 can be added there.
+# Supported PostgreSQL majors: 15 and later (15 is the only one Debian 12
+# ships, and the one tested); src/compat.h holds every version test.
 
 MODULE_big = snowfdw
 OBJS = \

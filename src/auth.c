@@ -38,8 +38,7 @@
 #include "common/int.h"
 #include "lib/stringinfo.h"
 
-#include "auth.h"
-#include "json.h"
+#include "snowfdw.h"
 
 /* JOSE header of every token: RSA PKCS#1 v1.5 signature with SHA-256 */
 #define SNOWFDW_JWT_HEADER			"{\"alg\":\"RS256\",\"typ\":\"JWT\"}"

@@ -40,7 +40,6 @@
 #include "utils/syscache.h"
 #include "utils/tuplestore.h"
 
-#include "auth.h"
 #include "snowfdw.h"
 
 /* Renew a JWT this long before it expires */

@@ -40,7 +40,6 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 
-#include "auth.h"
 #include "snowfdw.h"
 
 /* How an option value is checked */

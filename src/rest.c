@@ -33,7 +33,6 @@
 #include "storage/latch.h"
 #include "utils/timestamp.h"
 
-#include "auth.h"
 #include "snowfdw.h"
 
 /* First backoff delay and its ceiling, in seconds */

@@ -203,6 +203,16 @@ extern char *snowfdw_collection_path(const SnowfdwObjectInfo *info,
 extern char *snowfdw_object_path(const SnowfdwObjectInfo *info,
 								 char *const *scope, const char *name);
 
+/* in auth.c */
+extern char *snowfdw_jwt_account_name(const char *account);
+extern char *snowfdw_jwt_user_name(const char *user);
+extern void snowfdw_check_private_key(const char *private_key_pem,
+									  const char *passphrase);
+extern char *snowfdw_build_keypair_jwt(const char *account, const char *user,
+									   const char *private_key_pem,
+									   const char *passphrase,
+									   int64 issued_at, int lifetime_secs);
+
 /* in connection.c */
 extern void snowfdw_connection_init(void);
 extern SnowfdwConnection *snowfdw_get_connection(Oid serverid, Oid userid);
