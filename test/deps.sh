@@ -8,6 +8,7 @@ packages=(
   postgresql-15 postgresql-client-15 postgresql-server-dev-15
   libcurl4-openssl-dev libcjson-dev libssl-dev
   python3 python3-yaml python3-jsonschema python3-cryptography
+  valgrind
 )
 
 missing=()
