@@ -22,7 +22,8 @@
 # snowfdw is built with COPT='-O0 -g' in DIR/build (a copy, so the work tree
 # is not touched) and installed into PG_CONFIG's directories: for Debian's
 # server that replaces the shared snowfdw.so; rebuild normally afterwards.
-# A manual tool, not part of make test: everything is 2 to 20 times slower.
+# make test runs it through test/suites/60-valgrind.sh; everything is 2 to
+# 20 times slower under valgrind.
 # Everything started here is stopped by PID at exit.  Output: DIR/vg.PID.log
 # (one per process), DIR/vg-errors.txt (errors with snowfdw frames),
 # DIR/postgres.log, DIR/regress/.
@@ -31,7 +32,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/../lib.sh"
 export PG_CONFIG
 
-usage() { sed -n '2,28p' "$0" >&2; exit 2; }
+usage() { sed -n '2,29p' "$0" >&2; exit 2; }
 build=1
 leak_counts=""
 while getopts "nl:" opt; do
