@@ -5,11 +5,12 @@
 # Tests: each regression test that passes under valgrind; "0 memcheck errors
 # with snowfdw frames" (regression run and leak workload); "definitely-lost
 # bytes of the leak workload do not grow with the number of rounds" (records
-# with snowfdw frames, at SNOWFDW_VG_ROUNDS, default "10 40").
+# with snowfdw frames, at SNOWFDW_VG_ROUNDS, default "10 40"); "normal build
+# of snowfdw.so installed again".
 # run.sh installs a -O0 -g build of snowfdw.so and runs its own emulator and
-# cluster in RUN_DIR/valgrind; at exit this suite installs the normal build
-# again, for the checks that run after the suites.  The run's own cluster and
-# emulator are not touched.  Prints `N passed, N failed` last; on failure,
+# cluster in RUN_DIR/valgrind; at the end (or at exit) this suite installs
+# the normal build again, for the checks that run after the suites.  The
+# run's own cluster and emulator are not touched.  Prints `N passed, N failed` last; on failure,
 # the valgrind error summary, the errors and the diffs.
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
@@ -22,14 +23,16 @@ read -r -a ROUNDS <<<"${SNOWFDW_VG_ROUNDS:-10 40}"
 # each round, or each fifth round, adds at least 30 or 6 blocks of 8 bytes)
 LEAK_SLACK=16
 export VG_PORT=55433
-# origins cost about half the time; a failure names the error all the same,
-# and run.sh by hand (origins on by default) says where a value came from
-export VG_TRACK_ORIGINS=${VG_TRACK_ORIGINS:-no}
 
 # reinstall: the normal build of the work tree, as build_and_install made it
+# (once: at the end, or at exit if the suite stops early)
+reinstalled=0
 reinstall() {
-  make -C "$REPO" -s PG_CONFIG="$PG_CONFIG" install >/dev/null ||
-    echo "60-valgrind: could not install the normal build again" >&2
+  [ "$reinstalled" -eq 0 ] || return 0
+  reinstalled=1
+  make -C "$REPO" -s PG_CONFIG="$PG_CONFIG" install >/dev/null &&
+    cmp -s "$REPO/snowfdw.so" "$("$PG_CONFIG" --pkglibdir)/snowfdw.so" ||
+    { echo "60-valgrind: could not install the normal build again" >&2; return 1; }
 }
 trap reinstall EXIT
 as_postgres mkdir -p "$VG"
@@ -117,6 +120,13 @@ else
   grep '^valgrind: ' "$VG/leak.out"
   echo "---- definite leaks with snowfdw frames ($VG/leak/vg-errors.txt)"
   head -150 "$VG/leak/vg-errors.txt"
+fi
+
+# ---- the checks after the suites see the normal build
+if reinstall; then
+  pass "normal build of snowfdw.so installed again"
+else
+  fail "normal build of snowfdw.so installed again"
 fi
 
 echo "valgrind suite: regression run ${regress_s} s, leak workload ${leak_s} s"

@@ -12,8 +12,7 @@
 #       exits; prints its definitely/indirectly/possibly lost bytes and the
 #       heap still in use at exit (--leak-check=full).
 #
-# PG_CONFIG selects the server (default Debian's 15).  VG_TRACK_ORIGINS=no
-# makes it faster; uninitialised values are still reported, without origin.  Debian's server is
+# PG_CONFIG selects the server (default Debian's 15).  Debian's server is
 # built without USE_VALGRIND, so valgrind sees malloc'd memory only (libcurl,
 # OpenSSL, cJSON-free parts of snowfdw, memory-context blocks as a whole); a
 # server built with CPPFLAGS=-DUSE_VALGRIND and --enable-cassert also makes
@@ -32,7 +31,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/../lib.sh"
 export PG_CONFIG
 
-usage() { sed -n '2,29p' "$0" >&2; exit 2; }
+usage() { sed -n '2,28p' "$0" >&2; exit 2; }
 build=1
 leak_counts=""
 while getopts "nl:" opt; do
@@ -88,7 +87,7 @@ start_vg_cluster() {
   # shellcheck disable=SC2086
   as_postgres valgrind --tool=memcheck --trace-children=yes \
     --trace-children-skip='/bin/sh,/usr/bin/sh,*python*' \
-    --track-origins="${VG_TRACK_ORIGINS:-yes}" --read-inline-info=yes --num-callers=40 \
+    --track-origins=yes --read-inline-info=yes --num-callers=40 \
     --error-exitcode=0 --fullpath-after= \
     --error-markers=VG-ERROR-BEGIN,VG-ERROR-END \
     --suppressions="$SUPP" $1 --log-file="$RUN_DIR/vg.%p.log" \
