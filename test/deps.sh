@@ -10,6 +10,7 @@ packages=(
   python3 python3-yaml python3-jsonschema python3-cryptography
   postgresql-server-dev-all debhelper dpkg-dev
   clang-14 libclang-rt-14-dev llvm-14
+  valgrind
 )
 
 missing=()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # After the whole suite: no token, private key, JWT or passphrase may appear
-# in the server log, the test output or the emulator log.
+# in the server log, the test output or the emulator log, nor in those of the
+# valgrind runs (RUN_DIR/valgrind/*, test/suites/60-valgrind.sh).
 #   bash test/checks/secrets.sh RUN_DIR
 # Exits 1 on any finding.  Findings name the file, line and kind of secret,
 # never the secret itself, so this output is safe to print in CI.
@@ -11,9 +12,11 @@ PYTHON=/usr/bin/python3
 PASSPHRASE='test-passphrase-42'
 
 files=()
-for f in "$RUN_DIR/postgres.log" "$RUN_DIR/emulator.log" \
-         "$RUN_DIR"/regress/results/*.out "$RUN_DIR/regress/regression.diffs"; do
-  [ -f "$f" ] && files+=("$f")
+for d in "$RUN_DIR" "$RUN_DIR"/valgrind/*; do
+  for f in "$d/postgres.log" "$d/emulator.log" \
+           "$d"/regress/results/*.out "$d/regress/regression.diffs" "$d"/leak-*.out; do
+    [ -f "$f" ] && files+=("$f")
+  done
 done
 if [ "${#files[@]}" -eq 0 ]; then
   echo "secrets: nothing to check in $RUN_DIR" >&2
@@ -38,7 +41,8 @@ report() {
 }
 
 # tokens the fixtures define (PAT and OAuth)
-for fixture in "$REPO/test/emulator/fixtures/test.json" "$RUN_DIR/fixture.json"; do
+for fixture in "$REPO/test/emulator/fixtures/test.json" "$RUN_DIR/fixture.json" \
+               "$RUN_DIR"/valgrind/*/fixture.json; do
   [ -f "$fixture" ] || continue
   "$PYTHON" - "$fixture" <<'PY'
 import json, sys
@@ -52,7 +56,7 @@ report "Snowflake token from the fixtures" -F "$patterns"
 # every base64 body line of the private keys (short final lines are too
 # likely to occur by chance to be evidence)
 : >"$patterns"
-for key in "$RUN_DIR"/keys/*.pem; do
+for key in "$RUN_DIR"/keys/*.pem "$RUN_DIR"/valgrind/*/keys/*.pem; do
   [ -f "$key" ] || continue
   grep -v -e '^-----' "$key" | awk 'length($0) >= 16' >>"$patterns"
 done

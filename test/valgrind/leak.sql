@@ -7,6 +7,9 @@
 SELECT pg_read_file(:'key_dir' || '/ec.pem') AS ec_key,
        pg_read_file(:'key_dir' || '/alice_enc.pem') AS alice_enc_key \gset
 \set ECHO none
+-- the key errors below are statements that fail: keep their text (keys) out
+-- of the server log
+SET log_min_error_statement = panic;
 \pset tuples_only on
 \pset format unaligned
 SELECT 'backend pid: ' || pg_backend_pid();

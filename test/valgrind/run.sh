@@ -21,7 +21,8 @@
 # snowfdw is built with COPT='-O0 -g' in DIR/build (a copy, so the work tree
 # is not touched) and installed into PG_CONFIG's directories: for Debian's
 # server that replaces the shared snowfdw.so; rebuild normally afterwards.
-# A manual tool, not part of make test: everything is 2 to 20 times slower.
+# make test runs it through test/suites/60-valgrind.sh; everything is 2 to
+# 20 times slower under valgrind.
 # Everything started here is stopped by PID at exit.  Output: DIR/vg.PID.log
 # (one per process), DIR/vg-errors.txt (errors with snowfdw frames),
 # DIR/postgres.log, DIR/regress/.
@@ -30,7 +31,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/../lib.sh"
 export PG_CONFIG
 
-usage() { sed -n '2,27p' "$0" >&2; exit 2; }
+usage() { sed -n '2,28p' "$0" >&2; exit 2; }
 build=1
 leak_counts=""
 while getopts "nl:" opt; do
@@ -105,16 +106,28 @@ start_vg_cluster() {
   env | grep -E '^(SNOWFDW_|PGHOST|PGPORT|PGUSER|PG_CONFIG)' | sed 's/^/export /' >"$RUN_DIR/env.sh"
 }
 
-# snowfdw_errors: every valgrind error (or definite leak) block whose stack
-# has a frame in snowfdw: a src/*.c file of the build, or snowfdw.so
+# snowfdw_errors [LOG...]: every valgrind error (or definite leak) block whose
+# stack has a frame in snowfdw: a src/*.c file of the build, or snowfdw.so.
+# Reads every process log by default.
 snowfdw_errors() {
   local files
+  [ $# -gt 0 ] || set -- "$RUN_DIR"/vg.*.log
   files=$(cd "$REPO/src" && ls -- *.c | sed 's/\.c$//' | paste -sd'|')
   awk -v re="/src/($files)\\.c:[0-9]+\\)" '
     /VG-ERROR-BEGIN/ { inblk = 1; blk = ""; hit = 0; next }
     /VG-ERROR-END/   { if (hit) printf "---- %s\n%s", FILENAME, blk; inblk = 0; next }
     inblk { blk = blk $0 "\n"; if ($0 ~ re || index($0, "snowfdw.so")) hit = 1 }
-  ' "$RUN_DIR"/vg.*.log
+  ' "$@"
+}
+
+# snowfdw_definite LOG: bytes in the definite leak records of one process log
+# that have a snowfdw frame ("N bytes in" or "N (D direct, I indirect) bytes
+# in"); "-" when the process has not written its leak summary
+snowfdw_definite() {
+  grep -q 'ERROR SUMMARY' "$1" 2>/dev/null || { echo "-"; return; }
+  snowfdw_errors "$1" | awk '/ are definitely lost / {
+      for (i = 2; i <= NF; i++) { v = $i; gsub(/,/, "", v); if (v ~ /^[0-9]+$/) { s += v; break } } }
+    END { print s + 0 }'
 }
 
 # summarize: count errors, print those with snowfdw frames, set the status
@@ -145,7 +158,8 @@ if [ -n "$leak_counts" ]; then
   as_postgres "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -d postgres \
     -f "$HERE/leak-setup.sql" >"$RUN_DIR/leak-setup.out" 2>&1 ||
     { cat "$RUN_DIR/leak-setup.out"; exit 1; }
-  printf '%-6s %-8s %10s %10s %10s %14s %8s\n' iters pid definite indirect possible in-use-at-exit seconds
+  printf '%-6s %-8s %10s %10s %10s %14s %8s %16s\n' iters pid definite indirect possible \
+    in-use-at-exit seconds snowfdw-definite
   for n in $leak_counts; do
     start=$(date +%s)
     as_postgres "$PG_BIN/psql" -X -q -d postgres -v iterations="$n" \
@@ -154,9 +168,9 @@ if [ -n "$leak_counts" ]; then
     log=$RUN_DIR/vg.$pid.log
     for _ in $(seq 1 120); do grep -q 'ERROR SUMMARY' "$log" 2>/dev/null && break; sleep 1; done
     num() { sed -n "s/.*$1: *\([0-9,]*\) bytes.*/\1/p" "$log" | tail -1 | tr -d ,; }
-    printf '%-6s %-8s %10s %10s %10s %14s %8s\n' "$n" "$pid" "$(num 'definitely lost')" \
+    printf '%-6s %-8s %10s %10s %10s %14s %8s %16s\n' "$n" "$pid" "$(num 'definitely lost')" \
       "$(num 'indirectly lost')" "$(num 'possibly lost')" "$(num 'in use at exit')" \
-      "$(( $(date +%s) - start ))"
+      "$(( $(date +%s) - start ))" "$(snowfdw_definite "$log")"
     grep -q "iterations done: $n" "$RUN_DIR/leak-$n.out" ||
       { echo "leak.sql did not finish for $n:"; tail -5 "$RUN_DIR/leak-$n.out"; }
   done
