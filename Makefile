@@ -6,6 +6,7 @@
 MODULE_big = snowfdw
 OBJS = \
 	src/auth.o \
+	src/cache.o \
 	src/connection.o \
 	src/deparse.o \
 	src/functions.o \
@@ -17,10 +18,11 @@ OBJS = \
 	src/options.o \
 	src/rest.o \
 	src/scan.o \
-	src/snowfdw.o
+	src/snowfdw.o \
+	src/stats.o
 
 EXTENSION = snowfdw
-DATA = snowfdw--1.0.sql
+DATA = snowfdw--1.0.sql snowfdw--1.0--1.1.sql
 PGFILEDESC = "snowfdw - foreign data wrapper for Snowflake"
 
 REGRESS = select import pushdown protocol join auth connection errors cancel dml functions

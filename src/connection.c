@@ -217,6 +217,9 @@ make_connection(SnowfdwConnection *conn, Oid serverid, UserMapping *mapping)
 	conn->bearer = NULL;
 	conn->bearer_expires = 0;
 	conn->requests = 0;
+	conn->cache_hits = 0;
+	conn->bytes_received = 0;
+	conn->cache_ttl = -1;
 	conn->invalidated = false;
 	conn->server_hashvalue =
 		GetSysCacheHashValue1(FOREIGNSERVEROID, ObjectIdGetDatum(serverid));

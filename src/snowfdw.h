@@ -95,6 +95,7 @@ typedef struct SnowfdwOptions
 	int			max_concurrency;
 	int			page_size;
 	int64		max_response_size;	/* bytes */
+	int			cache_ttl;		/* seconds; 0: statement scope only */
 	/* user mapping */
 	char	   *token;
 	char	   *token_type;
@@ -130,6 +131,10 @@ typedef struct SnowfdwConnection
 	uint32		server_hashvalue;
 	uint32		mapping_hashvalue;
 	int64		requests;		/* HTTP requests sent */
+	int64		cache_hits;		/* calls answered from a cache */
+	int64		bytes_received; /* response bytes of the requests */
+	int			cache_ttl;		/* while a scan fetches: its cache_ttl;
+								 * -1 otherwise (no cache) */
 } SnowfdwConnection;
 
 /* One logical REST call, with retries, 202 polling and its outcome */
@@ -155,6 +160,7 @@ typedef struct SnowfdwCall
 	bool		done;
 	bool		renewed;		/* a 401 already made a new JWT */
 	TimestampTz first_sent;
+	TimestampTz sent_at;		/* start of the current transfer */
 	TimestampTz first_failure;	/* start of the retry time budget */
 	TimestampTz not_before;
 	char	   *poll_path;		/* Location of a pending 202 */
@@ -212,6 +218,57 @@ extern const char *snowfdw_call_response_string(SnowfdwCall *call,
 												const char *key);
 extern char *snowfdw_link_target(const char *link, const char *rel);
 extern bool snowfdw_valid_relative_path(const char *path);
+
+/* in cache.c */
+extern int	snowfdw_cache_ttl;
+extern int	snowfdw_cache_size_kb;
+extern void snowfdw_cache_init(void);
+extern bool snowfdw_cache_is_shared(void);
+extern bool snowfdw_cache_lookup(SnowfdwConnection *conn, const char *path,
+								 int ttl, long *status, char **body,
+								 size_t *len, char **link);
+extern void snowfdw_cache_store(SnowfdwConnection *conn, const char *path,
+								long status, const char *body, size_t len,
+								const char *link, int ttl);
+extern bool snowfdw_cache_answer(SnowfdwConnection *conn, SnowfdwCall **calls,
+								 int ncalls, SnowfdwCall *call);
+extern void snowfdw_cache_store_call(SnowfdwConnection *conn,
+									 SnowfdwCall *call);
+extern void snowfdw_cache_invalidate(Oid serverid);
+extern SnowfdwCall *snowfdw_write_call(SnowfdwConnection *conn,
+									   const char *method, char *path,
+									   char *body, bool retry_safe,
+									   bool missing_ok);
+extern struct dshash_table *snowfdw_stats_table(void);
+
+/* in stats.c */
+typedef struct SnowfdwStatsKey
+{
+	Oid			serverid;
+	Oid			umid;
+} SnowfdwStatsKey;
+
+typedef struct SnowfdwStatsEntry
+{
+	SnowfdwStatsKey key;
+	int64		requests;		/* transfers ended, answered or not */
+	int64		status_2xx;
+	int64		status_4xx;
+	int64		status_5xx;
+	int64		status_429;
+	int64		retries;
+	int64		bytes_received;
+	int64		cache_hits;
+	int64		cache_misses;
+	int64		errors;
+	double		total_time_ms;
+} SnowfdwStatsEntry;
+
+extern void snowfdw_stats_count_request(SnowfdwConnection *conn, long status,
+										size_t bytes, double elapsed_ms);
+extern void snowfdw_stats_count_retry(SnowfdwConnection *conn);
+extern void snowfdw_stats_count_error(SnowfdwConnection *conn);
+extern void snowfdw_stats_count_cache(SnowfdwConnection *conn, bool hit);
 
 /* in mapping.c */
 extern Datum snowfdw_json_to_datum(const SnowfdwJson *value, Oid typid,
