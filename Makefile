@@ -25,7 +25,7 @@ EXTENSION = snowfdw
 DATA = snowfdw--1.0.sql snowfdw--1.0--1.1.sql
 PGFILEDESC = "snowfdw - foreign data wrapper for Snowflake"
 
-REGRESS = select import pushdown protocol join auth connection errors cancel dml functions
+REGRESS = select import pushdown protocol join auth connection errors cancel dml functions cache
 REGRESS_OPTS = --inputdir=. --load-extension=snowfdw
 
 PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
