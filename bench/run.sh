@@ -68,3 +68,6 @@ echo "ratios (same run):"
 echo "  concurrency speed-up, 8 vs 1:              $(ratio "$(echo "$r1" | cut -d' ' -f1)" "$(echo "$r8" | cut -d' ' -f1)")x"
 echo "  peak memory growth, 20000 vs 2000 rows:    $(ratio "$(echo "$s20k" | cut -d' ' -f3)" "$(echo "$s2k" | cut -d' ' -f3)")x  (10x rows)"
 echo "  name pushdown speed-up:                    $(ratio "$(echo "$nopd" | cut -d' ' -f1)" "$(echo "$fetch" | cut -d' ' -f1)")x"
+
+echo
+bash "$(dirname "$0")/dashboard.sh"
