@@ -21,22 +21,14 @@ LANGUAGE sql AS $$
 
 -- run SQL in another backend of this cluster (a psql of its own)
 CREATE FUNCTION pg_temp.other_backend(sql text) RETURNS SETOF text
-LANGUAGE plpgsql AS $$
-DECLARE
-  cmd text := format('%s/psql -X -At -h %s -p %s -d %s -c %s',
-                     (SELECT setting FROM pg_config WHERE name = 'BINDIR'),
-                     pg_temp.shell_quote(current_setting('unix_socket_directories')),
-                     current_setting('port'),
-                     pg_temp.shell_quote(current_database()),
-                     pg_temp.shell_quote(sql));
-BEGIN
-  IF to_regclass('pg_temp.other_out') IS NULL THEN
-    CREATE TEMP TABLE other_out (line text);
-  END IF;
-  TRUNCATE pg_temp.other_out;
-  EXECUTE format('COPY pg_temp.other_out FROM PROGRAM %L WITH (FORMAT csv, DELIMITER E''\x01'', QUOTE E''\x02'')', cmd);
-  RETURN QUERY SELECT line FROM pg_temp.other_out;
-END $$;
+LANGUAGE sql AS $$
+  SELECT pg_temp.program_lines(
+    format('%s/psql -X -At -h %s -p %s -d %s -c %s',
+           (SELECT setting FROM pg_config WHERE name = 'BINDIR'),
+           pg_temp.shell_quote(current_setting('unix_socket_directories')),
+           current_setting('port'),
+           pg_temp.shell_quote(current_database()),
+           pg_temp.shell_quote(sql))) $$;
 
 -- the cache is shared: snowfdw is in shared_preload_libraries
 SELECT shared FROM snowfdw_cache_info();

@@ -310,23 +310,12 @@ snowfdw_stats_table(void)
 }
 
 /*
- * statement_xact_callback
- *		Free the statement store at transaction end
+ * statement_store_reset
+ *		Forget the statement store
  */
 static void
-statement_xact_callback(XactEvent event, void *arg)
+statement_store_reset(void)
 {
-	switch (event)
-	{
-		case XACT_EVENT_COMMIT:
-		case XACT_EVENT_PARALLEL_COMMIT:
-		case XACT_EVENT_ABORT:
-		case XACT_EVENT_PARALLEL_ABORT:
-		case XACT_EVENT_PREPARE:
-			break;
-		default:
-			return;
-	}
 	if (statement_cxt != NULL)
 	{
 		MemoryContextDelete(statement_cxt);
@@ -334,6 +323,17 @@ statement_xact_callback(XactEvent event, void *arg)
 		statement_store = NULL;
 		statement_bytes = 0;
 	}
+}
+
+/*
+ * statement_xact_callback
+ *		Free the statement store at transaction end
+ */
+static void
+statement_xact_callback(XactEvent event, void *arg)
+{
+	if (snowfdw_xact_ending(event))
+		statement_store_reset();
 }
 
 /*
@@ -881,13 +881,7 @@ send_server_invalidation(Oid serverid)
 void
 snowfdw_cache_invalidate(Oid serverid)
 {
-	if (statement_cxt != NULL)
-	{
-		MemoryContextDelete(statement_cxt);
-		statement_cxt = NULL;
-		statement_store = NULL;
-		statement_bytes = 0;
-	}
+	statement_store_reset();
 	attach();
 	process_pending_invals();
 	drop_entries(serverid, NULL);
@@ -938,13 +932,7 @@ snowfdw_cache_clear(PG_FUNCTION_ARGS)
 	if (!PG_ARGISNULL(0))
 		serverid = GetForeignServerByName(NameStr(*PG_GETARG_NAME(0)),
 										  false)->serverid;
-	if (statement_cxt != NULL)
-	{
-		MemoryContextDelete(statement_cxt);
-		statement_cxt = NULL;
-		statement_store = NULL;
-		statement_bytes = 0;
-	}
+	statement_store_reset();
 	attach();
 	process_pending_invals();
 	drop_entries(serverid, &dropped);

@@ -82,6 +82,26 @@ snowfdw_connection_init(void)
 }
 
 /*
+ * snowfdw_xact_ending
+ *		Whether a transaction callback event ends the transaction
+ */
+bool
+snowfdw_xact_ending(XactEvent event)
+{
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+		case XACT_EVENT_PREPARE:
+			return true;
+		default:
+			return false;
+	}
+}
+
+/*
  * xact_callback
  *		At the end of a transaction, release what it used
  *
@@ -96,17 +116,8 @@ xact_callback(XactEvent event, void *arg)
 	HASH_SEQ_STATUS scan;
 	SnowfdwConnection *conn;
 
-	switch (event)
-	{
-		case XACT_EVENT_COMMIT:
-		case XACT_EVENT_PARALLEL_COMMIT:
-		case XACT_EVENT_ABORT:
-		case XACT_EVENT_PARALLEL_ABORT:
-		case XACT_EVENT_PREPARE:
-			break;
-		default:
-			return;
-	}
+	if (!snowfdw_xact_ending(event))
+		return;
 
 	hash_seq_init(&scan, ConnectionHash);
 	while ((conn = hash_seq_search(&scan)) != NULL)

@@ -13,6 +13,7 @@
 #ifndef SNOWFDW_H
 #define SNOWFDW_H
 
+#include "access/xact.h"
 #include "foreign/fdwapi.h"
 #include "foreign/foreign.h"
 #include "lib/stringinfo.h"
@@ -201,6 +202,7 @@ extern char *snowfdw_object_path(const SnowfdwObjectInfo *info,
 
 /* in connection.c */
 extern void snowfdw_connection_init(void);
+extern bool snowfdw_xact_ending(XactEvent event);
 extern SnowfdwConnection *snowfdw_get_connection(Oid serverid, Oid userid);
 extern const char *snowfdw_connection_bearer(SnowfdwConnection *conn,
 											 bool renew);
