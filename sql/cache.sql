@@ -83,7 +83,7 @@ SELECT * FROM pg_temp.counts();
 CREATE FOREIGN TABLE cache.bad_ttl (name text)
   SERVER cache_srv OPTIONS (object 'schemas', database 'SALES', cache_ttl '-1');
 CREATE FOREIGN TABLE cache.sales_short (name text)
-  SERVER cache_srv OPTIONS (object 'schemas', database 'SALES', cache_ttl '1');
+  SERVER cache_srv OPTIONS (object 'schemas', database 'SALES', cache_ttl '2');
 CALL pg_temp.emuctl('clear-log');
 SELECT count(*) FROM cache.sales_short;
 SELECT count(*) FROM cache.sales_short;
@@ -93,7 +93,7 @@ SELECT * FROM pg_temp.counts();
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
 SELECT count(*) FROM cache.sales_short;
 -- after the TTL the entry is stale and asked for again
-SELECT pg_sleep(1.2);
+SELECT pg_sleep(2.2);
 CALL pg_temp.emuctl('clear-log');
 SELECT count(*) FROM cache.sales_short;
 SELECT * FROM pg_temp.counts();

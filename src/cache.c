@@ -12,8 +12,9 @@
  *	  starts (its scope is the transaction's local id and the statement's
  *	  start time), at transaction end, and by any write through snowfdw.
  *	  It holds at most STATEMENT_STORE_MAX bytes, and no single answer
- *	  larger than STATEMENT_ENTRY_MAX, so that big listings still flow
- *	  through the scan one batch at a time.
+ *	  larger than STATEMENT_ENTRY_MAX (a full page of a big listing is
+ *	  larger), so that big listings still flow through the scan one batch
+ *	  at a time.
  *
  *	- The response cache (across statements, on when a scan's cache_ttl
  *	  is above 0) lives in a DSA area with a dshash table, bounded by
@@ -72,8 +73,8 @@
 #include "snowfdw.h"
 
 /* Bounds of the statement store */
-#define STATEMENT_STORE_MAX (8 * 1024 * 1024)
-#define STATEMENT_ENTRY_MAX (1024 * 1024)
+#define STATEMENT_STORE_MAX (4 * 1024 * 1024)
+#define STATEMENT_ENTRY_MAX (256 * 1024)
 
 /* Key of both stores; no padding, compared and hashed as bytes */
 typedef struct CacheKey
