@@ -296,17 +296,19 @@ attach(void)
 
 /*
  * snowfdw_stats_table
- *		The statistics table (stats.c), attaching first if needed
+ *		The statistics table (stats.c), attaching first if may_attach
  *
  * NULL while this backend holds the control lock: an error raised under it
- * is being handled, and the caller must not wait for the lock.
+ * is being handled, and the caller must not wait for the lock.  Error
+ * handlers pass may_attach false, so as not to create the area then.
  */
 dshash_table *
-snowfdw_stats_table(void)
+snowfdw_stats_table(bool may_attach)
 {
 	if (control != NULL && LWLockHeldByMe(&control->lock))
 		return NULL;
-	attach();
+	if (may_attach)
+		attach();
 	return stats_table;
 }
 

@@ -241,7 +241,7 @@ extern SnowfdwCall *snowfdw_write_call(SnowfdwConnection *conn,
 									   const char *method, char *path,
 									   char *body, bool retry_safe,
 									   bool missing_ok);
-extern struct dshash_table *snowfdw_stats_table(void);
+extern struct dshash_table *snowfdw_stats_table(bool may_attach);
 
 /* in stats.c */
 typedef struct SnowfdwStatsKey

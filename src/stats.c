@@ -38,9 +38,11 @@ static bool updating = false;
 /*
  * stats_entry
  *		The locked counters of a session's server and mapping, or NULL
+ *
+ * Without may_attach, NULL also when this backend has not attached yet.
  */
 static SnowfdwStatsEntry *
-stats_entry(SnowfdwConnection *conn, dshash_table **table)
+stats_entry(SnowfdwConnection *conn, dshash_table **table, bool may_attach)
 {
 	SnowfdwStatsKey key;
 	SnowfdwStatsEntry *entry;
@@ -48,7 +50,7 @@ stats_entry(SnowfdwConnection *conn, dshash_table **table)
 
 	if (updating)
 		return NULL;
-	*table = snowfdw_stats_table();
+	*table = snowfdw_stats_table(may_attach);
 	if (*table == NULL)
 		return NULL;
 	memset(&key, 0, sizeof(key));
@@ -74,7 +76,7 @@ snowfdw_stats_count_request(SnowfdwConnection *conn, long status,
 							size_t bytes, double elapsed_ms)
 {
 	dshash_table *table;
-	SnowfdwStatsEntry *entry = stats_entry(conn, &table);
+	SnowfdwStatsEntry *entry = stats_entry(conn, &table, true);
 
 	if (entry == NULL)
 		return;
@@ -100,7 +102,7 @@ void
 snowfdw_stats_count_retry(SnowfdwConnection *conn)
 {
 	dshash_table *table;
-	SnowfdwStatsEntry *entry = stats_entry(conn, &table);
+	SnowfdwStatsEntry *entry = stats_entry(conn, &table, true);
 
 	if (entry == NULL)
 		return;
@@ -111,12 +113,14 @@ snowfdw_stats_count_retry(SnowfdwConnection *conn)
 /*
  * snowfdw_stats_count_error
  *		Count calls that ended in an error (a cancel included)
+ *
+ * Called while the error is handled: nothing is created then.
  */
 void
 snowfdw_stats_count_error(SnowfdwConnection *conn)
 {
 	dshash_table *table;
-	SnowfdwStatsEntry *entry = stats_entry(conn, &table);
+	SnowfdwStatsEntry *entry = stats_entry(conn, &table, false);
 
 	if (entry == NULL)
 		return;
@@ -132,7 +136,7 @@ void
 snowfdw_stats_count_cache(SnowfdwConnection *conn, bool hit)
 {
 	dshash_table *table;
-	SnowfdwStatsEntry *entry = stats_entry(conn, &table);
+	SnowfdwStatsEntry *entry = stats_entry(conn, &table, true);
 
 	if (entry == NULL)
 		return;
@@ -156,7 +160,7 @@ snowfdw_stats_raw(PG_FUNCTION_ARGS)
 	SnowfdwStatsEntry *entry;
 
 	InitMaterializedSRF(fcinfo, 0);
-	table = snowfdw_stats_table();
+	table = snowfdw_stats_table(true);
 	if (table == NULL)
 		PG_RETURN_VOID();
 	dshash_seq_init(&status, table, false);
@@ -193,7 +197,7 @@ snowfdw_stats_raw(PG_FUNCTION_ARGS)
 Datum
 snowfdw_stats_reset(PG_FUNCTION_ARGS)
 {
-	dshash_table *table = snowfdw_stats_table();
+	dshash_table *table = snowfdw_stats_table(true);
 	dshash_seq_status status;
 
 	if (table == NULL)
