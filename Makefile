@@ -7,6 +7,7 @@ MODULE_big = snowfdw
 OBJS = \
 	src/analyze.o \
 	src/auth.o \
+	src/cache.o \
 	src/connection.o \
 	src/deparse.o \
 	src/estimate.o \
@@ -23,13 +24,14 @@ OBJS = \
 	src/options.o \
 	src/rest.o \
 	src/scan.o \
-	src/snowfdw.o
+	src/snowfdw.o \
+	src/stats.o
 
 EXTENSION = snowfdw
-DATA = snowfdw--1.0.sql
+DATA = snowfdw--1.0.sql snowfdw--1.0--1.1.sql
 PGFILEDESC = "snowfdw - foreign data wrapper for Snowflake"
 
-REGRESS = select import pushdown protocol join auth options_check connection https errors cancel dml functions streaming planner
+REGRESS = select import pushdown protocol join auth options_check connection https errors cancel dml functions cache streaming planner
 REGRESS_OPTS = --inputdir=. --load-extension=snowfdw
 
 PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config

@@ -217,3 +217,6 @@ for n in 30 500; do
   echo "  $n rows: choice / fastest plan the planner can pick:  $(ratio "$c" "$best")x   [1.0x]"
   echo "  $n rows: fetch per row / choice:                     $(ratio "$(echo "${JT[fetch$n]}" | cut -d' ' -f1)" "$c")x   [>= 5x]"
 done
+
+echo
+bash "$(dirname "$0")/dashboard.sh"

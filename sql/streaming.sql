@@ -49,7 +49,12 @@ BEGIN
            NOT EXISTS (SELECT * FROM ref EXCEPT ALL SELECT * FROM got);
   DROP TABLE got;
 END $$;
-SELECT n AS chunk_bytes, r.* FROM unnest(ARRAY[1, 2, 3, 7, 64]) n, pg_temp.read_in_chunks(n) r;
+-- (one statement each: within a statement, the same request is answered once)
+SELECT 1 AS chunk_bytes, * FROM pg_temp.read_in_chunks(1);
+SELECT 2 AS chunk_bytes, * FROM pg_temp.read_in_chunks(2);
+SELECT 3 AS chunk_bytes, * FROM pg_temp.read_in_chunks(3);
+SELECT 7 AS chunk_bytes, * FROM pg_temp.read_in_chunks(7);
+SELECT 64 AS chunk_bytes, * FROM pg_temp.read_in_chunks(64);
 SELECT count(*) AS dripped_requests, bool_and(sent = total) AS all_sent
   FROM pg_temp.sent_log() WHERE fault = 'drip';
 

@@ -81,6 +81,26 @@ snowfdw_connection_init(void)
 }
 
 /*
+ * snowfdw_xact_ending
+ *		Whether a transaction callback event ends the transaction
+ */
+bool
+snowfdw_xact_ending(XactEvent event)
+{
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+		case XACT_EVENT_PREPARE:
+			return true;
+		default:
+			return false;
+	}
+}
+
+/*
  * xact_callback
  *		At the end of a transaction, release what it used
  *
@@ -95,17 +115,8 @@ xact_callback(XactEvent event, void *arg)
 	HASH_SEQ_STATUS scan;
 	SnowfdwConnection *conn;
 
-	switch (event)
-	{
-		case XACT_EVENT_COMMIT:
-		case XACT_EVENT_PARALLEL_COMMIT:
-		case XACT_EVENT_ABORT:
-		case XACT_EVENT_PARALLEL_ABORT:
-		case XACT_EVENT_PREPARE:
-			break;
-		default:
-			return;
-	}
+	if (!snowfdw_xact_ending(event))
+		return;
 
 	hash_seq_init(&scan, ConnectionHash);
 	while ((conn = hash_seq_search(&scan)) != NULL)
@@ -216,6 +227,9 @@ make_connection(SnowfdwConnection *conn, Oid serverid, UserMapping *mapping)
 	conn->bearer = NULL;
 	conn->bearer_expires = 0;
 	conn->requests = 0;
+	conn->cache_hits = 0;
+	conn->bytes_received = 0;
+	conn->cache_ttl = -1;
 	conn->invalidated = false;
 	conn->server_hashvalue =
 		GetSysCacheHashValue1(FOREIGNSERVEROID, ObjectIdGetDatum(serverid));

@@ -236,9 +236,9 @@ snowfdw_clone_schema(PG_FUNCTION_ARGS)
 		snowfdw_append_query(&path, "targetDatabase",
 							 snowfdw_quote_identifier(target_database));
 	snowfdw_append_query(&path, "createMode", create_mode);
-	call = snowfdw_call(function_connection(server), "POST", path.data,
-						snowfdw_json_builder_finish(body),
-						strcmp(create_mode, "errorIfExists") != 0, false);
+	call = snowfdw_write_call(function_connection(server), "POST", path.data,
+							  snowfdw_json_builder_finish(body),
+							  strcmp(create_mode, "errorIfExists") != 0, false);
 	return status_result(call);
 }
 
@@ -257,11 +257,11 @@ snowfdw_undrop_schema(PG_FUNCTION_ARGS)
 
 	PreventCommandIfReadOnly("snowfdw_undrop_schema()");
 	/* not repeatable: a second undrop finds the schema live (409) */
-	call = snowfdw_call(function_connection(server), "POST",
-						psprintf("%s:undrop",
-								 snowfdw_object_path(snowfdw_object_info(SNOWFDW_OBJECT_SCHEMAS),
-													 scope, name)),
-						NULL, false, false);
+	call = snowfdw_write_call(function_connection(server), "POST",
+							  psprintf("%s:undrop",
+									   snowfdw_object_path(snowfdw_object_info(SNOWFDW_OBJECT_SCHEMAS),
+														   scope, name)),
+							  NULL, false, false);
 	return status_result(call);
 }
 
@@ -308,9 +308,9 @@ snowfdw_clone_stream(PG_FUNCTION_ARGS)
 	snowfdw_append_query(&path, "createMode", create_mode);
 	if (copy_grants)
 		snowfdw_append_query(&path, "copyGrants", "true");
-	call = snowfdw_call(function_connection(server), "POST", path.data,
-						snowfdw_json_builder_finish(body),
-						strcmp(create_mode, "errorIfExists") != 0, false);
+	call = snowfdw_write_call(function_connection(server), "POST", path.data,
+							  snowfdw_json_builder_finish(body),
+							  strcmp(create_mode, "errorIfExists") != 0, false);
 	return status_result(call);
 }
 

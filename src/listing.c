@@ -16,6 +16,10 @@
  * and the last of them must be the same object again, or the listing
  * changed and the scan fails rather than return rows twice or not at all.
  *
+ * A streamed body that ends well is also handed to the response cache
+ * (cache.c) when the scan uses one and the body is small enough to keep:
+ * its bytes are copied as they are consumed, up to that bound.
+ *
  * Copyright (c) 2026, snowfdw developers
  *
  * IDENTIFICATION
@@ -42,7 +46,13 @@ struct SnowfdwListing
 	int64		skip;			/* after a restart: elements to pass over */
 	StringInfoData last_name;	/* "name" of the last element handed out */
 	bool		has_last_name;
+	size_t		received;		/* body bytes consumed, for the statistics */
+	StringInfo	copy;			/* the body so far, for the cache, or NULL */
+	size_t		copy_limit;
 };
+
+/* Largest streamed body kept for the statement scope alone */
+#define SNOWFDW_STATEMENT_COPY_LIMIT (256 * 1024)
 
 /*
  * snowfdw_listing_open
@@ -58,7 +68,58 @@ snowfdw_listing_open(SnowfdwConnection *conn, SnowfdwCall *call)
 	listing->max_element = (size_t) conn->options->max_response_size;
 	snowfdw_split_init(&listing->splitter, listing->max_element);
 	initStringInfo(&listing->last_name);
+	/* a body from a cache is not stored again */
+	if (call->streaming && conn->cache_ttl >= 0)
+	{
+		listing->copy_limit = SNOWFDW_STATEMENT_COPY_LIMIT;
+		if (conn->cache_ttl > 0)
+			listing->copy_limit = Max(listing->copy_limit,
+									  (size_t) snowfdw_cache_size_kb * 1024 / 4);
+		listing->copy = makeStringInfo();
+	}
 	return listing;
+}
+
+/*
+ * keep_bytes
+ *		Copy consumed body bytes for the cache, as long as they fit
+ */
+static void
+keep_bytes(SnowfdwListing *listing, const char *data, size_t n)
+{
+	listing->received += n;
+	if (listing->copy == NULL)
+		return;
+	if (listing->copy->len + n > listing->copy_limit)
+	{
+		pfree(listing->copy->data);
+		pfree(listing->copy);
+		listing->copy = NULL;
+		return;
+	}
+	appendBinaryStringInfo(listing->copy, data, n);
+}
+
+/*
+ * finish_body
+ *		The body was read to its end: count it, and offer it to the cache
+ */
+static void
+finish_body(SnowfdwListing *listing)
+{
+	const char *data;
+	size_t		len;
+
+	snowfdw_call_window(listing->conn, listing->call, &data, &len);
+	keep_bytes(listing, data, len);
+	if (!listing->call->streaming)
+		return;
+	snowfdw_stats_count_bytes(listing->conn, listing->received);
+	if (listing->copy)
+		snowfdw_cache_store(listing->conn, listing->call->path,
+							listing->call->status, listing->copy->data,
+							listing->copy->len, listing->call->link,
+							listing->conn->cache_ttl);
 }
 
 /*
@@ -69,9 +130,13 @@ static void
 discard_done(SnowfdwListing *listing)
 {
 	size_t		n = snowfdw_split_done_bytes(&listing->splitter);
+	const char *data;
+	size_t		len;
 
 	if (n == 0)
 		return;
+	snowfdw_call_window(listing->conn, listing->call, &data, &len);
+	keep_bytes(listing, data, n);
 	snowfdw_call_consume(listing->conn, listing->call, n);
 	snowfdw_split_discard(&listing->splitter, n);
 }
@@ -96,6 +161,8 @@ receive_more(SnowfdwListing *listing)
 			listing->skip = listing->count;
 			listing->count = 0;
 			listing->at_end = false;
+			if (listing->copy)
+				resetStringInfo(listing->copy);
 			break;
 	}
 }
@@ -177,6 +244,7 @@ read_document(SnowfdwListing *listing)
 		}
 	}
 	listing->finished = true;
+	finish_body(listing);
 	return parse_text(listing, data, len);
 }
 
@@ -248,6 +316,7 @@ snowfdw_listing_next(SnowfdwListing *listing, bool *is_document)
 				continue;
 			case SNOWFDW_SPLIT_END:
 				listing->finished = true;
+				finish_body(listing);
 				return NULL;
 			case SNOWFDW_SPLIT_NOT_ARRAY:
 				*is_document = true;

@@ -884,8 +884,8 @@ modify_call(SnowfdwModifyState *state, const char *method, char *path,
 			char *body, bool retry_safe, bool missing_ok)
 {
 	int64		before = state->conn->requests;
-	SnowfdwCall *call = snowfdw_call(state->conn, method, path, body,
-									 retry_safe, missing_ok);
+	SnowfdwCall *call = snowfdw_write_call(state->conn, method, path, body,
+										   retry_safe, missing_ok);
 
 	state->requests += state->conn->requests - before;
 	return call;

@@ -87,6 +87,7 @@ static const SnowfdwOptionDef valid_options[] = {
 	{"max_response_size", ForeignServerRelationId, false, false, false, OPT_INT},
 	{"request_cost", ForeignServerRelationId, false, false, false, OPT_COST},
 	{"row_cost", ForeignServerRelationId, false, false, false, OPT_COST},
+	{"cache_ttl", ForeignServerRelationId, false, false, false, OPT_COUNT},
 	/* user mapping: the only place secrets are accepted */
 	{"token", UserMappingRelationId, false, true, true, OPT_TOKEN},
 	{"token_type", UserMappingRelationId, false, false, true, OPT_TOKEN_TYPE},
@@ -102,6 +103,7 @@ static const SnowfdwOptionDef valid_options[] = {
 	{"create_mode", ForeignTableRelationId, false, false, false, OPT_CREATE_MODE},
 	{"restrict", ForeignTableRelationId, false, false, false, OPT_BOOL},
 	{"copy_grants", ForeignTableRelationId, false, false, false, OPT_BOOL},
+	{"cache_ttl", ForeignTableRelationId, false, false, false, OPT_COUNT},
 	/* column */
 	{"column_name", AttributeRelationId, false, false, false, OPT_STRING},
 	{NULL, InvalidOid, false, false, false, OPT_STRING}
@@ -159,6 +161,16 @@ snowfdw_define_gucs(void)
 							   "A table's create_mode option takes precedence; ON CONFLICT DO NOTHING means ifNotExists.",
 							   &snowfdw_create_mode, "errorIfExists",
 							   PGC_USERSET, 0, check_create_mode, NULL, NULL);
+	DefineCustomIntVariable("snowfdw.cache_ttl",
+							"Seconds a cached Snowflake response may be served to later statements.",
+							"0 turns the response cache off; the cache_ttl option of a server or foreign table takes precedence.",
+							&snowfdw_cache_ttl, 0, 0, 86400 * 365,
+							PGC_USERSET, GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomIntVariable("snowfdw.cache_size",
+							"Memory the response cache may use.",
+							"Least recently used responses are evicted first. Shared by all backends when snowfdw is in shared_preload_libraries, per backend otherwise.",
+							&snowfdw_cache_size_kb, 64 * 1024, 0, INT_MAX / 1024,
+							PGC_SIGHUP, GUC_UNIT_KB, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("snowfdw");
 }
 
@@ -546,6 +558,8 @@ apply_option(SnowfdwOptions *opts, DefElem *elem, bool *concurrency_set)
 		opts->request_cost = strtod(defGetString(elem), NULL);
 	else if (strcmp(name, "row_cost") == 0)
 		opts->row_cost = strtod(defGetString(elem), NULL);
+	else if (strcmp(name, "cache_ttl") == 0)
+		opts->cache_ttl = atoi(defGetString(elem));
 	else if (strcmp(name, "token") == 0)
 		opts->token = defGetString(elem);
 	else if (strcmp(name, "token_type") == 0)
@@ -599,6 +613,7 @@ snowfdw_get_options(Oid serverid, Oid userid, Oid relid)
 	opts->max_response_size = INT64CONST(64) * 1024 * 1024;
 	opts->request_cost = -1;	/* measured, see estimate.c */
 	opts->row_cost = -1;
+	opts->cache_ttl = snowfdw_cache_ttl;
 	opts->token_type = "PROGRAMMATIC_ACCESS_TOKEN";
 
 	if (OidIsValid(userid))

@@ -201,6 +201,8 @@ snowfdw_run_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls)
 					continue;
 				if (call->not_before <= now)
 				{
+					if (snowfdw_cache_answer(conn, calls, ncalls, call))
+						continue;
 					start_call(conn, call);
 					running++;
 				}
@@ -269,6 +271,7 @@ snowfdw_run_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls)
 			calls[i]->handle = -1;
 			snowfdw_call_close(conn, calls[i]);
 		}
+		snowfdw_stats_count_error(conn);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
@@ -282,6 +285,11 @@ static void
 finish_transfer(SnowfdwConnection *conn, SnowfdwCall *call,
 				SnowfdwHttpResponse *resp)
 {
+	conn->bytes_received += resp->body_len;
+	snowfdw_stats_count_request(conn, resp->transport_ok ? resp->status : 0,
+								resp->body_len,
+								(double) (GetCurrentTimestamp() - call->attempt_sent) / 1000.0);
+
 	/* a cancel that cut the transfer must show as a cancel */
 	CHECK_FOR_INTERRUPTS();
 
@@ -363,6 +371,7 @@ finish_transfer(SnowfdwConnection *conn, SnowfdwCall *call,
 		call->request_id = resp->request_id;
 		call->link = resp->link;
 		call->done = true;
+		snowfdw_cache_store_call(conn, call);
 		return;
 	}
 	if (resp->status == 404 && call->missing_ok)
@@ -535,6 +544,7 @@ schedule_retry(SnowfdwConnection *conn, SnowfdwCall *call,
 		return false;
 
 	call->retries++;
+	snowfdw_stats_count_retry(conn);
 	call->not_before = now + (TimestampTz) (delay * USECS_PER_SEC);
 	ereport(DEBUG1,
 			(errmsg_internal("snowfdw: retrying %s %s in %.3f s after %s",

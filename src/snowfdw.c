@@ -67,6 +67,9 @@ typedef struct SnowfdwScanState
 	MemoryContext batch_cxt;	/* response pages of one batch */
 	MemoryContext temp_cxt;		/* one row */
 	int64		requests;		/* HTTP requests this scan made */
+	int64		cache_hits;		/* calls answered from a cache */
+	int64		bytes_received; /* response bytes of its requests */
+	int			cache_ttl;		/* 0 for the target of an UPDATE or DELETE */
 	bool		started;		/* path values evaluated, calls planned */
 	SnowfdwRowConverter *converter;
 } SnowfdwScanState;
@@ -107,6 +110,7 @@ _PG_init(void)
 {
 	snowfdw_define_gucs();
 	snowfdw_json_init();
+	snowfdw_cache_init();
 }
 
 /*
@@ -459,6 +463,9 @@ snowfdwBeginForeignScan(ForeignScanState *node, int eflags)
 								  InvalidOid, RelationGetRelid(rel));
 	sstate->conn = snowfdw_get_connection(GetForeignTable(RelationGetRelid(rel))->serverid,
 										  snowfdw_executor_userid(fsplan, estate));
+	/* rows about to be changed are read fresh (the statement scope stays) */
+	sstate->cache_ttl = ExecRelationIsTargetRelation(estate, fsplan->scan.scanrelid) ?
+		0 : options->cache_ttl;
 	snowfdw_pushdown_from_private(fsplan->fdw_private, fsplan->fdw_exprs,
 								  &sstate->pushdown);
 
@@ -603,6 +610,9 @@ snowfdwIterateForeignScan(ForeignScanState *node)
 	char	  **scope;
 	MemoryContext oldcxt;
 	int64		requests;
+	int64		hits;
+	int64		bytes;
+	int			saved_ttl;
 
 	ExecClearTuple(slot);
 	MemoryContextReset(sstate->temp_cxt);
@@ -616,10 +626,17 @@ snowfdwIterateForeignScan(ForeignScanState *node)
 
 	/* the session is shared (with a modify node, say): count our own calls */
 	requests = sstate->conn->requests;
+	hits = sstate->conn->cache_hits;
+	bytes = sstate->conn->bytes_received;
+	saved_ttl = sstate->conn->cache_ttl;
+	sstate->conn->cache_ttl = sstate->cache_ttl;
 	oldcxt = MemoryContextSwitchTo(sstate->scan_cxt);
 	row = snowfdw_fetcher_next(sstate->fetcher, &scope);
 	MemoryContextSwitchTo(oldcxt);
+	sstate->conn->cache_ttl = saved_ttl;
 	sstate->requests += sstate->conn->requests - requests;
+	sstate->cache_hits += sstate->conn->cache_hits - hits;
+	sstate->bytes_received += sstate->conn->bytes_received - bytes;
 	if (row == NULL)
 		return slot;
 
@@ -665,7 +682,8 @@ snowfdwEndForeignScan(ForeignScanState *node)
 
 /*
  * snowfdwExplainForeignScan
- *		Show the REST requests (never credentials), and with ANALYZE their count
+ *		Show the REST requests (never credentials); with ANALYZE their count,
+ *		the calls a cache answered and the bytes received
  */
 static void
 snowfdwExplainForeignScan(ForeignScanState *node, ExplainState *es)
@@ -684,7 +702,12 @@ snowfdwExplainForeignScan(ForeignScanState *node, ExplainState *es)
 													 SnowfdwScanPrivateRequests))),
 							es);
 	if (es->analyze && sstate != NULL)
+	{
 		ExplainPropertyInteger("Remote calls", NULL, sstate->requests, es);
+		ExplainPropertyInteger("Cache hits", NULL, sstate->cache_hits, es);
+		ExplainPropertyInteger("Bytes received", "bytes",
+							   sstate->bytes_received, es);
+	}
 }
 
 /*

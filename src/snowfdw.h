@@ -13,6 +13,7 @@
 #ifndef SNOWFDW_H
 #define SNOWFDW_H
 
+#include "access/xact.h"
 #include "foreign/fdwapi.h"
 #include "foreign/foreign.h"
 #include "lib/stringinfo.h"
@@ -99,6 +100,7 @@ typedef struct SnowfdwOptions
 	int64		max_response_size;	/* bytes */
 	double		request_cost;	/* planner cost of one request; -1: measured */
 	double		row_cost;		/* planner cost of one row; -1: default */
+	int			cache_ttl;		/* seconds; 0: statement scope only */
 	/* user mapping */
 	char	   *token;
 	char	   *token_type;
@@ -134,6 +136,10 @@ typedef struct SnowfdwConnection
 	uint32		server_hashvalue;
 	uint32		mapping_hashvalue;
 	int64		requests;		/* HTTP requests sent */
+	int64		cache_hits;		/* calls answered from a cache */
+	int64		bytes_received; /* response bytes of the requests */
+	int			cache_ttl;		/* while a scan fetches: its cache_ttl;
+								 * -1 otherwise (no cache) */
 } SnowfdwConnection;
 
 /* One logical REST call, with retries, 202 polling and its outcome */
@@ -215,6 +221,7 @@ extern char *snowfdw_build_keypair_jwt(const char *account, const char *user,
 
 /* in connection.c */
 extern void snowfdw_connection_init(void);
+extern bool snowfdw_xact_ending(XactEvent event);
 extern SnowfdwConnection *snowfdw_get_connection(Oid serverid, Oid userid);
 extern const char *snowfdw_connection_bearer(SnowfdwConnection *conn,
 											 bool renew);
@@ -249,6 +256,58 @@ extern void snowfdw_call_close(SnowfdwConnection *conn, SnowfdwCall *call);
 extern void snowfdw_report_bad_body(SnowfdwCall *call, const char *problem)
 			pg_attribute_noreturn();
 extern char *snowfdw_link_target(const char *link, const char *rel);
+
+/* in cache.c */
+extern int	snowfdw_cache_ttl;
+extern int	snowfdw_cache_size_kb;
+extern void snowfdw_cache_init(void);
+extern bool snowfdw_cache_is_shared(void);
+extern bool snowfdw_cache_lookup(SnowfdwConnection *conn, const char *path,
+								 int ttl, long *status, char **body,
+								 size_t *len, char **link);
+extern void snowfdw_cache_store(SnowfdwConnection *conn, const char *path,
+								long status, const char *body, size_t len,
+								const char *link, int ttl);
+extern bool snowfdw_cache_answer(SnowfdwConnection *conn, SnowfdwCall **calls,
+								 int ncalls, SnowfdwCall *call);
+extern void snowfdw_cache_store_call(SnowfdwConnection *conn,
+									 SnowfdwCall *call);
+extern void snowfdw_cache_invalidate(Oid serverid);
+extern SnowfdwCall *snowfdw_write_call(SnowfdwConnection *conn,
+									   const char *method, char *path,
+									   char *body, bool retry_safe,
+									   bool missing_ok);
+extern struct dshash_table *snowfdw_stats_table(bool may_attach);
+
+/* in stats.c */
+typedef struct SnowfdwStatsKey
+{
+	Oid			serverid;
+	Oid			umid;
+} SnowfdwStatsKey;
+
+typedef struct SnowfdwStatsEntry
+{
+	SnowfdwStatsKey key;
+	int64		requests;		/* transfers ended, answered or not */
+	int64		status_2xx;
+	int64		status_4xx;
+	int64		status_5xx;
+	int64		status_429;
+	int64		retries;
+	int64		bytes_received;
+	int64		cache_hits;
+	int64		cache_misses;
+	int64		errors;
+	double		total_time_ms;
+} SnowfdwStatsEntry;
+
+extern void snowfdw_stats_count_request(SnowfdwConnection *conn, long status,
+										size_t bytes, double elapsed_ms);
+extern void snowfdw_stats_count_bytes(SnowfdwConnection *conn, size_t bytes);
+extern void snowfdw_stats_count_retry(SnowfdwConnection *conn);
+extern void snowfdw_stats_count_error(SnowfdwConnection *conn);
+extern void snowfdw_stats_count_cache(SnowfdwConnection *conn, bool hit);
 
 /* in mapping.c */
 typedef struct SnowfdwRowConverter

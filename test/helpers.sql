@@ -16,12 +16,9 @@ CREATE EXTENSION IF NOT EXISTS snowfdw;
 CREATE OR REPLACE FUNCTION pg_temp.shell_quote(t text) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$ SELECT '''' || replace(t, '''', '''\''''') || '''' $$;
 
--- emu('reset'), emu('fault', '{...}'): run emuctl, return its output lines
-CREATE OR REPLACE FUNCTION pg_temp.emu(VARIADIC args text[]) RETURNS SETOF text
+-- program_lines('cmd'): run a shell command, return its output lines
+CREATE OR REPLACE FUNCTION pg_temp.program_lines(cmd text) RETURNS SETOF text
 LANGUAGE plpgsql AS $$
-DECLARE
-  cmd text := '/usr/bin/python3 ' || pg_temp.shell_quote(current_setting('snowfdw_test.emuctl'))
-              || ' ' || (SELECT string_agg(pg_temp.shell_quote(a), ' ') FROM unnest(args) a);
 BEGIN
   IF to_regclass('pg_temp.emu_out') IS NULL THEN
     CREATE TEMP TABLE emu_out (line text);
@@ -30,6 +27,13 @@ BEGIN
   EXECUTE format('COPY pg_temp.emu_out FROM PROGRAM %L WITH (FORMAT csv, DELIMITER E''\x01'', QUOTE E''\x02'')', cmd);
   RETURN QUERY SELECT line FROM pg_temp.emu_out;
 END $$;
+
+-- emu('reset'), emu('fault', '{...}'): run emuctl, return its output lines
+CREATE OR REPLACE FUNCTION pg_temp.emu(VARIADIC args text[]) RETURNS SETOF text
+LANGUAGE sql AS $$
+  SELECT pg_temp.program_lines(
+    '/usr/bin/python3 ' || pg_temp.shell_quote(current_setting('snowfdw_test.emuctl'))
+    || ' ' || (SELECT string_agg(pg_temp.shell_quote(a), ' ') FROM unnest(args) a)) $$;
 
 -- CALL pg_temp.emuctl('clear-log'): the same, for commands whose output is not wanted
 CREATE OR REPLACE PROCEDURE pg_temp.emuctl(VARIADIC args text[])

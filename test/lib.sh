@@ -125,16 +125,23 @@ start_emulator() {
   [ "${#EMU_TLS_ARGS[@]}" -eq 0 ] || export SNOWFDW_TLS_DIR="$RUN_DIR/tls"
 }
 
-# start_cluster PORT: initdb and start a private cluster, socket in RUN_DIR
+# start_cluster PORT [PRELOAD [DATA]]: initdb and start a private cluster,
+# socket in RUN_DIR; shared_preload_libraries = PRELOAD (default snowfdw, so
+# that the response cache is shared; "" for none); data directory DATA
+# (default RUN_DIR/data, log RUN_DIR/postgres.log; otherwise DATA.log)
 start_cluster() {
   PGPORT_TEST=$1
-  as_postgres "$PG_BIN/initdb" -D "$RUN_DIR/data" -U postgres --encoding=UTF8 \
-    --no-locale --auth=trust >"$RUN_DIR/initdb.log" 2>&1
+  local preload=${2-snowfdw}
+  local data=${3:-$RUN_DIR/data}
+  local log=$RUN_DIR/postgres.log
+  [ "$data" = "$RUN_DIR/data" ] || log=$data.log
+  as_postgres "$PG_BIN/initdb" -D "$data" -U postgres --encoding=UTF8 \
+    --no-locale --auth=trust >"$data.initdb.log" 2>&1
   # the backends inherit SNOWFDW_* from this environment
-  as_postgres "$PG_BIN/pg_ctl" -D "$RUN_DIR/data" -l "$RUN_DIR/postgres.log" -w \
-    -o "-p $PGPORT_TEST -k $RUN_DIR -c listen_addresses='' -c log_min_messages=warning" \
+  as_postgres "$PG_BIN/pg_ctl" -D "$data" -l "$log" -w \
+    -o "-p $PGPORT_TEST -k $RUN_DIR -c listen_addresses='' -c log_min_messages=warning -c shared_preload_libraries='$preload'" \
     start >/dev/null
-  PG_PID=$(head -1 "$RUN_DIR/data/postmaster.pid")
+  PG_PID=$(head -1 "$data/postmaster.pid")
   export PGHOST=$RUN_DIR PGPORT=$PGPORT_TEST PGUSER=postgres
 }
 

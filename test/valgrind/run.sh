@@ -93,7 +93,8 @@ start_vg_cluster() {
     --suppressions="$SUPP" $1 --log-file="$RUN_DIR/vg.%p.log" \
     "$PG_BIN/postgres" -D "$RUN_DIR/data" -p "$VG_PORT" -k "$RUN_DIR" \
     -c listen_addresses='' -c max_connections=10 -c autovacuum=off -c jit=off \
-    -c log_min_messages=warning >"$RUN_DIR/postgres.log" 2>&1 &
+    -c log_min_messages=warning -c shared_preload_libraries=snowfdw \
+    >"$RUN_DIR/postgres.log" 2>&1 &
   VG_RUNNER=$!
   for _ in $(seq 1 300); do
     "$PG_BIN/pg_isready" -q -h "$RUN_DIR" -p "$VG_PORT" && break

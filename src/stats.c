@@ -1,0 +1,228 @@
+/*-------------------------------------------------------------------------
+ *
+ * stats.c
+ *		  Request statistics of snowfdw, per server and user mapping
+ *
+ * Counters live in a dshash table of the cache's DSA area (cache.c): shared
+ * by all backends when snowfdw is preloaded, this backend's otherwise.
+ * rest.c counts every transfer when it ends, every retry it schedules and
+ * every batch of calls that ends in an error; cache.c counts hits and
+ * misses.  An update holds one partition lock of the table for a few
+ * additions.
+ *
+ * Copyright (c) 2026, snowfdw developers
+ *
+ * IDENTIFICATION
+ *		  src/stats.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "funcapi.h"
+#include "lib/dshash.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/tuplestore.h"
+
+#include "snowfdw.h"
+
+#define STATS_COLUMNS 13
+
+PG_FUNCTION_INFO_V1(snowfdw_stats_raw);
+PG_FUNCTION_INFO_V1(snowfdw_stats_reset);
+
+/* an update is under way: an error inside it must not count itself */
+static bool updating = false;
+
+/*
+ * stats_entry
+ *		The locked counters of a session's server and mapping, or NULL
+ *
+ * Without may_attach, NULL also when this backend has not attached yet.
+ */
+static SnowfdwStatsEntry *
+stats_entry(SnowfdwConnection *conn, dshash_table **table, bool may_attach)
+{
+	SnowfdwStatsKey key;
+	SnowfdwStatsEntry *entry;
+	bool		found;
+
+	if (updating)
+		return NULL;
+	*table = snowfdw_stats_table(may_attach);
+	if (*table == NULL)
+		return NULL;
+	memset(&key, 0, sizeof(key));
+	key.serverid = conn->serverid;
+	key.umid = conn->umid;
+	updating = true;
+	entry = dshash_find_or_insert(*table, &key, &found);
+	updating = false;
+	if (!found)
+	{
+		memset(entry, 0, sizeof(SnowfdwStatsEntry));
+		entry->key = key;
+	}
+	return entry;
+}
+
+/*
+ * snowfdw_stats_count_request
+ *		Count one ended transfer: status (0 if no HTTP answer), bytes, time
+ */
+void
+snowfdw_stats_count_request(SnowfdwConnection *conn, long status,
+							size_t bytes, double elapsed_ms)
+{
+	dshash_table *table;
+	SnowfdwStatsEntry *entry = stats_entry(conn, &table, true);
+
+	if (entry == NULL)
+		return;
+	entry->requests++;
+	if (status >= 200 && status < 300)
+		entry->status_2xx++;
+	else if (status >= 400 && status < 500)
+		entry->status_4xx++;
+	else if (status >= 500 && status < 600)
+		entry->status_5xx++;
+	if (status == 429)
+		entry->status_429++;
+	entry->bytes_received += bytes;
+	entry->total_time_ms += elapsed_ms;
+	dshash_release_lock(table, entry);
+}
+
+/*
+ * snowfdw_stats_count_bytes
+ *		Count the bytes of a streamed body, known only once it was read
+ */
+void
+snowfdw_stats_count_bytes(SnowfdwConnection *conn, size_t bytes)
+{
+	dshash_table *table;
+	SnowfdwStatsEntry *entry;
+
+	conn->bytes_received += bytes;
+	entry = stats_entry(conn, &table, true);
+	if (entry == NULL)
+		return;
+	entry->bytes_received += bytes;
+	dshash_release_lock(table, entry);
+}
+
+/*
+ * snowfdw_stats_count_retry
+ *		Count one scheduled retry
+ */
+void
+snowfdw_stats_count_retry(SnowfdwConnection *conn)
+{
+	dshash_table *table;
+	SnowfdwStatsEntry *entry = stats_entry(conn, &table, true);
+
+	if (entry == NULL)
+		return;
+	entry->retries++;
+	dshash_release_lock(table, entry);
+}
+
+/*
+ * snowfdw_stats_count_error
+ *		Count calls that ended in an error (a cancel included)
+ *
+ * Called while the error is handled: nothing is created then.
+ */
+void
+snowfdw_stats_count_error(SnowfdwConnection *conn)
+{
+	dshash_table *table;
+	SnowfdwStatsEntry *entry = stats_entry(conn, &table, false);
+
+	if (entry == NULL)
+		return;
+	entry->errors++;
+	dshash_release_lock(table, entry);
+}
+
+/*
+ * snowfdw_stats_count_cache
+ *		Count a request answered from a cache, or looked up in vain
+ */
+void
+snowfdw_stats_count_cache(SnowfdwConnection *conn, bool hit)
+{
+	dshash_table *table;
+	SnowfdwStatsEntry *entry = stats_entry(conn, &table, true);
+
+	if (entry == NULL)
+		return;
+	if (hit)
+		entry->cache_hits++;
+	else
+		entry->cache_misses++;
+	dshash_release_lock(table, entry);
+}
+
+/*
+ * snowfdw_stats_raw
+ *		SQL function behind the snowfdw_stats view: one row per counter set
+ */
+Datum
+snowfdw_stats_raw(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	dshash_table *table;
+	dshash_seq_status status;
+	SnowfdwStatsEntry *entry;
+
+	InitMaterializedSRF(fcinfo, 0);
+	table = snowfdw_stats_table(true);
+	if (table == NULL)
+		PG_RETURN_VOID();
+	dshash_seq_init(&status, table, false);
+	while ((entry = dshash_seq_next(&status)) != NULL)
+	{
+		Datum		values[STATS_COLUMNS];
+		bool		nulls[STATS_COLUMNS];
+		int			i = 0;
+
+		memset(nulls, 0, sizeof(nulls));
+		values[i++] = ObjectIdGetDatum(entry->key.serverid);
+		values[i++] = ObjectIdGetDatum(entry->key.umid);
+		values[i++] = Int64GetDatum(entry->requests);
+		values[i++] = Int64GetDatum(entry->status_2xx);
+		values[i++] = Int64GetDatum(entry->status_4xx);
+		values[i++] = Int64GetDatum(entry->status_5xx);
+		values[i++] = Int64GetDatum(entry->status_429);
+		values[i++] = Int64GetDatum(entry->retries);
+		values[i++] = Int64GetDatum(entry->bytes_received);
+		values[i++] = Int64GetDatum(entry->cache_hits);
+		values[i++] = Int64GetDatum(entry->cache_misses);
+		values[i++] = Int64GetDatum(entry->errors);
+		values[i++] = Float8GetDatum(entry->total_time_ms);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	dshash_seq_term(&status);
+	return (Datum) 0;
+}
+
+/*
+ * snowfdw_stats_reset
+ *		SQL function: forget every counter
+ */
+Datum
+snowfdw_stats_reset(PG_FUNCTION_ARGS)
+{
+	dshash_table *table = snowfdw_stats_table(true);
+	dshash_seq_status status;
+
+	if (table == NULL)
+		PG_RETURN_VOID();
+	dshash_seq_init(&status, table, true);
+	while (dshash_seq_next(&status) != NULL)
+		dshash_delete_current(&status);
+	dshash_seq_term(&status);
+	PG_RETURN_VOID();
+}
