@@ -25,11 +25,9 @@ CREATE FOREIGN TABLE schemas_tls (database_name text, name text, comment text) S
 SQL
 
 emu() { "$PYTHON" "$EMU_DIR/emuctl.py" "$@"; }
-# run_query SETTINGS SQL: prints "seconds requests peak_kB" of the query, in a fresh backend
-run_query() {
-  emu clear-log
-  local out
-  out=$(psql_b <<SQL
+# measure SETTINGS SQL: after SETTINGS, "seconds peak_kB_growth" of SQL in a fresh backend
+measure() {
+  psql_b <<SQL
 $1
 SELECT regexp_replace(pg_read_file('/proc/self/status'), '.*VmHWM:\s+(\d+) kB.*', '\1', 's') AS before \gset
 SELECT extract(epoch FROM clock_timestamp()) AS t0 \gset
@@ -37,7 +35,12 @@ $2;
 SELECT round((extract(epoch FROM clock_timestamp()) - :t0)::numeric, 3) || ' ' ||
        (regexp_replace(pg_read_file('/proc/self/status'), '.*VmHWM:\s+(\d+) kB.*', '\1', 's')::int - :before);
 SQL
-)
+}
+# run_query SETTINGS SQL: prints "seconds requests peak_kB" of the query, in a fresh backend
+run_query() {
+  emu clear-log
+  local out
+  out=$(measure "$1" "$2")
   local n
   n=$(emu log --tsv | wc -l)
   echo "$(echo "$out" | tail -1 | cut -d' ' -f1) $n $(echo "$out" | tail -1 | cut -d' ' -f2)"
@@ -117,16 +120,7 @@ SQL
 
 ls_stat() { curl -s "$LS_URL/_stats" | "$PYTHON" -c "import json,sys; d=json.load(sys.stdin); print(d['$1'])"; }
 # fdw_query SETTINGS SQL: "seconds peak_kB_growth" of one statement in a fresh backend
-fdw_query() {
-  psql_b <<SQL | tail -1
-$1
-SELECT regexp_replace(pg_read_file('/proc/self/status'), '.*VmHWM:\s+(\d+) kB.*', '\1', 's') AS before \gset
-SELECT extract(epoch FROM clock_timestamp()) AS t0 \gset
-$2;
-SELECT round((extract(epoch FROM clock_timestamp()) - :t0)::numeric, 3) || ' ' ||
-       (regexp_replace(pg_read_file('/proc/self/status'), '.*VmHWM:\s+(\d+) kB.*', '\1', 's')::int - :before);
-SQL
-}
+fdw_query() { measure "$1" "$2" | tail -1; }
 # pipeline URL: what a user does without snowfdw, timed whole
 pipeline() {
   local t0 t1

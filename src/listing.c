@@ -231,17 +231,8 @@ read_document(SnowfdwListing *listing)
 								listing->call->path)));
 		if (listing->at_end)
 			break;
-		/* nothing was split off, so nothing is discarded */
-		switch (snowfdw_call_more(listing->conn, listing->call))
-		{
-			case SNOWFDW_CALL_MORE:
-				break;
-			case SNOWFDW_CALL_END:
-				listing->at_end = true;
-				break;
-			case SNOWFDW_CALL_RESTARTED:
-				break;
-		}
+		/* only blanks before the document are discarded */
+		receive_more(listing);
 	}
 	listing->finished = true;
 	finish_body(listing);
