@@ -129,6 +129,12 @@ CALL pg_temp.emuctl('clear-log');
 SELECT count(*) FROM many m JOIN pl.all_schemas r
     ON r.database_name = m.db AND r.name = m.schema_name;
 SELECT count(*) < 10 AS few_requests FROM pg_temp.emu_requests();
+-- without the per-scope listing, many outer rows list the whole account
+SET snowfdw.enable_scope_join = off;
+EXPLAIN (COSTS OFF)
+SELECT m.db, r.name FROM many m JOIN pl.all_schemas r
+    ON r.database_name = m.db AND r.name = m.schema_name;
+RESET snowfdw.enable_scope_join;
 
 -- ===================================================================
 -- cleanup

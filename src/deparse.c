@@ -370,6 +370,41 @@ snowfdw_is_scope_or_name_clause(PlannerInfo *root, RelOptInfo *baserel,
 }
 
 /*
+ * snowfdw_clause_scope_level
+ *		Scope level a join clause gives a path value for, SNOWFDW_MAX_SCOPES
+ *		for name, or -1; *value is the expression giving the value
+ */
+int
+snowfdw_clause_scope_level(PlannerInfo *root, RelOptInfo *baserel,
+						   RestrictInfo *rinfo, const SnowfdwObjectInfo *info,
+						   Expr **value)
+{
+	SnowfdwPushdown probe;
+	int			level;
+
+	*value = NULL;
+	if (!snowfdw_enable_pushdown)
+		return -1;
+	memset(&probe, 0, sizeof(probe));
+	probe.info = info;
+	classify_clause(root, baserel, rinfo->clause, &probe);
+	for (level = 0; level < info->nscopes; level++)
+	{
+		if (probe.scope_exprs[level] != NIL)
+		{
+			*value = linitial(probe.scope_exprs[level]);
+			return level;
+		}
+	}
+	if (probe.name_expr)
+	{
+		*value = probe.name_expr;
+		return SNOWFDW_MAX_SCOPES;
+	}
+	return -1;
+}
+
+/*
  * snowfdw_query_limit
  *		Rows the query needs from this scan, or -1 if not known
  *

@@ -111,6 +111,7 @@ static const SnowfdwOptionDef valid_options[] = {
 
 /* GUC variables */
 bool		snowfdw_enable_pushdown = true;
+bool		snowfdw_enable_scope_join = true;
 int			snowfdw_max_concurrency = 8;
 int			snowfdw_max_retries = 4;
 double		snowfdw_retry_max_time = 30.0;
@@ -135,6 +136,11 @@ snowfdw_define_gucs(void)
 							 "Sends WHERE and LIMIT conditions to Snowflake as request parameters.",
 							 "When off, every scan lists everything and PostgreSQL filters locally.",
 							 &snowfdw_enable_pushdown, true,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("snowfdw.enable_scope_join",
+							 "Lets a join that names objects list each outer scope once.",
+							 "When off, such a join fetches the objects one by one or lists the whole scope.",
+							 &snowfdw_enable_scope_join, true,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("snowfdw.max_concurrency",
 							"Maximum concurrent requests of one scan.",

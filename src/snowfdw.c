@@ -39,6 +39,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/selfuncs.h"
 
 #include "snowfdw.h"
 
@@ -233,9 +234,10 @@ snowfdwGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 
 /*
  * add_path_for
- *		Add a foreign path whose pushdown comes from the given clauses
+ *		Add a foreign path whose pushdown comes from the given clauses;
+ *		returns its rows
  */
-static void
+static double
 add_path_for(PlannerInfo *root, RelOptInfo *baserel, SnowfdwPlanState *state,
 			 List *clauses, ParamPathInfo *param_info)
 {
@@ -255,6 +257,59 @@ add_path_for(PlannerInfo *root, RelOptInfo *baserel, SnowfdwPlanState *state,
 											param_info ? param_info->ppi_req_outer : NULL,
 											NULL,
 											list_make1(makeFloat(psprintf("%.0f", est.requests)))));
+	return est.rows;
+}
+
+/*
+ * add_scope_path
+ *		A parameterized path that lists the scope the outer row names and
+ *		checks the name locally
+ *
+ * Outer rows that name the same scope get its listing from the statement's
+ * store of answers (cache.c), so a scan costs one listing per distinct
+ * outer scope: cheaper than a fetch per outer row when the outer side
+ * names few scopes many times.  The cost of one loop is the listing's,
+ * scaled by the share of outer rows that bring a scope not seen before.
+ */
+static void
+add_scope_path(PlannerInfo *root, RelOptInfo *baserel, SnowfdwPlanState *state,
+			   ParamPathInfo *param_info, List *scope_clauses, Expr *scope_value,
+			   double rows)
+{
+	SnowfdwPushdown pushdown;
+	SnowfdwEstimate est;
+	RelOptInfo *outer;
+	double		distinct;
+	double		share;
+	Cost		startup;
+	Cost		total;
+	List	   *clauses = list_concat_copy(baserel->baserestrictinfo, scope_clauses);
+
+	if (bms_membership(param_info->ppi_req_outer) != BMS_SINGLETON)
+		return;
+	outer = find_base_rel(root, bms_singleton_member(param_info->ppi_req_outer));
+	distinct = estimate_num_groups(root, list_make1(scope_value),
+								   Max(outer->rows, 1), NULL, NULL);
+	share = Min(1.0, distinct / Max(outer->rows, 1));
+
+	memset(&pushdown, 0, sizeof(pushdown));
+	pushdown.info = state->info;
+	snowfdw_classify_quals(root, baserel, clauses, &pushdown, state->options);
+	pushdown.name_expr = NULL;
+	estimate_path(root, baserel, state, &pushdown, clauses, &est);
+	snowfdw_scan_cost(state->options, state->serverid, &est, &startup, &total);
+	/* the requests are shared; every loop still reads the rows */
+	startup *= share;
+	total = (total - est.rows * (state->options->row_cost >= 0 ?
+								 state->options->row_cost : cpu_tuple_cost)) * share +
+		est.rows * (state->options->row_cost >= 0 ? state->options->row_cost :
+					cpu_tuple_cost);
+	add_path(baserel, (Path *)
+			 create_foreignscan_path_compat(root, baserel, NULL, rows,
+											startup, total, NIL,
+											param_info->ppi_req_outer, NULL,
+											list_make2(makeFloat(psprintf("%.0f", est.requests * share)),
+													   makeInteger(1))));
 }
 
 /* Argument of ec_member_matches_column */
@@ -296,7 +351,7 @@ snowfdwGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
 	List	   *candidates = NIL;
 	ListCell   *lc;
 
-	add_path_for(root, baserel, state, baserel->baserestrictinfo, NULL);
+	(void) add_path_for(root, baserel, state, baserel->baserestrictinfo, NULL);
 	if (!snowfdw_enable_pushdown)
 		return;
 
@@ -361,11 +416,36 @@ snowfdwGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
 		foreach(lc, ppis)
 		{
 			ParamPathInfo *ppi = lfirst(lc);
+			List	   *scope_clauses = NIL;
+			Expr	   *scope_value = NULL;
+			bool		has_name = false;
+			ListCell   *lc2;
+			double		rows;
 
-			add_path_for(root, baserel, state,
-						 list_concat_copy(baserel->baserestrictinfo,
-										  ppi->ppi_clauses),
-						 ppi);
+			rows = add_path_for(root, baserel, state,
+								list_concat_copy(baserel->baserestrictinfo,
+												 ppi->ppi_clauses),
+								ppi);
+			/* outer rows naming objects: also one listing per outer scope */
+			foreach(lc2, ppi->ppi_clauses)
+			{
+				RestrictInfo *rinfo = lfirst_node(RestrictInfo, lc2);
+				Expr	   *value;
+				int			level = snowfdw_clause_scope_level(root, baserel, rinfo,
+															   state->info, &value);
+
+				if (level == SNOWFDW_MAX_SCOPES)
+					has_name = true;
+				else if (level >= 0)
+				{
+					scope_clauses = lappend(scope_clauses, rinfo);
+					if (scope_value == NULL)
+						scope_value = value;
+				}
+			}
+			if (has_name && scope_clauses != NIL && snowfdw_enable_scope_join)
+				add_scope_path(root, baserel, state, ppi, scope_clauses,
+							   scope_value, rows);
 		}
 	}
 }
@@ -421,6 +501,10 @@ snowfdwGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 	pushdown.info = state->info;
 	snowfdw_classify_quals(root, baserel, scan_clauses, &pushdown,
 						   state->options);
+	/* a path listing the outer row's scope checks the name locally */
+	if (list_length(best_path->fdw_private) > 1 &&
+		intVal(lsecond(best_path->fdw_private)) == 1)
+		pushdown.name_expr = NULL;
 	if (best_path->path.param_info == NULL)
 		pushdown.limit = snowfdw_query_limit(root, baserel);
 

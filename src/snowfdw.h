@@ -178,6 +178,7 @@ typedef struct SnowfdwCall
 
 /* GUC variables */
 extern bool snowfdw_enable_pushdown;
+extern bool snowfdw_enable_scope_join;
 extern int	snowfdw_max_concurrency;
 extern int	snowfdw_max_retries;
 extern double snowfdw_retry_max_time;
@@ -370,6 +371,10 @@ extern bool snowfdw_is_scope_or_name_clause(PlannerInfo *root,
 											RelOptInfo *baserel,
 											RestrictInfo *rinfo,
 											const SnowfdwObjectInfo *info);
+extern int	snowfdw_clause_scope_level(PlannerInfo *root, RelOptInfo *baserel,
+									   RestrictInfo *rinfo,
+									   const SnowfdwObjectInfo *info,
+									   Expr **value);
 extern int64 snowfdw_query_limit(PlannerInfo *root, RelOptInfo *baserel);
 extern char *snowfdw_describe_requests(SnowfdwPushdown *pushdown,
 									   int page_size);
