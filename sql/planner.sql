@@ -137,10 +137,46 @@ SELECT m.db, r.name FROM many m JOIN pl.all_schemas r
 RESET snowfdw.enable_scope_join;
 
 -- ===================================================================
+-- the same join plans differently against a near and a far server
+-- ===================================================================
+-- (rows made expensive so that the listing's rows weigh against its saved
+-- round trips; latencies measured by this session on a server of its own)
+CREATE SERVER lat_srv FOREIGN DATA WRAPPER snowfdw
+  OPTIONS (url :'emu_url', row_cost '100');
+CREATE USER MAPPING FOR CURRENT_USER SERVER lat_srv OPTIONS (token :'pat');
+CREATE FOREIGN TABLE pl.lat_schemas (database_name text, name text)
+  SERVER lat_srv OPTIONS (object 'schemas');
+CREATE TABLE four (db text, schema_name text);
+INSERT INTO four VALUES ('SALES', 'PUBLIC'), ('MARKETING', 'CAMPAIGNS'),
+  ('EMPTY_DB', 'X'), ('SALES', 'STAGING');
+ANALYZE four;
+SET snowfdw.enable_scope_join = off;
+CALL pg_temp.emuctl('fault', '{"action": "latency", "ms": 1, "times": -1}');
+SELECT count(*) > 0 AS listed FROM pl.lat_schemas;
+SELECT count(*) > 0 AS listed FROM pl.lat_schemas;
+SELECT count(*) > 0 AS listed FROM pl.lat_schemas;
+-- near: a fetch per outer row
+EXPLAIN (COSTS OFF)
+SELECT f.db, r.name FROM four f JOIN pl.lat_schemas r
+    ON r.database_name = f.db AND r.name = f.schema_name;
+CALL pg_temp.emuctl('clear-faults');
+CALL pg_temp.emuctl('fault', '{"action": "latency", "ms": 200, "times": -1}');
+SELECT count(*) > 0 AS listed FROM pl.lat_schemas;
+SELECT count(*) > 0 AS listed FROM pl.lat_schemas;
+SELECT count(*) > 0 AS listed FROM pl.lat_schemas;
+-- far: one listing in two rounds instead of four round trips
+EXPLAIN (COSTS OFF)
+SELECT f.db, r.name FROM four f JOIN pl.lat_schemas r
+    ON r.database_name = f.db AND r.name = f.schema_name;
+CALL pg_temp.emuctl('clear-faults');
+RESET snowfdw.enable_scope_join;
+
+-- ===================================================================
 -- cleanup
 -- ===================================================================
 SET client_min_messages = warning;
 DROP SERVER plan_srv CASCADE;
 DROP SERVER fresh_srv CASCADE;
+DROP SERVER lat_srv CASCADE;
 DROP SCHEMA pl CASCADE;
-DROP TABLE few, many;
+DROP TABLE few, many, four;
