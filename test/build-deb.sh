@@ -6,6 +6,8 @@
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${1:-$REPO/dist}
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)  # absolute: the build below runs elsewhere
 bash "$REPO/test/deps.sh"
 version=$(bash "$REPO/test/version.sh")
 work=$(mktemp -d /tmp/snowfdw-deb.XXXXXX)
