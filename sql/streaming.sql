@@ -123,6 +123,28 @@ SELECT name FROM st_stages;
 ALTER SERVER st_srv OPTIONS (DROP max_response_size);
 CALL pg_temp.emuctl('clear-faults');
 
+-- HTTP dates become the same timestamptz whether they take the fast path
+-- (canonical form) or timestamptz input (anything else)
+CREATE FOREIGN TABLE st_files (name text, last_modified timestamptz)
+  SERVER st_srv OPTIONS (object 'stage_files', database 'SALES', schema 'PUBLIC', stage 'RAW');
+CALL pg_temp.emuctl('clear-faults');
+CALL pg_temp.emuctl('fault', json_build_object('action', 'malformed', 'path', '/files$', 'body',
+  '[{"name":"a","last_modified":"Tue, 12 Mar 2024 10:00:00 GMT"},
+    {"name":"b","last_modified":"Thu, 29 Feb 2024 23:59:59 GMT"},
+    {"name":"c","last_modified":"tue, 12 Mar 2024 10:00:00 GMT"},
+    {"name":"d","last_modified":"Thu, 01 Jan 1970 00:00:00 GMT"},
+    {"name":"e","last_modified":"Mon, 12 Mar 2024 10:00:00 GMT"},
+    {"name":"f","last_modified":"2024-03-12T10:00:00Z"}]')::text);
+SELECT f.name, f.last_modified = v.t::timestamptz AS same, f.last_modified
+  FROM st_files f JOIN (VALUES ('a', 'Tue, 12 Mar 2024 10:00:00 GMT'),
+                               ('b', 'Thu, 29 Feb 2024 23:59:59 GMT'),
+                               ('c', 'tue, 12 Mar 2024 10:00:00 GMT'),
+                               ('d', 'Thu, 01 Jan 1970 00:00:00 GMT'),
+                               ('e', 'Mon, 12 Mar 2024 10:00:00 GMT'),
+                               ('f', '2024-03-12T10:00:00Z')) v(n, t) ON f.name = v.n
+ ORDER BY 1;
+CALL pg_temp.emuctl('clear-faults');
+
 -- ===================================================================
 -- a transfer that fails midway
 -- ===================================================================
