@@ -445,72 +445,31 @@ snowfdw_query_limit(PlannerInfo *root, RelOptInfo *baserel)
 }
 
 /*
- * describe_segment
- *		Append a path value for EXPLAIN: the constant, or {placeholder}
- */
-static void
-describe_segment(StringInfo buf, List *exprs, const char *placeholder)
-{
-	char	   *text = list_length(exprs) == 1 ? const_text(linitial(exprs)) : NULL;
-
-	if (text)
-		snowfdw_append_path_segment(buf, snowfdw_quote_identifier(text));
-	else
-		appendStringInfo(buf, "/{%s}", placeholder);
-}
-
-/*
- * describe_collection
- *		EXPLAIN text of the list path of a kind, given the scope values
- */
-static void
-describe_collection(StringInfo buf, const SnowfdwObjectInfo *info,
-					SnowfdwPushdown *pushdown)
-{
-	int			level;
-
-	appendStringInfoString(buf, "/api/v2");
-	for (level = 0; level < info->nscopes; level++)
-	{
-		appendStringInfo(buf, "/%s", snowfdw_scope_collections[level]);
-		describe_segment(buf, pushdown->scope_exprs[level],
-						 snowfdw_scope_columns[level]);
-	}
-	appendStringInfo(buf, "/%s", info->collection);
-}
-
-/*
- * append_list_query
- *		Query parameters of a final list request
+ * append_page_query
+ *		showLimit and fromName of one page of a keyset-paged list call;
+ *		returns the showLimit sent, 0 for none
  *
  * A continuation page (from_name set) asks for one row more: services that
  * repeat the fromName row still deliver a full page of new rows.
  */
-static void
-append_list_query(StringInfo buf, SnowfdwPushdown *pushdown, int page_size,
-				  const char *from_name)
+static int64
+append_page_query(StringInfo buf, int64 show_limit, const char *from_name)
 {
-	int64		limit = snowfdw_show_limit(pushdown, page_size);
-
-	if (pushdown->like)
-		snowfdw_append_query(buf, "like", pushdown->like);
-	if (pushdown->starts_with)
-		snowfdw_append_query(buf, "startsWith", pushdown->starts_with);
-	if (pushdown->pattern)
-		snowfdw_append_query(buf, "pattern", pushdown->pattern);
-	if (pushdown->history)
-		snowfdw_append_query(buf, "history", "true");
-	if (limit > 0)
+	if (show_limit > 0)
+	{
+		if (from_name)
+			show_limit = Min(show_limit + 1, 10000);
 		snowfdw_append_query(buf, "showLimit",
-							 psprintf(INT64_FORMAT,
-									  from_name ? Min(limit + 1, 10000) : limit));
+							 psprintf(INT64_FORMAT, show_limit));
+	}
 	if (from_name)
 		snowfdw_append_query(buf, "fromName", from_name);
+	return show_limit;
 }
 
 /*
  * snowfdw_show_limit
- *		showLimit of each page of a final list call, 0 when not paged
+ *		showLimit of the first page of a final list call, 0 when not paged
  *
  * Keyset paging (showLimit + fromName) bounds every response; a LIMIT
  * shrinks the first page to what the query needs.  Dropped schemas share
@@ -532,52 +491,107 @@ snowfdw_show_limit(SnowfdwPushdown *pushdown, int page_size)
 
 /*
  * snowfdw_list_path
- *		Path and query of a final list request for known scope names
+ *		Path and query of a final list request; *show_limit is the showLimit
+ *		sent, 0 for none
+ *
+ * NULL scope values show as {column} (EXPLAIN at plan time).
  */
 char *
-snowfdw_list_path(SnowfdwPushdown *pushdown, char *const *scope,
-				  int page_size, const char *from_name)
+snowfdw_list_path(SnowfdwPushdown *pushdown, const char *const *scope,
+				  int page_size, const char *from_name, int64 *show_limit)
 {
 	StringInfoData buf;
 
 	initStringInfo(&buf);
-	appendStringInfoString(&buf, snowfdw_collection_path(pushdown->info, scope));
-	append_list_query(&buf, pushdown, page_size, from_name);
+	snowfdw_append_request_path(&buf, pushdown->info, SNOWFDW_ACTION_LIST,
+								scope, NULL);
+	if (pushdown->like)
+		snowfdw_append_query(&buf, "like", pushdown->like);
+	if (pushdown->starts_with)
+		snowfdw_append_query(&buf, "startsWith", pushdown->starts_with);
+	if (pushdown->pattern)
+		snowfdw_append_query(&buf, "pattern", pushdown->pattern);
+	if (pushdown->history)
+		snowfdw_append_query(&buf, "history", "true");
+	*show_limit = append_page_query(&buf,
+									snowfdw_show_limit(pushdown, page_size),
+									from_name);
 	return buf.data;
+}
+
+/*
+ * snowfdw_enumeration_path
+ *		Path and query listing the names of a scope level under the levels
+ *		above it; *show_limit as for snowfdw_list_path
+ */
+char *
+snowfdw_enumeration_path(int level, const char *const *scope, int page_size,
+						 const char *from_name, int64 *show_limit)
+{
+	const SnowfdwObjectInfo *parent = snowfdw_scope_object(level);
+	StringInfoData buf;
+	bool		paged = (parent->list_params & SNOWFDW_PARAM_SHOW_LIMIT) &&
+		(parent->list_params & SNOWFDW_PARAM_FROM_NAME);
+
+	initStringInfo(&buf);
+	snowfdw_append_request_path(&buf, parent, SNOWFDW_ACTION_LIST, scope,
+								NULL);
+	*show_limit = append_page_query(&buf, paged ? page_size : 0, from_name);
+	return buf.data;
+}
+
+/*
+ * plan_time_value
+ *		The one constant a scope or name gives, or NULL if known only at run
+ *		time (a parameter, an outer column, an IN list)
+ */
+static char *
+plan_time_value(List *exprs)
+{
+	return list_length(exprs) == 1 ? const_text(linitial(exprs)) : NULL;
 }
 
 /*
  * snowfdw_describe_requests
  *		The requests a scan will send, for EXPLAIN
  *
- * Scope levels without a value are listed first ("GET /api/v2/databases
- * -> ..."); values known only at execution show as {column}.
+ * Built by the functions that build the requests, from what is known at
+ * plan time: scope levels without a value are listed first ("GET
+ * /api/v2/databases?showLimit=1000 -> ..."), values known only at
+ * execution show as {column}.
  */
 char *
 snowfdw_describe_requests(SnowfdwPushdown *pushdown, int page_size)
 {
-	static const SnowfdwObjectKind parents[SNOWFDW_MAX_SCOPES] = {
-		SNOWFDW_OBJECT_DATABASES, SNOWFDW_OBJECT_SCHEMAS, SNOWFDW_OBJECT_STAGES
-	};
 	const SnowfdwObjectInfo *info = pushdown->info;
+	const char *scope[SNOWFDW_MAX_SCOPES] = {NULL};
 	StringInfoData buf;
+	int64		show_limit;
 	int			level;
+
+	for (level = 0; level < info->nscopes; level++)
+		scope[level] = plan_time_value(pushdown->scope_exprs[level]);
 
 	initStringInfo(&buf);
 	for (level = 0; level < info->nscopes; level++)
 	{
 		if (pushdown->scope_exprs[level] != NIL)
 			continue;
-		appendStringInfoString(&buf, "GET ");
-		describe_collection(&buf, snowfdw_object_info(parents[level]), pushdown);
-		appendStringInfoString(&buf, " -> ");
+		appendStringInfo(&buf, "%s %s -> ",
+						 snowfdw_action_method(SNOWFDW_ACTION_LIST),
+						 snowfdw_enumeration_path(level, scope, page_size,
+												  NULL, &show_limit));
 	}
-	appendStringInfoString(&buf, "GET ");
-	describe_collection(&buf, info, pushdown);
 	if (pushdown->name_expr)
-		describe_segment(&buf, list_make1(pushdown->name_expr), "name");
+		appendStringInfo(&buf, "%s %s",
+						 snowfdw_action_method(SNOWFDW_ACTION_FETCH),
+						 snowfdw_request_path(info, SNOWFDW_ACTION_FETCH, scope,
+											  plan_time_value(list_make1(pushdown->name_expr))));
 	else
-		append_list_query(&buf, pushdown, page_size, NULL);
+		appendStringInfo(&buf, "%s %s",
+						 snowfdw_action_method(SNOWFDW_ACTION_LIST),
+						 snowfdw_list_path(pushdown, scope, page_size, NULL,
+										   &show_limit));
 	return buf.data;
 }
 

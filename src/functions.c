@@ -229,14 +229,17 @@ snowfdw_clone_schema(PG_FUNCTION_ARGS)
 
 	PreventCommandIfReadOnly("snowfdw_clone_schema()");
 	initStringInfo(&path);
-	appendStringInfo(&path, "%s:clone",
-					 snowfdw_object_path(snowfdw_object_info(SNOWFDW_OBJECT_SCHEMAS),
-										 scope, name));
+	snowfdw_append_request_path(&path,
+								snowfdw_object_info(SNOWFDW_OBJECT_SCHEMAS),
+								SNOWFDW_ACTION_CLONE,
+								(const char *const *) scope, name);
 	if (target_database != NULL)
 		snowfdw_append_query(&path, "targetDatabase",
 							 snowfdw_quote_identifier(target_database));
 	snowfdw_append_query(&path, "createMode", create_mode);
-	call = snowfdw_write_call(function_connection(server), "POST", path.data,
+	call = snowfdw_write_call(function_connection(server),
+							  snowfdw_action_method(SNOWFDW_ACTION_CLONE),
+							  path.data,
 							  snowfdw_json_builder_finish(body),
 							  strcmp(create_mode, "errorIfExists") != 0, false);
 	return status_result(call);
@@ -257,10 +260,12 @@ snowfdw_undrop_schema(PG_FUNCTION_ARGS)
 
 	PreventCommandIfReadOnly("snowfdw_undrop_schema()");
 	/* not repeatable: a second undrop finds the schema live (409) */
-	call = snowfdw_write_call(function_connection(server), "POST",
-							  psprintf("%s:undrop",
-									   snowfdw_object_path(snowfdw_object_info(SNOWFDW_OBJECT_SCHEMAS),
-														   scope, name)),
+	call = snowfdw_write_call(function_connection(server),
+							  snowfdw_action_method(SNOWFDW_ACTION_UNDROP),
+							  snowfdw_request_path(snowfdw_object_info(SNOWFDW_OBJECT_SCHEMAS),
+												   SNOWFDW_ACTION_UNDROP,
+												   (const char *const *) scope,
+												   name),
 							  NULL, false, false);
 	return status_result(call);
 }
@@ -296,9 +301,10 @@ snowfdw_clone_stream(PG_FUNCTION_ARGS)
 
 	PreventCommandIfReadOnly("snowfdw_clone_stream()");
 	initStringInfo(&path);
-	appendStringInfo(&path, "%s:clone",
-					 snowfdw_object_path(snowfdw_object_info(SNOWFDW_OBJECT_STREAMS),
-										 scope, name));
+	snowfdw_append_request_path(&path,
+								snowfdw_object_info(SNOWFDW_OBJECT_STREAMS),
+								SNOWFDW_ACTION_CLONE,
+								(const char *const *) scope, name);
 	snowfdw_append_query(&path, "targetDatabase",
 						 snowfdw_quote_identifier(target_database ? target_database :
 												  scope[SNOWFDW_SCOPE_DATABASE]));
@@ -308,7 +314,9 @@ snowfdw_clone_stream(PG_FUNCTION_ARGS)
 	snowfdw_append_query(&path, "createMode", create_mode);
 	if (copy_grants)
 		snowfdw_append_query(&path, "copyGrants", "true");
-	call = snowfdw_write_call(function_connection(server), "POST", path.data,
+	call = snowfdw_write_call(function_connection(server),
+							  snowfdw_action_method(SNOWFDW_ACTION_CLONE),
+							  path.data,
 							  snowfdw_json_builder_finish(body),
 							  strcmp(create_mode, "errorIfExists") != 0, false);
 	return status_result(call);
@@ -341,7 +349,7 @@ snowfdw_presign(PG_FUNCTION_ARGS)
 	StringInfoData path;
 	SnowfdwCall *call;
 	const char *url;
-	char	   *scope[SNOWFDW_MAX_SCOPES] = {database, schema, NULL};
+	char	   *scope[SNOWFDW_MAX_SCOPES] = {database, schema, stage};
 
 	if (!PG_ARGISNULL(5))
 	{
@@ -358,17 +366,17 @@ snowfdw_presign(PG_FUNCTION_ARGS)
 		body = snowfdw_json_builder_finish(builder);
 	}
 
-	initStringInfo(&path);
-	appendStringInfo(&path, "%s/files",
-					 snowfdw_object_path(snowfdw_object_info(SNOWFDW_OBJECT_STAGES),
-										 scope, stage));
 	/* one path parameter is one segment: "/" inside it is sent as %2F */
-	snowfdw_append_path_segment(&path, file_path);
-	appendStringInfoString(&path, ":presigned-url");
+	initStringInfo(&path);
+	snowfdw_append_request_path(&path,
+								snowfdw_object_info(SNOWFDW_OBJECT_STAGE_FILES),
+								SNOWFDW_ACTION_PRESIGN,
+								(const char *const *) scope, file_path);
 
 	/* presigning changes nothing: the call may be repeated */
-	call = snowfdw_call(function_connection(server), "POST", path.data, body,
-						true, false);
+	call = snowfdw_call(function_connection(server),
+						snowfdw_action_method(SNOWFDW_ACTION_PRESIGN),
+						path.data, body, true, false);
 	url = snowfdw_call_response_string(call, "presigned_url");
 	if (url == NULL)
 		ereport(ERROR,

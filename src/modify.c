@@ -1314,27 +1314,14 @@ snowfdwIsForeignRelUpdatable(Relation rel)
  */
 static char *
 template_path(const SnowfdwObjectInfo *info, SnowfdwOptions *options,
-			  bool object)
+			  SnowfdwAction action)
 {
-	StringInfoData buf;
+	const char *scope[SNOWFDW_MAX_SCOPES] = {NULL};
 	int			level;
 
-	initStringInfo(&buf);
-	appendStringInfoString(&buf, "/api/v2");
-	for (level = 0; level < info->nscopes && level < SNOWFDW_MAX_SCOPES; level++)
-	{
-		const char *option = scope_option(options, level);
-
-		appendStringInfo(&buf, "/%s", snowfdw_scope_collections[level]);
-		if (option)
-			snowfdw_append_path_segment(&buf, snowfdw_quote_identifier(option));
-		else
-			appendStringInfo(&buf, "/{%s}", snowfdw_scope_columns[level]);
-	}
-	appendStringInfo(&buf, "/%s", info->collection);
-	if (object)
-		appendStringInfoString(&buf, "/{name}");
-	return buf.data;
+	for (level = 0; level < info->nscopes; level++)
+		scope[level] = scope_option(options, level);
+	return snowfdw_request_path(info, action, scope, NULL);
 }
 
 /*
@@ -1353,14 +1340,14 @@ snowfdwExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	bool		do_nothing = intVal(list_nth(fdw_private, SnowfdwModifyPrivateDoNothing)) != 0;
 	bool		returning = intVal(list_nth(fdw_private, SnowfdwModifyPrivateReturning)) != 0;
 	StringInfoData request;
-	char	   *object_path = template_path(info, options, true);
+	char	   *object_path = template_path(info, options, SNOWFDW_ACTION_FETCH);
 
 	initStringInfo(&request);
 	switch (mtstate->operation)
 	{
 		case CMD_INSERT:
 			appendStringInfo(&request, "POST %s",
-							 template_path(info, options, false));
+							 template_path(info, options, SNOWFDW_ACTION_CREATE));
 			snowfdw_append_query(&request, "createMode",
 								 do_nothing ? "ifNotExists" : options->create_mode);
 			if (info->kind == SNOWFDW_OBJECT_STREAMS && options->copy_grants)

@@ -27,11 +27,6 @@ const char *const snowfdw_scope_columns[SNOWFDW_MAX_SCOPES] = {
 	"database_name", "schema_name", "stage_name"
 };
 
-/* Path segment that precedes the name at each scope level */
-const char *const snowfdw_scope_collections[SNOWFDW_MAX_SCOPES] = {
-	"databases", "schemas", "stages"
-};
-
 /* Database model (database.yaml); used only to enumerate databases */
 static const SnowfdwFieldInfo database_fields[] = {
 	{"name", "text", false, false, true},
@@ -304,40 +299,130 @@ snowfdw_append_query(StringInfo buf, const char *key, const char *value)
 	append_encoded(buf, value);
 }
 
-/*
- * snowfdw_collection_path
- *		Path of the list endpoint of a kind under the given scope names
- */
-char *
-snowfdw_collection_path(const SnowfdwObjectInfo *info, char *const *scope)
-{
-	StringInfoData buf;
-	int			level;
+/* Method of each action, indexed by SnowfdwAction */
+static const char *const action_methods[] = {
+	[SNOWFDW_ACTION_LIST] = "GET",
+	[SNOWFDW_ACTION_FETCH] = "GET",
+	[SNOWFDW_ACTION_CREATE] = "POST",
+	[SNOWFDW_ACTION_REPLACE] = "PUT",
+	[SNOWFDW_ACTION_DROP] = "DELETE",
+	[SNOWFDW_ACTION_CLONE] = "POST",
+	[SNOWFDW_ACTION_UNDROP] = "POST",
+	[SNOWFDW_ACTION_PRESIGN] = "POST",
+};
 
-	initStringInfo(&buf);
-	appendStringInfoString(&buf, "/api/v2");
-	for (level = 0; level < info->nscopes; level++)
-	{
-		appendStringInfo(&buf, "/%s", snowfdw_scope_collections[level]);
-		snowfdw_append_path_segment(&buf,
-									snowfdw_quote_identifier(scope[level]));
-	}
-	appendStringInfo(&buf, "/%s", info->collection);
-	return buf.data;
+/* What follows the object's segment, indexed by SnowfdwAction */
+static const char *const action_suffixes[] = {
+	[SNOWFDW_ACTION_CLONE] = ":clone",
+	[SNOWFDW_ACTION_UNDROP] = ":undrop",
+	[SNOWFDW_ACTION_PRESIGN] = ":presigned-url",
+};
+
+/*
+ * snowfdw_action_method
+ *		HTTP method of an action
+ */
+const char *
+snowfdw_action_method(SnowfdwAction action)
+{
+	return action_methods[action];
 }
 
 /*
- * snowfdw_object_path
- *		Path of one object (fetch, delete, PUT, actions)
+ * snowfdw_scope_object
+ *		Kind whose objects give the names at a scope level
+ *
+ * Databases above schemas above stages: a scope level is enumerated by
+ * listing its kind, and its path segments are that kind's collection.
  */
+const SnowfdwObjectInfo *
+snowfdw_scope_object(int level)
+{
+	static const SnowfdwObjectKind scope_kinds[SNOWFDW_MAX_SCOPES] = {
+		SNOWFDW_OBJECT_DATABASES, SNOWFDW_OBJECT_SCHEMAS, SNOWFDW_OBJECT_STAGES
+	};
+
+	Assert(level >= 0 && level < SNOWFDW_MAX_SCOPES);
+	return snowfdw_object_info(scope_kinds[level]);
+}
+
+/*
+ * append_value_segment
+ *		Append a path parameter: the quoted name, or {placeholder} when the
+ *		value is known only when the request is sent (EXPLAIN)
+ */
+static void
+append_value_segment(StringInfo buf, const char *value,
+					 const char *placeholder)
+{
+	if (value)
+		snowfdw_append_path_segment(buf, snowfdw_quote_identifier(value));
+	else
+		appendStringInfo(buf, "/{%s}", placeholder);
+}
+
+/*
+ * snowfdw_append_request_path
+ *		Append the path of an action on a kind under the given scope
+ *
+ * The one path builder: requests pass every value, EXPLAIN passes NULL
+ * for the values a row or a join gives at run time, so that what EXPLAIN
+ * shows is what is sent.  Collection actions (list, create) take no name.
+ * The file path of a presign is one segment sent as given: it is a path
+ * inside the stage, not an identifier.
+ */
+void
+snowfdw_append_request_path(StringInfo buf, const SnowfdwObjectInfo *info,
+							SnowfdwAction action, const char *const *scope,
+							const char *name)
+{
+	int			level;
+
+	appendStringInfoString(buf, "/api/v2");
+	for (level = 0; level < info->nscopes; level++)
+	{
+		appendStringInfo(buf, "/%s", snowfdw_scope_object(level)->collection);
+		append_value_segment(buf, scope ? scope[level] : NULL,
+							 snowfdw_scope_columns[level]);
+	}
+	appendStringInfo(buf, "/%s", info->collection);
+	if (action == SNOWFDW_ACTION_LIST || action == SNOWFDW_ACTION_CREATE)
+		return;
+	if (action == SNOWFDW_ACTION_PRESIGN && name)
+		snowfdw_append_path_segment(buf, name);
+	else
+		append_value_segment(buf, name, "name");
+	if (action < (int) lengthof(action_suffixes) && action_suffixes[action])
+		appendStringInfoString(buf, action_suffixes[action]);
+}
+
+/*
+ * snowfdw_request_path
+ *		palloc'd path of an action, see snowfdw_append_request_path
+ */
+char *
+snowfdw_request_path(const SnowfdwObjectInfo *info, SnowfdwAction action,
+					 const char *const *scope, const char *name)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	snowfdw_append_request_path(&buf, info, action, scope, name);
+	return buf.data;
+}
+
+/* TEMPORARY until modify.c moves to snowfdw_request_path */
+char *
+snowfdw_collection_path(const SnowfdwObjectInfo *info, char *const *scope)
+{
+	return snowfdw_request_path(info, SNOWFDW_ACTION_LIST,
+								(const char *const *) scope, NULL);
+}
+
 char *
 snowfdw_object_path(const SnowfdwObjectInfo *info, char *const *scope,
 					const char *name)
 {
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	appendStringInfoString(&buf, snowfdw_collection_path(info, scope));
-	snowfdw_append_path_segment(&buf, snowfdw_quote_identifier(name));
-	return buf.data;
+	return snowfdw_request_path(info, SNOWFDW_ACTION_FETCH,
+								(const char *const *) scope, name);
 }

@@ -72,36 +72,7 @@ struct SnowfdwFetcher
 	bool		handoff;		/* its body was a large-result hand-off */
 };
 
-static const SnowfdwObjectKind parent_kinds[SNOWFDW_MAX_SCOPES] = {
-	SNOWFDW_OBJECT_DATABASES, SNOWFDW_OBJECT_SCHEMAS, SNOWFDW_OBJECT_STAGES
-};
-
 static List *expand_scope(SnowfdwFetcher *f, char **prefix, int depth);
-
-/*
- * enumeration_path
- *		Path listing the objects of a scope level under a prefix
- */
-static char *
-enumeration_path(FetchTask *task, int64 *show_limit, int page_size)
-{
-	const SnowfdwObjectInfo *parent = snowfdw_object_info(parent_kinds[task->level]);
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	appendStringInfoString(&buf, snowfdw_collection_path(parent, task->scope));
-	*show_limit = 0;
-	if ((parent->list_params & SNOWFDW_PARAM_SHOW_LIMIT) &&
-		(parent->list_params & SNOWFDW_PARAM_FROM_NAME))
-	{
-		/* one more on continuation pages: see append_list_query */
-		*show_limit = task->from_name ? Min(page_size + 1, 10000) : page_size;
-		snowfdw_append_query(&buf, "showLimit", psprintf(INT64_FORMAT, *show_limit));
-	}
-	if (task->from_name)
-		snowfdw_append_query(&buf, "fromName", task->from_name);
-	return buf.data;
-}
 
 /*
  * set_task_path
@@ -111,17 +82,15 @@ static void
 set_task_path(SnowfdwFetcher *f, FetchTask *task)
 {
 	int			page_size = f->conn->options->page_size;
+	const char *const *scope = (const char *const *) task->scope;
 
 	if (task->level < f->info->nscopes)
-		task->path = enumeration_path(task, &task->show_limit, page_size);
+		task->path = snowfdw_enumeration_path(task->level, scope, page_size,
+											  task->from_name,
+											  &task->show_limit);
 	else
-	{
-		task->path = snowfdw_list_path(f->pushdown, task->scope, page_size,
-									   task->from_name);
-		task->show_limit = snowfdw_show_limit(f->pushdown, page_size);
-		if (task->from_name && task->show_limit > 0)
-			task->show_limit = Min(task->show_limit + 1, 10000);
-	}
+		task->path = snowfdw_list_path(f->pushdown, scope, page_size,
+									   task->from_name, &task->show_limit);
 }
 
 /*
@@ -161,7 +130,9 @@ expand_scope(SnowfdwFetcher *f, char **prefix, int depth)
 
 				task->fetch = true;
 				task->missing_ok = true;
-				task->path = snowfdw_object_path(f->info, scope, lfirst(lc));
+				task->path = snowfdw_request_path(f->info, SNOWFDW_ACTION_FETCH,
+												  (const char *const *) scope,
+												  lfirst(lc));
 				tasks = lappend(tasks, task);
 			}
 		}
@@ -364,7 +335,8 @@ note_count(SnowfdwFetcher *f, FetchTask *task, double rows)
 	SnowfdwPushdown *pd = f->pushdown;
 
 	if (task->level < f->info->nscopes)
-		snowfdw_note_listing(f->conn->serverid, parent_kinds[task->level],
+		snowfdw_note_listing(f->conn->serverid,
+							 snowfdw_scope_object(task->level)->kind,
 							 task->scope, task->level, rows);
 	else if (pd->like == NULL && pd->starts_with == NULL &&
 			 pd->pattern == NULL && pd->limit < 0)

@@ -80,7 +80,19 @@ typedef struct SnowfdwObjectInfo
 
 /* Scope column names, indexed by scope level */
 extern const char *const snowfdw_scope_columns[SNOWFDW_MAX_SCOPES];
-extern const char *const snowfdw_scope_collections[SNOWFDW_MAX_SCOPES];
+
+/* What a request does to a kind: its method and the shape of its path */
+typedef enum SnowfdwAction
+{
+	SNOWFDW_ACTION_LIST,		/* GET .../<collection> */
+	SNOWFDW_ACTION_FETCH,		/* GET .../<collection>/{name} */
+	SNOWFDW_ACTION_CREATE,		/* POST .../<collection> */
+	SNOWFDW_ACTION_REPLACE,		/* PUT .../<collection>/{name} */
+	SNOWFDW_ACTION_DROP,		/* DELETE .../<collection>/{name} */
+	SNOWFDW_ACTION_CLONE,		/* POST .../<collection>/{name}:clone */
+	SNOWFDW_ACTION_UNDROP,		/* POST .../<collection>/{name}:undrop */
+	SNOWFDW_ACTION_PRESIGN		/* POST .../files/{file}:presigned-url */
+} SnowfdwAction;
 
 /* Options merged from server, user mapping and foreign table */
 typedef struct SnowfdwOptions
@@ -205,10 +217,20 @@ extern char *snowfdw_quote_identifier(const char *name);
 extern void snowfdw_append_path_segment(StringInfo buf, const char *segment);
 extern void snowfdw_append_query(StringInfo buf, const char *key,
 								 const char *value);
+extern const char *snowfdw_action_method(SnowfdwAction action);
+extern const SnowfdwObjectInfo *snowfdw_scope_object(int level);
+extern void snowfdw_append_request_path(StringInfo buf,
+										const SnowfdwObjectInfo *info,
+										SnowfdwAction action,
+										const char *const *scope,
+										const char *name);
 extern char *snowfdw_collection_path(const SnowfdwObjectInfo *info,
-									 char *const *scope);
+									 char *const *scope);	/* TEMPORARY */
 extern char *snowfdw_object_path(const SnowfdwObjectInfo *info,
-								 char *const *scope, const char *name);
+								 char *const *scope, const char *name);	/* TEMPORARY */
+extern char *snowfdw_request_path(const SnowfdwObjectInfo *info,
+								  SnowfdwAction action,
+								  const char *const *scope, const char *name);
 
 /* in auth.c */
 extern char *snowfdw_jwt_account_name(const char *account);
@@ -379,8 +401,12 @@ extern int64 snowfdw_query_limit(PlannerInfo *root, RelOptInfo *baserel);
 extern char *snowfdw_describe_requests(SnowfdwPushdown *pushdown,
 									   int page_size);
 extern int64 snowfdw_show_limit(SnowfdwPushdown *pushdown, int page_size);
-extern char *snowfdw_list_path(SnowfdwPushdown *pushdown, char *const *scope,
-							   int page_size, const char *from_name);
+extern char *snowfdw_list_path(SnowfdwPushdown *pushdown,
+							   const char *const *scope, int page_size,
+							   const char *from_name, int64 *show_limit);
+extern char *snowfdw_enumeration_path(int level, const char *const *scope,
+									  int page_size, const char *from_name,
+									  int64 *show_limit);
 extern List *snowfdw_pushdown_to_private(SnowfdwPushdown *pushdown,
 										 List **fdw_exprs);
 extern void snowfdw_pushdown_from_private(List *private, List *fdw_exprs,
