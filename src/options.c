@@ -145,7 +145,7 @@ snowfdw_define_gucs(void)
 	DefineCustomIntVariable("snowfdw.max_concurrency",
 							"Maximum concurrent requests of one scan.",
 							"A server's max_concurrency option can lower it further.",
-							&snowfdw_max_concurrency, 8, 1, 64,
+							&snowfdw_max_concurrency, 8, 1, SNOWFDW_HTTP_MAX_SLOTS,
 							PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("snowfdw.max_retries",
 							"Retries of a request after 429, 503, 504 or a transport error.",
