@@ -79,9 +79,8 @@ acquire_sample_rows(Relation relation, int elevel, HeapTuple *rows,
 	memset(&pushdown, 0, sizeof(pushdown));
 	pushdown.info = snowfdw_relation_object(relation, options);
 	snowfdw_classify_quals(NULL, NULL, NIL, &pushdown, options);
-	scope_options[SNOWFDW_SCOPE_DATABASE] = options->database;
-	scope_options[SNOWFDW_SCOPE_SCHEMA] = options->schema;
-	scope_options[SNOWFDW_SCOPE_STAGE] = options->stage;
+	for (level = 0; level < SNOWFDW_MAX_SCOPES; level++)
+		scope_options[level] = snowfdw_scope_option(options, level);
 	for (level = 0; level < pushdown.info->nscopes; level++)
 	{
 		if (scope_options[level] == NULL)

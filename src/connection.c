@@ -156,16 +156,6 @@ invalidation_callback(Datum arg, int cacheid, uint32 hashvalue)
 }
 
 /*
- * copy_string
- *		pstrdup that keeps NULL
- */
-static char *
-copy_string(const char *s)
-{
-	return s ? pstrdup(s) : NULL;
-}
-
-/*
  * make_connection
  *		Fill a cache entry for a user mapping
  */
@@ -181,32 +171,24 @@ make_connection(SnowfdwConnection *conn, Oid serverid, UserMapping *mapping)
 	if (src->token == NULL && src->private_key == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
-				 errmsg("user mapping for server \"%s\" has neither option \"token\" nor option \"private_key\"",
-						server->servername),
+				 errmsg("user mapping for server \"%s\" has neither option \"%s\" nor option \"%s\"",
+						server->servername,
+						snowfdw_option_name(offsetof(SnowfdwOptions, token)),
+						snowfdw_option_name(offsetof(SnowfdwOptions, private_key))),
 				 errhint("Snowflake needs a credential: set a programmatic access token or OAuth token, or a user and private key.")));
 	if (src->private_key && src->account == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
-				 errmsg("server \"%s\" needs option \"account\" for key-pair authentication",
-						server->servername),
+				 errmsg("server \"%s\" needs option \"%s\" for key-pair authentication",
+						server->servername,
+						snowfdw_option_name(offsetof(SnowfdwOptions, account))),
 				 errdetail("The account identifier is part of the JWT claims.")));
 
 	conn->cxt = AllocSetContextCreate(CacheMemoryContext,
 									  "snowfdw connection",
 									  ALLOCSET_SMALL_SIZES);
 	oldcxt = MemoryContextSwitchTo(conn->cxt);
-	opts = palloc(sizeof(SnowfdwOptions));
-	memcpy(opts, src, sizeof(SnowfdwOptions));
-	opts->account = copy_string(src->account);
-	opts->url = copy_string(src->url);
-	opts->role = copy_string(src->role);
-	opts->ca_file = copy_string(src->ca_file);
-	opts->token = copy_string(src->token);
-	opts->token_type = copy_string(src->token_type);
-	opts->user = copy_string(src->user);
-	opts->private_key = copy_string(src->private_key);
-	opts->private_key_passphrase = copy_string(src->private_key_passphrase);
-	opts->create_mode = NULL;
+	opts = snowfdw_copy_session_options(src);
 	conn->options = opts;
 	conn->server_name = pstrdup(server->servername);
 	if (opts->url)
@@ -253,16 +235,7 @@ release_connection(SnowfdwConnection *conn)
 	if (conn->bearer)
 		explicit_bzero(conn->bearer, strlen(conn->bearer));
 	if (conn->options)
-	{
-		if (conn->options->token)
-			explicit_bzero(conn->options->token, strlen(conn->options->token));
-		if (conn->options->private_key)
-			explicit_bzero(conn->options->private_key,
-						   strlen(conn->options->private_key));
-		if (conn->options->private_key_passphrase)
-			explicit_bzero(conn->options->private_key_passphrase,
-						   strlen(conn->options->private_key_passphrase));
-	}
+		snowfdw_wipe_secrets(conn->options);
 	if (conn->cxt)
 		MemoryContextDelete(conn->cxt);
 	conn->cxt = NULL;
@@ -283,16 +256,8 @@ refresh_settings(SnowfdwConnection *conn)
 {
 	SnowfdwOptions *src = snowfdw_get_options(conn->serverid, InvalidOid,
 											  InvalidOid);
-	SnowfdwOptions *opts = conn->options;
 
-	opts->connect_timeout = src->connect_timeout;
-	opts->request_timeout = src->request_timeout;
-	opts->poll_timeout = src->poll_timeout;
-	opts->max_retries = src->max_retries;
-	opts->retry_max_time = src->retry_max_time;
-	opts->max_concurrency = src->max_concurrency;
-	opts->page_size = src->page_size;
-	opts->max_response_size = src->max_response_size;
+	snowfdw_refresh_session_options(conn->options, src);
 	pfree(src);
 }
 

@@ -317,9 +317,8 @@ snowfdw_classify_quals(PlannerInfo *root, RelOptInfo *baserel, List *clauses,
 	ListCell   *lc;
 	int			level;
 
-	scope_options[SNOWFDW_SCOPE_DATABASE] = options->database;
-	scope_options[SNOWFDW_SCOPE_SCHEMA] = options->schema;
-	scope_options[SNOWFDW_SCOPE_STAGE] = options->stage;
+	for (level = 0; level < SNOWFDW_MAX_SCOPES; level++)
+		scope_options[level] = snowfdw_scope_option(options, level);
 	pushdown->history = options->history &&
 		(pushdown->info->list_params & SNOWFDW_PARAM_HISTORY);
 	pushdown->limit = -1;
@@ -458,7 +457,7 @@ append_page_query(StringInfo buf, int64 show_limit, const char *from_name)
 	if (show_limit > 0)
 	{
 		if (from_name)
-			show_limit = Min(show_limit + 1, 10000);
+			show_limit = Min(show_limit + 1, SNOWFDW_MAX_PAGE_SIZE);
 		snowfdw_append_query(buf, "showLimit",
 							 psprintf(INT64_FORMAT, show_limit));
 	}

@@ -144,14 +144,12 @@ arg_create_mode(FunctionCallInfo fcinfo, int argno)
 {
 	char	   *mode = arg_text(fcinfo, argno, "create_mode", true);
 
-	if (strcmp(mode, "errorIfExists") != 0 &&
-		strcmp(mode, "ifNotExists") != 0 &&
-		strcmp(mode, "orReplace") != 0)
+	if (!snowfdw_create_mode_is_valid(mode))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid value for argument \"create_mode\": \"%s\"",
 						mode),
-				 errdetail("Expected errorIfExists, ifNotExists or orReplace.")));
+				 errdetail("Expected %s.", snowfdw_create_mode_values())));
 	return mode;
 }
 

@@ -37,9 +37,6 @@
 
 #include "http.h"
 
-/* Upper bound of transfers running at once in one session */
-#define SNOWFDW_HTTP_MAX_SLOTS 64
-
 /* How long one poll of the multi handle may block before interrupts are checked */
 #define SNOWFDW_HTTP_POLL_MS 20
 

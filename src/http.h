@@ -20,6 +20,13 @@
 
 typedef struct SnowfdwHttpSession SnowfdwHttpSession;
 
+/*
+ * Upper bound of transfers running at once in one session.  It is also the
+ * maximum of snowfdw.max_concurrency (options.c): a scan runs up to that
+ * many transfers at once, and each needs a slot of the session's pool.
+ */
+#define SNOWFDW_HTTP_MAX_SLOTS 64
+
 /* Settings of one transfer, set again on every request */
 typedef struct SnowfdwHttpRequest
 {

@@ -169,25 +169,6 @@ relation_object(Relation rel, SnowfdwOptions **options)
 }
 
 /*
- * scope_option
- *		Value of the table option that fixes a scope level, or NULL
- */
-static const char *
-scope_option(SnowfdwOptions *options, int level)
-{
-	switch (level)
-	{
-		case SNOWFDW_SCOPE_DATABASE:
-			return options->database;
-		case SNOWFDW_SCOPE_SCHEMA:
-			return options->schema;
-		case SNOWFDW_SCOPE_STAGE:
-			return options->stage;
-	}
-	return NULL;
-}
-
-/*
  * identity_attnum
  *		Attribute number of the column that maps to a JSON field, or 0
  */
@@ -313,7 +294,7 @@ snowfdwAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 
 		if (attnum == 0)
 		{
-			if (level >= 0 && scope_option(options, level) != NULL)
+			if (level >= 0 && snowfdw_scope_option(options, level) != NULL)
 				continue;
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_COLUMN_NAME_NOT_FOUND),
@@ -325,7 +306,7 @@ snowfdwAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 							   "database, schema and name"),
 					 level >= 0 ?
 					 errhint("Add the column, or fix the scope with the table option \"%s\".",
-							 level == SNOWFDW_SCOPE_DATABASE ? "database" : "schema") :
+							 snowfdw_scope_option_name(level)) :
 					 errhint("Add a column \"name\", or set option column_name 'name' on the column that holds the name.")));
 		}
 		add_junk_column(root, rtindex, target_relation, column, attnum);
@@ -934,7 +915,7 @@ row_identity(SnowfdwModifyState *state, TupleTableSlot *planSlot,
 	{
 		if (state->junk_scope[level] == 0)
 		{
-			scope[level] = (char *) scope_option(state->options, level);
+			scope[level] = (char *) snowfdw_scope_option(state->options, level);
 			continue;
 		}
 		value = ExecGetJunkAttribute(planSlot, state->junk_scope[level], &isnull);
@@ -1012,7 +993,7 @@ insert_row(SnowfdwModifyState *state, TupleTableSlot *slot,
 	for (level = 0; level < info->nscopes; level++)
 	{
 		AttrNumber	attnum = state->scope_attnums[level];
-		const char *option = scope_option(state->options, level);
+		const char *option = snowfdw_scope_option(state->options, level);
 
 		if (attnum != 0 && !slot->tts_isnull[attnum - 1])
 		{
@@ -1023,7 +1004,7 @@ insert_row(SnowfdwModifyState *state, TupleTableSlot *slot,
 						(errcode(ERRCODE_CHECK_VIOLATION),
 						 errmsg("value \"%s\" of column \"%s\" does not match option \"%s\" of foreign table \"%s\"",
 								scope[level], field_column(state->rel, attnum),
-								level == SNOWFDW_SCOPE_DATABASE ? "database" : "schema",
+								snowfdw_scope_option_name(level),
 								state->relname),
 						 errdetail("The table option fixes the %s to \"%s\".",
 								   level == SNOWFDW_SCOPE_DATABASE ? "database" : "schema",
@@ -1041,7 +1022,7 @@ insert_row(SnowfdwModifyState *state, TupleTableSlot *slot,
 							   level == SNOWFDW_SCOPE_DATABASE ? "database" : "schema"),
 					 errhint("Give column \"%s\" a value, or set the table option \"%s\".",
 							 snowfdw_scope_columns[level],
-							 level == SNOWFDW_SCOPE_DATABASE ? "database" : "schema")));
+							 snowfdw_scope_option_name(level))));
 	}
 
 	/* required fields first, so that a missing one is named */
@@ -1320,7 +1301,7 @@ template_path(const SnowfdwObjectInfo *info, SnowfdwOptions *options,
 	int			level;
 
 	for (level = 0; level < info->nscopes; level++)
-		scope[level] = scope_option(options, level);
+		scope[level] = snowfdw_scope_option(options, level);
 	return snowfdw_request_path(info, action, scope, NULL);
 }
 

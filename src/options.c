@@ -3,11 +3,16 @@
  * options.c
  *		  Option validation, option merging and GUCs of snowfdw
  *
- * One table lists every option with the catalog it belongs to, whether only
- * a superuser may set it, whether it is a secret, whether its value goes
- * onto the wire as given and how its value is checked.  Callbacks never
- * look at option names themselves: snowfdw_get_options merges server, user
- * mapping and foreign table options into a SnowfdwOptions struct.
+ * One table lists every option with the catalog it belongs to, the kind of
+ * its value (with bounds, or the allowed values of an enum), whether only a
+ * superuser may set it, whether it is a secret, whether its value goes onto
+ * the wire as given, the SnowfdwOptions field it lands in and its default.
+ * Validation, merging, the session's copy and the wiping of secrets are
+ * loops over that table, and an option name is written nowhere else (test/
+ * checks/option-names.sh): code that singles out an option finds it by the
+ * field it lands in.  Callbacks never look at option names themselves:
+ * snowfdw_get_options merges server, user mapping and foreign table options
+ * into a SnowfdwOptions struct.
  *
  * A value that goes onto the wire as given (a request header, the URL's
  * host or a key-pair JWT claim) is refused here if it holds a control
@@ -42,71 +47,132 @@
 
 #include "snowfdw.h"
 
-/* How an option value is checked */
-typedef enum SnowfdwOptionType
+/* What an option's value is, and so how it is checked */
+typedef enum SnowfdwOptionKind
 {
-	OPT_STRING,					/* any non-empty text */
+	OPT_TEXT,					/* any non-empty text */
 	OPT_IDENTIFIER,				/* Snowflake identifier, plain or quoted */
 	OPT_TOKEN,					/* visible ASCII characters */
 	OPT_BOOL,
-	OPT_INT,					/* integer >= 1 */
-	OPT_COUNT,					/* integer >= 0 */
-	OPT_SECONDS,				/* number > 0 */
-	OPT_COST,					/* number >= 0 */
+	OPT_INT,					/* integer from min to max */
+	OPT_SECONDS,				/* number above min, at most max */
+	OPT_COST,					/* number from min to max */
 	OPT_ACCOUNT,
 	OPT_URL,
-	OPT_TOKEN_TYPE,
-	OPT_OBJECT,
-	OPT_CREATE_MODE
-} SnowfdwOptionType;
+	OPT_OBJECT,					/* an object kind of objects.c */
+	OPT_ENUM					/* one of the entry's values */
+} SnowfdwOptionKind;
+
+/* C type of the SnowfdwOptions field an option lands in */
+typedef enum SnowfdwOptionStore
+{
+	STORE_NONE,					/* not in SnowfdwOptions (column options) */
+	STORE_STRING,				/* char *, pointing into the catalog's list */
+	STORE_BOOL,
+	STORE_INT,
+	STORE_INT64,
+	STORE_DOUBLE
+} SnowfdwOptionStore;
 
 typedef struct SnowfdwOptionDef
 {
 	const char *name;
-	Oid			context;		/* catalog the option belongs to */
+	Oid			catalog;		/* catalog the option belongs to */
+	SnowfdwOptionKind kind;
+	double		min;			/* bounds of OPT_INT, OPT_SECONDS, OPT_COST */
+	double		max;
+	const char *const *values;	/* allowed values of OPT_ENUM, NULL-ended */
 	bool		superuser_only; /* changes the endpoint or reads files */
-	bool		secret;			/* never echoed in a message */
+	bool		secret;			/* never echoed in a message, wiped */
 	bool		on_wire;		/* sent as given: no controls, no edge spaces */
-	SnowfdwOptionType type;
+	SnowfdwOptionStore store;	/* where the value lands */
+	size_t		offset;
+	size_t		size;			/* of the field, checked against store */
+	const char *default_value;	/* as option text; NULL: zero or a GUC */
 } SnowfdwOptionDef;
 
-/* name, catalog, superuser only, secret, on the wire, value check */
+/* The values of enum options, shared with the GUCs and functions.c */
+static const char *const create_modes[] = {
+	"errorIfExists", "ifNotExists", "orReplace", NULL
+};
+static const char *const token_types[] = {
+	"PROGRAMMATIC_ACCESS_TOKEN", "OAUTH", NULL
+};
+
+#define SERVER ForeignServerRelationId
+#define MAPPING UserMappingRelationId
+#define TABLE ForeignTableRelationId
+#define COLUMN AttributeRelationId
+
+/* kinds with their bounds */
+#define INT_FROM(lo) .kind = OPT_INT, .min = (lo), .max = INT_MAX
+#define SECONDS .kind = OPT_SECONDS, .min = 0, .max = 86400
+#define COST .kind = OPT_COST, .min = 0, .max = 1e10
+#define ENUM(list) .kind = OPT_ENUM, .values = (list)
+
+/* where the value lands */
+#define AT(field, how) .store = (how), \
+	.offset = offsetof(SnowfdwOptions, field), \
+	.size = sizeof(((SnowfdwOptions *) NULL)->field)
+
 static const SnowfdwOptionDef valid_options[] = {
 	/* server */
-	{"account", ForeignServerRelationId, false, false, true, OPT_ACCOUNT},
-	{"url", ForeignServerRelationId, true, false, true, OPT_URL},
-	{"role", ForeignServerRelationId, false, false, true, OPT_IDENTIFIER},
-	{"ca_file", ForeignServerRelationId, true, false, false, OPT_STRING},
-	{"connect_timeout", ForeignServerRelationId, false, false, false, OPT_SECONDS},
-	{"request_timeout", ForeignServerRelationId, false, false, false, OPT_SECONDS},
-	{"poll_timeout", ForeignServerRelationId, false, false, false, OPT_SECONDS},
-	{"max_retries", ForeignServerRelationId, false, false, false, OPT_COUNT},
-	{"retry_max_time", ForeignServerRelationId, false, false, false, OPT_SECONDS},
-	{"max_concurrency", ForeignServerRelationId, false, false, false, OPT_INT},
-	{"page_size", ForeignServerRelationId, false, false, false, OPT_INT},
-	{"max_response_size", ForeignServerRelationId, false, false, false, OPT_INT},
-	{"request_cost", ForeignServerRelationId, false, false, false, OPT_COST},
-	{"row_cost", ForeignServerRelationId, false, false, false, OPT_COST},
-	{"cache_ttl", ForeignServerRelationId, false, false, false, OPT_COUNT},
+	{"account", SERVER, .kind = OPT_ACCOUNT, .on_wire = true,
+		AT(account, STORE_STRING)},
+	{"url", SERVER, .kind = OPT_URL, .superuser_only = true, .on_wire = true,
+		AT(url, STORE_STRING)},
+	{"role", SERVER, .kind = OPT_IDENTIFIER, .on_wire = true,
+		AT(role, STORE_STRING)},
+	{"ca_file", SERVER, .kind = OPT_TEXT, .superuser_only = true,
+		AT(ca_file, STORE_STRING)},
+	{"connect_timeout", SERVER, SECONDS,
+		AT(connect_timeout, STORE_DOUBLE), .default_value = "10"},
+	{"request_timeout", SERVER, SECONDS,
+		AT(request_timeout, STORE_DOUBLE), .default_value = "60"},
+	{"poll_timeout", SERVER, SECONDS, AT(poll_timeout, STORE_DOUBLE)},
+	{"max_retries", SERVER, INT_FROM(0), AT(max_retries, STORE_INT)},
+	{"retry_max_time", SERVER, SECONDS, AT(retry_max_time, STORE_DOUBLE)},
+	{"max_concurrency", SERVER, INT_FROM(1), AT(max_concurrency, STORE_INT)},
+	{"page_size", SERVER, INT_FROM(1),
+		AT(page_size, STORE_INT), .default_value = "1000"},
+	{"max_response_size", SERVER, INT_FROM(1),
+		AT(max_response_size, STORE_INT64), .default_value = "67108864"},	/* 64 MB */
+	/* -1: measured (estimate.c) or cpu_tuple_cost */
+	{"request_cost", SERVER, COST,
+		AT(request_cost, STORE_DOUBLE), .default_value = "-1"},
+	{"row_cost", SERVER, COST, AT(row_cost, STORE_DOUBLE), .default_value = "-1"},
+	{"cache_ttl", SERVER, INT_FROM(0), AT(cache_ttl, STORE_INT)},
 	/* user mapping: the only place secrets are accepted */
-	{"token", UserMappingRelationId, false, true, true, OPT_TOKEN},
-	{"token_type", UserMappingRelationId, false, false, true, OPT_TOKEN_TYPE},
-	{"user", UserMappingRelationId, false, false, true, OPT_IDENTIFIER},
-	{"private_key", UserMappingRelationId, false, true, false, OPT_STRING},
-	{"private_key_passphrase", UserMappingRelationId, false, true, false, OPT_STRING},
+	{"token", MAPPING, .kind = OPT_TOKEN, .secret = true, .on_wire = true,
+		AT(token, STORE_STRING)},
+	{"token_type", MAPPING, ENUM(token_types), .on_wire = true,
+		AT(token_type, STORE_STRING), .default_value = "PROGRAMMATIC_ACCESS_TOKEN"},
+	{"user", MAPPING, .kind = OPT_IDENTIFIER, .on_wire = true,
+		AT(user, STORE_STRING)},
+	{"private_key", MAPPING, .kind = OPT_TEXT, .secret = true,
+		AT(private_key, STORE_STRING)},
+	{"private_key_passphrase", MAPPING, .kind = OPT_TEXT, .secret = true,
+		AT(private_key_passphrase, STORE_STRING)},
 	/* foreign table */
-	{"object", ForeignTableRelationId, false, false, false, OPT_OBJECT},
-	{"database", ForeignTableRelationId, false, false, false, OPT_STRING},
-	{"schema", ForeignTableRelationId, false, false, false, OPT_STRING},
-	{"stage", ForeignTableRelationId, false, false, false, OPT_STRING},
-	{"history", ForeignTableRelationId, false, false, false, OPT_BOOL},
-	{"create_mode", ForeignTableRelationId, false, false, false, OPT_CREATE_MODE},
-	{"restrict", ForeignTableRelationId, false, false, false, OPT_BOOL},
-	{"copy_grants", ForeignTableRelationId, false, false, false, OPT_BOOL},
-	{"cache_ttl", ForeignTableRelationId, false, false, false, OPT_COUNT},
-	/* column */
-	{"column_name", AttributeRelationId, false, false, false, OPT_STRING},
-	{NULL, InvalidOid, false, false, false, OPT_STRING}
+	{"object", TABLE, .kind = OPT_OBJECT, AT(object, STORE_STRING)},
+	{"database", TABLE, .kind = OPT_TEXT, AT(database, STORE_STRING)},
+	{"schema", TABLE, .kind = OPT_TEXT, AT(schema, STORE_STRING)},
+	{"stage", TABLE, .kind = OPT_TEXT, AT(stage, STORE_STRING)},
+	{"history", TABLE, .kind = OPT_BOOL, AT(history, STORE_BOOL)},
+	{"create_mode", TABLE, ENUM(create_modes), AT(create_mode, STORE_STRING)},
+	{"restrict", TABLE, .kind = OPT_BOOL, AT(restrict_drop, STORE_BOOL)},
+	{"copy_grants", TABLE, .kind = OPT_BOOL, AT(copy_grants, STORE_BOOL)},
+	{"cache_ttl", TABLE, INT_FROM(0), AT(cache_ttl, STORE_INT)},
+	/* column: the JSON field name (snowfdw_column_json_name), the only one */
+	{"column_name", COLUMN, .kind = OPT_TEXT},
+	{NULL}
+};
+
+/* The table option that fixes each scope level, by the field it lands in */
+static const size_t scope_offsets[SNOWFDW_MAX_SCOPES] = {
+	[SNOWFDW_SCOPE_DATABASE] = offsetof(SnowfdwOptions, database),
+	[SNOWFDW_SCOPE_SCHEMA] = offsetof(SnowfdwOptions, schema),
+	[SNOWFDW_SCOPE_STAGE] = offsetof(SnowfdwOptions, stage),
 };
 
 /* GUC variables */
@@ -120,6 +186,10 @@ char	   *snowfdw_create_mode = NULL;
 
 PG_FUNCTION_INFO_V1(snowfdw_validator);
 
+static const SnowfdwOptionDef *find_option(Oid catalog, const char *name);
+static int	option_index(Oid catalog, size_t offset);
+static bool enum_is_valid(const char *const *values, const char *value);
+static char *enum_text(const char *const *values);
 static void check_option_value(const SnowfdwOptionDef *def, DefElem *elem);
 static void check_wire_value(const SnowfdwOptionDef *def, const char *value);
 static bool is_snowflake_identifier(const char *value);
@@ -145,7 +215,7 @@ snowfdw_define_gucs(void)
 	DefineCustomIntVariable("snowfdw.max_concurrency",
 							"Maximum concurrent requests of one scan.",
 							"A server's max_concurrency option can lower it further.",
-							&snowfdw_max_concurrency, 8, 1, 64,
+							&snowfdw_max_concurrency, 8, 1, SNOWFDW_HTTP_MAX_SLOTS,
 							PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("snowfdw.max_retries",
 							"Retries of a request after 429, 503, 504 or a transport error.",
@@ -165,7 +235,7 @@ snowfdw_define_gucs(void)
 	DefineCustomStringVariable("snowfdw.create_mode",
 							   "createMode of INSERT: errorIfExists, ifNotExists or orReplace.",
 							   "A table's create_mode option takes precedence; ON CONFLICT DO NOTHING means ifNotExists.",
-							   &snowfdw_create_mode, "errorIfExists",
+							   &snowfdw_create_mode, create_modes[0],
 							   PGC_USERSET, 0, check_create_mode, NULL, NULL);
 	DefineCustomIntVariable("snowfdw.cache_ttl",
 							"Seconds a cached Snowflake response may be served to later statements.",
@@ -187,9 +257,44 @@ snowfdw_define_gucs(void)
 static bool
 check_create_mode(char **newval, void **extra, GucSource source)
 {
-	return strcmp(*newval, "errorIfExists") == 0 ||
-		strcmp(*newval, "ifNotExists") == 0 ||
-		strcmp(*newval, "orReplace") == 0;
+	return enum_is_valid(create_modes, *newval);
+}
+
+/*
+ * find_option
+ *		Entry of an option name in a catalog, or NULL
+ */
+static const SnowfdwOptionDef *
+find_option(Oid catalog, const char *name)
+{
+	const SnowfdwOptionDef *def;
+
+	for (def = valid_options; def->name; def++)
+		if (def->catalog == catalog && strcmp(def->name, name) == 0)
+			return def;
+	return NULL;
+}
+
+/*
+ * option_index
+ *		Index of the option of a catalog that lands at an offset
+ *
+ * Code that must single out an option finds it by its field, so that the
+ * option's name is written in the table alone.
+ */
+static int
+option_index(Oid catalog, size_t offset)
+{
+	int			i;
+
+	for (i = 0; valid_options[i].name; i++)
+		if (valid_options[i].catalog == catalog &&
+			valid_options[i].store != STORE_NONE &&
+			valid_options[i].offset == offset)
+			return i;
+	elog(ERROR, "no snowfdw option of catalog %u at offset %zu",
+		 catalog, offset);
+	return -1;					/* keep compiler quiet */
 }
 
 /*
@@ -202,26 +307,15 @@ snowfdw_validator(PG_FUNCTION_ARGS)
 	List	   *options = untransformRelOptions(PG_GETARG_DATUM(0));
 	Oid			catalog = PG_GETARG_OID(1);
 	ListCell   *cell;
-	bool		has_account = false;
-	bool		has_url = false;
-	bool		has_token = false;
-	bool		has_key = false;
-	bool		has_user = false;
-	bool		has_token_type = false;
-	bool		has_passphrase = false;
-	const char *private_key = NULL;
-	const char *passphrase = NULL;
+	const char *given[lengthof(valid_options)];	/* by index; NULL: not set */
 
+	memset(given, 0, sizeof(given));
 	foreach(cell, options)
 	{
 		DefElem    *elem = (DefElem *) lfirst(cell);
-		const SnowfdwOptionDef *def;
+		const SnowfdwOptionDef *def = find_option(catalog, elem->defname);
 
-		for (def = valid_options; def->name; def++)
-			if (def->context == catalog && strcmp(def->name, elem->defname) == 0)
-				break;
-
-		if (def->name == NULL)
+		if (def == NULL)
 		{
 			StringInfoData names;
 			const SnowfdwOptionDef *d;
@@ -229,7 +323,7 @@ snowfdw_validator(PG_FUNCTION_ARGS)
 			initStringInfo(&names);
 			for (d = valid_options; d->name; d++)
 			{
-				if (d->context != catalog)
+				if (d->catalog != catalog)
 					continue;
 				if (names.len > 0)
 					appendStringInfoString(&names, ", ");
@@ -249,58 +343,108 @@ snowfdw_validator(PG_FUNCTION_ARGS)
 					 errdetail("Only a superuser may set option \"%s\", because it changes where requests go or which files the server reads.",
 							   def->name)));
 		check_option_value(def, elem);
-
-		if (strcmp(def->name, "account") == 0)
-			has_account = true;
-		else if (strcmp(def->name, "url") == 0)
-			has_url = true;
-		else if (strcmp(def->name, "token") == 0)
-			has_token = true;
-		else if (strcmp(def->name, "private_key") == 0)
-		{
-			has_key = true;
-			private_key = defGetString(elem);
-		}
-		else if (strcmp(def->name, "user") == 0)
-			has_user = true;
-		else if (strcmp(def->name, "token_type") == 0)
-			has_token_type = true;
-		else if (strcmp(def->name, "private_key_passphrase") == 0)
-		{
-			has_passphrase = true;
-			passphrase = defGetString(elem);
-		}
+		given[def - valid_options] = defGetString(elem);
 	}
 
-	if (catalog == ForeignServerRelationId && !has_account && !has_url)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
-				 errmsg("a snowfdw server needs option \"account\" or \"url\"")));
+	if (catalog == ForeignServerRelationId)
+	{
+		int			account = option_index(catalog, offsetof(SnowfdwOptions, account));
+		int			url = option_index(catalog, offsetof(SnowfdwOptions, url));
+
+		if (!given[account] && !given[url])
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+					 errmsg("a snowfdw server needs option \"%s\" or \"%s\"",
+							valid_options[account].name, valid_options[url].name)));
+	}
 	if (catalog == UserMappingRelationId)
 	{
-		if (has_token && has_key)
+		int			token = option_index(catalog, offsetof(SnowfdwOptions, token));
+		int			token_type = option_index(catalog, offsetof(SnowfdwOptions, token_type));
+		int			user = option_index(catalog, offsetof(SnowfdwOptions, user));
+		int			key = option_index(catalog, offsetof(SnowfdwOptions, private_key));
+		int			passphrase = option_index(catalog, offsetof(SnowfdwOptions, private_key_passphrase));
+
+		if (given[token] && given[key])
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("options \"token\" and \"private_key\" cannot be used together")));
-		if (has_key && !has_user)
+					 errmsg("options \"%s\" and \"%s\" cannot be used together",
+							valid_options[token].name, valid_options[key].name)));
+		if (given[key] && !given[user])
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
-					 errmsg("option \"private_key\" needs option \"user\"")));
-		if (has_token_type && !has_token)
+					 errmsg("option \"%s\" needs option \"%s\"",
+							valid_options[key].name, valid_options[user].name)));
+		if (given[token_type] && !given[token])
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
-					 errmsg("option \"token_type\" needs option \"token\""),
+					 errmsg("option \"%s\" needs option \"%s\"",
+							valid_options[token_type].name, valid_options[token].name),
 					 errdetail("Key-pair authentication always sends token type KEYPAIR_JWT.")));
-		if (has_passphrase && !has_key)
+		if (given[passphrase] && !given[key])
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
-					 errmsg("option \"private_key_passphrase\" needs option \"private_key\"")));
+					 errmsg("option \"%s\" needs option \"%s\"",
+							valid_options[passphrase].name, valid_options[key].name)));
 
 		/* last, so that the checks above win over a key that does not load */
-		if (has_key)
-			snowfdw_check_private_key(private_key, passphrase);
+		if (given[key])
+			snowfdw_check_private_key(given[key], given[passphrase]);
 	}
 	PG_RETURN_VOID();
+}
+
+/*
+ * enum_is_valid
+ *		Whether a value is one of an enum option's values
+ */
+static bool
+enum_is_valid(const char *const *values, const char *value)
+{
+	for (; *values; values++)
+		if (strcmp(*values, value) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * enum_text
+ *		The values of an enum option for a message: "a, b or c"
+ */
+static char *
+enum_text(const char *const *values)
+{
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	for (i = 0; values[i]; i++)
+	{
+		if (i > 0)
+			appendStringInfoString(&buf, values[i + 1] ? ", " : " or ");
+		appendStringInfoString(&buf, values[i]);
+	}
+	return buf.data;
+}
+
+/*
+ * snowfdw_create_mode_is_valid
+ *		Whether a text is a createMode value (the option, GUC and functions)
+ */
+bool
+snowfdw_create_mode_is_valid(const char *mode)
+{
+	return enum_is_valid(create_modes, mode);
+}
+
+/*
+ * snowfdw_create_mode_values
+ *		The createMode values for a message
+ */
+char *
+snowfdw_create_mode_values(void)
+{
+	return enum_text(create_modes);
 }
 
 /*
@@ -318,9 +462,9 @@ check_option_value(const SnowfdwOptionDef *def, DefElem *elem)
 	if (def->on_wire)
 		check_wire_value(def, value);
 
-	switch (def->type)
+	switch (def->kind)
 	{
-		case OPT_STRING:
+		case OPT_TEXT:
 			ok = value[0] != '\0';
 			expected = "a non-empty string";
 			break;
@@ -343,7 +487,6 @@ check_option_value(const SnowfdwOptionDef *def, DefElem *elem)
 				break;
 			}
 		case OPT_INT:
-		case OPT_COUNT:
 			{
 				char	   *end;
 				long		n;
@@ -351,10 +494,9 @@ check_option_value(const SnowfdwOptionDef *def, DefElem *elem)
 				errno = 0;
 				n = strtol(value, &end, 10);
 				ok = errno == 0 && end != value && *end == '\0' &&
-					n >= (def->type == OPT_INT ? 1 : 0) && n <= INT_MAX;
-				expected = def->type == OPT_INT ?
-					"an integer between 1 and 2147483647" :
-					"an integer between 0 and 2147483647";
+					n >= def->min && n <= def->max;
+				expected = psprintf("an integer between %.0f and %.0f",
+									def->min, def->max);
 				break;
 			}
 		case OPT_SECONDS:
@@ -365,8 +507,9 @@ check_option_value(const SnowfdwOptionDef *def, DefElem *elem)
 				errno = 0;
 				d = strtod(value, &end);
 				ok = errno == 0 && end != value && *end == '\0' &&
-					d > 0 && d <= 86400.0;
-				expected = "a number of seconds greater than 0 and at most 86400";
+					d > def->min && d <= def->max;
+				expected = psprintf("a number of seconds greater than %g and at most %g",
+									def->min, def->max);
 				break;
 			}
 		case OPT_COST:
@@ -377,8 +520,8 @@ check_option_value(const SnowfdwOptionDef *def, DefElem *elem)
 				errno = 0;
 				d = strtod(value, &end);
 				ok = errno == 0 && end != value && *end == '\0' &&
-					d >= 0 && d <= 1e10;
-				expected = "a planner cost of at least 0";
+					d >= def->min && d <= def->max;
+				expected = psprintf("a planner cost of at least %g", def->min);
 				break;
 			}
 		case OPT_ACCOUNT:
@@ -403,24 +546,18 @@ check_option_value(const SnowfdwOptionDef *def, DefElem *elem)
 				if (ok && http && !snowfdw_url_is_loopback(value))
 					ereport(ERROR,
 							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("invalid value for option \"url\": \"%s\"", value),
+							 errmsg("invalid value for option \"%s\": \"%s\"",
+									def->name, value),
 							 errdetail("Plain http is allowed only for loopback hosts; use https.")));
 				break;
 			}
-		case OPT_TOKEN_TYPE:
-			ok = strcmp(value, "PROGRAMMATIC_ACCESS_TOKEN") == 0 ||
-				strcmp(value, "OAUTH") == 0;
-			expected = "PROGRAMMATIC_ACCESS_TOKEN or OAUTH";
-			break;
 		case OPT_OBJECT:
 			ok = snowfdw_object_by_option(value) != NULL;
 			expected = "schemas, stages, streams or stage_files";
 			break;
-		case OPT_CREATE_MODE:
-			ok = strcmp(value, "errorIfExists") == 0 ||
-				strcmp(value, "ifNotExists") == 0 ||
-				strcmp(value, "orReplace") == 0;
-			expected = "errorIfExists, ifNotExists or orReplace";
+		case OPT_ENUM:
+			ok = enum_is_valid(def->values, value);
+			expected = enum_text(def->values);
 			break;
 	}
 
@@ -502,96 +639,64 @@ is_snowflake_identifier(const char *value)
 }
 
 /*
- * option_seconds
- *		Seconds value of a validated option
- */
-static double
-option_seconds(DefElem *elem)
-{
-	return strtod(defGetString(elem), NULL);
-}
-
-/*
- * option_bool
- *		Boolean value of a validated option
- */
-static bool
-option_bool(DefElem *elem)
-{
-	bool		result = false;
-
-	(void) parse_bool(defGetString(elem), &result);
-	return result;
-}
-
-/*
- * apply_option
- *		Store one validated option in the merged struct
+ * store_value
+ *		Store a validated option value (or a default) where it lands
  */
 static void
-apply_option(SnowfdwOptions *opts, DefElem *elem, bool *concurrency_set)
+store_value(SnowfdwOptions *opts, const SnowfdwOptionDef *def,
+			const char *value)
 {
-	const char *name = elem->defname;
+	char	   *field = (char *) opts + def->offset;
 
-	if (strcmp(name, "account") == 0)
-		opts->account = defGetString(elem);
-	else if (strcmp(name, "url") == 0)
-		opts->url = defGetString(elem);
-	else if (strcmp(name, "role") == 0)
-		opts->role = defGetString(elem);
-	else if (strcmp(name, "ca_file") == 0)
-		opts->ca_file = defGetString(elem);
-	else if (strcmp(name, "connect_timeout") == 0)
-		opts->connect_timeout = option_seconds(elem);
-	else if (strcmp(name, "request_timeout") == 0)
-		opts->request_timeout = option_seconds(elem);
-	else if (strcmp(name, "poll_timeout") == 0)
-		opts->poll_timeout = option_seconds(elem);
-	else if (strcmp(name, "max_retries") == 0)
-		opts->max_retries = atoi(defGetString(elem));
-	else if (strcmp(name, "retry_max_time") == 0)
-		opts->retry_max_time = option_seconds(elem);
-	else if (strcmp(name, "max_concurrency") == 0)
+	switch (def->store)
 	{
-		opts->max_concurrency = atoi(defGetString(elem));
-		*concurrency_set = true;
+		case STORE_NONE:
+			break;
+		case STORE_STRING:
+			Assert(def->size == sizeof(char *));
+			*(char **) field = (char *) value;
+			break;
+		case STORE_BOOL:
+			{
+				bool		b = false;
+
+				Assert(def->size == sizeof(bool));
+				(void) parse_bool(value, &b);
+				*(bool *) field = b;
+				break;
+			}
+		case STORE_INT:
+			Assert(def->size == sizeof(int));
+			*(int *) field = atoi(value);
+			break;
+		case STORE_INT64:
+			Assert(def->size == sizeof(int64));
+			*(int64 *) field = strtoi64(value, NULL, 10);
+			break;
+		case STORE_DOUBLE:
+			Assert(def->size == sizeof(double));
+			*(double *) field = strtod(value, NULL);
+			break;
 	}
-	else if (strcmp(name, "page_size") == 0)
-		opts->page_size = Min(atoi(defGetString(elem)), 10000);
-	else if (strcmp(name, "max_response_size") == 0)
-		opts->max_response_size = atol(defGetString(elem));
-	else if (strcmp(name, "request_cost") == 0)
-		opts->request_cost = strtod(defGetString(elem), NULL);
-	else if (strcmp(name, "row_cost") == 0)
-		opts->row_cost = strtod(defGetString(elem), NULL);
-	else if (strcmp(name, "cache_ttl") == 0)
-		opts->cache_ttl = atoi(defGetString(elem));
-	else if (strcmp(name, "token") == 0)
-		opts->token = defGetString(elem);
-	else if (strcmp(name, "token_type") == 0)
-		opts->token_type = defGetString(elem);
-	else if (strcmp(name, "user") == 0)
-		opts->user = defGetString(elem);
-	else if (strcmp(name, "private_key") == 0)
-		opts->private_key = defGetString(elem);
-	else if (strcmp(name, "private_key_passphrase") == 0)
-		opts->private_key_passphrase = defGetString(elem);
-	else if (strcmp(name, "object") == 0)
-		opts->object = defGetString(elem);
-	else if (strcmp(name, "database") == 0)
-		opts->database = defGetString(elem);
-	else if (strcmp(name, "schema") == 0)
-		opts->schema = defGetString(elem);
-	else if (strcmp(name, "stage") == 0)
-		opts->stage = defGetString(elem);
-	else if (strcmp(name, "history") == 0)
-		opts->history = option_bool(elem);
-	else if (strcmp(name, "create_mode") == 0)
-		opts->create_mode = defGetString(elem);
-	else if (strcmp(name, "restrict") == 0)
-		opts->restrict_drop = option_bool(elem);
-	else if (strcmp(name, "copy_grants") == 0)
-		opts->copy_grants = option_bool(elem);
+}
+
+/*
+ * apply_options
+ *		Store the validated options of one catalog in the merged struct
+ */
+static void
+apply_options(SnowfdwOptions *opts, List *options, Oid catalog)
+{
+	ListCell   *cell;
+
+	foreach(cell, options)
+	{
+		DefElem    *elem = (DefElem *) lfirst(cell);
+		const SnowfdwOptionDef *def = find_option(catalog, elem->defname);
+
+		if (def)
+			store_value(opts, def, defGetString(elem));
+	}
 }
 
 /*
@@ -599,43 +704,163 @@ apply_option(SnowfdwOptions *opts, DefElem *elem, bool *concurrency_set)
  *		Merge the options of a server, the user's mapping and a table
  *
  * userid may be InvalidOid to skip the mapping, relid InvalidOid to skip
- * the table.  GUCs give the defaults of the tuning options.
+ * the table.  The table gives the fixed defaults, GUCs the defaults of the
+ * tuning options.
  */
 SnowfdwOptions *
 snowfdw_get_options(Oid serverid, Oid userid, Oid relid)
 {
 	SnowfdwOptions *opts = palloc0(sizeof(SnowfdwOptions));
-	ForeignServer *server = GetForeignServer(serverid);
-	bool		concurrency_set = false;
-	List	   *all = list_copy(server->options);
-	ListCell   *cell;
+	const SnowfdwOptionDef *def;
 
-	opts->connect_timeout = 10.0;
-	opts->request_timeout = 60.0;
+	for (def = valid_options; def->name; def++)
+		if (def->default_value)
+			store_value(opts, def, def->default_value);
+	/* defaults a SET can change, so they are not in the table */
 	opts->poll_timeout = snowfdw_poll_timeout;
 	opts->max_retries = snowfdw_max_retries;
 	opts->retry_max_time = snowfdw_retry_max_time;
-	opts->page_size = 1000;
-	opts->max_response_size = INT64CONST(64) * 1024 * 1024;
-	opts->request_cost = -1;	/* measured, see estimate.c */
-	opts->row_cost = -1;
 	opts->cache_ttl = snowfdw_cache_ttl;
-	opts->token_type = "PROGRAMMATIC_ACCESS_TOKEN";
 
+	apply_options(opts, GetForeignServer(serverid)->options,
+				  ForeignServerRelationId);
 	if (OidIsValid(userid))
-		all = list_concat(all, GetUserMapping(userid, serverid)->options);
+		apply_options(opts, GetUserMapping(userid, serverid)->options,
+					  UserMappingRelationId);
 	if (OidIsValid(relid))
-		all = list_concat(all, GetForeignTable(relid)->options);
-	foreach(cell, all)
-		apply_option(opts, (DefElem *) lfirst(cell), &concurrency_set);
+		apply_options(opts, GetForeignTable(relid)->options,
+					  ForeignTableRelationId);
 
-	/* the GUC caps every server; a server option may only lower it */
-	opts->max_concurrency = concurrency_set ?
+	/*
+	 * The GUC caps every server; a server option (0 when not set) may only
+	 * lower it.
+	 */
+	opts->max_concurrency = opts->max_concurrency > 0 ?
 		Min(opts->max_concurrency, snowfdw_max_concurrency) :
 		snowfdw_max_concurrency;
+	/* a larger page is more than one list request may return */
+	opts->page_size = Min(opts->page_size, SNOWFDW_MAX_PAGE_SIZE);
 	if (opts->create_mode == NULL)
 		opts->create_mode = snowfdw_create_mode;
 	return opts;
+}
+
+/*
+ * snowfdw_copy_session_options
+ *		Copy merged server and mapping options into the current context
+ *
+ * Strings are copied, so that the session outlives the catalog lists;
+ * table options do not belong to a session and are left NULL.
+ */
+SnowfdwOptions *
+snowfdw_copy_session_options(const SnowfdwOptions *src)
+{
+	SnowfdwOptions *opts = palloc(sizeof(SnowfdwOptions));
+	const SnowfdwOptionDef *def;
+
+	memcpy(opts, src, sizeof(SnowfdwOptions));
+	for (def = valid_options; def->name; def++)
+	{
+		char	  **dst = (char **) ((char *) opts + def->offset);
+
+		if (def->store != STORE_STRING)
+			continue;
+		if (def->catalog == ForeignTableRelationId || *dst == NULL)
+			*dst = NULL;
+		else
+			*dst = pstrdup(*dst);
+	}
+	return opts;
+}
+
+/*
+ * snowfdw_refresh_session_options
+ *		Take up the numbers and switches of freshly merged server options
+ *
+ * Their defaults may come from GUCs, which a SET changes at any time;
+ * strings only change with the server, which invalidates the session.
+ */
+void
+snowfdw_refresh_session_options(SnowfdwOptions *opts,
+								const SnowfdwOptions *src)
+{
+	const SnowfdwOptionDef *def;
+
+	for (def = valid_options; def->name; def++)
+		if (def->catalog == ForeignServerRelationId &&
+			def->store != STORE_NONE && def->store != STORE_STRING)
+			memcpy((char *) opts + def->offset,
+				   (const char *) src + def->offset, def->size);
+}
+
+/*
+ * snowfdw_wipe_secrets
+ *		Overwrite the secret strings of session options before they are freed
+ */
+void
+snowfdw_wipe_secrets(SnowfdwOptions *opts)
+{
+	const SnowfdwOptionDef *def;
+
+	for (def = valid_options; def->name; def++)
+	{
+		char	   *value;
+
+		if (!def->secret || def->store != STORE_STRING)
+			continue;
+		value = *(char **) ((char *) opts + def->offset);
+		if (value)
+			explicit_bzero(value, strlen(value));
+	}
+}
+
+/*
+ * snowfdw_option_name
+ *		Name of the option that lands at an offset of SnowfdwOptions
+ */
+const char *
+snowfdw_option_name(size_t offset)
+{
+	const SnowfdwOptionDef *def;
+
+	for (def = valid_options; def->name; def++)
+		if (def->store != STORE_NONE && def->offset == offset)
+			return def->name;
+	elog(ERROR, "no snowfdw option at offset %zu", offset);
+	return NULL;				/* keep compiler quiet */
+}
+
+/*
+ * snowfdw_scope_option
+ *		Value of the table option that fixes a scope level, or NULL
+ */
+const char *
+snowfdw_scope_option(const SnowfdwOptions *options, int level)
+{
+	Assert(level >= 0 && level < SNOWFDW_MAX_SCOPES);
+	return *(char *const *) ((const char *) options + scope_offsets[level]);
+}
+
+/*
+ * snowfdw_set_scope_option
+ *		Set the table option that fixes a scope level
+ */
+void
+snowfdw_set_scope_option(SnowfdwOptions *options, int level, char *value)
+{
+	Assert(level >= 0 && level < SNOWFDW_MAX_SCOPES);
+	*(char **) ((char *) options + scope_offsets[level]) = value;
+}
+
+/*
+ * snowfdw_scope_option_name
+ *		Name of the table option that fixes a scope level
+ */
+const char *
+snowfdw_scope_option_name(int level)
+{
+	Assert(level >= 0 && level < SNOWFDW_MAX_SCOPES);
+	return snowfdw_option_name(scope_offsets[level]);
 }
 
 /*
@@ -648,11 +873,12 @@ snowfdw_column_json_name(Oid relid, AttrNumber attnum)
 	List	   *options = GetForeignColumnOptions(relid, attnum);
 	ListCell   *cell;
 
+	/* column_name is the only column option */
 	foreach(cell, options)
 	{
 		DefElem    *elem = (DefElem *) lfirst(cell);
 
-		if (strcmp(elem->defname, "column_name") == 0)
+		if (find_option(AttributeRelationId, elem->defname))
 			return defGetString(elem);
 	}
 	return get_attname(relid, attnum, false);

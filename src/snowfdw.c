@@ -560,9 +560,7 @@ snowfdwBeginForeignScan(ForeignScanState *node, int eflags)
 			ExecInitExprList(sstate->pushdown.scope_exprs[level],
 							 (PlanState *) node);
 		sstate->scope_from_options[level] =
-			(level == SNOWFDW_SCOPE_DATABASE && options->database) ||
-			(level == SNOWFDW_SCOPE_SCHEMA && options->schema) ||
-			(level == SNOWFDW_SCOPE_STAGE && options->stage);
+			snowfdw_scope_option(options, level) != NULL;
 	}
 	if (sstate->pushdown.name_expr)
 		sstate->name_state = ExecInitExpr(sstate->pushdown.name_expr,
@@ -805,12 +803,6 @@ import_table_sql(ImportForeignSchemaStmt *stmt, const SnowfdwObjectInfo *info,
 	StringInfoData buf;
 	const SnowfdwFieldInfo *field;
 	int			level;
-	const char *scope_options[SNOWFDW_MAX_SCOPES] = {
-		opts->database, opts->schema, opts->stage
-	};
-	static const char *const scope_option_names[SNOWFDW_MAX_SCOPES] = {
-		"database", "schema", "stage"
-	};
 
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "CREATE FOREIGN TABLE %s.%s (\n",
@@ -830,9 +822,9 @@ import_table_sql(ImportForeignSchemaStmt *stmt, const SnowfdwObjectInfo *info,
 					 quote_identifier(server),
 					 quote_literal_cstr(info->object_option));
 	for (level = 0; level < info->nscopes; level++)
-		if (scope_options[level])
-			appendStringInfo(&buf, ", %s %s", scope_option_names[level],
-							 quote_literal_cstr(scope_options[level]));
+		if (snowfdw_scope_option(opts, level))
+			appendStringInfo(&buf, ", %s %s", snowfdw_scope_option_name(level),
+							 quote_literal_cstr(snowfdw_scope_option(opts, level)));
 	appendStringInfoString(&buf, ")");
 	return buf.data;
 }
@@ -867,18 +859,20 @@ snowfdwImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 	foreach(lc, stmt->options)
 	{
 		DefElem    *def = (DefElem *) lfirst(lc);
+		int			level;
 
-		if (strcmp(def->defname, "database") == 0)
-			opts.database = defGetString(def);
-		else if (strcmp(def->defname, "schema") == 0)
-			opts.schema = defGetString(def);
-		else if (strcmp(def->defname, "stage") == 0)
-			opts.stage = defGetString(def);
-		else
+		for (level = 0; level < SNOWFDW_MAX_SCOPES; level++)
+			if (strcmp(def->defname, snowfdw_scope_option_name(level)) == 0)
+				break;
+		if (level == SNOWFDW_MAX_SCOPES)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
 					 errmsg("invalid option \"%s\"", def->defname),
-					 errhint("Valid options in this context are: database, schema, stage.")));
+					 errhint("Valid options in this context are: %s, %s, %s.",
+							 snowfdw_scope_option_name(SNOWFDW_SCOPE_DATABASE),
+							 snowfdw_scope_option_name(SNOWFDW_SCOPE_SCHEMA),
+							 snowfdw_scope_option_name(SNOWFDW_SCOPE_STAGE))));
+		snowfdw_set_scope_option(&opts, level, defGetString(def));
 	}
 
 	/* names in LIMIT TO or EXCEPT must be tables snowfdw offers */

@@ -33,6 +33,12 @@
 #define SNOWFDW_SCOPE_SCHEMA 1
 #define SNOWFDW_SCOPE_STAGE 2
 
+/*
+ * Most objects one list request may return: the maximum of the spec's
+ * showLimit parameter (common.yaml), and so the cap of option page_size.
+ */
+#define SNOWFDW_MAX_PAGE_SIZE 10000
+
 /* Query parameters a list endpoint declares (bit set) */
 #define SNOWFDW_PARAM_LIKE			0x01
 #define SNOWFDW_PARAM_STARTS_WITH	0x02
@@ -202,6 +208,18 @@ extern void snowfdw_define_gucs(void);
 extern SnowfdwOptions *snowfdw_get_options(Oid serverid, Oid userid,
 										   Oid relid);
 extern char *snowfdw_column_json_name(Oid relid, AttrNumber attnum);
+extern SnowfdwOptions *snowfdw_copy_session_options(const SnowfdwOptions *src);
+extern void snowfdw_refresh_session_options(SnowfdwOptions *opts,
+											const SnowfdwOptions *src);
+extern void snowfdw_wipe_secrets(SnowfdwOptions *opts);
+extern const char *snowfdw_option_name(size_t offset);
+extern const char *snowfdw_scope_option(const SnowfdwOptions *options,
+										int level);
+extern void snowfdw_set_scope_option(SnowfdwOptions *options, int level,
+									 char *value);
+extern const char *snowfdw_scope_option_name(int level);
+extern bool snowfdw_create_mode_is_valid(const char *mode);
+extern char *snowfdw_create_mode_values(void);
 
 /* in objects.c */
 extern const SnowfdwObjectInfo *snowfdw_object_info(SnowfdwObjectKind kind);
