@@ -45,15 +45,16 @@ ifeq ($(SNOWFDW_BITCODE),no)
 override with_llvm = no
 endif
 
-# every object depends on every header: PGXS tracks no header dependencies
-$(OBJS): $(wildcard src/*.h)
-
 EXTRA_CLEAN = test/fuzz/build
 
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 ifneq ($(wildcard $(PGXS)),)
 include $(PGXS)
 endif
+
+# every object depends on every header: PGXS tracks no header dependencies
+# (after PGXS, so that its "all" stays the default goal)
+$(OBJS): $(wildcard src/*.h)
 
 # Set-up and test entry points: each installs what it needs first (Debian 12,
 # root), so they work from a fresh clone.
