@@ -686,7 +686,7 @@ add_field_value(SnowfdwModifyState *state, SnowfdwJsonBuilder *body,
 		snowfdw_json_builder_add_string(body, field->name,
 										snowfdw_quote_identifier(is_text ? text :
 																 datum_text(state, attnum, value)));
-	else if (strcmp(field->type_name, "jsonb") == 0)
+	else if (field->type == SNOWFDW_FIELD_JSONB)
 	{
 		char	   *error = NULL;
 
@@ -695,15 +695,15 @@ add_field_value(SnowfdwModifyState *state, SnowfdwJsonBuilder *body,
 			report_bad_value(state, attnum, text, "JSON");
 		snowfdw_json_builder_add_raw(body, field->name, text);
 	}
-	else if (strcmp(field->type_name, "integer") == 0 ||
-			 strcmp(field->type_name, "bigint") == 0)
+	else if (field->type == SNOWFDW_FIELD_INTEGER ||
+			 field->type == SNOWFDW_FIELD_BIGINT)
 	{
 		if (!is_integer_text(text))
 			report_bad_value(state, attnum, text, "an integer");
 		snowfdw_json_builder_add_number(body, field->name,
 										text[0] == '+' ? text + 1 : text);
 	}
-	else if (strcmp(field->type_name, "boolean") == 0)
+	else if (field->type == SNOWFDW_FIELD_BOOLEAN)
 	{
 		bool		b;
 

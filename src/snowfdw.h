@@ -51,11 +51,22 @@ typedef enum SnowfdwObjectKind
 	SNOWFDW_OBJECT_STAGE_FILES
 } SnowfdwObjectKind;
 
+/* JSON type of a field, and the SQL type IMPORT declares for it */
+typedef enum SnowfdwFieldType
+{
+	SNOWFDW_FIELD_TEXT,
+	SNOWFDW_FIELD_BOOLEAN,
+	SNOWFDW_FIELD_INTEGER,
+	SNOWFDW_FIELD_BIGINT,
+	SNOWFDW_FIELD_TIMESTAMPTZ,	/* a string in JSON */
+	SNOWFDW_FIELD_JSONB			/* an object or array */
+} SnowfdwFieldType;
+
 /* One field of a REST model, and the column IMPORT makes of it */
 typedef struct SnowfdwFieldInfo
 {
 	const char *name;			/* JSON key and default column name */
-	const char *type_name;		/* SQL type IMPORT declares */
+	SnowfdwFieldType type;
 	bool		read_only;		/* set by the service, never sent */
 	bool		write_only;		/* sent, never returned */
 	bool		required;		/* required in a create body */
@@ -199,6 +210,7 @@ extern const SnowfdwObjectInfo *snowfdw_relation_object(Relation rel,
 														SnowfdwOptions *options);
 extern const SnowfdwFieldInfo *snowfdw_find_field(const SnowfdwObjectInfo *info,
 												  const char *name);
+extern const char *snowfdw_field_type_name(SnowfdwFieldType type);
 extern int	snowfdw_scope_level(const SnowfdwObjectInfo *info,
 								const char *column);
 extern char *snowfdw_quote_identifier(const char *name);
