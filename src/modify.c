@@ -864,14 +864,10 @@ parse_object(SnowfdwCall *call)
 	SnowfdwJson *body = snowfdw_json_parse(call->response, call->response_len,
 										   &error);
 
-	if (body == NULL || snowfdw_json_type(body) != SNOWFDW_JSON_OBJECT)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_JSON_TEXT),
-				 errmsg("Snowflake returned an invalid response: %s",
-						body == NULL ? psprintf("malformed JSON (%s)", error) :
-						"expected a JSON object"),
-				 errdetail("Request ID %s.", call->request_id ? call->request_id : "(none)"),
-				 errcontext("Snowflake request: %s %s", call->method, call->path)));
+	if (body == NULL)
+		snowfdw_report_bad_body(call, psprintf("malformed JSON (%s)", error));
+	if (snowfdw_json_type(body) != SNOWFDW_JSON_OBJECT)
+		snowfdw_report_bad_body(call, "expected a JSON object");
 	return body;
 }
 
