@@ -332,12 +332,16 @@ typedef struct SnowfdwRowConverter
 	FmgrInfo   *in_functions;
 	Oid		   *typioparams;
 	char	   *relname;
+	char	  **labels;			/* per attribute: the name the error
+								 * context gives */
 	int			current_attnum; /* for the conversion error context */
 } SnowfdwRowConverter;
 
 extern SnowfdwRowConverter *snowfdw_row_converter(Relation rel,
 												  const SnowfdwObjectInfo *info,
 												  List *retrieved);
+extern void snowfdw_row_converter_label_columns(SnowfdwRowConverter *conv,
+												Relation rel);
 extern void snowfdw_convert_row(SnowfdwRowConverter *conv, TupleDesc tupdesc,
 								SnowfdwJson *row, char **scope,
 								Datum *values, bool *nulls);
@@ -345,6 +349,36 @@ extern Datum snowfdw_json_to_datum(const SnowfdwJson *value, Oid typid,
 								   int32 typmod, FmgrInfo *input,
 								   Oid ioparam, bool *isnull);
 extern char *snowfdw_datum_to_json(Datum value, Oid typid, bool *is_text);
+
+/* in writemap.c */
+typedef struct SnowfdwWriteMap
+{
+	Relation	rel;
+	char	   *relname;
+	const SnowfdwObjectInfo *info;
+	/* per attribute, indexed by attnum - 1 */
+	int			natts;
+	char	  **json_names;		/* NULL for dropped columns */
+	int		   *scope_level;	/* -1, or the scope level of the column */
+	const SnowfdwFieldInfo **fields;	/* model field, or NULL */
+	AttrNumber	name_attnum;	/* the "name" column, or 0 */
+	AttrNumber	dropped_attnum; /* the "dropped_on" column, or 0 */
+	AttrNumber	scope_attnums[SNOWFDW_MAX_SCOPES];	/* or 0 */
+} SnowfdwWriteMap;
+
+extern SnowfdwWriteMap *snowfdw_write_map(Relation rel,
+										  const SnowfdwObjectInfo *info);
+extern char *snowfdw_column_name(Relation rel, AttrNumber attnum);
+extern char *snowfdw_column_text(Relation rel, AttrNumber attnum,
+								 Datum value);
+extern void snowfdw_check_writable(Relation rel, const SnowfdwObjectInfo *info,
+								   const SnowfdwFieldInfo *field,
+								   AttrNumber attnum, const char *json_name,
+								   CmdType operation);
+extern char *snowfdw_create_body(SnowfdwWriteMap *map, TupleTableSlot *slot);
+extern char *snowfdw_replace_body(SnowfdwWriteMap *map, TupleTableSlot *slot,
+								  const bool *updated, const char *name,
+								  SnowfdwJson *current);
 
 /* Indexes of the fdw_private list of a scan */
 enum SnowfdwScanPrivateIndex
