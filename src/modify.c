@@ -181,27 +181,6 @@ scope_option(SnowfdwOptions *options, int level)
 }
 
 /*
- * identity_attnum
- *		Attribute number of the column that maps to a JSON field, or 0
- */
-static AttrNumber
-identity_attnum(Relation rel, const char *json_name)
-{
-	TupleDesc	tupdesc = RelationGetDescr(rel);
-	int			i;
-
-	for (i = 0; i < tupdesc->natts; i++)
-	{
-		if (TupleDescAttr(tupdesc, i)->attisdropped)
-			continue;
-		if (strcmp(snowfdw_column_json_name(RelationGetRelid(rel), i + 1),
-				   json_name) == 0)
-			return i + 1;
-	}
-	return 0;
-}
-
-/*
  * junk_name
  *		Name of the junk column carrying one identity column
  */
@@ -294,15 +273,18 @@ snowfdwAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 	SnowfdwOptions *options;
 	const SnowfdwObjectInfo *info = relation_object(target_relation, &options);
 	const char *relname = RelationGetRelationName(target_relation);
-	AttrNumber	dropped_attnum;
+	SnowfdwWriteMap *map;
 	int			level;
 
 	check_modify_allowed(target_relation, info, root->parse->commandType);
 
+	/* the columns that map to the name and scope, as writes see them */
+	map = snowfdw_write_map(target_relation, info);
 	for (level = -1; level < info->nscopes; level++)
 	{
 		const char *column = level < 0 ? "name" : snowfdw_scope_columns[level];
-		AttrNumber	attnum = identity_attnum(target_relation, column);
+		AttrNumber	attnum = level < 0 ? map->name_attnum :
+			map->scope_attnums[level];
 
 		if (attnum == 0)
 		{
@@ -325,11 +307,9 @@ snowfdwAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 	}
 
 	/* rows of dropped objects (history) must not reach their live namesakes */
-	dropped_attnum = snowfdw_find_field(info, "dropped_on") ?
-		identity_attnum(target_relation, "dropped_on") : 0;
-	if (dropped_attnum != 0)
+	if (map->dropped_attnum != 0)
 		add_junk_column(root, rtindex, target_relation, "dropped_on",
-						dropped_attnum);
+						map->dropped_attnum);
 
 	if (root->parse->commandType == CMD_DELETE &&
 		root->parse->returningList != NIL)
@@ -405,28 +385,10 @@ snowfdwPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
 		while ((col = bms_next_member(cols, col)) >= 0)
 		{
 			AttrNumber	attnum = col + FirstLowInvalidHeapAttributeNumber;
-			char	   *json_name;
 
 			if (attnum <= InvalidAttrNumber)
 				continue;		/* system columns cannot be set anyway */
-			json_name = snowfdw_column_json_name(rte->relid, attnum);
-			if (strcmp(json_name, "name") == 0 ||
-				snowfdw_scope_level(info, json_name) >= 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("cannot change column \"%s\" of foreign table \"%s\"",
-								snowfdw_column_name(rel, attnum),
-								RelationGetRelationName(rel)),
-						 errdetail("Snowflake renames are not supported through the REST API: UPDATE cannot rename a %s or move it to another %s.",
-								   info->noun,
-								   info->nscopes == 1 ? "database" : "database or schema"),
-						 errhint("Rename the %s in Snowflake with ALTER %s ... RENAME TO.",
-								 info->noun, info->kind == SNOWFDW_OBJECT_SCHEMAS ?
-								 "SCHEMA" : info->kind == SNOWFDW_OBJECT_STAGES ?
-								 "STAGE" : "STREAM")));
-			snowfdw_check_writable(rel, info,
-								   snowfdw_find_field(info, json_name),
-								   attnum, json_name, CMD_UPDATE);
+			snowfdw_check_update_column(rel, info, attnum);
 			updated = lappend_int(updated, attnum);
 		}
 	}
@@ -783,50 +745,6 @@ run_row_action(SnowfdwModifyState *state, SnowfdwRowAction action,
 }
 
 /*
- * insert_scope
- *		Scope of a new object: its scope columns, else the table options
- */
-static void
-insert_scope(SnowfdwModifyState *state, TupleTableSlot *slot, char **scope)
-{
-	int			level;
-
-	for (level = 0; level < state->info->nscopes; level++)
-	{
-		AttrNumber	attnum = state->map->scope_attnums[level];
-		const char *option = scope_option(state->options, level);
-		const char *option_name = level == SNOWFDW_SCOPE_DATABASE ?
-			"database" : "schema";
-
-		if (attnum != 0 && !slot->tts_isnull[attnum - 1])
-		{
-			scope[level] = snowfdw_column_text(state->rel, attnum,
-											   slot->tts_values[attnum - 1]);
-			if (option && strcmp(option, scope[level]) != 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_CHECK_VIOLATION),
-						 errmsg("value \"%s\" of column \"%s\" does not match option \"%s\" of foreign table \"%s\"",
-								scope[level],
-								snowfdw_column_name(state->rel, attnum),
-								option_name, state->relname),
-						 errdetail("The table option fixes the %s to \"%s\".",
-								   option_name, option)));
-		}
-		else if (option)
-			scope[level] = pstrdup(option);
-		else
-			ereport(ERROR,
-					(errcode(ERRCODE_NOT_NULL_VIOLATION),
-					 errmsg("null value in column \"%s\" of foreign table \"%s\"",
-							snowfdw_scope_columns[level], state->relname),
-					 errdetail("A new Snowflake %s needs the %s it belongs to.",
-							   state->info->noun, option_name),
-					 errhint("Give column \"%s\" a value, or set the table option \"%s\".",
-							 snowfdw_scope_columns[level], option_name)));
-	}
-}
-
-/*
  * insert_row
  *		Create the object of one row; NULL if ifNotExists found it existing
  */
@@ -841,9 +759,13 @@ insert_row(SnowfdwModifyState *state, TupleTableSlot *slot,
 	StringInfoData path;
 	SnowfdwCall *call;
 	const char *status;
+	int			level;
 
 	slot_getallattrs(slot);
-	insert_scope(state, slot, scope);
+	for (level = 0; level < info->nscopes; level++)
+		scope[level] = snowfdw_new_object_scope(state->map, slot, level,
+												scope_option(state->options,
+															 level));
 	body = snowfdw_create_body(state->map, slot);
 	name = snowfdw_column_text(state->rel, state->map->name_attnum,
 							   slot->tts_values[state->map->name_attnum - 1]);

@@ -375,6 +375,12 @@ extern void snowfdw_check_writable(Relation rel, const SnowfdwObjectInfo *info,
 								   const SnowfdwFieldInfo *field,
 								   AttrNumber attnum, const char *json_name,
 								   CmdType operation);
+extern void snowfdw_check_update_column(Relation rel,
+										const SnowfdwObjectInfo *info,
+										AttrNumber attnum);
+extern char *snowfdw_new_object_scope(SnowfdwWriteMap *map,
+									  TupleTableSlot *slot, int level,
+									  const char *option);
 extern char *snowfdw_create_body(SnowfdwWriteMap *map, TupleTableSlot *slot);
 extern char *snowfdw_replace_body(SnowfdwWriteMap *map, TupleTableSlot *slot,
 								  const bool *updated, const char *name,

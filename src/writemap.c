@@ -9,7 +9,10 @@
  * field's JSON type, checked first, so that a bad value is refused here
  * with the column's name rather than by Snowflake with a field's.
  * Columns that map to no field of the model, or to one that Snowflake sets
- * itself, are refused too, as a column's error.
+ * itself, are refused too, as a column's error, and so are UPDATEs of the
+ * name and scope columns (Snowflake renames are not REST calls).  The write
+ * map also tells which columns hold the name and scope that address the
+ * object, and a new object's scope comes from them here.
  *
  * Reading an object back (RETURNING) is the scan's conversion, in
  * mapping.c; modify.c makes the calls.
@@ -146,6 +149,77 @@ snowfdw_check_writable(Relation rel, const SnowfdwObjectInfo *info,
 		report_unknown_field(rel, attnum, json_name, info);
 	if (field->read_only)
 		report_read_only(rel, attnum, json_name, operation);
+}
+
+/*
+ * snowfdw_check_update_column
+ *		Refuse an UPDATE of a column that renames, moves or is not sent
+ */
+void
+snowfdw_check_update_column(Relation rel, const SnowfdwObjectInfo *info,
+							AttrNumber attnum)
+{
+	char	   *json_name = snowfdw_column_json_name(RelationGetRelid(rel),
+													 attnum);
+
+	if (strcmp(json_name, "name") == 0 ||
+		snowfdw_scope_level(info, json_name) >= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot change column \"%s\" of foreign table \"%s\"",
+						snowfdw_column_name(rel, attnum),
+						RelationGetRelationName(rel)),
+				 errdetail("Snowflake renames are not supported through the REST API: UPDATE cannot rename a %s or move it to another %s.",
+						   info->noun,
+						   info->nscopes == 1 ? "database" : "database or schema"),
+				 errhint("Rename the %s in Snowflake with ALTER %s ... RENAME TO.",
+						 info->noun, info->kind == SNOWFDW_OBJECT_SCHEMAS ?
+						 "SCHEMA" : info->kind == SNOWFDW_OBJECT_STAGES ?
+						 "STAGE" : "STREAM")));
+	snowfdw_check_writable(rel, info, snowfdw_find_field(info, json_name),
+						   attnum, json_name, CMD_UPDATE);
+}
+
+/*
+ * snowfdw_new_object_scope
+ *		One scope level of a new object: its column, else the table option
+ *
+ * option is the table option that fixes the level, or NULL; a column value
+ * must agree with it.
+ */
+char *
+snowfdw_new_object_scope(SnowfdwWriteMap *map, TupleTableSlot *slot,
+						 int level, const char *option)
+{
+	AttrNumber	attnum = map->scope_attnums[level];
+	const char *option_name = level == SNOWFDW_SCOPE_DATABASE ?
+		"database" : "schema";
+	char	   *value;
+
+	if (attnum != 0 && !slot->tts_isnull[attnum - 1])
+	{
+		value = snowfdw_column_text(map->rel, attnum,
+									slot->tts_values[attnum - 1]);
+		if (option && strcmp(option, value) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_CHECK_VIOLATION),
+					 errmsg("value \"%s\" of column \"%s\" does not match option \"%s\" of foreign table \"%s\"",
+							value, snowfdw_column_name(map->rel, attnum),
+							option_name, map->relname),
+					 errdetail("The table option fixes the %s to \"%s\".",
+							   option_name, option)));
+		return value;
+	}
+	if (option == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("null value in column \"%s\" of foreign table \"%s\"",
+						snowfdw_scope_columns[level], map->relname),
+				 errdetail("A new Snowflake %s needs the %s it belongs to.",
+						   map->info->noun, option_name),
+				 errhint("Give column \"%s\" a value, or set the table option \"%s\".",
+						 snowfdw_scope_columns[level], option_name)));
+	return pstrdup(option);
 }
 
 /*
