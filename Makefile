@@ -25,7 +25,8 @@ OBJS = \
 	src/rest.o \
 	src/scan.o \
 	src/snowfdw.o \
-	src/stats.o
+	src/stats.o \
+	src/writemap.o
 
 EXTENSION = snowfdw
 DATA = snowfdw--1.0.sql snowfdw--1.0--1.1.sql

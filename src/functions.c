@@ -377,10 +377,6 @@ snowfdw_presign(PG_FUNCTION_ARGS)
 						path.data, body, true, false);
 	url = snowfdw_call_response_string(call, "presigned_url");
 	if (url == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_JSON_TEXT),
-				 errmsg("Snowflake returned an invalid response: no \"presigned_url\""),
-				 errdetail("Request ID %s.", call->request_id ? call->request_id : "(none)"),
-				 errcontext("Snowflake request: POST %s", path.data)));
+		snowfdw_report_bad_body(call, "no \"presigned_url\"");
 	PG_RETURN_TEXT_P(cstring_to_text(url));
 }

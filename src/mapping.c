@@ -6,7 +6,8 @@
  * A JSON value becomes a Datum through the column type's input function,
  * from its text form: numbers keep their exact text (see json.c), nested
  * objects and arrays become JSON text (for json/jsonb columns, or text).
- * The reverse direction builds request bodies from column values.
+ * snowfdw_datum_to_json gives the reverse for one value; writemap.c builds
+ * request bodies from rows with it.
  *
  * Copyright (c) 2026, snowfdw developers
  *
@@ -172,7 +173,25 @@ snowfdw_row_converter(Relation rel, const SnowfdwObjectInfo *info,
 		getTypeInputInfo(attr->atttypid, &infunc, &conv->typioparams[i]);
 		fmgr_info(infunc, &conv->in_functions[i]);
 	}
+	conv->labels = conv->json_names;
 	return conv;
+}
+
+/*
+ * snowfdw_row_converter_label_columns
+ *		Make the error context name columns, not the JSON fields they map to
+ *
+ * Scans name the field and RETURNING names the column, as they always did.
+ */
+void
+snowfdw_row_converter_label_columns(SnowfdwRowConverter *conv, Relation rel)
+{
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	int			i;
+
+	conv->labels = palloc0(sizeof(char *) * conv->natts);
+	for (i = 0; i < conv->natts; i++)
+		conv->labels[i] = pstrdup(NameStr(TupleDescAttr(tupdesc, i)->attname));
 }
 
 /*
@@ -186,7 +205,7 @@ conversion_error_callback(void *arg)
 
 	if (conv->current_attnum > 0)
 		errcontext("column \"%s\" of foreign table \"%s\"",
-				   conv->json_names[conv->current_attnum - 1],
+				   conv->labels[conv->current_attnum - 1],
 				   conv->relname);
 }
 

@@ -42,10 +42,9 @@
 #include "nodes/makefuncs.h"
 #include "optimizer/appendinfo.h"
 #include "optimizer/inherit.h"
+#include "optimizer/optimizer.h"
 #include "optimizer/pathnode.h"
 #include "parser/parsetree.h"
-#include "utils/builtins.h"
-#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
@@ -58,7 +57,9 @@ enum SnowfdwModifyPrivateIndex
 	SnowfdwModifyPrivateDoNothing,	/* Integer (bool): ON CONFLICT DO
 									 * NOTHING */
 	SnowfdwModifyPrivateReturning,	/* Integer (bool): RETURNING wanted */
-	SnowfdwModifyPrivateUpdated /* List of Integer: attnums UPDATE sets */
+	SnowfdwModifyPrivateUpdated,	/* List of Integer: attnums UPDATE sets */
+	SnowfdwModifyPrivateRetrieved	/* List of Integer: attnums RETURNING
+									 * converts (as for a scan) */
 };
 
 /* Name of the junk column that carries the whole row (DELETE RETURNING) */
@@ -80,25 +81,15 @@ typedef struct SnowfdwModifyState
 	MemoryContext temp_cxt;		/* one row, reset at the next */
 	List	   *done;			/* qualified names already changed */
 
-	/* per attribute, indexed by attnum - 1 */
-	int			natts;
-	char	  **json_names;		/* NULL for dropped columns */
-	int		   *scope_level;	/* -1, or the scope level of the column */
-	const SnowfdwFieldInfo **fields;	/* model field, or NULL */
-	FmgrInfo   *in_functions;
-	Oid		   *typioparams;
-	bool	   *updated;		/* UPDATE sets the column */
-	AttrNumber	name_attnum;	/* the "name" column, or 0 */
-	AttrNumber	dropped_attnum; /* the "dropped_on" column, or 0 */
-	AttrNumber	scope_attnums[SNOWFDW_MAX_SCOPES];	/* or 0 */
+	SnowfdwWriteMap *map;		/* columns to fields, for request bodies */
+	SnowfdwRowConverter *returning; /* fetched object to row, or NULL */
+	bool	   *updated;		/* per attribute: UPDATE sets the column */
 
 	/* UPDATE and DELETE: junk columns of the subplan's output */
 	AttrNumber	junk_name;
 	AttrNumber	junk_scope[SNOWFDW_MAX_SCOPES];
 	AttrNumber	junk_dropped;	/* or 0 */
 	AttrNumber	junk_wholerow;
-
-	int			current_attnum; /* for the conversion error context */
 } SnowfdwModifyState;
 
 /* modify */
@@ -166,27 +157,6 @@ relation_object(Relation rel, SnowfdwOptions **options)
 	*options = snowfdw_get_options(GetForeignTable(RelationGetRelid(rel))->serverid,
 								   InvalidOid, RelationGetRelid(rel));
 	return snowfdw_relation_object(rel, *options);
-}
-
-/*
- * identity_attnum
- *		Attribute number of the column that maps to a JSON field, or 0
- */
-static AttrNumber
-identity_attnum(Relation rel, const char *json_name)
-{
-	TupleDesc	tupdesc = RelationGetDescr(rel);
-	int			i;
-
-	for (i = 0; i < tupdesc->natts; i++)
-	{
-		if (TupleDescAttr(tupdesc, i)->attisdropped)
-			continue;
-		if (strcmp(snowfdw_column_json_name(RelationGetRelid(rel), i + 1),
-				   json_name) == 0)
-			return i + 1;
-	}
-	return 0;
 }
 
 /*
@@ -282,15 +252,18 @@ snowfdwAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 	SnowfdwOptions *options;
 	const SnowfdwObjectInfo *info = relation_object(target_relation, &options);
 	const char *relname = RelationGetRelationName(target_relation);
-	AttrNumber	dropped_attnum;
+	SnowfdwWriteMap *map;
 	int			level;
 
 	check_modify_allowed(target_relation, info, root->parse->commandType);
 
+	/* the columns that map to the name and scope, as writes see them */
+	map = snowfdw_write_map(target_relation, info);
 	for (level = -1; level < info->nscopes; level++)
 	{
 		const char *column = level < 0 ? "name" : snowfdw_scope_columns[level];
-		AttrNumber	attnum = identity_attnum(target_relation, column);
+		AttrNumber	attnum = level < 0 ? map->name_attnum :
+			map->scope_attnums[level];
 
 		if (attnum == 0)
 		{
@@ -313,11 +286,9 @@ snowfdwAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 	}
 
 	/* rows of dropped objects (history) must not reach their live namesakes */
-	dropped_attnum = snowfdw_find_field(info, "dropped_on") ?
-		identity_attnum(target_relation, "dropped_on") : 0;
-	if (dropped_attnum != 0)
+	if (map->dropped_attnum != 0)
 		add_junk_column(root, rtindex, target_relation, "dropped_on",
-						dropped_attnum);
+						map->dropped_attnum);
 
 	if (root->parse->commandType == CMD_DELETE &&
 		root->parse->returningList != NIL)
@@ -331,50 +302,36 @@ snowfdwAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 }
 
 /*
- * field_column
- *		Name of a column of the table, for messages
+ * returning_attrs
+ *		Attribute numbers RETURNING converts of the object fetched after a
+ *		write, as a scan's retrieved list (NIL: all, 0 alone: none)
+ *
+ * AFTER ROW triggers and WITH CHECK OPTIONs see the returned row too: with
+ * them every column is converted.
  */
-static char *
-field_column(Relation rel, AttrNumber attnum)
+static List *
+returning_attrs(ModifyTable *plan, int subplan_index, Index rtindex,
+				Relation rel)
 {
-	return NameStr(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attname);
-}
+	TriggerDesc *trigdesc = rel->trigdesc;
+	Bitmapset  *attrs = NULL;
+	List	   *result = NIL;
+	int			i;
 
-/*
- * report_read_only
- *		Raise the error for a value given to a read-only column
- */
-static void
-report_read_only(Relation rel, AttrNumber attnum, const char *json_name,
-				 CmdType operation)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_GENERATED_ALWAYS),
-			 errmsg("cannot set read-only column \"%s\" of foreign table \"%s\"",
-					field_column(rel, attnum), RelationGetRelationName(rel)),
-			 errdetail("Snowflake sets \"%s\" itself; snowfdw never sends it.",
-					   json_name),
-			 operation == CMD_INSERT ?
-			 errhint("Leave the column out of the INSERT, or give it NULL.") :
-			 errhint("Leave the column out of the SET list.")));
-}
-
-/*
- * report_unknown_field
- *		Raise the error for a column that maps to no field of the model
- */
-static void
-report_unknown_field(Relation rel, AttrNumber attnum, const char *json_name,
-					 const SnowfdwObjectInfo *info)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_FDW_COLUMN_NAME_NOT_FOUND),
-			 errmsg("column \"%s\" of foreign table \"%s\" maps to no field of a Snowflake %s",
-					field_column(rel, attnum), RelationGetRelationName(rel),
-					info->noun),
-			 errdetail("The column stands for the JSON field \"%s\".", json_name),
-			 errhint("Set the column option column_name to a field of the %s model, or leave the column NULL.",
-					 info->noun)));
+	if (trigdesc &&
+		(trigdesc->trig_insert_after_row || trigdesc->trig_update_after_row))
+		return NIL;
+	if (plan->withCheckOptionLists != NIL &&
+		list_nth(plan->withCheckOptionLists, subplan_index) != NIL)
+		return NIL;
+	pull_varattnos((Node *) list_nth(plan->returningLists, subplan_index),
+				   rtindex, &attrs);
+	if (bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, attrs))
+		return NIL;				/* a whole-row reference */
+	for (i = 1; i <= RelationGetNumberOfAttributes(rel); i++)
+		if (bms_is_member(i - FirstLowInvalidHeapAttributeNumber, attrs))
+			result = lappend_int(result, i);
+	return result != NIL ? result : list_make1_int(0);
 }
 
 /*
@@ -393,6 +350,7 @@ snowfdwPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
 	SnowfdwOptions *options;
 	const SnowfdwObjectInfo *info = relation_object(rel, &options);
 	List	   *updated = NIL;
+	List	   *retrieved = NIL;
 	bool		returning;
 
 	check_modify_allowed(rel, info, plan->operation);
@@ -406,59 +364,51 @@ snowfdwPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
 		while ((col = bms_next_member(cols, col)) >= 0)
 		{
 			AttrNumber	attnum = col + FirstLowInvalidHeapAttributeNumber;
-			char	   *json_name;
-			const SnowfdwFieldInfo *field;
 
 			if (attnum <= InvalidAttrNumber)
 				continue;		/* system columns cannot be set anyway */
-			json_name = snowfdw_column_json_name(rte->relid, attnum);
-			if (strcmp(json_name, "name") == 0 ||
-				snowfdw_scope_level(info, json_name) >= 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("cannot change column \"%s\" of foreign table \"%s\"",
-								field_column(rel, attnum),
-								RelationGetRelationName(rel)),
-						 errdetail("Snowflake renames are not supported through the REST API: UPDATE cannot rename a %s or move it to another %s.",
-								   info->noun,
-								   info->nscopes == 1 ? "database" : "database or schema"),
-						 errhint("Rename the %s in Snowflake with ALTER %s ... RENAME TO.",
-								 info->noun, info->kind == SNOWFDW_OBJECT_SCHEMAS ?
-								 "SCHEMA" : info->kind == SNOWFDW_OBJECT_STAGES ?
-								 "STAGE" : "STREAM")));
-			field = snowfdw_find_field(info, json_name);
-			if (field == NULL)
-				report_unknown_field(rel, attnum, json_name, info);
-			if (field->read_only)
-				report_read_only(rel, attnum, json_name, CMD_UPDATE);
+			snowfdw_check_update_column(rel, info, attnum);
 			updated = lappend_int(updated, attnum);
 		}
 	}
 
 	returning = plan->returningLists != NIL &&
 		list_nth(plan->returningLists, subplan_index) != NIL;
+	if (returning)
+		retrieved = returning_attrs(plan, subplan_index, resultRelation, rel);
 	table_close(rel, NoLock);
 
-	return list_make4(makeInteger((int) info->kind),
+	return list_make5(makeInteger((int) info->kind),
 					  makeInteger(plan->onConflictAction == ONCONFLICT_NOTHING),
 					  makeInteger(returning),
-					  updated);
+					  updated, retrieved);
+}
+
+/*
+ * insert_create_mode
+ *		createMode of an INSERT: ON CONFLICT DO NOTHING means ifNotExists
+ */
+static const char *
+insert_create_mode(SnowfdwOptions *options, bool do_nothing)
+{
+	return do_nothing ? "ifNotExists" : options->create_mode;
 }
 
 /*
  * create_modify_state
  *		Execution state shared by BeginForeignModify and BeginForeignInsert
+ *
+ * retrieved lists the columns RETURNING converts, as for a scan (NIL: all).
  */
 static SnowfdwModifyState *
 create_modify_state(EState *estate, ResultRelInfo *rinfo, CmdType operation,
-					bool do_nothing, bool has_returning, List *updated)
+					bool do_nothing, bool has_returning, List *updated,
+					List *retrieved)
 {
 	Relation	rel = rinfo->ri_RelationDesc;
-	TupleDesc	tupdesc = RelationGetDescr(rel);
 	Oid			relid = RelationGetRelid(rel);
 	SnowfdwModifyState *state;
 	ListCell   *lc;
-	int			i;
 
 	state = palloc0(sizeof(SnowfdwModifyState));
 	state->rel = rel;
@@ -469,46 +419,20 @@ create_modify_state(EState *estate, ResultRelInfo *rinfo, CmdType operation,
 										 snowfdw_result_rel_userid(rinfo, estate));
 	state->has_returning = has_returning;
 	/* ON CONFLICT DO NOTHING wins; else the table option, else the GUC */
-	state->create_mode = do_nothing ? "ifNotExists" : state->options->create_mode;
+	state->create_mode = insert_create_mode(state->options, do_nothing);
 	state->cxt = CurrentMemoryContext;
 	state->temp_cxt = AllocSetContextCreate(estate->es_query_cxt,
 											"snowfdw modify row data",
 											ALLOCSET_DEFAULT_SIZES);
 
-	state->natts = tupdesc->natts;
-	state->json_names = palloc0(sizeof(char *) * tupdesc->natts);
-	state->scope_level = palloc(sizeof(int) * tupdesc->natts);
-	state->fields = palloc0(sizeof(SnowfdwFieldInfo *) * tupdesc->natts);
-	state->in_functions = palloc0(sizeof(FmgrInfo) * tupdesc->natts);
-	state->typioparams = palloc0(sizeof(Oid) * tupdesc->natts);
-	state->updated = palloc0(sizeof(bool) * tupdesc->natts);
-	for (i = 0; i < tupdesc->natts; i++)
+	state->map = snowfdw_write_map(rel, state->info);
+	if (has_returning)
 	{
-		Form_pg_attribute attr = TupleDescAttr(tupdesc, i);
-		Oid			infunc;
-
-		state->scope_level[i] = -1;
-		if (attr->attisdropped)
-			continue;
-		state->json_names[i] = snowfdw_column_json_name(relid, i + 1);
-		state->scope_level[i] = snowfdw_scope_level(state->info,
-													state->json_names[i]);
-		state->fields[i] = snowfdw_find_field(state->info,
-											  state->json_names[i]);
-		if (state->scope_level[i] >= 0)
-		{
-			if (state->scope_attnums[state->scope_level[i]] == 0)
-				state->scope_attnums[state->scope_level[i]] = i + 1;
-		}
-		else if (strcmp(state->json_names[i], "name") == 0 &&
-				 state->name_attnum == 0)
-			state->name_attnum = i + 1;
-		else if (strcmp(state->json_names[i], "dropped_on") == 0 &&
-				 state->fields[i] != NULL && state->dropped_attnum == 0)
-			state->dropped_attnum = i + 1;
-		getTypeInputInfo(attr->atttypid, &infunc, &state->typioparams[i]);
-		fmgr_info(infunc, &state->in_functions[i]);
+		state->returning = snowfdw_row_converter(rel, state->info, retrieved);
+		/* RETURNING's error context has always named the column */
+		snowfdw_row_converter_label_columns(state->returning, rel);
 	}
+	state->updated = palloc0(sizeof(bool) * RelationGetNumberOfAttributes(rel));
 	foreach(lc, updated)
 		state->updated[lfirst_int(lc) - 1] = true;
 	return state;
@@ -545,21 +469,24 @@ snowfdwBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	state = create_modify_state(mtstate->ps.state, rinfo, mtstate->operation,
 								intVal(list_nth(fdw_private, SnowfdwModifyPrivateDoNothing)) != 0,
 								intVal(list_nth(fdw_private, SnowfdwModifyPrivateReturning)) != 0,
-								(List *) list_nth(fdw_private, SnowfdwModifyPrivateUpdated));
+								(List *) list_nth(fdw_private, SnowfdwModifyPrivateUpdated),
+								(List *) list_nth(fdw_private, SnowfdwModifyPrivateRetrieved));
 
 	if (mtstate->operation == CMD_UPDATE || mtstate->operation == CMD_DELETE)
 	{
 		Plan	   *subplan = outerPlanState(mtstate)->plan;
 
-		state->junk_name = find_junk(subplan, junk_name("name", state->name_attnum));
+		SnowfdwWriteMap *map = state->map;
+
+		state->junk_name = find_junk(subplan, junk_name("name", map->name_attnum));
 		for (level = 0; level < state->info->nscopes; level++)
-			if (state->scope_attnums[level] != 0)
+			if (map->scope_attnums[level] != 0)
 				state->junk_scope[level] =
 					find_junk(subplan, junk_name(snowfdw_scope_columns[level],
-												 state->scope_attnums[level]));
-		if (state->dropped_attnum != 0)
+												 map->scope_attnums[level]));
+		if (map->dropped_attnum != 0)
 			state->junk_dropped = find_junk(subplan, junk_name("dropped_on",
-															   state->dropped_attnum));
+															   map->dropped_attnum));
 		if (mtstate->operation == CMD_DELETE && state->has_returning)
 			state->junk_wholerow = find_junk(subplan, WHOLEROW_JUNK);
 	}
@@ -583,118 +510,7 @@ snowfdwBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 	rinfo->ri_FdwState =
 		create_modify_state(mtstate->ps.state, rinfo, CMD_INSERT,
 							plan != NULL && plan->onConflictAction == ONCONFLICT_NOTHING,
-							rinfo->ri_returningList != NIL, NIL);
-}
-
-/*
- * datum_text
- *		Text form of a column value
- */
-static char *
-datum_text(SnowfdwModifyState *state, AttrNumber attnum, Datum value)
-{
-	Oid			output;
-	bool		varlena;
-
-	getTypeOutputInfo(TupleDescAttr(RelationGetDescr(state->rel), attnum - 1)->atttypid,
-					  &output, &varlena);
-	return OidOutputFunctionCall(output, value);
-}
-
-/*
- * is_identifier_field
- *		Whether a model field is a Snowflake identifier (quoted when sent)
- *
- * Columns hold stored names, as the scan returns them; a request needs the
- * identifier that resolves to exactly that name.
- */
-static bool
-is_identifier_field(const SnowfdwFieldInfo *field)
-{
-	return strcmp(field->name, "name") == 0 ||
-		strcmp(field->name, "storage_integration") == 0;
-}
-
-/*
- * report_bad_value
- *		Raise the error for a column value its field cannot take
- */
-static void
-report_bad_value(SnowfdwModifyState *state, AttrNumber attnum,
-				 const char *text, const char *expected)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid value for column \"%s\" of foreign table \"%s\": \"%s\"",
-					field_column(state->rel, attnum), state->relname, text),
-			 errdetail("Snowflake field \"%s\" takes %s.",
-					   state->json_names[attnum - 1], expected)));
-}
-
-/*
- * is_integer_text
- *		Whether text is an optionally signed run of decimal digits
- */
-static bool
-is_integer_text(const char *text)
-{
-	const char *p = text;
-
-	if (*p == '-' || *p == '+')
-		p++;
-	if (*p == '\0')
-		return false;
-	for (; *p; p++)
-		if (*p < '0' || *p > '9')
-			return false;
-	return true;
-}
-
-/*
- * add_field_value
- *		Add a column value to a request body as its field's JSON type
- */
-static void
-add_field_value(SnowfdwModifyState *state, SnowfdwJsonBuilder *body,
-				AttrNumber attnum, Datum value)
-{
-	const SnowfdwFieldInfo *field = state->fields[attnum - 1];
-	Oid			typid = TupleDescAttr(RelationGetDescr(state->rel), attnum - 1)->atttypid;
-	bool		is_text;
-	char	   *text = snowfdw_datum_to_json(value, typid, &is_text);
-
-	if (is_identifier_field(field))
-		snowfdw_json_builder_add_string(body, field->name,
-										snowfdw_quote_identifier(is_text ? text :
-																 datum_text(state, attnum, value)));
-	else if (strcmp(field->type_name, "jsonb") == 0)
-	{
-		char	   *error = NULL;
-
-		/* text columns must hold JSON; json and jsonb always do */
-		if (is_text && snowfdw_json_parse(text, strlen(text), &error) == NULL)
-			report_bad_value(state, attnum, text, "JSON");
-		snowfdw_json_builder_add_raw(body, field->name, text);
-	}
-	else if (strcmp(field->type_name, "integer") == 0 ||
-			 strcmp(field->type_name, "bigint") == 0)
-	{
-		if (!is_integer_text(text))
-			report_bad_value(state, attnum, text, "an integer");
-		snowfdw_json_builder_add_number(body, field->name,
-										text[0] == '+' ? text + 1 : text);
-	}
-	else if (strcmp(field->type_name, "boolean") == 0)
-	{
-		bool		b;
-
-		if (!parse_bool(text, &b))
-			report_bad_value(state, attnum, text, "a Boolean value");
-		snowfdw_json_builder_add_bool(body, field->name, b);
-	}
-	else
-		snowfdw_json_builder_add_string(body, field->name,
-										is_text ? text : datum_text(state, attnum, value));
+							rinfo->ri_returningList != NIL, NIL, NIL);
 }
 
 /*
@@ -770,67 +586,18 @@ rethrow_with_done(SnowfdwModifyState *state, MemoryContext cxt)
 }
 
 /*
- * modify_error_callback
- *		Error context naming the column being converted
- */
-static void
-modify_error_callback(void *arg)
-{
-	SnowfdwModifyState *state = (SnowfdwModifyState *) arg;
-
-	if (state->current_attnum > 0)
-		errcontext("column \"%s\" of foreign table \"%s\"",
-				   field_column(state->rel, state->current_attnum),
-				   state->relname);
-}
-
-/*
  * store_object
- *		Fill a slot from a fetched object (RETURNING)
+ *		Fill a slot from a fetched object (RETURNING), as a scan does
  *
- * As in a scan, scope columns come from the path, the others from the
- * object's fields; write-only fields are never returned, so stay NULL.
+ * Write-only fields are never returned, so their columns stay NULL.
  */
 static void
 store_object(SnowfdwModifyState *state, TupleTableSlot *slot,
-			 SnowfdwJson *object, char *const *scope)
+			 SnowfdwJson *object, char **scope)
 {
-	TupleDesc	tupdesc = slot->tts_tupleDescriptor;
-	ErrorContextCallback errcallback;
-	int			i;
-
 	ExecClearTuple(slot);
-	errcallback.callback = modify_error_callback;
-	errcallback.arg = state;
-	errcallback.previous = error_context_stack;
-	error_context_stack = &errcallback;
-	for (i = 0; i < tupdesc->natts; i++)
-	{
-		Form_pg_attribute attr = TupleDescAttr(tupdesc, i);
-
-		slot->tts_values[i] = (Datum) 0;
-		slot->tts_isnull[i] = true;
-		if (attr->attisdropped || state->json_names[i] == NULL)
-			continue;
-		state->current_attnum = i + 1;
-		if (state->scope_level[i] >= 0)
-		{
-			slot->tts_values[i] =
-				InputFunctionCall(&state->in_functions[i],
-								  scope[state->scope_level[i]],
-								  state->typioparams[i], attr->atttypmod);
-			slot->tts_isnull[i] = false;
-		}
-		else
-			slot->tts_values[i] =
-				snowfdw_json_to_datum(snowfdw_json_object_field(object, state->json_names[i]),
-									  attr->atttypid, attr->atttypmod,
-									  &state->in_functions[i],
-									  state->typioparams[i],
-									  &slot->tts_isnull[i]);
-	}
-	state->current_attnum = 0;
-	error_context_stack = errcallback.previous;
+	snowfdw_convert_row(state->returning, slot->tts_tupleDescriptor, object,
+						scope, slot->tts_values, slot->tts_isnull);
 	ExecStoreVirtualTuple(slot);
 }
 
@@ -845,14 +612,10 @@ parse_object(SnowfdwCall *call)
 	SnowfdwJson *body = snowfdw_json_parse(call->response, call->response_len,
 										   &error);
 
-	if (body == NULL || snowfdw_json_type(body) != SNOWFDW_JSON_OBJECT)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_JSON_TEXT),
-				 errmsg("Snowflake returned an invalid response: %s",
-						body == NULL ? psprintf("malformed JSON (%s)", error) :
-						"expected a JSON object"),
-				 errdetail("Request ID %s.", call->request_id ? call->request_id : "(none)"),
-				 errcontext("Snowflake request: %s %s", call->method, call->path)));
+	if (body == NULL)
+		snowfdw_report_bad_body(call, psprintf("malformed JSON (%s)", error));
+	if (snowfdw_json_type(body) != SNOWFDW_JSON_OBJECT)
+		snowfdw_report_bad_body(call, "expected a JSON object");
 	return body;
 }
 
@@ -873,6 +636,52 @@ modify_call(SnowfdwModifyState *state, const char *method, char *path,
 }
 
 /*
+ * write_path
+ *		Path and query of an action on one row's object
+ *
+ * Rows and EXPLAIN both build it here; EXPLAIN passes NULL for the scope
+ * values and name a row gives, which show as {column}.
+ */
+static char *
+write_path(const SnowfdwObjectInfo *info, SnowfdwOptions *options,
+		   SnowfdwAction action, const char *const *scope, const char *name,
+		   const char *create_mode)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	snowfdw_append_request_path(&buf, info, action, scope, name);
+	if (action == SNOWFDW_ACTION_CREATE)
+	{
+		snowfdw_append_query(&buf, "createMode", create_mode);
+		if (info->kind == SNOWFDW_OBJECT_STREAMS && options->copy_grants)
+			snowfdw_append_query(&buf, "copyGrants", "true");
+	}
+	else if (action == SNOWFDW_ACTION_DROP)
+	{
+		snowfdw_append_query(&buf, "ifExists", "true");
+		if (info->kind == SNOWFDW_OBJECT_SCHEMAS && options->restrict_drop)
+			snowfdw_append_query(&buf, "restrict", "true");
+	}
+	return buf.data;
+}
+
+/*
+ * row_call
+ *		Make the call of an action on one row's object
+ */
+static SnowfdwCall *
+row_call(SnowfdwModifyState *state, SnowfdwAction action, char *const *scope,
+		 const char *name, char *body, bool retry_safe, bool missing_ok)
+{
+	return modify_call(state, snowfdw_action_method(action),
+					   write_path(state->info, state->options, action,
+								  (const char *const *) scope, name,
+								  state->create_mode),
+					   body, retry_safe, missing_ok);
+}
+
+/*
  * fetch_object
  *		GET one object; NULL if it does not exist and missing_ok
  */
@@ -880,9 +689,8 @@ static SnowfdwJson *
 fetch_object(SnowfdwModifyState *state, char *const *scope, const char *name,
 			 bool missing_ok)
 {
-	SnowfdwCall *call = modify_call(state, "GET",
-									 snowfdw_object_path(state->info, scope, name),
-									 NULL, true, missing_ok);
+	SnowfdwCall *call = row_call(state, SNOWFDW_ACTION_FETCH, scope, name,
+								 NULL, true, missing_ok);
 
 	if (call->status == 404)
 		return NULL;
@@ -922,7 +730,9 @@ row_identity(SnowfdwModifyState *state, TupleTableSlot *planSlot,
 		if (isnull)
 			elog(ERROR, "scope column \"%s\" is NULL",
 				 snowfdw_scope_columns[level]);
-		scope[level] = datum_text(state, state->scope_attnums[level], value);
+		scope[level] = snowfdw_column_text(state->rel,
+										   state->map->scope_attnums[level],
+										   value);
 	}
 	value = ExecGetJunkAttribute(planSlot, state->junk_name, &isnull);
 	if (isnull)
@@ -931,7 +741,7 @@ row_identity(SnowfdwModifyState *state, TupleTableSlot *planSlot,
 				 errmsg("cannot %s a row of foreign table \"%s\" whose name is NULL",
 						state->operation == CMD_UPDATE ? "update" : "delete",
 						state->relname)));
-	return datum_text(state, state->name_attnum, value);
+	return snowfdw_column_text(state->rel, state->map->name_attnum, value);
 }
 
 /* The work for one row of INSERT, UPDATE or DELETE */
@@ -977,100 +787,25 @@ insert_row(SnowfdwModifyState *state, TupleTableSlot *slot,
 		   TupleTableSlot *planSlot)
 {
 	const SnowfdwObjectInfo *info = state->info;
-	SnowfdwJsonBuilder *body = snowfdw_json_builder_create();
 	char	   *scope[SNOWFDW_MAX_SCOPES] = {NULL, NULL, NULL};
+	char	   *body;
 	char	   *name;
-	const SnowfdwFieldInfo *field;
-	StringInfoData path;
 	SnowfdwCall *call;
 	const char *status;
 	int			level;
-	int			i;
 
 	slot_getallattrs(slot);
-
-	/* the path: scope columns, else table options */
 	for (level = 0; level < info->nscopes; level++)
-	{
-		AttrNumber	attnum = state->scope_attnums[level];
-		const char *option = snowfdw_scope_option(state->options, level);
-
-		if (attnum != 0 && !slot->tts_isnull[attnum - 1])
-		{
-			scope[level] = datum_text(state, attnum,
-									  slot->tts_values[attnum - 1]);
-			if (option && strcmp(option, scope[level]) != 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_CHECK_VIOLATION),
-						 errmsg("value \"%s\" of column \"%s\" does not match option \"%s\" of foreign table \"%s\"",
-								scope[level], field_column(state->rel, attnum),
-								snowfdw_scope_option_name(level),
-								state->relname),
-						 errdetail("The table option fixes the %s to \"%s\".",
-								   level == SNOWFDW_SCOPE_DATABASE ? "database" : "schema",
-								   option)));
-		}
-		else if (option)
-			scope[level] = pstrdup(option);
-		else
-			ereport(ERROR,
-					(errcode(ERRCODE_NOT_NULL_VIOLATION),
-					 errmsg("null value in column \"%s\" of foreign table \"%s\"",
-							snowfdw_scope_columns[level], state->relname),
-					 errdetail("A new Snowflake %s needs the %s it belongs to.",
-							   info->noun,
-							   level == SNOWFDW_SCOPE_DATABASE ? "database" : "schema"),
-					 errhint("Give column \"%s\" a value, or set the table option \"%s\".",
-							 snowfdw_scope_columns[level],
-							 snowfdw_scope_option_name(level))));
-	}
-
-	/* required fields first, so that a missing one is named */
-	for (field = info->fields; field->name; field++)
-	{
-		bool		given = false;
-
-		if (!field->required)
-			continue;
-		for (i = 0; i < state->natts; i++)
-			if (state->fields[i] == field && state->scope_level[i] < 0 &&
-				!slot->tts_isnull[i])
-				given = true;
-		if (!given)
-			ereport(ERROR,
-					(errcode(ERRCODE_NOT_NULL_VIOLATION),
-					 errmsg("null value in column \"%s\" of foreign table \"%s\"",
-							field->name, state->relname),
-					 errdetail("Snowflake needs \"%s\" to create a %s.",
-							   field->name, info->noun)));
-	}
-
-	/* the body: every non-null writable column */
-	for (i = 0; i < state->natts; i++)
-	{
-		if (state->json_names[i] == NULL || slot->tts_isnull[i] ||
-			state->scope_level[i] >= 0)
-			continue;
-		if (state->fields[i] == NULL)
-			report_unknown_field(state->rel, i + 1, state->json_names[i], info);
-		if (state->fields[i]->read_only)
-			report_read_only(state->rel, i + 1, state->json_names[i], CMD_INSERT);
-		add_field_value(state, body, i + 1, slot->tts_values[i]);
-	}
-	name = datum_text(state, state->name_attnum,
-					  slot->tts_values[state->name_attnum - 1]);
-
-	initStringInfo(&path);
-	appendStringInfoString(&path, snowfdw_collection_path(info, scope));
-	snowfdw_append_query(&path, "createMode", state->create_mode);
-	if (info->kind == SNOWFDW_OBJECT_STREAMS && state->options->copy_grants)
-		snowfdw_append_query(&path, "copyGrants", "true");
+		scope[level] = snowfdw_new_object_scope(state->map, slot, level,
+												snowfdw_scope_option(state->options,
+																	 level));
+	body = snowfdw_create_body(state->map, slot);
+	name = snowfdw_column_text(state->rel, state->map->name_attnum,
+							   slot->tts_values[state->map->name_attnum - 1]);
 
 	/* repeating errorIfExists could turn success into a 409 */
-	call = modify_call(state, "POST", path.data,
-						snowfdw_json_builder_finish(body),
-						strcmp(state->create_mode, "errorIfExists") != 0,
-						false);
+	call = row_call(state, SNOWFDW_ACTION_CREATE, scope, NULL, body,
+					strcmp(state->create_mode, "errorIfExists") != 0, false);
 
 	/*
 	 * With ifNotExists an existing object is left alone, and Snowflake says
@@ -1108,13 +843,10 @@ static TupleTableSlot *
 update_row(SnowfdwModifyState *state, TupleTableSlot *slot,
 		   TupleTableSlot *planSlot)
 {
-	const SnowfdwObjectInfo *info = state->info;
 	char	   *scope[SNOWFDW_MAX_SCOPES] = {NULL, NULL, NULL};
 	char	   *name = row_identity(state, planSlot, scope);
 	SnowfdwJson *current;
-	SnowfdwJsonBuilder *body;
-	const SnowfdwFieldInfo *field;
-	int			i;
+	char	   *body;
 
 	if (name == NULL)
 		return NULL;			/* a dropped schema */
@@ -1125,46 +857,12 @@ update_row(SnowfdwModifyState *state, TupleTableSlot *slot,
 		return NULL;			/* dropped meanwhile: nothing to update */
 
 	slot_getallattrs(slot);
-	body = snowfdw_json_builder_create();
-	snowfdw_json_builder_add_string(body, "name",
-									snowfdw_quote_identifier(name));
-	for (field = info->fields; field->name; field++)
-	{
-		SnowfdwJson *value;
-		bool		set = false;
-
-		if (field->read_only || strcmp(field->name, "name") == 0 ||
-			snowfdw_scope_level(info, field->name) >= 0)
-			continue;
-		for (i = 0; i < state->natts; i++)
-		{
-			if (state->updated[i] && state->fields[i] == field)
-			{
-				/* SET col = NULL: leave it out, so it returns to its default */
-				if (!slot->tts_isnull[i])
-					add_field_value(state, body, i + 1, slot->tts_values[i]);
-				set = true;
-				break;
-			}
-		}
-		if (set)
-			continue;
-		value = snowfdw_json_object_field(current, field->name);
-		if (snowfdw_json_type(value) == SNOWFDW_JSON_NULL)
-			continue;
-		if (is_identifier_field(field) &&
-			snowfdw_json_type(value) == SNOWFDW_JSON_STRING)
-			snowfdw_json_builder_add_string(body, field->name,
-											snowfdw_quote_identifier(snowfdw_json_scalar_text(value)));
-		else
-			snowfdw_json_builder_add_raw(body, field->name,
-										 snowfdw_json_to_text(value));
-	}
+	body = snowfdw_replace_body(state->map, slot, state->updated, name,
+								current);
 
 	/* a full definition: sending it twice gives the same result */
-	(void) modify_call(state, "PUT",
-						snowfdw_object_path(info, scope, name),
-						snowfdw_json_builder_finish(body), true, false);
+	(void) row_call(state, SNOWFDW_ACTION_REPLACE, scope, name, body, true,
+					false);
 	remember_done(state, scope, name);
 
 	if (state->has_returning)
@@ -1194,18 +892,12 @@ delete_row(SnowfdwModifyState *state, TupleTableSlot *slot,
 {
 	char	   *scope[SNOWFDW_MAX_SCOPES] = {NULL, NULL, NULL};
 	char	   *name = row_identity(state, planSlot, scope);
-	StringInfoData path;
 
 	if (name == NULL)
 		return NULL;			/* a dropped object: nothing to drop */
 
-	initStringInfo(&path);
-	appendStringInfoString(&path, snowfdw_object_path(state->info, scope, name));
-	snowfdw_append_query(&path, "ifExists", "true");
-	if (state->info->kind == SNOWFDW_OBJECT_SCHEMAS &&
-		state->options->restrict_drop)
-		snowfdw_append_query(&path, "restrict", "true");
-	(void) modify_call(state, "DELETE", path.data, NULL, true, false);
+	(void) row_call(state, SNOWFDW_ACTION_DROP, scope, name, NULL, true,
+					false);
 	remember_done(state, scope, name);
 
 	if (state->has_returning)
@@ -1290,22 +982,6 @@ snowfdwIsForeignRelUpdatable(Relation rel)
 }
 
 /*
- * template_path
- *		A request path for EXPLAIN: "{column}" where a row gives the value
- */
-static char *
-template_path(const SnowfdwObjectInfo *info, SnowfdwOptions *options,
-			  SnowfdwAction action)
-{
-	const char *scope[SNOWFDW_MAX_SCOPES] = {NULL};
-	int			level;
-
-	for (level = 0; level < info->nscopes; level++)
-		scope[level] = snowfdw_scope_option(options, level);
-	return snowfdw_request_path(info, action, scope, NULL);
-}
-
-/*
  * snowfdwExplainForeignModify
  *		Show the REST requests each row makes, and with ANALYZE their count
  */
@@ -1320,31 +996,23 @@ snowfdwExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 													&options);
 	bool		do_nothing = intVal(list_nth(fdw_private, SnowfdwModifyPrivateDoNothing)) != 0;
 	bool		returning = intVal(list_nth(fdw_private, SnowfdwModifyPrivateReturning)) != 0;
-	StringInfoData request;
-	char	   *object_path = template_path(info, options, SNOWFDW_ACTION_FETCH);
+	SnowfdwAction action = mtstate->operation == CMD_INSERT ? SNOWFDW_ACTION_CREATE :
+		mtstate->operation == CMD_UPDATE ? SNOWFDW_ACTION_REPLACE : SNOWFDW_ACTION_DROP;
+	const char *scope[SNOWFDW_MAX_SCOPES] = {NULL};
+	char	   *object_path;
+	int			level;
 
-	initStringInfo(&request);
-	switch (mtstate->operation)
-	{
-		case CMD_INSERT:
-			appendStringInfo(&request, "POST %s",
-							 template_path(info, options, SNOWFDW_ACTION_CREATE));
-			snowfdw_append_query(&request, "createMode",
-								 do_nothing ? "ifNotExists" : options->create_mode);
-			if (info->kind == SNOWFDW_OBJECT_STREAMS && options->copy_grants)
-				snowfdw_append_query(&request, "copyGrants", "true");
-			break;
-		case CMD_UPDATE:
-			appendStringInfo(&request, "PUT %s", object_path);
-			break;
-		default:
-			appendStringInfo(&request, "DELETE %s", object_path);
-			snowfdw_append_query(&request, "ifExists", "true");
-			if (info->kind == SNOWFDW_OBJECT_SCHEMAS && options->restrict_drop)
-				snowfdw_append_query(&request, "restrict", "true");
-			break;
-	}
-	ExplainPropertyText("Remote request", request.data, es);
+	/* what the table options fix; a row gives the rest */
+	for (level = 0; level < info->nscopes; level++)
+		scope[level] = snowfdw_scope_option(options, level);
+	object_path = write_path(info, options, SNOWFDW_ACTION_FETCH, scope, NULL,
+							 NULL);
+	ExplainPropertyText("Remote request",
+						psprintf("%s %s", snowfdw_action_method(action),
+								 write_path(info, options, action, scope, NULL,
+											insert_create_mode(options,
+															   do_nothing))),
+						es);
 	if (mtstate->operation == CMD_UPDATE)
 		ExplainPropertyText("Remote fetch",
 							psprintf("GET %s (before the PUT%s)", object_path,

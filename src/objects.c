@@ -29,91 +29,91 @@ const char *const snowfdw_scope_columns[SNOWFDW_MAX_SCOPES] = {
 
 /* Database model (database.yaml); used only to enumerate databases */
 static const SnowfdwFieldInfo database_fields[] = {
-	{"name", "text", false, false, true},
-	{"created_on", "timestamptz", true, false, false},
-	{"kind", "text", false, false, false},
-	{"comment", "text", false, false, false},
-	{"owner", "text", true, false, false},
-	{"dropped_on", "timestamptz", true, false, false},
+	{"name", SNOWFDW_FIELD_TEXT, false, false, true},
+	{"created_on", SNOWFDW_FIELD_TIMESTAMPTZ, true, false, false},
+	{"kind", SNOWFDW_FIELD_TEXT, false, false, false},
+	{"comment", SNOWFDW_FIELD_TEXT, false, false, false},
+	{"owner", SNOWFDW_FIELD_TEXT, true, false, false},
+	{"dropped_on", SNOWFDW_FIELD_TIMESTAMPTZ, true, false, false},
 	{NULL}
 };
 
 /* Schema model (schema.yaml) */
 static const SnowfdwFieldInfo schema_fields[] = {
-	{"name", "text", false, false, true},
-	{"created_on", "timestamptz", true, false, false},
-	{"kind", "text", false, false, false},
-	{"is_default", "boolean", true, false, false},
-	{"is_current", "boolean", true, false, false},
-	{"database_name", "text", true, false, false},
-	{"owner", "text", true, false, false},
-	{"comment", "text", false, false, false},
-	{"options", "text", true, false, false},
-	{"managed_access", "boolean", false, false, false},
-	{"retention_time", "integer", true, false, false},
-	{"dropped_on", "timestamptz", true, false, false},
-	{"owner_role_type", "text", true, false, false},
-	{"budget", "text", true, false, false},
-	{"data_retention_time_in_days", "integer", false, false, false},
-	{"default_ddl_collation", "text", false, false, false},
-	{"log_level", "text", false, false, false},
-	{"pipe_execution_paused", "boolean", false, false, false},
-	{"max_data_extension_time_in_days", "integer", false, false, false},
-	{"suspend_task_after_num_failures", "integer", false, false, false},
-	{"trace_level", "text", false, false, false},
-	{"user_task_managed_initial_warehouse_size", "text", false, false, false},
-	{"user_task_timeout_ms", "bigint", false, false, false},
-	{"serverless_task_min_statement_size", "text", false, false, false},
-	{"serverless_task_max_statement_size", "text", false, false, false},
+	{"name", SNOWFDW_FIELD_TEXT, false, false, true},
+	{"created_on", SNOWFDW_FIELD_TIMESTAMPTZ, true, false, false},
+	{"kind", SNOWFDW_FIELD_TEXT, false, false, false},
+	{"is_default", SNOWFDW_FIELD_BOOLEAN, true, false, false},
+	{"is_current", SNOWFDW_FIELD_BOOLEAN, true, false, false},
+	{"database_name", SNOWFDW_FIELD_TEXT, true, false, false},
+	{"owner", SNOWFDW_FIELD_TEXT, true, false, false},
+	{"comment", SNOWFDW_FIELD_TEXT, false, false, false},
+	{"options", SNOWFDW_FIELD_TEXT, true, false, false},
+	{"managed_access", SNOWFDW_FIELD_BOOLEAN, false, false, false},
+	{"retention_time", SNOWFDW_FIELD_INTEGER, true, false, false},
+	{"dropped_on", SNOWFDW_FIELD_TIMESTAMPTZ, true, false, false},
+	{"owner_role_type", SNOWFDW_FIELD_TEXT, true, false, false},
+	{"budget", SNOWFDW_FIELD_TEXT, true, false, false},
+	{"data_retention_time_in_days", SNOWFDW_FIELD_INTEGER, false, false, false},
+	{"default_ddl_collation", SNOWFDW_FIELD_TEXT, false, false, false},
+	{"log_level", SNOWFDW_FIELD_TEXT, false, false, false},
+	{"pipe_execution_paused", SNOWFDW_FIELD_BOOLEAN, false, false, false},
+	{"max_data_extension_time_in_days", SNOWFDW_FIELD_INTEGER, false, false, false},
+	{"suspend_task_after_num_failures", SNOWFDW_FIELD_INTEGER, false, false, false},
+	{"trace_level", SNOWFDW_FIELD_TEXT, false, false, false},
+	{"user_task_managed_initial_warehouse_size", SNOWFDW_FIELD_TEXT, false, false, false},
+	{"user_task_timeout_ms", SNOWFDW_FIELD_BIGINT, false, false, false},
+	{"serverless_task_min_statement_size", SNOWFDW_FIELD_TEXT, false, false, false},
+	{"serverless_task_max_statement_size", SNOWFDW_FIELD_TEXT, false, false, false},
 	{NULL}
 };
 
 /* Stage model (stage.yaml); credentials and encryption are write-only */
 static const SnowfdwFieldInfo stage_fields[] = {
-	{"name", "text", false, false, true},
-	{"kind", "text", false, false, false},
-	{"url", "text", false, false, false},
-	{"endpoint", "text", false, false, false},
-	{"storage_integration", "text", false, false, false},
-	{"comment", "text", false, false, false},
-	{"credentials", "jsonb", false, true, false},
-	{"encryption", "jsonb", false, true, false},
-	{"directory_table", "jsonb", false, false, false},
-	{"created_on", "timestamptz", true, false, false},
-	{"has_credentials", "boolean", true, false, false},
-	{"has_encryption_key", "boolean", true, false, false},
-	{"owner", "text", true, false, false},
-	{"owner_role_type", "text", true, false, false},
-	{"region", "text", true, false, false},
-	{"cloud", "text", true, false, false},
+	{"name", SNOWFDW_FIELD_TEXT, false, false, true},
+	{"kind", SNOWFDW_FIELD_TEXT, false, false, false},
+	{"url", SNOWFDW_FIELD_TEXT, false, false, false},
+	{"endpoint", SNOWFDW_FIELD_TEXT, false, false, false},
+	{"storage_integration", SNOWFDW_FIELD_TEXT, false, false, false},
+	{"comment", SNOWFDW_FIELD_TEXT, false, false, false},
+	{"credentials", SNOWFDW_FIELD_JSONB, false, true, false},
+	{"encryption", SNOWFDW_FIELD_JSONB, false, true, false},
+	{"directory_table", SNOWFDW_FIELD_JSONB, false, false, false},
+	{"created_on", SNOWFDW_FIELD_TIMESTAMPTZ, true, false, false},
+	{"has_credentials", SNOWFDW_FIELD_BOOLEAN, true, false, false},
+	{"has_encryption_key", SNOWFDW_FIELD_BOOLEAN, true, false, false},
+	{"owner", SNOWFDW_FIELD_TEXT, true, false, false},
+	{"owner_role_type", SNOWFDW_FIELD_TEXT, true, false, false},
+	{"region", SNOWFDW_FIELD_TEXT, true, false, false},
+	{"cloud", SNOWFDW_FIELD_TEXT, true, false, false},
 	{NULL}
 };
 
 /* Stream model (stream.yaml) */
 static const SnowfdwFieldInfo stream_fields[] = {
-	{"name", "text", false, false, true},
-	{"created_on", "timestamptz", true, false, false},
-	{"stream_source", "jsonb", false, false, true},
-	{"comment", "text", false, false, false},
-	{"database_name", "text", true, false, false},
-	{"schema_name", "text", true, false, false},
-	{"owner", "text", true, false, false},
-	{"table_name", "text", true, false, false},
-	{"stale", "boolean", true, false, false},
-	{"mode", "text", true, false, false},
-	{"stale_after", "timestamptz", true, false, false},
-	{"invalid_reason", "text", true, false, false},
-	{"owner_role_type", "text", true, false, false},
-	{"type", "text", true, false, false},
+	{"name", SNOWFDW_FIELD_TEXT, false, false, true},
+	{"created_on", SNOWFDW_FIELD_TIMESTAMPTZ, true, false, false},
+	{"stream_source", SNOWFDW_FIELD_JSONB, false, false, true},
+	{"comment", SNOWFDW_FIELD_TEXT, false, false, false},
+	{"database_name", SNOWFDW_FIELD_TEXT, true, false, false},
+	{"schema_name", SNOWFDW_FIELD_TEXT, true, false, false},
+	{"owner", SNOWFDW_FIELD_TEXT, true, false, false},
+	{"table_name", SNOWFDW_FIELD_TEXT, true, false, false},
+	{"stale", SNOWFDW_FIELD_BOOLEAN, true, false, false},
+	{"mode", SNOWFDW_FIELD_TEXT, true, false, false},
+	{"stale_after", SNOWFDW_FIELD_TIMESTAMPTZ, true, false, false},
+	{"invalid_reason", SNOWFDW_FIELD_TEXT, true, false, false},
+	{"owner_role_type", SNOWFDW_FIELD_TEXT, true, false, false},
+	{"type", SNOWFDW_FIELD_TEXT, true, false, false},
 	{NULL}
 };
 
 /* StageFile model (stage.yaml); size is a string there, bigint here */
 static const SnowfdwFieldInfo stage_file_fields[] = {
-	{"name", "text", false, false, false},
-	{"size", "bigint", true, false, false},
-	{"md5", "text", true, false, false},
-	{"last_modified", "timestamptz", true, false, false},
+	{"name", SNOWFDW_FIELD_TEXT, false, false, false},
+	{"size", SNOWFDW_FIELD_BIGINT, true, false, false},
+	{"md5", SNOWFDW_FIELD_TEXT, true, false, false},
+	{"last_modified", SNOWFDW_FIELD_TIMESTAMPTZ, true, false, false},
 	{NULL}
 };
 
@@ -225,6 +225,32 @@ snowfdw_find_field(const SnowfdwObjectInfo *info, const char *name)
 		if (strcmp(field->name, name) == 0)
 			return field;
 	return NULL;
+}
+
+/*
+ * snowfdw_field_type_name
+ *		SQL type IMPORT FOREIGN SCHEMA declares for a field type
+ */
+const char *
+snowfdw_field_type_name(SnowfdwFieldType type)
+{
+	switch (type)
+	{
+		case SNOWFDW_FIELD_TEXT:
+			return "text";
+		case SNOWFDW_FIELD_BOOLEAN:
+			return "boolean";
+		case SNOWFDW_FIELD_INTEGER:
+			return "integer";
+		case SNOWFDW_FIELD_BIGINT:
+			return "bigint";
+		case SNOWFDW_FIELD_TIMESTAMPTZ:
+			return "timestamptz";
+		case SNOWFDW_FIELD_JSONB:
+			return "jsonb";
+	}
+	elog(ERROR, "unrecognized snowfdw field type: %d", (int) type);
+	return NULL;				/* keep compiler quiet */
 }
 
 /*
@@ -411,18 +437,3 @@ snowfdw_request_path(const SnowfdwObjectInfo *info, SnowfdwAction action,
 	return buf.data;
 }
 
-/* TEMPORARY until modify.c moves to snowfdw_request_path */
-char *
-snowfdw_collection_path(const SnowfdwObjectInfo *info, char *const *scope)
-{
-	return snowfdw_request_path(info, SNOWFDW_ACTION_LIST,
-								(const char *const *) scope, NULL);
-}
-
-char *
-snowfdw_object_path(const SnowfdwObjectInfo *info, char *const *scope,
-					const char *name)
-{
-	return snowfdw_request_path(info, SNOWFDW_ACTION_FETCH,
-								(const char *const *) scope, name);
-}

@@ -815,7 +815,7 @@ import_table_sql(ImportForeignSchemaStmt *stmt, const SnowfdwObjectInfo *info,
 		if (snowfdw_scope_level(info, field->name) >= 0)
 			continue;
 		appendStringInfo(&buf, "  %s %s,\n", quote_identifier(field->name),
-						 field->type_name);
+						 snowfdw_field_type_name(field->type));
 	}
 	buf.len -= 2;				/* the last ",\n" */
 	appendStringInfo(&buf, "\n) SERVER %s OPTIONS (object %s",

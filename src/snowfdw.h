@@ -57,11 +57,22 @@ typedef enum SnowfdwObjectKind
 	SNOWFDW_OBJECT_STAGE_FILES
 } SnowfdwObjectKind;
 
+/* JSON type of a field, and the SQL type IMPORT declares for it */
+typedef enum SnowfdwFieldType
+{
+	SNOWFDW_FIELD_TEXT,
+	SNOWFDW_FIELD_BOOLEAN,
+	SNOWFDW_FIELD_INTEGER,
+	SNOWFDW_FIELD_BIGINT,
+	SNOWFDW_FIELD_TIMESTAMPTZ,	/* a string in JSON */
+	SNOWFDW_FIELD_JSONB			/* an object or array */
+} SnowfdwFieldType;
+
 /* One field of a REST model, and the column IMPORT makes of it */
 typedef struct SnowfdwFieldInfo
 {
 	const char *name;			/* JSON key and default column name */
-	const char *type_name;		/* SQL type IMPORT declares */
+	SnowfdwFieldType type;
 	bool		read_only;		/* set by the service, never sent */
 	bool		write_only;		/* sent, never returned */
 	bool		required;		/* required in a create body */
@@ -229,6 +240,7 @@ extern const SnowfdwObjectInfo *snowfdw_relation_object(Relation rel,
 														SnowfdwOptions *options);
 extern const SnowfdwFieldInfo *snowfdw_find_field(const SnowfdwObjectInfo *info,
 												  const char *name);
+extern const char *snowfdw_field_type_name(SnowfdwFieldType type);
 extern int	snowfdw_scope_level(const SnowfdwObjectInfo *info,
 								const char *column);
 extern char *snowfdw_quote_identifier(const char *name);
@@ -242,10 +254,6 @@ extern void snowfdw_append_request_path(StringInfo buf,
 										SnowfdwAction action,
 										const char *const *scope,
 										const char *name);
-extern char *snowfdw_collection_path(const SnowfdwObjectInfo *info,
-									 char *const *scope);	/* TEMPORARY */
-extern char *snowfdw_object_path(const SnowfdwObjectInfo *info,
-								 char *const *scope, const char *name);	/* TEMPORARY */
 extern char *snowfdw_request_path(const SnowfdwObjectInfo *info,
 								  SnowfdwAction action,
 								  const char *const *scope, const char *name);
@@ -360,12 +368,16 @@ typedef struct SnowfdwRowConverter
 	FmgrInfo   *in_functions;
 	Oid		   *typioparams;
 	char	   *relname;
+	char	  **labels;			/* per attribute: the name the error
+								 * context gives */
 	int			current_attnum; /* for the conversion error context */
 } SnowfdwRowConverter;
 
 extern SnowfdwRowConverter *snowfdw_row_converter(Relation rel,
 												  const SnowfdwObjectInfo *info,
 												  List *retrieved);
+extern void snowfdw_row_converter_label_columns(SnowfdwRowConverter *conv,
+												Relation rel);
 extern void snowfdw_convert_row(SnowfdwRowConverter *conv, TupleDesc tupdesc,
 								SnowfdwJson *row, char **scope,
 								Datum *values, bool *nulls);
@@ -373,6 +385,42 @@ extern Datum snowfdw_json_to_datum(const SnowfdwJson *value, Oid typid,
 								   int32 typmod, FmgrInfo *input,
 								   Oid ioparam, bool *isnull);
 extern char *snowfdw_datum_to_json(Datum value, Oid typid, bool *is_text);
+
+/* in writemap.c */
+typedef struct SnowfdwWriteMap
+{
+	Relation	rel;
+	char	   *relname;
+	const SnowfdwObjectInfo *info;
+	/* per attribute, indexed by attnum - 1 */
+	int			natts;
+	char	  **json_names;		/* NULL for dropped columns */
+	int		   *scope_level;	/* -1, or the scope level of the column */
+	const SnowfdwFieldInfo **fields;	/* model field, or NULL */
+	AttrNumber	name_attnum;	/* the "name" column, or 0 */
+	AttrNumber	dropped_attnum; /* the "dropped_on" column, or 0 */
+	AttrNumber	scope_attnums[SNOWFDW_MAX_SCOPES];	/* or 0 */
+} SnowfdwWriteMap;
+
+extern SnowfdwWriteMap *snowfdw_write_map(Relation rel,
+										  const SnowfdwObjectInfo *info);
+extern char *snowfdw_column_name(Relation rel, AttrNumber attnum);
+extern char *snowfdw_column_text(Relation rel, AttrNumber attnum,
+								 Datum value);
+extern void snowfdw_check_writable(Relation rel, const SnowfdwObjectInfo *info,
+								   const SnowfdwFieldInfo *field,
+								   AttrNumber attnum, const char *json_name,
+								   CmdType operation);
+extern void snowfdw_check_update_column(Relation rel,
+										const SnowfdwObjectInfo *info,
+										AttrNumber attnum);
+extern char *snowfdw_new_object_scope(SnowfdwWriteMap *map,
+									  TupleTableSlot *slot, int level,
+									  const char *option);
+extern char *snowfdw_create_body(SnowfdwWriteMap *map, TupleTableSlot *slot);
+extern char *snowfdw_replace_body(SnowfdwWriteMap *map, TupleTableSlot *slot,
+								  const bool *updated, const char *name,
+								  SnowfdwJson *current);
 
 /* Indexes of the fdw_private list of a scan */
 enum SnowfdwScanPrivateIndex

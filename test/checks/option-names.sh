@@ -29,15 +29,12 @@ ALLOWED = [
     ("modify.c", r'snowfdw_append_query\([^,]+, "restrict"'),
     # argument names of the SQL functions (snowfdw--*.sql)
     ("functions.c", r'arg_text\(fcinfo, \w+, "\w+"'),
-    # objects.c: JSON fields of the Snowflake models ({"url", "text", ...})
+    # objects.c: JSON fields of the Snowflake models ({"url", FIELD_TEXT, ...})
     # and the noun of each object kind ("database", 0, ...)
-    ("objects.c", r'^\s*\{"\w+", "\w+", (true|false)'),
+    ("objects.c", r'^\s*\{"\w+", SNOWFDW_FIELD_\w+,'),
     ("objects.c", r'^\s*"\w+", \d, '),
-    # modify.c: the kind of object a scope level holds, in an errdetail
-    # (the option names in its errmsg and errhint come from options.c)
-    ("modify.c", r'errdetail\((?:(?!errmsg|errhint).)*'
-                 r'level == SNOWFDW_SCOPE_DATABASE \? "database" : "schema"'),
-    ("modify.c", r'nscopes == 1 \? "database" : "database or schema"'),
+    # writemap.c: the kinds of object above a stage or stream, in an errdetail
+    ("writemap.c", r'nscopes == 1 \? "database" : "database or schema"'),
 ]
 
 
