@@ -92,61 +92,6 @@ typedef struct SnowfdwModifyState
 	AttrNumber	junk_wholerow;
 } SnowfdwModifyState;
 
-/* modify */
-static void snowfdwAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
-										   RangeTblEntry *target_rte,
-										   Relation target_relation);
-static List *snowfdwPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
-									  Index resultRelation,
-									  int subplan_index);
-static void snowfdwBeginForeignModify(ModifyTableState *mtstate,
-									  ResultRelInfo *rinfo,
-									  List *fdw_private, int subplan_index,
-									  int eflags);
-static TupleTableSlot *snowfdwExecForeignInsert(EState *estate,
-												ResultRelInfo *rinfo,
-												TupleTableSlot *slot,
-												TupleTableSlot *planSlot);
-static TupleTableSlot *snowfdwExecForeignUpdate(EState *estate,
-												ResultRelInfo *rinfo,
-												TupleTableSlot *slot,
-												TupleTableSlot *planSlot);
-static TupleTableSlot *snowfdwExecForeignDelete(EState *estate,
-												ResultRelInfo *rinfo,
-												TupleTableSlot *slot,
-												TupleTableSlot *planSlot);
-static void snowfdwEndForeignModify(EState *estate, ResultRelInfo *rinfo);
-static void snowfdwBeginForeignInsert(ModifyTableState *mtstate,
-									  ResultRelInfo *rinfo);
-static void snowfdwEndForeignInsert(EState *estate, ResultRelInfo *rinfo);
-static int	snowfdwIsForeignRelUpdatable(Relation rel);
-/* EXPLAIN */
-static void snowfdwExplainForeignModify(ModifyTableState *mtstate,
-										ResultRelInfo *rinfo,
-										List *fdw_private,
-										int subplan_index,
-										ExplainState *es);
-
-/*
- * snowfdw_set_modify_routines
- *		Install the modification callbacks in the handler's FdwRoutine
- */
-void
-snowfdw_set_modify_routines(FdwRoutine *routine)
-{
-	routine->AddForeignUpdateTargets = snowfdwAddForeignUpdateTargets;
-	routine->PlanForeignModify = snowfdwPlanForeignModify;
-	routine->BeginForeignModify = snowfdwBeginForeignModify;
-	routine->ExecForeignInsert = snowfdwExecForeignInsert;
-	routine->ExecForeignUpdate = snowfdwExecForeignUpdate;
-	routine->ExecForeignDelete = snowfdwExecForeignDelete;
-	routine->EndForeignModify = snowfdwEndForeignModify;
-	routine->BeginForeignInsert = snowfdwBeginForeignInsert;
-	routine->EndForeignInsert = snowfdwEndForeignInsert;
-	routine->IsForeignRelUpdatable = snowfdwIsForeignRelUpdatable;
-	routine->ExplainForeignModify = snowfdwExplainForeignModify;
-}
-
 /*
  * relation_object
  *		Options and object kind of a foreign table
@@ -185,59 +130,6 @@ add_junk_column(PlannerInfo *root, Index rtindex, Relation rel,
 }
 
 /*
- * operation_verb
- *		"insert into", "update" or "delete from", for messages
- */
-static const char *
-operation_verb(CmdType operation)
-{
-	switch (operation)
-	{
-		case CMD_INSERT:
-			return "insert into";
-		case CMD_UPDATE:
-			return "update";
-		default:
-			return "delete from";
-	}
-}
-
-/*
- * check_modify_allowed
- *		Raise a helpful error for modifications the REST API cannot do
- */
-static void
-check_modify_allowed(Relation rel, const SnowfdwObjectInfo *info,
-					 CmdType operation)
-{
-	const char *relname = RelationGetRelationName(rel);
-
-	if (info->kind == SNOWFDW_OBJECT_STAGE_FILES)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cannot %s foreign table \"%s\"",
-						operation_verb(operation), relname),
-				 errdetail("Stage files are read-only: the Snowflake REST API lists them but cannot upload, change or remove them."),
-				 errhint("Use snowfdw_presign() for a download URL of a file; upload and remove files with a Snowflake client (PUT, REMOVE).")));
-	if (operation == CMD_UPDATE && !info->has_put)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cannot update foreign table \"%s\"", relname),
-				 errdetail("The Snowflake REST API has no create-or-alter (PUT) endpoint for %ss.",
-						   info->noun),
-				 errhint("Replace the %s instead: INSERT its full definition with SET snowfdw.create_mode = 'orReplace' (or the table option create_mode), or DELETE it and INSERT it again.",
-						 info->noun)));
-	if ((operation == CMD_INSERT && !info->has_create) ||
-		(operation == CMD_DELETE && !info->has_delete))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cannot %s foreign table \"%s\"",
-						operation_verb(operation), relname),
-				 errdetail("The Snowflake REST API offers no such call for %ss.",
-						   info->noun)));
-}
-
-/*
  * snowfdwAddForeignUpdateTargets
  *		Ask the scan for the columns that identify each object
  *
@@ -255,7 +147,7 @@ snowfdwAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 	SnowfdwWriteMap *map;
 	int			level;
 
-	check_modify_allowed(target_relation, info, root->parse->commandType);
+	snowfdw_check_modify_allowed(target_relation, info, root->parse->commandType);
 
 	/* the columns that map to the name and scope, as writes see them */
 	map = snowfdw_write_map(target_relation, info);
@@ -272,7 +164,7 @@ snowfdwAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_COLUMN_NAME_NOT_FOUND),
 					 errmsg("cannot %s foreign table \"%s\": it has no column \"%s\"",
-							operation_verb(root->parse->commandType),
+							snowfdw_operation_verb(root->parse->commandType),
 							relname, column),
 					 errdetail("Snowflake %ss are found by %s.", info->noun,
 							   info->nscopes == 1 ? "database and name" :
@@ -353,7 +245,7 @@ snowfdwPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
 	List	   *retrieved = NIL;
 	bool		returning;
 
-	check_modify_allowed(rel, info, plan->operation);
+	snowfdw_check_modify_allowed(rel, info, plan->operation);
 
 	if (plan->operation == CMD_UPDATE)
 	{
@@ -385,16 +277,6 @@ snowfdwPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
 }
 
 /*
- * insert_create_mode
- *		createMode of an INSERT: ON CONFLICT DO NOTHING means ifNotExists
- */
-static const char *
-insert_create_mode(SnowfdwOptions *options, bool do_nothing)
-{
-	return do_nothing ? "ifNotExists" : options->create_mode;
-}
-
-/*
  * create_modify_state
  *		Execution state shared by BeginForeignModify and BeginForeignInsert
  *
@@ -419,7 +301,7 @@ create_modify_state(EState *estate, ResultRelInfo *rinfo, CmdType operation,
 										 snowfdw_result_rel_userid(rinfo, estate));
 	state->has_returning = has_returning;
 	/* ON CONFLICT DO NOTHING wins; else the table option, else the GUC */
-	state->create_mode = insert_create_mode(state->options, do_nothing);
+	state->create_mode = snowfdw_insert_create_mode(state->options, do_nothing);
 	state->cxt = CurrentMemoryContext;
 	state->temp_cxt = AllocSetContextCreate(estate->es_query_cxt,
 											"snowfdw modify row data",
@@ -506,7 +388,7 @@ snowfdwBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 													&options);
 
 	/* no PlanForeignModify ran for this table: check here */
-	check_modify_allowed(rinfo->ri_RelationDesc, info, CMD_INSERT);
+	snowfdw_check_modify_allowed(rinfo->ri_RelationDesc, info, CMD_INSERT);
 	rinfo->ri_FdwState =
 		create_modify_state(mtstate->ps.state, rinfo, CMD_INSERT,
 							plan != NULL && plan->onConflictAction == ONCONFLICT_NOTHING,
@@ -602,24 +484,6 @@ store_object(SnowfdwModifyState *state, TupleTableSlot *slot,
 }
 
 /*
- * parse_object
- *		The JSON object of a call's response
- */
-static SnowfdwJson *
-parse_object(SnowfdwCall *call)
-{
-	char	   *error = NULL;
-	SnowfdwJson *body = snowfdw_json_parse(call->response, call->response_len,
-										   &error);
-
-	if (body == NULL)
-		snowfdw_report_bad_body(call, psprintf("malformed JSON (%s)", error));
-	if (snowfdw_json_type(body) != SNOWFDW_JSON_OBJECT)
-		snowfdw_report_bad_body(call, "expected a JSON object");
-	return body;
-}
-
-/*
  * modify_call
  *		Run one REST call for a row, counting its requests
  */
@@ -636,37 +500,6 @@ modify_call(SnowfdwModifyState *state, const char *method, char *path,
 }
 
 /*
- * write_path
- *		Path and query of an action on one row's object
- *
- * Rows and EXPLAIN both build it here; EXPLAIN passes NULL for the scope
- * values and name a row gives, which show as {column}.
- */
-static char *
-write_path(const SnowfdwObjectInfo *info, SnowfdwOptions *options,
-		   SnowfdwAction action, const char *const *scope, const char *name,
-		   const char *create_mode)
-{
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	snowfdw_append_request_path(&buf, info, action, scope, name);
-	if (action == SNOWFDW_ACTION_CREATE)
-	{
-		snowfdw_append_query(&buf, "createMode", create_mode);
-		if (info->kind == SNOWFDW_OBJECT_STREAMS && options->copy_grants)
-			snowfdw_append_query(&buf, "copyGrants", "true");
-	}
-	else if (action == SNOWFDW_ACTION_DROP)
-	{
-		snowfdw_append_query(&buf, "ifExists", "true");
-		if (info->kind == SNOWFDW_OBJECT_SCHEMAS && options->restrict_drop)
-			snowfdw_append_query(&buf, "restrict", "true");
-	}
-	return buf.data;
-}
-
-/*
  * row_call
  *		Make the call of an action on one row's object
  */
@@ -675,9 +508,9 @@ row_call(SnowfdwModifyState *state, SnowfdwAction action, char *const *scope,
 		 const char *name, char *body, bool retry_safe, bool missing_ok)
 {
 	return modify_call(state, snowfdw_action_method(action),
-					   write_path(state->info, state->options, action,
-								  (const char *const *) scope, name,
-								  state->create_mode),
+					   snowfdw_write_path(state->info, state->options, action,
+										  (const char *const *) scope, name,
+										  state->create_mode),
 					   body, retry_safe, missing_ok);
 }
 
@@ -694,7 +527,7 @@ fetch_object(SnowfdwModifyState *state, char *const *scope, const char *name,
 
 	if (call->status == 404)
 		return NULL;
-	return parse_object(call);
+	return snowfdw_call_response_object(call);
 }
 
 /*
@@ -1005,12 +838,12 @@ snowfdwExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	/* what the table options fix; a row gives the rest */
 	for (level = 0; level < info->nscopes; level++)
 		scope[level] = snowfdw_scope_option(options, level);
-	object_path = write_path(info, options, SNOWFDW_ACTION_FETCH, scope, NULL,
+	object_path = snowfdw_write_path(info, options, SNOWFDW_ACTION_FETCH, scope, NULL,
 							 NULL);
 	ExplainPropertyText("Remote request",
 						psprintf("%s %s", snowfdw_action_method(action),
-								 write_path(info, options, action, scope, NULL,
-											insert_create_mode(options,
+								 snowfdw_write_path(info, options, action, scope, NULL,
+											snowfdw_insert_create_mode(options,
 															   do_nothing))),
 						es);
 	if (mtstate->operation == CMD_UPDATE)
@@ -1025,4 +858,24 @@ snowfdwExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 		ExplainPropertyInteger("Remote calls", NULL,
 							   state->requests,
 							   es);
+}
+
+/*
+ * snowfdw_set_modify_routines
+ *		Install the modification callbacks in the handler's FdwRoutine
+ */
+void
+snowfdw_set_modify_routines(FdwRoutine *routine)
+{
+	routine->AddForeignUpdateTargets = snowfdwAddForeignUpdateTargets;
+	routine->PlanForeignModify = snowfdwPlanForeignModify;
+	routine->BeginForeignModify = snowfdwBeginForeignModify;
+	routine->ExecForeignInsert = snowfdwExecForeignInsert;
+	routine->ExecForeignUpdate = snowfdwExecForeignUpdate;
+	routine->ExecForeignDelete = snowfdwExecForeignDelete;
+	routine->EndForeignModify = snowfdwEndForeignModify;
+	routine->BeginForeignInsert = snowfdwBeginForeignInsert;
+	routine->EndForeignInsert = snowfdwEndForeignInsert;
+	routine->IsForeignRelUpdatable = snowfdwIsForeignRelUpdatable;
+	routine->ExplainForeignModify = snowfdwExplainForeignModify;
 }

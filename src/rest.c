@@ -93,6 +93,25 @@ snowfdw_call_response_string(SnowfdwCall *call, const char *key)
 }
 
 /*
+ * snowfdw_call_response_object
+ *		The JSON object of a call's whole response; anything else is an
+ *		invalid response
+ */
+SnowfdwJson *
+snowfdw_call_response_object(SnowfdwCall *call)
+{
+	char	   *error = NULL;
+	SnowfdwJson *body = snowfdw_json_parse(call->response, call->response_len,
+										   &error);
+
+	if (body == NULL)
+		snowfdw_report_bad_body(call, psprintf("malformed JSON (%s)", error));
+	if (snowfdw_json_type(body) != SNOWFDW_JSON_OBJECT)
+		snowfdw_report_bad_body(call, "expected a JSON object");
+	return body;
+}
+
+/*
  * snowfdw_call
  *		Run one call to its end and return it
  */

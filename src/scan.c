@@ -310,15 +310,10 @@ next_fetched(SnowfdwFetcher *f, BatchEntry *entry)
 {
 	SnowfdwCall *call = entry->call;
 	SnowfdwJson *body;
-	char	   *error;
 
 	if (call->status == 404 || call->response == NULL)
 		return NULL;
-	body = snowfdw_json_parse(call->response, call->response_len, &error);
-	if (body == NULL)
-		snowfdw_report_bad_body(call, psprintf("malformed JSON (%s)", error));
-	if (snowfdw_json_type(body) != SNOWFDW_JSON_OBJECT)
-		snowfdw_report_bad_body(call, "expected a JSON object");
+	body = snowfdw_call_response_object(call);
 	call->response = NULL;		/* returned once */
 	return body;
 }
@@ -428,11 +423,9 @@ next_listed(SnowfdwFetcher *f, BatchEntry *entry)
 		}
 
 		if (snowfdw_json_type(row) != SNOWFDW_JSON_OBJECT)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_JSON_TEXT),
-					 errmsg("Snowflake returned an invalid response: a listed %s is not a JSON object",
-							f->info->noun),
-					 errcontext("Snowflake request: %s %s", call->method, call->path)));
+			snowfdw_report_bad_body(call,
+									psprintf("a listed %s is not a JSON object",
+											 f->info->noun));
 		/* a keyset page may repeat the row it continues from */
 		if (task->from_name)
 		{

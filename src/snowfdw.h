@@ -286,6 +286,7 @@ extern SnowfdwCall *snowfdw_call(SnowfdwConnection *conn, const char *method,
 								 bool missing_ok);
 extern const char *snowfdw_call_response_string(SnowfdwCall *call,
 												const char *key);
+extern SnowfdwJson *snowfdw_call_response_object(SnowfdwCall *call);
 extern void snowfdw_call_window(SnowfdwConnection *conn, SnowfdwCall *call,
 								const char **data, size_t *len);
 extern void snowfdw_call_consume(SnowfdwConnection *conn, SnowfdwCall *call,
@@ -402,6 +403,16 @@ typedef struct SnowfdwWriteMap
 	AttrNumber	scope_attnums[SNOWFDW_MAX_SCOPES];	/* or 0 */
 } SnowfdwWriteMap;
 
+extern const char *snowfdw_operation_verb(CmdType operation);
+extern void snowfdw_check_modify_allowed(Relation rel,
+										 const SnowfdwObjectInfo *info,
+										 CmdType operation);
+extern const char *snowfdw_insert_create_mode(SnowfdwOptions *options,
+											  bool do_nothing);
+extern char *snowfdw_write_path(const SnowfdwObjectInfo *info,
+								SnowfdwOptions *options, SnowfdwAction action,
+								const char *const *scope, const char *name,
+								const char *create_mode);
 extern SnowfdwWriteMap *snowfdw_write_map(Relation rel,
 										  const SnowfdwObjectInfo *info);
 extern char *snowfdw_column_name(Relation rel, AttrNumber attnum);

@@ -33,6 +33,100 @@
 #include "snowfdw.h"
 
 /*
+ * snowfdw_operation_verb
+ *		"insert into", "update" or "delete from", for messages
+ */
+const char *
+snowfdw_operation_verb(CmdType operation)
+{
+	switch (operation)
+	{
+		case CMD_INSERT:
+			return "insert into";
+		case CMD_UPDATE:
+			return "update";
+		default:
+			return "delete from";
+	}
+}
+
+/*
+ * snowfdw_check_modify_allowed
+ *		Raise a helpful error for modifications the REST API cannot do
+ */
+void
+snowfdw_check_modify_allowed(Relation rel, const SnowfdwObjectInfo *info,
+							 CmdType operation)
+{
+	const char *relname = RelationGetRelationName(rel);
+
+	if (info->kind == SNOWFDW_OBJECT_STAGE_FILES)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot %s foreign table \"%s\"",
+						snowfdw_operation_verb(operation), relname),
+				 errdetail("Stage files are read-only: the Snowflake REST API lists them but cannot upload, change or remove them."),
+				 errhint("Use snowfdw_presign() for a download URL of a file; upload and remove files with a Snowflake client (PUT, REMOVE).")));
+	if (operation == CMD_UPDATE && !info->has_put)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot update foreign table \"%s\"", relname),
+				 errdetail("The Snowflake REST API has no create-or-alter (PUT) endpoint for %ss.",
+						   info->noun),
+				 errhint("Replace the %s instead: INSERT its full definition with SET snowfdw.create_mode = 'orReplace' (or the table option create_mode), or DELETE it and INSERT it again.",
+						 info->noun)));
+	if ((operation == CMD_INSERT && !info->has_create) ||
+		(operation == CMD_DELETE && !info->has_delete))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot %s foreign table \"%s\"",
+						snowfdw_operation_verb(operation), relname),
+				 errdetail("The Snowflake REST API offers no such call for %ss.",
+						   info->noun)));
+}
+
+/*
+ * snowfdw_insert_create_mode
+ *		createMode of an INSERT: ON CONFLICT DO NOTHING means ifNotExists
+ */
+const char *
+snowfdw_insert_create_mode(SnowfdwOptions *options, bool do_nothing)
+{
+	return do_nothing ? "ifNotExists" : options->create_mode;
+}
+
+/*
+ * snowfdw_write_path
+ *		Path and query of an action on one row's object
+ *
+ * Rows and EXPLAIN both build it here; EXPLAIN passes NULL for the scope
+ * values and name a row gives, which show as {column}.
+ */
+char *
+snowfdw_write_path(const SnowfdwObjectInfo *info, SnowfdwOptions *options,
+				   SnowfdwAction action, const char *const *scope,
+				   const char *name, const char *create_mode)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	snowfdw_append_request_path(&buf, info, action, scope, name);
+	if (action == SNOWFDW_ACTION_CREATE)
+	{
+		snowfdw_append_query(&buf, "createMode", create_mode);
+		if (info->kind == SNOWFDW_OBJECT_STREAMS && options->copy_grants)
+			snowfdw_append_query(&buf, "copyGrants", "true");
+	}
+	else if (action == SNOWFDW_ACTION_DROP)
+	{
+		snowfdw_append_query(&buf, "ifExists", "true");
+		if (info->kind == SNOWFDW_OBJECT_SCHEMAS && options->restrict_drop)
+			snowfdw_append_query(&buf, "restrict", "true");
+	}
+	return buf.data;
+}
+
+/*
  * snowfdw_write_map
  *		The field and role of each column of a foreign table, for writes
  */
