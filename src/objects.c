@@ -4,11 +4,14 @@
  *		  The Snowflake object kinds snowfdw exposes, and their REST paths
  *
  * One table describes each kind: the fields of its REST model (from the
- * official OpenAPI spec), which path parameters scope it, and which list
- * parameters its list endpoint declares.  Identifier quoting and
+ * official OpenAPI spec) with their types and writability, which path
+ * parameters scope it and which kinds those name, which list parameters its
+ * list endpoint declares and which writes it has.  One builder turns a
+ * kind, an action, a scope and a name into a request path; requests and
+ * EXPLAIN both call it, EXPLAIN with {column} for what only a row or a join
+ * gives, so that what EXPLAIN shows is what is sent.  Identifier quoting and
  * percent-encoding of path segments and query values are done here too
- * (wrapping the backend-free ident.c and httptext.c), so that every request
- * path is built the same way.
+ * (wrapping the backend-free ident.c and httptext.c).
  *
  * Copyright (c) 2026, snowfdw developers
  *

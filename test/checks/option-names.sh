@@ -26,7 +26,7 @@ src = os.path.join(repo, "src")
 ALLOWED = [
     # REST query parameters (the spec's names), not the table options
     ("deparse.c", r'snowfdw_append_query\([^,]+, "history"'),
-    ("modify.c", r'snowfdw_append_query\([^,]+, "restrict"'),
+    ("writemap.c", r'snowfdw_append_query\([^,]+, "restrict"'),
     # argument names of the SQL functions (snowfdw--*.sql)
     ("functions.c", r'arg_text\(fcinfo, \w+, "\w+"'),
     # objects.c: JSON fields of the Snowflake models ({"url", FIELD_TEXT, ...})
