@@ -239,7 +239,7 @@ snowfdw_clone_schema(PG_FUNCTION_ARGS)
 							  snowfdw_action_method(SNOWFDW_ACTION_CLONE),
 							  path.data,
 							  snowfdw_json_builder_finish(body),
-							  strcmp(create_mode, "errorIfExists") != 0, false);
+							  snowfdw_create_is_repeatable(create_mode), false);
 	return status_result(call);
 }
 
@@ -316,7 +316,7 @@ snowfdw_clone_stream(PG_FUNCTION_ARGS)
 							  snowfdw_action_method(SNOWFDW_ACTION_CLONE),
 							  path.data,
 							  snowfdw_json_builder_finish(body),
-							  strcmp(create_mode, "errorIfExists") != 0, false);
+							  snowfdw_create_is_repeatable(create_mode), false);
 	return status_result(call);
 }
 

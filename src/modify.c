@@ -638,7 +638,7 @@ insert_row(SnowfdwModifyState *state, TupleTableSlot *slot,
 
 	/* repeating errorIfExists could turn success into a 409 */
 	call = row_call(state, SNOWFDW_ACTION_CREATE, scope, NULL, body,
-					strcmp(state->create_mode, "errorIfExists") != 0, false);
+					snowfdw_create_is_repeatable(state->create_mode), false);
 
 	/*
 	 * With ifNotExists an existing object is left alone, and Snowflake says

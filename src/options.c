@@ -93,7 +93,8 @@ typedef struct SnowfdwOptionDef
 
 /* The values of enum options, shared with the GUCs and functions.c */
 static const char *const create_modes[] = {
-	"errorIfExists", "ifNotExists", "orReplace", NULL
+	"errorIfExists",			/* first: see snowfdw_create_is_repeatable */
+	"ifNotExists", "orReplace", NULL
 };
 static const char *const token_types[] = {
 	"PROGRAMMATIC_ACCESS_TOKEN", "OAUTH", NULL
@@ -435,6 +436,18 @@ bool
 snowfdw_create_mode_is_valid(const char *mode)
 {
 	return enum_is_valid(create_modes, mode);
+}
+
+/*
+ * snowfdw_create_is_repeatable
+ *		Whether a create with this createMode may be sent again after a
+ *		transfer failed: repeating errorIfExists could turn a success into
+ *		a 409, the other modes end the same however often they are sent
+ */
+bool
+snowfdw_create_is_repeatable(const char *mode)
+{
+	return strcmp(mode, create_modes[0]) != 0;
 }
 
 /*

@@ -230,6 +230,7 @@ extern void snowfdw_set_scope_option(SnowfdwOptions *options, int level,
 									 char *value);
 extern const char *snowfdw_scope_option_name(int level);
 extern bool snowfdw_create_mode_is_valid(const char *mode);
+extern bool snowfdw_create_is_repeatable(const char *mode);
 extern char *snowfdw_create_mode_values(void);
 
 /* in objects.c */
