@@ -61,6 +61,11 @@ CREATE FOREIGN TABLE schema_bad_type (name text, comment integer)
 SELECT name, comment FROM schema_bad_type WHERE name = 'PUBLIC';
 -- columns the query does not use are not converted
 SELECT name FROM schema_bad_type WHERE name = 'PUBLIC';
+-- the error names the column, not the JSON field it maps to
+CREATE FOREIGN TABLE schema_bad_label (name text, comment_number integer OPTIONS (column_name 'comment'))
+  SERVER sel_srv OPTIONS (object 'schemas', database 'SALES');
+-- should fail
+SELECT comment_number FROM schema_bad_label WHERE name = 'PUBLIC';
 
 -- ===================================================================
 -- the whole account: databases are enumerated

@@ -146,6 +146,7 @@ snowfdw_row_converter(Relation rel, const SnowfdwObjectInfo *info,
 	conv->relname = pstrdup(RelationGetRelationName(rel));
 	conv->needed = palloc0(sizeof(bool) * tupdesc->natts);
 	conv->json_names = palloc0(sizeof(char *) * tupdesc->natts);
+	conv->column_names = palloc0(sizeof(char *) * tupdesc->natts);
 	conv->scope_level = palloc(sizeof(int) * tupdesc->natts);
 	conv->in_functions = palloc0(sizeof(FmgrInfo) * tupdesc->natts);
 	conv->typioparams = palloc0(sizeof(Oid) * tupdesc->natts);
@@ -169,29 +170,12 @@ snowfdw_row_converter(Relation rel, const SnowfdwObjectInfo *info,
 		}
 		conv->needed[i] = true;
 		conv->json_names[i] = snowfdw_column_json_name(RelationGetRelid(rel), i + 1);
+		conv->column_names[i] = pstrdup(NameStr(attr->attname));
 		conv->scope_level[i] = snowfdw_scope_level(info, conv->json_names[i]);
 		getTypeInputInfo(attr->atttypid, &infunc, &conv->typioparams[i]);
 		fmgr_info(infunc, &conv->in_functions[i]);
 	}
-	conv->labels = conv->json_names;
 	return conv;
-}
-
-/*
- * snowfdw_row_converter_label_columns
- *		Make the error context name columns, not the JSON fields they map to
- *
- * Scans name the field and RETURNING names the column, as they always did.
- */
-void
-snowfdw_row_converter_label_columns(SnowfdwRowConverter *conv, Relation rel)
-{
-	TupleDesc	tupdesc = RelationGetDescr(rel);
-	int			i;
-
-	conv->labels = palloc0(sizeof(char *) * conv->natts);
-	for (i = 0; i < conv->natts; i++)
-		conv->labels[i] = pstrdup(NameStr(TupleDescAttr(tupdesc, i)->attname));
 }
 
 /*
@@ -205,7 +189,7 @@ conversion_error_callback(void *arg)
 
 	if (conv->current_attnum > 0)
 		errcontext("column \"%s\" of foreign table \"%s\"",
-				   conv->labels[conv->current_attnum - 1],
+				   conv->column_names[conv->current_attnum - 1],
 				   conv->relname);
 }
 

@@ -309,11 +309,7 @@ create_modify_state(EState *estate, ResultRelInfo *rinfo, CmdType operation,
 
 	state->map = snowfdw_write_map(rel, state->info);
 	if (has_returning)
-	{
 		state->returning = snowfdw_row_converter(rel, state->info, retrieved);
-		/* RETURNING's error context has always named the column */
-		snowfdw_row_converter_label_columns(state->returning, rel);
-	}
 	state->updated = palloc0(sizeof(bool) * RelationGetNumberOfAttributes(rel));
 	foreach(lc, updated)
 		state->updated[lfirst_int(lc) - 1] = true;

@@ -366,20 +366,17 @@ typedef struct SnowfdwRowConverter
 	int			natts;
 	bool	   *needed;			/* per attribute: converted at all */
 	char	  **json_names;
+	char	  **column_names;	/* for the conversion error context */
 	int		   *scope_level;	/* -1, or the scope level of the column */
 	FmgrInfo   *in_functions;
 	Oid		   *typioparams;
 	char	   *relname;
-	char	  **labels;			/* per attribute: the name the error
-								 * context gives */
 	int			current_attnum; /* for the conversion error context */
 } SnowfdwRowConverter;
 
 extern SnowfdwRowConverter *snowfdw_row_converter(Relation rel,
 												  const SnowfdwObjectInfo *info,
 												  List *retrieved);
-extern void snowfdw_row_converter_label_columns(SnowfdwRowConverter *conv,
-												Relation rel);
 extern void snowfdw_convert_row(SnowfdwRowConverter *conv, TupleDesc tupdesc,
 								SnowfdwJson *row, char **scope,
 								Datum *values, bool *nulls);
