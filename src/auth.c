@@ -62,6 +62,21 @@ typedef struct SnowfdwPassphrase
 	bool		requested;		/* true if the key turned out to be encrypted */
 } SnowfdwPassphrase;
 
+/*
+ * What signing a token produced, kept until the key is freed and an error
+ * may be reported
+ */
+typedef struct SnowfdwJwtSignature
+{
+	bool		fingerprint_ok;
+	bool		key_size_ok;
+	bool		sign_ok;
+	size_t		input_len;		/* of "<header>.<claims>" at the token's start */
+	unsigned char bytes[SNOWFDW_MAX_SIGNATURE_LEN];
+	size_t		len;
+	char		errbuf[SNOWFDW_SSL_ERRBUF_LEN];	/* OpenSSL's reason on failure */
+} SnowfdwJwtSignature;
+
 static const char base64_std_chars[] =
 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 static const char base64_url_chars[] =
@@ -76,7 +91,19 @@ static int	supply_passphrase(char *buf, int size, int rwflag, void *userdata);
 static void fetch_openssl_error(char *buf, size_t buflen);
 static EVP_PKEY *load_rsa_key(const char *private_key_pem,
 							  const char *passphrase, int sqlerrcode);
+static void report_unreadable_key(const SnowfdwPassphrase *pw,
+								  const char *errbuf,
+								  int sqlerrcode) pg_attribute_noreturn();
 static bool compute_fingerprint(EVP_PKEY *pkey, char *dst);
+static void jwt_claim_names(const char *account, const char *user,
+							char **account_name, char **user_name);
+static int	append_jwt_claims(StringInfo buf, const char *account_name,
+							  const char *user_name, int64 issued_at,
+							  int64 expires_at);
+static void sign_jwt(EVP_PKEY *pkey, StringInfo claims, int fingerprint_offset,
+					 char *token, SnowfdwJwtSignature *sig);
+static size_t write_signing_input(char *dst, StringInfo claims);
+static void report_signing_failure(SnowfdwJwtSignature *sig) pg_attribute_noreturn();
 
 
 /*
@@ -164,17 +191,9 @@ snowfdw_build_keypair_jwt(const char *account, const char *user,
 	int			fingerprint_offset;
 	size_t		token_size;
 	char	   *token;
-	size_t		pos = 0;
+	size_t		pos;
 	EVP_PKEY   *pkey;
-	EVP_MD_CTX *mdctx = NULL;
-	EVP_PKEY_CTX *pctx = NULL;
-	char		fingerprint[SNOWFDW_FINGERPRINT_LEN + 1];
-	unsigned char signature[SNOWFDW_MAX_SIGNATURE_LEN];
-	size_t		siglen = 0;
-	char		errbuf[SNOWFDW_SSL_ERRBUF_LEN];
-	bool		fingerprint_ok;
-	bool		key_size_ok;
-	bool		sign_ok = false;
+	SnowfdwJwtSignature sig;
 
 	Assert(account != NULL && user != NULL);
 
@@ -183,19 +202,7 @@ snowfdw_build_keypair_jwt(const char *account, const char *user,
 		elog(ERROR, "invalid JWT lifetime %d for issue time " INT64_FORMAT,
 			 lifetime_secs, issued_at);
 
-	account_name = snowfdw_jwt_account_name(account);
-	if (account_name[0] == '\0')
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-				 errmsg("cannot build a key-pair JWT for Snowflake account \"%s\"",
-						account),
-				 errdetail("The account name part of the identifier is empty.")));
-
-	user_name = snowfdw_jwt_user_name(user);
-	if (user_name[0] == '\0')
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-				 errmsg("cannot build a key-pair JWT for an empty Snowflake user name")));
+	jwt_claim_names(account, user, &account_name, &user_name);
 
 	/*
 	 * Build the claims with a placeholder for the fingerprint, and allocate
@@ -203,20 +210,8 @@ snowfdw_build_keypair_jwt(const char *account, const char *user,
 	 * the file header comment.
 	 */
 	initStringInfo(&claims);
-	appendStringInfoString(&claims, "{\"iss\":\"");
-	snowfdw_json_escape(&claims, account_name);
-	appendStringInfoChar(&claims, '.');
-	snowfdw_json_escape(&claims, user_name);
-	appendStringInfoChar(&claims, '.');
-	fingerprint_offset = claims.len;
-	appendStringInfoSpaces(&claims, SNOWFDW_FINGERPRINT_LEN);
-	appendStringInfoString(&claims, "\",\"sub\":\"");
-	snowfdw_json_escape(&claims, account_name);
-	appendStringInfoChar(&claims, '.');
-	snowfdw_json_escape(&claims, user_name);
-	appendStringInfo(&claims,
-					 "\",\"iat\":" INT64_FORMAT ",\"exp\":" INT64_FORMAT "}",
-					 issued_at, expires_at);
+	fingerprint_offset = append_jwt_claims(&claims, account_name, user_name,
+										   issued_at, expires_at);
 
 	token_size = base64_encoded_len(strlen(SNOWFDW_JWT_HEADER), true) + 1 +
 		base64_encoded_len(claims.len, true) + 1 +
@@ -226,60 +221,18 @@ snowfdw_build_keypair_jwt(const char *account, const char *user,
 	/* From here until the key is freed, nothing may throw */
 	pkey = load_rsa_key(private_key_pem, passphrase,
 						ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE);
-
-	fingerprint_ok = compute_fingerprint(pkey, fingerprint);
-	key_size_ok = EVP_PKEY_get_size(pkey) > 0 &&
-		EVP_PKEY_get_size(pkey) <= SNOWFDW_MAX_SIGNATURE_LEN;
-	if (fingerprint_ok && key_size_ok)
-	{
-		memcpy(claims.data + fingerprint_offset, fingerprint,
-			   SNOWFDW_FINGERPRINT_LEN);
-
-		/* The signing input "<header>.<claims>" is the start of the token */
-		pos = encode_base64((const unsigned char *) SNOWFDW_JWT_HEADER,
-							strlen(SNOWFDW_JWT_HEADER), token, true);
-		token[pos++] = '.';
-		pos += encode_base64((const unsigned char *) claims.data, claims.len,
-							 token + pos, true);
-
-		siglen = sizeof(signature);
-		mdctx = EVP_MD_CTX_new();
-		sign_ok = mdctx != NULL &&
-			EVP_DigestSignInit(mdctx, &pctx, EVP_sha256(), NULL, pkey) == 1 &&
-			EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) > 0 &&
-			EVP_DigestSign(mdctx, signature, &siglen,
-						   (const unsigned char *) token, pos) == 1;
-	}
-	if (!sign_ok)
-		fetch_openssl_error(errbuf, sizeof(errbuf));
-	EVP_MD_CTX_free(mdctx);		/* also frees pctx */
+	sign_jwt(pkey, &claims, fingerprint_offset, token, &sig);
 	EVP_PKEY_free(pkey);
 	ERR_clear_error();
 
-	if (!fingerprint_ok)
-		ereport(ERROR,
-				(errcode(ERRCODE_EXTERNAL_ROUTINE_INVOCATION_EXCEPTION),
-				 errmsg("could not compute the public key fingerprint of user mapping option \"private_key\""),
-				 errdetail("OpenSSL error: %s.", errbuf)));
-	if (!key_size_ok)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-				 errmsg("cannot sign key-pair JWT with user mapping option \"private_key\""),
-				 errdetail("The RSA key is larger than %d bits.",
-						   OPENSSL_RSA_MAX_MODULUS_BITS)));
-	if (!sign_ok)
-	{
-		explicit_bzero(signature, sizeof(signature));
-		ereport(ERROR,
-				(errcode(ERRCODE_EXTERNAL_ROUTINE_INVOCATION_EXCEPTION),
-				 errmsg("could not sign key-pair JWT with user mapping option \"private_key\""),
-				 errdetail("OpenSSL error: %s.", errbuf)));
-	}
+	if (!sig.sign_ok)
+		report_signing_failure(&sig);
 
+	pos = sig.input_len;
 	token[pos++] = '.';
-	pos += encode_base64(signature, siglen, token + pos, true);
+	pos += encode_base64(sig.bytes, sig.len, token + pos, true);
 	Assert(pos < token_size);
-	explicit_bzero(signature, sizeof(signature));
+	explicit_bzero(sig.bytes, sizeof(sig.bytes));
 
 	pfree(claims.data);
 	pfree(user_name);
@@ -306,6 +259,157 @@ snowfdw_check_private_key(const char *private_key_pem, const char *passphrase)
 						ERRCODE_INVALID_PARAMETER_VALUE);
 	EVP_PKEY_free(pkey);
 	ERR_clear_error();
+}
+
+/*
+ * jwt_claim_names
+ *		Set the upper-cased account and user names of the claims, refusing
+ *		an empty one.
+ *
+ * Both are palloc'd.
+ */
+static void
+jwt_claim_names(const char *account, const char *user,
+				char **account_name, char **user_name)
+{
+	*account_name = snowfdw_jwt_account_name(account);
+	if ((*account_name)[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("cannot build a key-pair JWT for Snowflake account \"%s\"",
+						account),
+				 errdetail("The account name part of the identifier is empty.")));
+
+	*user_name = snowfdw_jwt_user_name(user);
+	if ((*user_name)[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("cannot build a key-pair JWT for an empty Snowflake user name")));
+}
+
+/*
+ * append_jwt_claims
+ *		Append the JSON claims to buf, with spaces where the public key
+ *		fingerprint goes, and return the offset of those spaces.
+ *
+ * The fingerprint is known only once the key is loaded, and nothing may be
+ * palloc'd then (see the file header comment), so its room is kept now.
+ */
+static int
+append_jwt_claims(StringInfo buf, const char *account_name,
+				  const char *user_name, int64 issued_at, int64 expires_at)
+{
+	int			fingerprint_offset;
+
+	appendStringInfoString(buf, "{\"iss\":\"");
+	snowfdw_json_escape(buf, account_name);
+	appendStringInfoChar(buf, '.');
+	snowfdw_json_escape(buf, user_name);
+	appendStringInfoChar(buf, '.');
+	fingerprint_offset = buf->len;
+	appendStringInfoSpaces(buf, SNOWFDW_FINGERPRINT_LEN);
+	appendStringInfoString(buf, "\",\"sub\":\"");
+	snowfdw_json_escape(buf, account_name);
+	appendStringInfoChar(buf, '.');
+	snowfdw_json_escape(buf, user_name);
+	appendStringInfo(buf,
+					 "\",\"iat\":" INT64_FORMAT ",\"exp\":" INT64_FORMAT "}",
+					 issued_at, expires_at);
+
+	return fingerprint_offset;
+}
+
+/*
+ * sign_jwt
+ *		Fill in the fingerprint, write the signing input at the start of the
+ *		token and sign it with the key.
+ *
+ * It runs while the key is loaded, so it must not throw: sig records what
+ * failed, with OpenSSL's reason, for report_signing_failure once the key is
+ * freed.  token must have room for the encoded header and claims.
+ */
+static void
+sign_jwt(EVP_PKEY *pkey, StringInfo claims, int fingerprint_offset,
+		 char *token, SnowfdwJwtSignature *sig)
+{
+	char		fingerprint[SNOWFDW_FINGERPRINT_LEN + 1];
+	EVP_MD_CTX *mdctx = NULL;
+	EVP_PKEY_CTX *pctx = NULL;
+
+	sig->input_len = 0;
+	sig->len = 0;
+	sig->sign_ok = false;
+	sig->fingerprint_ok = compute_fingerprint(pkey, fingerprint);
+	sig->key_size_ok = EVP_PKEY_get_size(pkey) > 0 &&
+		EVP_PKEY_get_size(pkey) <= SNOWFDW_MAX_SIGNATURE_LEN;
+	if (sig->fingerprint_ok && sig->key_size_ok)
+	{
+		memcpy(claims->data + fingerprint_offset, fingerprint,
+			   SNOWFDW_FINGERPRINT_LEN);
+		sig->input_len = write_signing_input(token, claims);
+
+		sig->len = sizeof(sig->bytes);
+		mdctx = EVP_MD_CTX_new();
+		sig->sign_ok = mdctx != NULL &&
+			EVP_DigestSignInit(mdctx, &pctx, EVP_sha256(), NULL, pkey) == 1 &&
+			EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) > 0 &&
+			EVP_DigestSign(mdctx, sig->bytes, &sig->len,
+						   (const unsigned char *) token, sig->input_len) == 1;
+	}
+	if (!sig->sign_ok)
+		fetch_openssl_error(sig->errbuf, sizeof(sig->errbuf));
+	EVP_MD_CTX_free(mdctx);		/* also frees pctx */
+}
+
+/*
+ * write_signing_input
+ *		Write "<header>.<claims>", each base64url, to dst and return its
+ *		length.
+ *
+ * The signing input is the start of the token.  Does not throw.
+ */
+static size_t
+write_signing_input(char *dst, StringInfo claims)
+{
+	size_t		pos;
+
+	pos = encode_base64((const unsigned char *) SNOWFDW_JWT_HEADER,
+						strlen(SNOWFDW_JWT_HEADER), dst, true);
+	dst[pos++] = '.';
+	pos += encode_base64((const unsigned char *) claims->data, claims->len,
+						 dst + pos, true);
+
+	return pos;
+}
+
+/*
+ * report_signing_failure
+ *		Report why sign_jwt could not sign, once the key is freed.
+ *
+ * A failed fingerprint is reported first, then a key too large for the
+ * signature buffer, then the signing itself.
+ */
+static void
+report_signing_failure(SnowfdwJwtSignature *sig)
+{
+	if (!sig->fingerprint_ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_EXTERNAL_ROUTINE_INVOCATION_EXCEPTION),
+				 errmsg("could not compute the public key fingerprint of user mapping option \"private_key\""),
+				 errdetail("OpenSSL error: %s.", sig->errbuf)));
+	if (!sig->key_size_ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("cannot sign key-pair JWT with user mapping option \"private_key\""),
+				 errdetail("The RSA key is larger than %d bits.",
+						   OPENSSL_RSA_MAX_MODULUS_BITS)));
+
+	explicit_bzero(sig->bytes, sizeof(sig->bytes));
+	ereport(ERROR,
+			(errcode(ERRCODE_EXTERNAL_ROUTINE_INVOCATION_EXCEPTION),
+			 errmsg("could not sign key-pair JWT with user mapping option \"private_key\""),
+			 errdetail("OpenSSL error: %s.", sig->errbuf)));
+	pg_unreachable();
 }
 
 /*
@@ -507,23 +611,7 @@ load_rsa_key(const char *private_key_pem, const char *passphrase,
 	if (pkey == NULL)
 	{
 		ERR_clear_error();
-		if (pw.requested && passphrase == NULL)
-			ereport(ERROR,
-					(errcode(sqlerrcode),
-					 errmsg("could not load private key from user mapping option \"private_key\""),
-					 errdetail("The private key is encrypted, but no passphrase was given."),
-					 errhint("Set user mapping option \"private_key_passphrase\".")));
-		if (pw.requested)
-			ereport(ERROR,
-					(errcode(sqlerrcode),
-					 errmsg("could not load private key from user mapping option \"private_key\""),
-					 errdetail("OpenSSL error: %s.", errbuf),
-					 errhint("Check that the passphrase matches the private key.")));
-		ereport(ERROR,
-				(errcode(sqlerrcode),
-				 errmsg("could not load private key from user mapping option \"private_key\""),
-				 errdetail("OpenSSL error: %s.", errbuf),
-				 errhint("The option must hold a PEM-encoded RSA private key.")));
+		report_unreadable_key(&pw, errbuf, sqlerrcode);
 	}
 
 	if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA)
@@ -542,6 +630,38 @@ load_rsa_key(const char *private_key_pem, const char *passphrase,
 
 	ERR_clear_error();
 	return pkey;
+}
+
+/*
+ * report_unreadable_key
+ *		Report why the PEM decoder could not read a private key.
+ *
+ * pw says whether the decoder asked for a passphrase and whether one was
+ * configured; errbuf holds OpenSSL's reason.  The error has SQLSTATE
+ * sqlerrcode, as load_rsa_key's others.
+ */
+static void
+report_unreadable_key(const SnowfdwPassphrase *pw, const char *errbuf,
+					  int sqlerrcode)
+{
+	if (pw->requested && pw->passphrase == NULL)
+		ereport(ERROR,
+				(errcode(sqlerrcode),
+				 errmsg("could not load private key from user mapping option \"private_key\""),
+				 errdetail("The private key is encrypted, but no passphrase was given."),
+				 errhint("Set user mapping option \"private_key_passphrase\".")));
+	if (pw->requested)
+		ereport(ERROR,
+				(errcode(sqlerrcode),
+				 errmsg("could not load private key from user mapping option \"private_key\""),
+				 errdetail("OpenSSL error: %s.", errbuf),
+				 errhint("Check that the passphrase matches the private key.")));
+	ereport(ERROR,
+			(errcode(sqlerrcode),
+			 errmsg("could not load private key from user mapping option \"private_key\""),
+			 errdetail("OpenSSL error: %s.", errbuf),
+			 errhint("The option must hold a PEM-encoded RSA private key.")));
+	pg_unreachable();
 }
 
 /*

@@ -104,6 +104,14 @@ static bool failure_is_permanent(CURLcode code);
 static void collect_finished(SnowfdwHttpSession *session);
 static HttpSlot *stream_slot(SnowfdwHttpSession *session, int slotno,
 							 uint32 serial);
+static int	claim_slot(SnowfdwHttpSession *session);
+static void add_request_headers(HttpSlot *slot,
+								const SnowfdwHttpRequest *request);
+static void set_transfer_options(HttpSlot *slot,
+								 const SnowfdwHttpRequest *request);
+static void set_connection_options(CURL *easy,
+								   const SnowfdwHttpRequest *request);
+static void set_method(CURL *easy, const SnowfdwHttpRequest *request);
 
 /*
  * snowfdw_http_global_init
@@ -467,34 +475,10 @@ int
 snowfdw_http_start(SnowfdwHttpSession *session,
 				   const SnowfdwHttpRequest *request)
 {
-	HttpSlot   *slot = NULL;
-	CURL	   *easy;
-	int			i;
+	int			slotno = claim_slot(session);
+	HttpSlot   *slot = &session->slots[slotno];
+	CURL	   *easy = slot->easy;
 
-	for (i = 0; i < session->nslots; i++)
-	{
-		if (!session->slots[i].in_use)
-		{
-			slot = &session->slots[i];
-			break;
-		}
-	}
-	if (slot == NULL)
-	{
-		if (session->nslots >= SNOWFDW_HTTP_MAX_SLOTS)
-			elog(ERROR, "too many concurrent transfers");
-		slot = &session->slots[session->nslots];
-		memset(slot, 0, sizeof(HttpSlot));
-		slot->session = session;
-		slot->easy = curl_easy_init();
-		if (slot->easy == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_OUT_OF_MEMORY),
-					 errmsg("could not create libcurl handle")));
-		i = session->nslots++;
-	}
-
-	easy = slot->easy;
 	curl_easy_reset(easy);
 	reset_slot_results(slot);
 	slot->max_bytes = request->max_response_bytes;
@@ -503,6 +487,58 @@ snowfdw_http_start(SnowfdwHttpSession *session,
 	slot->serial = ++session->serial;
 	touch_slot(slot);
 
+	add_request_headers(slot, request);
+	set_transfer_options(slot, request);
+	set_connection_options(easy, request);
+	set_method(easy, request);
+
+	if (curl_multi_add_handle(session->multi, easy) != CURLM_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("could not start HTTP transfer")));
+	slot->in_use = true;
+	return slotno;
+}
+
+/*
+ * claim_slot
+ *		Number of a free slot, with an easy handle, making one if need be
+ *
+ * The slot is marked in use only once its transfer is added to the multi
+ * handle, at the end of snowfdw_http_start.
+ */
+static int
+claim_slot(SnowfdwHttpSession *session)
+{
+	HttpSlot   *slot;
+	int			i;
+
+	for (i = 0; i < session->nslots; i++)
+	{
+		if (!session->slots[i].in_use)
+			return i;
+	}
+
+	if (session->nslots >= SNOWFDW_HTTP_MAX_SLOTS)
+		elog(ERROR, "too many concurrent transfers");
+	slot = &session->slots[session->nslots];
+	memset(slot, 0, sizeof(HttpSlot));
+	slot->session = session;
+	slot->easy = curl_easy_init();
+	if (slot->easy == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("could not create libcurl handle")));
+	return session->nslots++;
+}
+
+/*
+ * add_request_headers
+ *		The request headers of a transfer: JSON, credentials and role
+ */
+static void
+add_request_headers(HttpSlot *slot, const SnowfdwHttpRequest *request)
+{
 	add_header(slot, "Accept", "application/json");
 	add_header(slot, "Authorization", request->authorization);
 	add_header(slot, "X-Snowflake-Authorization-Token-Type", request->token_type);
@@ -512,6 +548,16 @@ snowfdw_http_start(SnowfdwHttpSession *session,
 		add_header(slot, "Content-Type", "application/json");
 	/* a 100-continue round trip only adds latency for small JSON bodies */
 	add_header(slot, "Expect", "");
+}
+
+/*
+ * set_transfer_options
+ *		The URL, headers, callbacks, size cap and timeouts of a transfer
+ */
+static void
+set_transfer_options(HttpSlot *slot, const SnowfdwHttpRequest *request)
+{
+	CURL	   *easy = slot->easy;
 
 	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(easy, CURLOPT_URL, request->url);
@@ -535,6 +581,15 @@ snowfdw_http_start(SnowfdwHttpSession *session,
 		curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, request->request_timeout_ms);
 	}
 	/* else check_progress bounds the wait for headers and for each byte */
+}
+
+/*
+ * set_connection_options
+ *		TLS verification, allowed protocols, proxy and keepalive of a transfer
+ */
+static void
+set_connection_options(CURL *easy, const SnowfdwHttpRequest *request)
+{
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (request->ca_file)
@@ -552,7 +607,18 @@ snowfdw_http_start(SnowfdwHttpSession *session,
 	curl_easy_setopt(easy, CURLOPT_NOPROXY, "localhost,127.0.0.1,::1");
 	curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
+}
 
+/*
+ * set_method
+ *		The method and request body of a transfer
+ *
+ * A POST or PUT without a body still sends an empty one, with its
+ * Content-Length of 0.
+ */
+static void
+set_method(CURL *easy, const SnowfdwHttpRequest *request)
+{
 	if (strcmp(request->method, "GET") == 0)
 		curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
 	else
@@ -571,13 +637,6 @@ snowfdw_http_start(SnowfdwHttpSession *session,
 			curl_easy_setopt(easy, CURLOPT_COPYPOSTFIELDS, "");
 		}
 	}
-
-	if (curl_multi_add_handle(session->multi, easy) != CURLM_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("could not start HTTP transfer")));
-	slot->in_use = true;
-	return i;
 }
 
 /*

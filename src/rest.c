@@ -45,12 +45,33 @@
 #define MAX_QUOTED 500
 
 static void start_call(SnowfdwConnection *conn, SnowfdwCall *call);
+static int	count_pending(SnowfdwCall **calls, int ncalls, int *running);
+static int	start_due_calls(SnowfdwConnection *conn, SnowfdwCall **calls,
+							int ncalls, TimestampTz now, int running,
+							int max_running);
+static TimestampTz next_wake_time(SnowfdwCall **calls, int ncalls);
+static void wait_for_transfer(SnowfdwConnection *conn, SnowfdwCall **calls,
+							  int ncalls, TimestampTz now,
+							  TimestampTz next_wake);
 static void finish_transfer(SnowfdwConnection *conn, SnowfdwCall *call,
 							SnowfdwHttpResponse *resp);
+static void check_received_whole(SnowfdwConnection *conn, SnowfdwCall *call,
+								 SnowfdwHttpResponse *resp);
+static void schedule_poll(SnowfdwConnection *conn, SnowfdwCall *call,
+						  SnowfdwHttpResponse *resp);
 static bool schedule_retry(SnowfdwConnection *conn, SnowfdwCall *call,
 						   SnowfdwHttpResponse *resp);
 static void report_failure(SnowfdwConnection *conn, SnowfdwCall *call,
 						   SnowfdwHttpResponse *resp) pg_attribute_noreturn();
+static void report_transport_failure(SnowfdwConnection *conn,
+									 SnowfdwCall *call,
+									 SnowfdwHttpResponse *resp,
+									 const char *attempts,
+									 bool maybe_done) pg_attribute_noreturn();
+static void read_error_body(SnowfdwHttpResponse *resp, const char **message,
+							const char **code, const char **request_id);
+static int	errhint_http_failure(SnowfdwConnection *conn,
+								 SnowfdwHttpResponse *resp, bool maybe_done);
 static char *quote_text(const char *text, size_t len);
 static char *as_sentence(const char *text, size_t len);
 
@@ -196,76 +217,17 @@ snowfdw_run_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls)
 		for (;;)
 		{
 			TimestampTz now = GetCurrentTimestamp();
-			TimestampTz next_wake = 0;
+			TimestampTz next_wake;
 			int			running = 0;
-			int			pending = 0;
-			int			i;
 
-			for (i = 0; i < ncalls; i++)
-			{
-				if (calls[i]->done)
-					continue;
-				pending++;
-				if (calls[i]->handle >= 0)
-					running++;
-			}
-			if (pending == 0)
+			if (count_pending(calls, ncalls, &running) == 0)
 				break;
-
-			for (i = 0; i < ncalls && running < max_running; i++)
-			{
-				SnowfdwCall *call = calls[i];
-
-				if (call->done || call->handle >= 0)
-					continue;
-				if (call->not_before <= now)
-				{
-					if (snowfdw_cache_answer(conn, calls, ncalls, call))
-						continue;
-					start_call(conn, call);
-					running++;
-				}
-			}
-			for (i = 0; i < ncalls; i++)
-			{
-				SnowfdwCall *call = calls[i];
-
-				if (!call->done && call->handle < 0 &&
-					(next_wake == 0 || call->not_before < next_wake))
-					next_wake = call->not_before;
-			}
+			running = start_due_calls(conn, calls, ncalls, now,
+									  running, max_running);
+			next_wake = next_wake_time(calls, ncalls);
 
 			if (running > 0)
-			{
-				SnowfdwHttpResponse resp;
-				long		wait_ms = 1000;
-				int			slot;
-
-				if (next_wake != 0)
-					wait_ms = Max(1, Min(wait_ms, (next_wake - now) / 1000));
-				slot = snowfdw_http_wait(conn->http, wait_ms, &resp);
-				if (slot < 0)
-					continue;
-				for (i = 0; i < ncalls; i++)
-				{
-					if (calls[i]->handle == slot && !calls[i]->done)
-					{
-						calls[i]->handle = -1;
-						/* the planner prices requests by what they took */
-						if (resp.transport_ok)
-							snowfdw_note_latency(conn->serverid,
-												 (double) (GetCurrentTimestamp() -
-														   calls[i]->attempt_sent) / 1000.0);
-						if (resp.streaming)
-						{
-							calls[i]->stream_slot = slot;
-							calls[i]->stream_serial = resp.serial;
-						}
-						finish_transfer(conn, calls[i], &resp);
-						break;
-					}
-				}
-			}
+				wait_for_transfer(conn, calls, ncalls, now, next_wake);
 			else if (next_wake > now)
 			{
 				long		sleep_ms = Max(1, (next_wake - now) / 1000);
@@ -297,6 +259,123 @@ snowfdw_run_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls)
 }
 
 /*
+ * count_pending
+ *		Number of calls not yet done; *running gets how many of them have a
+ *		transfer under way
+ */
+static int
+count_pending(SnowfdwCall **calls, int ncalls, int *running)
+{
+	int			pending = 0;
+	int			i;
+
+	*running = 0;
+	for (i = 0; i < ncalls; i++)
+	{
+		if (calls[i]->done)
+			continue;
+		pending++;
+		if (calls[i]->handle >= 0)
+			(*running)++;
+	}
+	return pending;
+}
+
+/*
+ * start_due_calls
+ *		Start the calls whose time has come, in order, while fewer than
+ *		max_running transfers run; return how many run now
+ *
+ * A call the cache can answer is done without a transfer.
+ */
+static int
+start_due_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
+				TimestampTz now, int running, int max_running)
+{
+	int			i;
+
+	for (i = 0; i < ncalls && running < max_running; i++)
+	{
+		SnowfdwCall *call = calls[i];
+
+		if (call->done || call->handle >= 0)
+			continue;
+		if (call->not_before <= now)
+		{
+			if (snowfdw_cache_answer(conn, calls, ncalls, call))
+				continue;
+			start_call(conn, call);
+			running++;
+		}
+	}
+	return running;
+}
+
+/*
+ * next_wake_time
+ *		The earliest time a call that waits to be sent may go, or 0 if none
+ *		waits
+ */
+static TimestampTz
+next_wake_time(SnowfdwCall **calls, int ncalls)
+{
+	TimestampTz next_wake = 0;
+	int			i;
+
+	for (i = 0; i < ncalls; i++)
+	{
+		SnowfdwCall *call = calls[i];
+
+		if (!call->done && call->handle < 0 &&
+			(next_wake == 0 || call->not_before < next_wake))
+			next_wake = call->not_before;
+	}
+	return next_wake;
+}
+
+/*
+ * wait_for_transfer
+ *		Wait for a transfer to end and act on its call
+ *
+ * The wait ends by the time the first waiting call is due, and after a
+ * second at most; nothing ended then is no error.
+ */
+static void
+wait_for_transfer(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
+				  TimestampTz now, TimestampTz next_wake)
+{
+	SnowfdwHttpResponse resp;
+	long		wait_ms = 1000;
+	int			slot;
+	int			i;
+
+	if (next_wake != 0)
+		wait_ms = Max(1, Min(wait_ms, (next_wake - now) / 1000));
+	slot = snowfdw_http_wait(conn->http, wait_ms, &resp);
+	if (slot < 0)
+		return;
+	for (i = 0; i < ncalls; i++)
+	{
+		if (calls[i]->handle == slot && !calls[i]->done)
+		{
+			calls[i]->handle = -1;
+			/* the planner prices requests by what they took */
+			if (resp.transport_ok)
+				snowfdw_note_latency(conn->serverid,
+									 (double) (GetCurrentTimestamp() -
+											   calls[i]->attempt_sent) / 1000.0);
+			if (resp.streaming)
+			{
+				calls[i]->stream_slot = slot;
+				calls[i]->stream_serial = resp.serial;
+			}
+			finish_transfer(conn, calls[i], &resp);
+			break;
+		}
+	}
+}
+
+/*
  * finish_transfer
  *		Act on one ended transfer of a call
  */
@@ -312,53 +391,11 @@ finish_transfer(SnowfdwConnection *conn, SnowfdwCall *call,
 	/* a cancel that cut the transfer must show as a cancel */
 	CHECK_FOR_INTERRUPTS();
 
-	if (resp->too_large)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("Snowflake response is larger than %lld bytes",
-						(long long) conn->options->max_response_size),
-				 errhint("Raise the server option \"max_response_size\", or lower \"page_size\"."),
-				 errcontext("Snowflake request: %s %s", call->method, call->path)));
-
-	if (resp->out_of_memory)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory"),
-				 errdetail("Failed while receiving a Snowflake response of %zu bytes.",
-						   resp->body_len),
-				 errcontext("Snowflake request: %s %s", call->method, call->path)));
+	check_received_whole(conn, call, resp);
 
 	if (resp->transport_ok && resp->status == 202)
 	{
-		const char *location = resp->location;
-
-		if (location == NULL && call->poll_path != NULL)
-			location = call->poll_path;
-		if (location == NULL || !snowfdw_valid_relative_path(location))
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_ERROR),
-					 errmsg("Snowflake answered 202 with an invalid Location header"),
-					 location ?
-					 errdetail("The Location header is \"%s\".", quote_text(location, strlen(location))) :
-					 errdetail("The answer has no Location header."),
-					 errhint("Only relative paths under /api/v2/ are followed."),
-					 errcontext("Snowflake request: %s %s", call->method, call->path)));
-		if (seconds_since(call->first_sent) > conn->options->poll_timeout)
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_ERROR),
-					 errmsg("Snowflake request did not finish within %g seconds",
-							conn->options->poll_timeout),
-					 errdetail("Still running after %d polls of %s; request ID %s.",
-							   call->polls, location,
-							   resp->request_id ? resp->request_id : "(none)"),
-					 errhint("Raise the server option \"poll_timeout\" or snowfdw.poll_timeout."),
-					 errcontext("Snowflake request: %s %s", call->method, call->path)));
-		if (call->poll_path == NULL || strcmp(call->poll_path, location) != 0)
-			call->poll_path = pstrdup(location);
-		call->not_before = GetCurrentTimestamp() +
-			(TimestampTz) (Min(POLL_MAX_DELAY,
-							   POLL_BASE_DELAY * pow(2, Min(call->polls, 10))) * USECS_PER_SEC);
-		call->polls++;
+		schedule_poll(conn, call, resp);
 		return;
 	}
 
@@ -401,6 +438,76 @@ finish_transfer(SnowfdwConnection *conn, SnowfdwCall *call,
 		return;
 	}
 	report_failure(conn, call, resp);
+}
+
+/*
+ * check_received_whole
+ *		Raise the error for a response cut short by the size cap or by
+ *		running out of memory
+ */
+static void
+check_received_whole(SnowfdwConnection *conn, SnowfdwCall *call,
+					 SnowfdwHttpResponse *resp)
+{
+	if (resp->too_large)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("Snowflake response is larger than %lld bytes",
+						(long long) conn->options->max_response_size),
+				 errhint("Raise the server option \"max_response_size\", or lower \"page_size\"."),
+				 errcontext("Snowflake request: %s %s", call->method, call->path)));
+
+	if (resp->out_of_memory)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory"),
+				 errdetail("Failed while receiving a Snowflake response of %zu bytes.",
+						   resp->body_len),
+				 errcontext("Snowflake request: %s %s", call->method, call->path)));
+}
+
+/*
+ * schedule_poll
+ *		Plan the next poll of a call that Snowflake answered 202 Accepted
+ *
+ * The answer's Location is followed, or the last one when it has none; it
+ * must be a relative /api/v2/ path.  The delay doubles from POLL_BASE_DELAY
+ * up to POLL_MAX_DELAY, and the call fails once poll_timeout has passed
+ * since it was first sent.
+ */
+static void
+schedule_poll(SnowfdwConnection *conn, SnowfdwCall *call,
+			  SnowfdwHttpResponse *resp)
+{
+	const char *location = resp->location;
+
+	if (location == NULL && call->poll_path != NULL)
+		location = call->poll_path;
+	if (location == NULL || !snowfdw_valid_relative_path(location))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("Snowflake answered 202 with an invalid Location header"),
+				 location ?
+				 errdetail("The Location header is \"%s\".", quote_text(location, strlen(location))) :
+				 errdetail("The answer has no Location header."),
+				 errhint("Only relative paths under /api/v2/ are followed."),
+				 errcontext("Snowflake request: %s %s", call->method, call->path)));
+	if (seconds_since(call->first_sent) > conn->options->poll_timeout)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("Snowflake request did not finish within %g seconds",
+						conn->options->poll_timeout),
+				 errdetail("Still running after %d polls of %s; request ID %s.",
+						   call->polls, location,
+						   resp->request_id ? resp->request_id : "(none)"),
+				 errhint("Raise the server option \"poll_timeout\" or snowfdw.poll_timeout."),
+				 errcontext("Snowflake request: %s %s", call->method, call->path)));
+	if (call->poll_path == NULL || strcmp(call->poll_path, location) != 0)
+		call->poll_path = pstrdup(location);
+	call->not_before = GetCurrentTimestamp() +
+		(TimestampTz) (Min(POLL_MAX_DELAY,
+						   POLL_BASE_DELAY * pow(2, Min(call->polls, 10))) * USECS_PER_SEC);
+	call->polls++;
 }
 
 /*
@@ -683,48 +790,9 @@ report_failure(SnowfdwConnection *conn, SnowfdwCall *call,
 		psprintf(" after %d attempts", call->retries + 1) : pstrdup("");
 
 	if (!resp->transport_ok)
-	{
-		if (resp->timed_out)
-			ereport(ERROR,
-					(errcode(ERRCODE_CONNECTION_FAILURE),
-					 errmsg("Snowflake request timed out%s", attempts),
-					 errdetail("%s", as_sentence(resp->transport_error,
-												strlen(resp->transport_error))),
-					 maybe_done ?
-					 errhint("Snowflake may have carried out the request; it was not repeated, because repeating it could change the outcome.") :
-					 errhint("The server options \"connect_timeout\" and \"request_timeout\" bound each attempt."),
-					 errcontext("Snowflake request: %s %s", call->method, call->path)));
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION),
-				 errmsg("could not complete request to Snowflake server \"%s\"%s",
-						conn->server_name, attempts),
-				 errdetail("%s", as_sentence(resp->transport_error,
-											strlen(resp->transport_error))),
-				 maybe_done ?
-				 errhint("Snowflake may have carried out the request; it was not repeated, because repeating it could change the outcome.") : 0,
-				 errcontext("Snowflake request: %s %s", call->method, call->path)));
-	}
+		report_transport_failure(conn, call, resp, attempts, maybe_done);
 
-	if (resp->body_len > 0)
-	{
-		char	   *error = NULL;
-		SnowfdwJson *body = snowfdw_json_parse_quietly(resp->body,
-													   resp->body_len, &error);
-
-		if (body && snowfdw_json_type(body) == SNOWFDW_JSON_OBJECT)
-		{
-			message = snowfdw_json_object_string(body, "message");
-			code = snowfdw_json_object_string(body, "code");
-			if (code == NULL)
-				code = snowfdw_json_object_string(body, "error_code");
-			if (request_id == NULL)
-				request_id = snowfdw_json_object_string(body, "request_id");
-		}
-		if (message == NULL)
-			message = quote_text(resp->body, resp->body_len);
-	}
-	if (message == NULL)
-		message = "(no error message)";
+	read_error_body(resp, &message, &code, &request_id);
 
 	ereport(ERROR,
 			(errcode(sqlstate_for_failure(resp->status, code)),
@@ -733,22 +801,105 @@ report_failure(SnowfdwConnection *conn, SnowfdwCall *call,
 			 errdetail("Snowflake error code %s, request ID %s.",
 					   code ? quote_text(code, strlen(code)) : "(none)",
 					   request_id ? quote_text(request_id, strlen(request_id)) : "(none)"),
-			 (resp->status == 401 && conn->options->private_key) ?
-			 errhint("Check that the public key of the user mapping's private key is registered for Snowflake user \"%s\" of account \"%s\", and that the database server's clock is right.",
-					 snowfdw_jwt_user_name(conn->options->user),
-					 snowfdw_jwt_account_name(conn->options->account)) :
-			 resp->status == 401 ?
-			 errhint("Check the credentials in the user mapping for server \"%s\".",
-					 conn->server_name) :
-			 resp->status == 403 ?
-			 errhint("Check the privileges of the Snowflake user and role of the user mapping for server \"%s\".",
-					 conn->server_name) :
-			 maybe_done ?
-			 errhint("Snowflake may have carried out the request; it was not repeated, because repeating it could change the outcome.") :
-			 (resp->status == 429 || resp->status == 503 || resp->status == 504) ?
-			 errhint("The server options \"max_retries\" and \"retry_max_time\" bound the retries.") : 0,
+			 errhint_http_failure(conn, resp, maybe_done),
 			 errcontext("Snowflake request: %s %s", call->method, call->path)));
 	pg_unreachable();
+}
+
+/*
+ * report_transport_failure
+ *		Raise the error for a call whose last transfer got no HTTP answer
+ *
+ * attempts is the " after N attempts" part of the message, maybe_done
+ * whether a write may have been carried out (see report_failure).
+ */
+static void
+report_transport_failure(SnowfdwConnection *conn, SnowfdwCall *call,
+						 SnowfdwHttpResponse *resp, const char *attempts,
+						 bool maybe_done)
+{
+	if (resp->timed_out)
+		ereport(ERROR,
+				(errcode(ERRCODE_CONNECTION_FAILURE),
+				 errmsg("Snowflake request timed out%s", attempts),
+				 errdetail("%s", as_sentence(resp->transport_error,
+											strlen(resp->transport_error))),
+				 maybe_done ?
+				 errhint("Snowflake may have carried out the request; it was not repeated, because repeating it could change the outcome.") :
+				 errhint("The server options \"connect_timeout\" and \"request_timeout\" bound each attempt."),
+				 errcontext("Snowflake request: %s %s", call->method, call->path)));
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION),
+			 errmsg("could not complete request to Snowflake server \"%s\"%s",
+					conn->server_name, attempts),
+			 errdetail("%s", as_sentence(resp->transport_error,
+										strlen(resp->transport_error))),
+			 maybe_done ?
+			 errhint("Snowflake may have carried out the request; it was not repeated, because repeating it could change the outcome.") : 0,
+			 errcontext("Snowflake request: %s %s", call->method, call->path)));
+	pg_unreachable();
+}
+
+/*
+ * read_error_body
+ *		Snowflake's message, error code and request ID from an error answer
+ *
+ * A JSON object body gives "message", "code" (or "error_code") and
+ * "request_id"; a request ID from the header is kept over the body's.  A
+ * body that is not such an object is quoted as the message.  *message is
+ * never NULL on return; *code may be.
+ */
+static void
+read_error_body(SnowfdwHttpResponse *resp, const char **message,
+				const char **code, const char **request_id)
+{
+	if (resp->body_len > 0)
+	{
+		char	   *error = NULL;
+		SnowfdwJson *body = snowfdw_json_parse_quietly(resp->body,
+													   resp->body_len, &error);
+
+		if (body && snowfdw_json_type(body) == SNOWFDW_JSON_OBJECT)
+		{
+			*message = snowfdw_json_object_string(body, "message");
+			*code = snowfdw_json_object_string(body, "code");
+			if (*code == NULL)
+				*code = snowfdw_json_object_string(body, "error_code");
+			if (*request_id == NULL)
+				*request_id = snowfdw_json_object_string(body, "request_id");
+		}
+		if (*message == NULL)
+			*message = quote_text(resp->body, resp->body_len);
+	}
+	if (*message == NULL)
+		*message = "(no error message)";
+}
+
+/*
+ * errhint_http_failure
+ *		The hint of an HTTP failure's error, if it has one
+ *
+ * Called within report_failure's ereport, like errhint itself.
+ */
+static int
+errhint_http_failure(SnowfdwConnection *conn, SnowfdwHttpResponse *resp,
+					 bool maybe_done)
+{
+	if (resp->status == 401 && conn->options->private_key)
+		return errhint("Check that the public key of the user mapping's private key is registered for Snowflake user \"%s\" of account \"%s\", and that the database server's clock is right.",
+					   snowfdw_jwt_user_name(conn->options->user),
+					   snowfdw_jwt_account_name(conn->options->account));
+	if (resp->status == 401)
+		return errhint("Check the credentials in the user mapping for server \"%s\".",
+					   conn->server_name);
+	if (resp->status == 403)
+		return errhint("Check the privileges of the Snowflake user and role of the user mapping for server \"%s\".",
+					   conn->server_name);
+	if (maybe_done)
+		return errhint("Snowflake may have carried out the request; it was not repeated, because repeating it could change the outcome.");
+	if (resp->status == 429 || resp->status == 503 || resp->status == 504)
+		return errhint("The server options \"max_retries\" and \"retry_max_time\" bound the retries.");
+	return 0;
 }
 
 /*
