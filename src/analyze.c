@@ -45,6 +45,64 @@ snowfdw_analyze_foreign_table(Relation relation, AcquireSampleRowsFunc *func,
 }
 
 /*
+ * analyze_pushdown
+ *		The pushdown of a scan without quals, and the scope values the
+ *		table's options fix
+ */
+static void
+analyze_pushdown(Relation relation, SnowfdwOptions *options,
+				 SnowfdwPushdown *pushdown, List **scope_values,
+				 bool *scope_from_options)
+{
+	const char *scope_options[SNOWFDW_MAX_SCOPES];
+	int			level;
+
+	memset(pushdown, 0, sizeof(SnowfdwPushdown));
+	pushdown->info = snowfdw_relation_object(relation, options);
+	snowfdw_classify_quals(NULL, NULL, NIL, pushdown, options);
+	for (level = 0; level < SNOWFDW_MAX_SCOPES; level++)
+		scope_options[level] = snowfdw_scope_option(options, level);
+	for (level = 0; level < pushdown->info->nscopes; level++)
+	{
+		if (scope_options[level] == NULL)
+			continue;
+		scope_values[level] = list_make1(pstrdup(scope_options[level]));
+		scope_from_options[level] = true;
+	}
+}
+
+/*
+ * reservoir_slot
+ *		Where a listed row goes in the sample, or -1 to skip it
+ *
+ * The first targrows rows fill the reservoir; after that, rows are skipped
+ * or replace a random one (whose tuple is freed here), as Vitter's
+ * algorithm says.  listed counts the rows before this one.
+ */
+static int
+reservoir_slot(ReservoirState rstate, HeapTuple *rows, int targrows,
+			   int *nsampled, double listed, double *rowstoskip)
+{
+	int			pos = -1;
+
+	if (*nsampled < targrows)
+		pos = (*nsampled)++;
+	else
+	{
+		/* the reservoir is full: skip rows, or replace a random one */
+		if (*rowstoskip < 0)
+			*rowstoskip = reservoir_get_next_S(rstate, listed, targrows);
+		if (*rowstoskip <= 0)
+		{
+			pos = (int) (targrows * sampler_random_fract(&rstate->randstate));
+			heap_freetuple(rows[pos]);
+		}
+		*rowstoskip -= 1;
+	}
+	return pos;
+}
+
+/*
  * acquire_sample_rows
  *		List the table's scope and keep a reservoir sample of targrows rows
  */
@@ -59,7 +117,6 @@ acquire_sample_rows(Relation relation, int elevel, HeapTuple *rows,
 	SnowfdwConnection *conn = snowfdw_get_connection(table->serverid,
 													 GetUserId());
 	TupleDesc	tupdesc = RelationGetDescr(relation);
-	const char *scope_options[SNOWFDW_MAX_SCOPES];
 	List	   *scope_values[SNOWFDW_MAX_SCOPES] = {NIL, NIL, NIL};
 	bool		scope_from_options[SNOWFDW_MAX_SCOPES] = {false, false, false};
 	SnowfdwPushdown pushdown;
@@ -74,21 +131,9 @@ acquire_sample_rows(Relation relation, int elevel, HeapTuple *rows,
 	double		listed = 0;
 	double		rowstoskip = -1;
 	int			nsampled = 0;
-	int			level;
 
-	memset(&pushdown, 0, sizeof(pushdown));
-	pushdown.info = snowfdw_relation_object(relation, options);
-	snowfdw_classify_quals(NULL, NULL, NIL, &pushdown, options);
-	for (level = 0; level < SNOWFDW_MAX_SCOPES; level++)
-		scope_options[level] = snowfdw_scope_option(options, level);
-	for (level = 0; level < pushdown.info->nscopes; level++)
-	{
-		if (scope_options[level] == NULL)
-			continue;
-		scope_values[level] = list_make1(pstrdup(scope_options[level]));
-		scope_from_options[level] = true;
-	}
-
+	analyze_pushdown(relation, options, &pushdown, scope_values,
+					 scope_from_options);
 	conv = snowfdw_row_converter(relation, pushdown.info, NIL);
 	batch_cxt = AllocSetContextCreate(CurrentMemoryContext,
 									  "snowfdw batch data",
@@ -104,25 +149,13 @@ acquire_sample_rows(Relation relation, int elevel, HeapTuple *rows,
 	{
 		char	  **scope;
 		SnowfdwJson *row = snowfdw_fetcher_next(fetcher, &scope);
-		int			pos = -1;
+		int			pos;
 
 		if (row == NULL)
 			break;
 		CHECK_FOR_INTERRUPTS();
-		if (nsampled < targrows)
-			pos = nsampled++;
-		else
-		{
-			/* the reservoir is full: skip rows, or replace a random one */
-			if (rowstoskip < 0)
-				rowstoskip = reservoir_get_next_S(&rstate, listed, targrows);
-			if (rowstoskip <= 0)
-			{
-				pos = (int) (targrows * sampler_random_fract(&rstate.randstate));
-				heap_freetuple(rows[pos]);
-			}
-			rowstoskip -= 1;
-		}
+		pos = reservoir_slot(&rstate, rows, targrows, &nsampled, listed,
+							 &rowstoskip);
 		listed += 1;
 		if (pos < 0)
 			continue;

@@ -284,27 +284,24 @@ value_count(Expr *expr)
 }
 
 /*
- * snowfdw_estimate_scan
- *		Rows, requests and rounds of requests of a scan with this pushdown
+ * estimate_scopes
+ *		How many scopes a scan reads from, and the requests that enumerate
+ *		them
  *
- * serverid finds the remembered counts; page_size and max_concurrency come
- * from options.  tuples is reltuples when the table was analyzed, else -1.
+ * Levels with path values count those values; the others are listed once
+ * per parent scope, which adds to est's requests and rounds.  prefix gets
+ * the constant scope names that lead to the scopes, and *prefix_known
+ * says whether all of them are known, so remembered counts of that very
+ * scope can be used.
  */
-void
-snowfdw_estimate_scan(SnowfdwPushdown *pushdown, SnowfdwOptions *options,
-					  Oid serverid, SnowfdwEstimate *est)
+static double
+estimate_scopes(SnowfdwPushdown *pushdown, Oid serverid, double concurrency,
+				SnowfdwEstimate *est, char **prefix, bool *prefix_known)
 {
 	const SnowfdwObjectInfo *info = pushdown->info;
-	double		concurrency = Max(options->max_concurrency, 1);
 	double		scopes = 1.0;
-	char	   *prefix[SNOWFDW_MAX_SCOPES] = {NULL, NULL, NULL};
-	bool		prefix_known = true;
-	double		per_scope;
-	double		pages;
 	int			level;
 
-	est->requests = 0;
-	est->rounds = 0;
 	for (level = 0; level < info->nscopes; level++)
 	{
 		List	   *exprs = pushdown->scope_exprs[level];
@@ -317,19 +314,19 @@ snowfdw_estimate_scan(SnowfdwPushdown *pushdown, SnowfdwOptions *options,
 			children = 0;
 			foreach(lc, exprs)
 				children += value_count(lfirst(lc));
-			if (list_length(exprs) == 1 && children == 1 && prefix_known)
+			if (list_length(exprs) == 1 && children == 1 && *prefix_known)
 				prefix[level] = const_text(linitial(exprs));
 			else
-				prefix_known = false;
+				*prefix_known = false;
 			if (prefix[level] == NULL)
-				prefix_known = false;
+				*prefix_known = false;
 		}
 		else
 		{
 			/* one listing of the level per parent scope */
 			est->requests += scopes;
 			est->rounds += ceil(scopes / concurrency);
-			if (prefix_known)
+			if (*prefix_known)
 				children = remembered_value(serverid, level_kinds[level],
 											prefix, level);
 			if (children < 0)
@@ -337,10 +334,36 @@ snowfdw_estimate_scan(SnowfdwPushdown *pushdown, SnowfdwOptions *options,
 											NULL, level);
 			if (children < 0)
 				children = SNOWFDW_DEFAULT_CHILDREN;
-			prefix_known = false;
+			*prefix_known = false;
 		}
 		scopes *= Max(children, 1.0);
 	}
+	return scopes;
+}
+
+/*
+ * snowfdw_estimate_scan
+ *		Rows, requests and rounds of requests of a scan with this pushdown
+ *
+ * serverid finds the remembered counts; page_size and max_concurrency come
+ * from options.  tuples is reltuples when the table was analyzed, else -1.
+ */
+void
+snowfdw_estimate_scan(SnowfdwPushdown *pushdown, SnowfdwOptions *options,
+					  Oid serverid, SnowfdwEstimate *est)
+{
+	const SnowfdwObjectInfo *info = pushdown->info;
+	double		concurrency = Max(options->max_concurrency, 1);
+	double		scopes;
+	char	   *prefix[SNOWFDW_MAX_SCOPES] = {NULL, NULL, NULL};
+	bool		prefix_known = true;
+	double		per_scope;
+	double		pages;
+
+	est->requests = 0;
+	est->rounds = 0;
+	scopes = estimate_scopes(pushdown, serverid, concurrency, est, prefix,
+							 &prefix_known);
 
 	if (pushdown->name_expr)
 	{

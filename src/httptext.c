@@ -506,6 +506,90 @@ read_time_of_day(const char **p)
 	return hour * 3600 + minute * 60 + second;
 }
 
+/* Month names and zone of an HTTP-date, as match_word compares them */
+static const char *const http_months[] = {
+	"JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT",
+	"NOV", "DEC", NULL
+};
+static const char *const http_gmt[] = {"GMT", NULL};
+
+/* The fields of an HTTP-date, whichever form gave them */
+typedef struct HttpDateFields
+{
+	long long	year;
+	int			month;			/* 0 to 11 */
+	int			day;
+	int			seconds;		/* since midnight */
+} HttpDateFields;
+
+/*
+ * read_rfc850_date
+ *		Read the rest of an RFC 850 date after its day name; whether it
+ *		parsed
+ *
+ * Sunday, 06-Nov-94 08:49:37 GMT.  The two-digit year becomes the latest
+ * year ending in those digits that is at most 50 years after now's year
+ * (RFC 9110).
+ */
+static bool
+read_rfc850_date(const char **p, time_t now, HttpDateFields *f)
+{
+	int			yy;
+	long long	this_year = year_of(now);
+
+	if (!skip_char(p, ',') || !skip_char(p, ' ') ||
+		(f->day = read_number(p, 2)) < 0 || !skip_char(p, '-') ||
+		(f->month = match_word(p, http_months)) < 0 || !skip_char(p, '-') ||
+		(yy = read_number(p, 2)) < 0 || !skip_char(p, ' ') ||
+		(f->seconds = read_time_of_day(p)) < 0 || !skip_char(p, ' ') ||
+		match_word(p, http_gmt) < 0)
+		return false;
+	/* the latest year ending in yy that is at most 50 after now's */
+	f->year = this_year + 50;
+	f->year -= ((f->year % 100) - yy + 100) % 100;
+	return true;
+}
+
+/*
+ * read_imf_date
+ *		Read the rest of an IMF-fixdate after "Sun,"; whether it parsed
+ *
+ * Sun, 06 Nov 1994 08:49:37 GMT
+ */
+static bool
+read_imf_date(const char **p, HttpDateFields *f)
+{
+	return skip_char(p, ' ') &&
+		(f->day = read_number(p, 2)) >= 0 && skip_char(p, ' ') &&
+		(f->month = match_word(p, http_months)) >= 0 && skip_char(p, ' ') &&
+		(f->year = read_number(p, 4)) >= 0 && skip_char(p, ' ') &&
+		(f->seconds = read_time_of_day(p)) >= 0 && skip_char(p, ' ') &&
+		match_word(p, http_gmt) >= 0;
+}
+
+/*
+ * read_asctime_date
+ *		Read the rest of an asctime date after "Sun"; whether it parsed
+ *
+ * Sun Nov  6 08:49:37 1994: a day of one digit has a space before it.
+ */
+static bool
+read_asctime_date(const char **p, HttpDateFields *f)
+{
+	if (!skip_char(p, ' ') ||
+		(f->month = match_word(p, http_months)) < 0 || !skip_char(p, ' '))
+		return false;
+	if (skip_char(p, ' '))
+		f->day = read_number(p, 1);
+	else
+		f->day = read_number(p, 2);
+	if (f->day < 0 || !skip_char(p, ' ') ||
+		(f->seconds = read_time_of_day(p)) < 0 || !skip_char(p, ' ') ||
+		(f->year = read_number(p, 4)) < 0)
+		return false;
+	return true;
+}
+
 /*
  * snowfdw_parse_http_date
  *		Time an HTTP-date stands for
@@ -526,79 +610,45 @@ snowfdw_parse_http_date(const char *value, time_t now, time_t *when)
 	static const char *const short_days[] = {
 		"MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN", NULL
 	};
-	static const char *const months[] = {
-		"JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT",
-		"NOV", "DEC", NULL
-	};
-	static const char *const gmt[] = {"GMT", NULL};
 	static const int month_days[] = {
 		31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
 	};
 	const char *p = value;
 	SnowfdwHttpDateFormat format;
-	long long	year;
-	int			month;
-	int			day;
-	int			seconds;
+	HttpDateFields f;
 
+	/* a long day name first: a short one is its prefix */
 	if (match_word(&p, long_days) >= 0)
 	{
-		/* Sunday, 06-Nov-94 08:49:37 GMT */
-		int			yy;
-		long long	this_year = year_of(now);
-
 		format = SNOWFDW_HTTP_DATE_RFC850;
-		if (!skip_char(&p, ',') || !skip_char(&p, ' ') ||
-			(day = read_number(&p, 2)) < 0 || !skip_char(&p, '-') ||
-			(month = match_word(&p, months)) < 0 || !skip_char(&p, '-') ||
-			(yy = read_number(&p, 2)) < 0 || !skip_char(&p, ' ') ||
-			(seconds = read_time_of_day(&p)) < 0 || !skip_char(&p, ' ') ||
-			match_word(&p, gmt) < 0)
+		if (!read_rfc850_date(&p, now, &f))
 			return SNOWFDW_HTTP_DATE_INVALID;
-		/* the latest year ending in yy that is at most 50 after now's */
-		year = this_year + 50;
-		year -= ((year % 100) - yy + 100) % 100;
 	}
 	else if (match_word(&p, short_days) >= 0)
 	{
 		if (skip_char(&p, ','))
 		{
-			/* Sun, 06 Nov 1994 08:49:37 GMT */
 			format = SNOWFDW_HTTP_DATE_IMF;
-			if (!skip_char(&p, ' ') ||
-				(day = read_number(&p, 2)) < 0 || !skip_char(&p, ' ') ||
-				(month = match_word(&p, months)) < 0 || !skip_char(&p, ' ') ||
-				(year = read_number(&p, 4)) < 0 || !skip_char(&p, ' ') ||
-				(seconds = read_time_of_day(&p)) < 0 || !skip_char(&p, ' ') ||
-				match_word(&p, gmt) < 0)
+			if (!read_imf_date(&p, &f))
 				return SNOWFDW_HTTP_DATE_INVALID;
 		}
 		else
 		{
-			/* Sun Nov  6 08:49:37 1994 */
 			format = SNOWFDW_HTTP_DATE_ASCTIME;
-			if (!skip_char(&p, ' ') ||
-				(month = match_word(&p, months)) < 0 || !skip_char(&p, ' '))
-				return SNOWFDW_HTTP_DATE_INVALID;
-			if (skip_char(&p, ' '))
-				day = read_number(&p, 1);
-			else
-				day = read_number(&p, 2);
-			if (day < 0 || !skip_char(&p, ' ') ||
-				(seconds = read_time_of_day(&p)) < 0 || !skip_char(&p, ' ') ||
-				(year = read_number(&p, 4)) < 0)
+			if (!read_asctime_date(&p, &f))
 				return SNOWFDW_HTTP_DATE_INVALID;
 		}
 	}
 	else
 		return SNOWFDW_HTTP_DATE_INVALID;
 
-	if (*p != '\0' || year < 0 || year > 9999 ||
-		day < 1 || day > month_days[month] ||
-		(month == 1 && day == 29 &&
-		 !(year % 4 == 0 && (year % 100 != 0 || year % 400 == 0))))
+	if (*p != '\0' || f.year < 0 || f.year > 9999 ||
+		f.day < 1 || f.day > month_days[f.month] ||
+		(f.month == 1 && f.day == 29 &&
+		 !(f.year % 4 == 0 && (f.year % 100 != 0 || f.year % 400 == 0))))
 		return SNOWFDW_HTTP_DATE_INVALID;
-	*when = (time_t) (days_from_civil(year, month + 1, day) * 86400 + seconds);
+	*when = (time_t) (days_from_civil(f.year, f.month + 1, f.day) * 86400 +
+					  f.seconds);
 	return format;
 }
 

@@ -63,7 +63,9 @@ split_fail(SnowfdwSplitter *splitter, SnowfdwSplitError error)
  * window holds the bytes not yet discarded; bytes already looked at are not
  * looked at again.  at_end says that no more bytes will come.  An element
  * is returned as its offset in the window and its length, without the
- * blanks around it.
+ * blanks around it.  The function is long on purpose: it is the loop over
+ * every byte of a listing, with each grammar state a case of that one loop,
+ * and splitting it would add calls to that hot path.
  */
 SnowfdwSplitResult
 snowfdw_split_next(SnowfdwSplitter *s, const char *window, size_t len,
@@ -305,7 +307,10 @@ emit(char *out, size_t outcap, size_t *o, const char *src, size_t n)
  * Returns the length of the whole output, which may be more than outcap:
  * the caller then tries again with a larger buffer.  Stops at the first
  * fault, a malformed number or a \u0000 escape, and describes it in
- * *result; other syntax errors are left for cJSON to find.
+ * *result; other syntax errors are left for cJSON to find.  The function is
+ * long on purpose: it runs for every byte of a response, and its state
+ * (position, last string, last member name) lives in locals of one loop
+ * over the bytes, for speed.
  */
 size_t
 snowfdw_json_rewrite(const char *in, size_t len, char *out, size_t outcap,

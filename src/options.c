@@ -191,7 +191,19 @@ static const SnowfdwOptionDef *find_option(Oid catalog, const char *name);
 static int	option_index(Oid catalog, size_t offset);
 static bool enum_is_valid(const char *const *values, const char *value);
 static char *enum_text(const char *const *values);
+static void report_unknown_option(Oid catalog, const char *name) pg_attribute_noreturn();
+static void check_server_options(const char *const *given);
+static void check_mapping_options(const char *const *given);
 static void check_option_value(const SnowfdwOptionDef *def, DefElem *elem);
+static bool value_matches_kind(const SnowfdwOptionDef *def, const char *value,
+							   const char **expected);
+static bool number_in_bounds(const SnowfdwOptionDef *def, const char *value,
+							 const char **expected);
+static bool parse_whole_long(const char *value, long *n);
+static bool parse_whole_double(const char *value, double *d);
+static bool is_visible_token(const char *value);
+static bool is_account_identifier(const char *value);
+static bool is_endpoint_url(const SnowfdwOptionDef *def, const char *value);
 static void check_wire_value(const SnowfdwOptionDef *def, const char *value);
 static bool is_snowflake_identifier(const char *value);
 static bool check_create_mode(char **newval, void **extra, GucSource source);
@@ -301,6 +313,9 @@ option_index(Oid catalog, size_t offset)
 /*
  * snowfdw_validator
  *		Validate the options of a snowfdw server, mapping, table or column
+ *
+ * Each option is checked as it comes (name, privilege, value); the checks
+ * across options of a server or user mapping follow.
  */
 Datum
 snowfdw_validator(PG_FUNCTION_ARGS)
@@ -317,26 +332,7 @@ snowfdw_validator(PG_FUNCTION_ARGS)
 		const SnowfdwOptionDef *def = find_option(catalog, elem->defname);
 
 		if (def == NULL)
-		{
-			StringInfoData names;
-			const SnowfdwOptionDef *d;
-
-			initStringInfo(&names);
-			for (d = valid_options; d->name; d++)
-			{
-				if (d->catalog != catalog)
-					continue;
-				if (names.len > 0)
-					appendStringInfoString(&names, ", ");
-				appendStringInfoString(&names, d->name);
-			}
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
-					 errmsg("invalid option \"%s\"", elem->defname),
-					 names.len > 0 ?
-					 errhint("Valid options in this context are: %s.", names.data) :
-					 errhint("There are no valid options in this context.")));
-		}
+			report_unknown_option(catalog, elem->defname);
 		if (def->superuser_only && !superuser())
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -348,51 +344,101 @@ snowfdw_validator(PG_FUNCTION_ARGS)
 	}
 
 	if (catalog == ForeignServerRelationId)
-	{
-		int			account = option_index(catalog, offsetof(SnowfdwOptions, account));
-		int			url = option_index(catalog, offsetof(SnowfdwOptions, url));
-
-		if (!given[account] && !given[url])
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
-					 errmsg("a snowfdw server needs option \"%s\" or \"%s\"",
-							valid_options[account].name, valid_options[url].name)));
-	}
+		check_server_options(given);
 	if (catalog == UserMappingRelationId)
-	{
-		int			token = option_index(catalog, offsetof(SnowfdwOptions, token));
-		int			token_type = option_index(catalog, offsetof(SnowfdwOptions, token_type));
-		int			user = option_index(catalog, offsetof(SnowfdwOptions, user));
-		int			key = option_index(catalog, offsetof(SnowfdwOptions, private_key));
-		int			passphrase = option_index(catalog, offsetof(SnowfdwOptions, private_key_passphrase));
-
-		if (given[token] && given[key])
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("options \"%s\" and \"%s\" cannot be used together",
-							valid_options[token].name, valid_options[key].name)));
-		if (given[key] && !given[user])
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
-					 errmsg("option \"%s\" needs option \"%s\"",
-							valid_options[key].name, valid_options[user].name)));
-		if (given[token_type] && !given[token])
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
-					 errmsg("option \"%s\" needs option \"%s\"",
-							valid_options[token_type].name, valid_options[token].name),
-					 errdetail("Key-pair authentication always sends token type KEYPAIR_JWT.")));
-		if (given[passphrase] && !given[key])
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
-					 errmsg("option \"%s\" needs option \"%s\"",
-							valid_options[passphrase].name, valid_options[key].name)));
-
-		/* last, so that the checks above win over a key that does not load */
-		if (given[key])
-			snowfdw_check_private_key(given[key], given[passphrase]);
-	}
+		check_mapping_options(given);
 	PG_RETURN_VOID();
+}
+
+/*
+ * report_unknown_option
+ *		Refuse an option name the catalog does not have, listing its options
+ */
+static void
+report_unknown_option(Oid catalog, const char *name)
+{
+	StringInfoData names;
+	const SnowfdwOptionDef *d;
+
+	initStringInfo(&names);
+	for (d = valid_options; d->name; d++)
+	{
+		if (d->catalog != catalog)
+			continue;
+		if (names.len > 0)
+			appendStringInfoString(&names, ", ");
+		appendStringInfoString(&names, d->name);
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+			 errmsg("invalid option \"%s\"", name),
+			 names.len > 0 ?
+			 errhint("Valid options in this context are: %s.", names.data) :
+			 errhint("There are no valid options in this context.")));
+}
+
+/*
+ * check_server_options
+ *		Checks across the options of a server: it needs an endpoint
+ *
+ * given holds the values set, by index in valid_options.
+ */
+static void
+check_server_options(const char *const *given)
+{
+	Oid			catalog = ForeignServerRelationId;
+	int			account = option_index(catalog, offsetof(SnowfdwOptions, account));
+	int			url = option_index(catalog, offsetof(SnowfdwOptions, url));
+
+	if (!given[account] && !given[url])
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				 errmsg("a snowfdw server needs option \"%s\" or \"%s\"",
+						valid_options[account].name, valid_options[url].name)));
+}
+
+/*
+ * check_mapping_options
+ *		Checks across the options of a user mapping: one way to authenticate
+ *
+ * given holds the values set, by index in valid_options.  The checks run in
+ * this order so that the same error wins when several apply.
+ */
+static void
+check_mapping_options(const char *const *given)
+{
+	Oid			catalog = UserMappingRelationId;
+	int			token = option_index(catalog, offsetof(SnowfdwOptions, token));
+	int			token_type = option_index(catalog, offsetof(SnowfdwOptions, token_type));
+	int			user = option_index(catalog, offsetof(SnowfdwOptions, user));
+	int			key = option_index(catalog, offsetof(SnowfdwOptions, private_key));
+	int			passphrase = option_index(catalog, offsetof(SnowfdwOptions, private_key_passphrase));
+
+	if (given[token] && given[key])
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("options \"%s\" and \"%s\" cannot be used together",
+						valid_options[token].name, valid_options[key].name)));
+	if (given[key] && !given[user])
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				 errmsg("option \"%s\" needs option \"%s\"",
+						valid_options[key].name, valid_options[user].name)));
+	if (given[token_type] && !given[token])
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				 errmsg("option \"%s\" needs option \"%s\"",
+						valid_options[token_type].name, valid_options[token].name),
+				 errdetail("Key-pair authentication always sends token type KEYPAIR_JWT.")));
+	if (given[passphrase] && !given[key])
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				 errmsg("option \"%s\" needs option \"%s\"",
+						valid_options[passphrase].name, valid_options[key].name)));
+
+	/* last, so that the checks above win over a key that does not load */
+	if (given[key])
+		snowfdw_check_private_key(given[key], given[passphrase]);
 }
 
 /*
@@ -462,119 +508,21 @@ snowfdw_create_mode_values(void)
 
 /*
  * check_option_value
- *		Check one option value against its type; never echo secrets
+ *		Check one option value against its kind; never echo secrets
+ *
+ * A value sent as given is checked for header safety first, so that its
+ * error wins over the kind's.
  */
 static void
 check_option_value(const SnowfdwOptionDef *def, DefElem *elem)
 {
 	char	   *value = defGetString(elem);
-	bool		ok = true;
 	const char *expected = NULL;
-	const char *p;
 
 	if (def->on_wire)
 		check_wire_value(def, value);
 
-	switch (def->kind)
-	{
-		case OPT_TEXT:
-			ok = value[0] != '\0';
-			expected = "a non-empty string";
-			break;
-		case OPT_IDENTIFIER:
-			ok = is_snowflake_identifier(value);
-			expected = "a Snowflake identifier: letters, digits, \"_\" and \"$\" not starting with a digit, or any name in double quotes with each \" inside doubled";
-			break;
-		case OPT_TOKEN:
-			ok = value[0] != '\0';
-			for (p = value; ok && *p; p++)
-				ok = (unsigned char) *p > ' ' && (unsigned char) *p < 0x7f;
-			expected = "a non-empty token of visible ASCII characters";
-			break;
-		case OPT_BOOL:
-			{
-				bool		b;
-
-				ok = parse_bool(value, &b);
-				expected = "a Boolean value";
-				break;
-			}
-		case OPT_INT:
-			{
-				char	   *end;
-				long		n;
-
-				errno = 0;
-				n = strtol(value, &end, 10);
-				ok = errno == 0 && end != value && *end == '\0' &&
-					n >= def->min && n <= def->max;
-				expected = psprintf("an integer between %.0f and %.0f",
-									def->min, def->max);
-				break;
-			}
-		case OPT_SECONDS:
-			{
-				char	   *end;
-				double		d;
-
-				errno = 0;
-				d = strtod(value, &end);
-				ok = errno == 0 && end != value && *end == '\0' &&
-					d > def->min && d <= def->max;
-				expected = psprintf("a number of seconds greater than %g and at most %g",
-									def->min, def->max);
-				break;
-			}
-		case OPT_COST:
-			{
-				char	   *end;
-				double		d;
-
-				errno = 0;
-				d = strtod(value, &end);
-				ok = errno == 0 && end != value && *end == '\0' &&
-					d >= def->min && d <= def->max;
-				expected = psprintf("a planner cost of at least %g", def->min);
-				break;
-			}
-		case OPT_ACCOUNT:
-			ok = value[0] != '\0' && strlen(value) <= 255;
-			for (p = value; ok && *p; p++)
-				ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-					(*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
-					*p == '.';
-			expected = "an account identifier of letters, digits, \"-\", \"_\" and \".\"";
-			break;
-		case OPT_URL:
-			{
-				bool		http = strncmp(value, "http://", 7) == 0;
-				bool		https = strncmp(value, "https://", 8) == 0;
-				const char *rest = value + (http ? 7 : 8);
-
-				ok = (http || https) && rest[0] != '\0' &&
-					strpbrk(rest, "?#@ \t\r\n") == NULL &&
-					(strchr(rest, '/') == NULL ||
-					 strcmp(strchr(rest, '/'), "/") == 0);
-				expected = "an http or https URL with no path, query or user information";
-				if (ok && http && !snowfdw_url_is_loopback(value))
-					ereport(ERROR,
-							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("invalid value for option \"%s\": \"%s\"",
-									def->name, value),
-							 errdetail("Plain http is allowed only for loopback hosts; use https.")));
-				break;
-			}
-		case OPT_OBJECT:
-			ok = snowfdw_object_by_option(value) != NULL;
-			expected = "schemas, stages, streams or stage_files";
-			break;
-		case OPT_ENUM:
-			ok = enum_is_valid(def->values, value);
-			expected = enum_text(def->values);
-			break;
-	}
-
-	if (!ok)
+	if (!value_matches_kind(def, value, &expected))
 	{
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -583,6 +531,202 @@ check_option_value(const SnowfdwOptionDef *def, DefElem *elem)
 				 errmsg("invalid value for option \"%s\": \"%s\"", def->name, value),
 				 errdetail("Expected %s.", expected)));
 	}
+}
+
+/*
+ * value_matches_kind
+ *		Whether a value is of its option's kind; *expected says what it
+ *		should have been, for the message
+ */
+static bool
+value_matches_kind(const SnowfdwOptionDef *def, const char *value,
+				   const char **expected)
+{
+	bool		ok = true;
+
+	switch (def->kind)
+	{
+		case OPT_TEXT:
+			ok = value[0] != '\0';
+			*expected = "a non-empty string";
+			break;
+		case OPT_IDENTIFIER:
+			ok = is_snowflake_identifier(value);
+			*expected = "a Snowflake identifier: letters, digits, \"_\" and \"$\" not starting with a digit, or any name in double quotes with each \" inside doubled";
+			break;
+		case OPT_TOKEN:
+			ok = is_visible_token(value);
+			*expected = "a non-empty token of visible ASCII characters";
+			break;
+		case OPT_BOOL:
+			{
+				bool		b;
+
+				ok = parse_bool(value, &b);
+				*expected = "a Boolean value";
+				break;
+			}
+		case OPT_INT:
+		case OPT_SECONDS:
+		case OPT_COST:
+			ok = number_in_bounds(def, value, expected);
+			break;
+		case OPT_ACCOUNT:
+			ok = is_account_identifier(value);
+			*expected = "an account identifier of letters, digits, \"-\", \"_\" and \".\"";
+			break;
+		case OPT_URL:
+			ok = is_endpoint_url(def, value);
+			*expected = "an http or https URL with no path, query or user information";
+			break;
+		case OPT_OBJECT:
+			ok = snowfdw_object_by_option(value) != NULL;
+			*expected = "schemas, stages, streams or stage_files";
+			break;
+		case OPT_ENUM:
+			ok = enum_is_valid(def->values, value);
+			*expected = enum_text(def->values);
+			break;
+	}
+	return ok;
+}
+
+/*
+ * number_in_bounds
+ *		Whether the value of a numeric option is a number within its bounds;
+ *		*expected says what it should have been, for the message
+ */
+static bool
+number_in_bounds(const SnowfdwOptionDef *def, const char *value,
+				 const char **expected)
+{
+	bool		ok = false;
+
+	switch (def->kind)
+	{
+		case OPT_INT:
+			{
+				long		n;
+
+				ok = parse_whole_long(value, &n) &&
+					n >= def->min && n <= def->max;
+				*expected = psprintf("an integer between %.0f and %.0f",
+									 def->min, def->max);
+				break;
+			}
+		case OPT_SECONDS:
+			{
+				double		d;
+
+				ok = parse_whole_double(value, &d) &&
+					d > def->min && d <= def->max;
+				*expected = psprintf("a number of seconds greater than %g and at most %g",
+									 def->min, def->max);
+				break;
+			}
+		case OPT_COST:
+			{
+				double		d;
+
+				ok = parse_whole_double(value, &d) &&
+					d >= def->min && d <= def->max;
+				*expected = psprintf("a planner cost of at least %g", def->min);
+				break;
+			}
+		default:
+			elog(ERROR, "option \"%s\" is not numeric", def->name);
+	}
+	return ok;
+}
+
+/*
+ * parse_whole_long
+ *		Read a value that must be a decimal integer, nothing before or after
+ */
+static bool
+parse_whole_long(const char *value, long *n)
+{
+	char	   *end;
+
+	errno = 0;
+	*n = strtol(value, &end, 10);
+	return errno == 0 && end != value && *end == '\0';
+}
+
+/*
+ * parse_whole_double
+ *		Read a value that must be a number as strtod reads it, nothing
+ *		before or after
+ */
+static bool
+parse_whole_double(const char *value, double *d)
+{
+	char	   *end;
+
+	errno = 0;
+	*d = strtod(value, &end);
+	return errno == 0 && end != value && *end == '\0';
+}
+
+/*
+ * is_visible_token
+ *		Whether a value is non-empty and of visible ASCII characters only
+ */
+static bool
+is_visible_token(const char *value)
+{
+	bool		ok = value[0] != '\0';
+	const char *p;
+
+	for (p = value; ok && *p; p++)
+		ok = (unsigned char) *p > ' ' && (unsigned char) *p < 0x7f;
+	return ok;
+}
+
+/*
+ * is_account_identifier
+ *		Whether a value is an account identifier: at most 255 letters,
+ *		digits, '-', '_' and '.'
+ */
+static bool
+is_account_identifier(const char *value)
+{
+	bool		ok = value[0] != '\0' && strlen(value) <= 255;
+	const char *p;
+
+	for (p = value; ok && *p; p++)
+		ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			(*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+			*p == '.';
+	return ok;
+}
+
+/*
+ * is_endpoint_url
+ *		Whether a value is an http or https URL with a host and nothing else
+ *
+ * A well-formed plain http URL to a host other than loopback is refused
+ * with its own error: it would send the token unencrypted.
+ */
+static bool
+is_endpoint_url(const SnowfdwOptionDef *def, const char *value)
+{
+	bool		http = strncmp(value, "http://", 7) == 0;
+	bool		https = strncmp(value, "https://", 8) == 0;
+	const char *rest = value + (http ? 7 : 8);
+	bool		ok;
+
+	ok = (http || https) && rest[0] != '\0' &&
+		strpbrk(rest, "?#@ \t\r\n") == NULL &&
+		(strchr(rest, '/') == NULL ||
+		 strcmp(strchr(rest, '/'), "/") == 0);
+	if (ok && http && !snowfdw_url_is_loopback(value))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for option \"%s\": \"%s\"",
+						def->name, value),
+				 errdetail("Plain http is allowed only for loopback hosts; use https.")));
+	return ok;
 }
 
 /*

@@ -336,24 +336,58 @@ ec_member_matches_column(PlannerInfo *root, RelOptInfo *rel,
 }
 
 /*
- * snowfdwGetForeignPaths
- *		One unparameterized path, plus one per usable join parameterization
- *
- * A join clause on a scope column or on name lets each outer row turn into
- * path values (one fetch per outer key); the planner weighs that against a
- * single listing by their request counts.
+ * equivalence_candidates
+ *		Equalities implied by equivalence classes on each scope or name
+ *		column, in column order
  */
-static void
-snowfdwGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
-					   Oid foreigntableid)
+static List *
+equivalence_candidates(PlannerInfo *root, RelOptInfo *baserel,
+					   SnowfdwPlanState *state)
 {
-	SnowfdwPlanState *state = baserel->fdw_private;
+	List	   *candidates = NIL;
+	AttrNumber	attnum;
+	RangeTblEntry *rte = planner_rt_fetch(baserel->relid, root);
+	Relation	rel = table_open(rte->relid, NoLock);
+
+	for (attnum = 1; attnum <= RelationGetNumberOfAttributes(rel); attnum++)
+	{
+		EcColumnArg arg;
+		char	   *column;
+		ListCell   *lc;
+
+		if (TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attisdropped)
+			continue;
+		column = snowfdw_column_json_name(rte->relid, attnum);
+		if (strcmp(column, "name") != 0 &&
+			snowfdw_scope_level(state->info, column) < 0)
+			continue;
+		arg.attnum = attnum;
+		foreach(lc, generate_implied_equalities_for_column(root, baserel,
+														   ec_member_matches_column,
+														   &arg,
+														   baserel->lateral_referencers))
+		{
+			RestrictInfo *rinfo = lfirst_node(RestrictInfo, lc);
+
+			if (snowfdw_is_scope_or_name_clause(root, baserel, rinfo, state->info))
+				candidates = lappend(candidates, rinfo);
+		}
+	}
+	table_close(rel, NoLock);
+	return candidates;
+}
+
+/*
+ * join_clause_candidates
+ *		Join clauses on a scope column or on name that could parameterize
+ *		a path: movable join clauses first, then implied equalities
+ */
+static List *
+join_clause_candidates(PlannerInfo *root, RelOptInfo *baserel,
+					   SnowfdwPlanState *state)
+{
 	List	   *candidates = NIL;
 	ListCell   *lc;
-
-	(void) add_path_for(root, baserel, state, baserel->baserestrictinfo, NULL);
-	if (!snowfdw_enable_pushdown)
-		return;
 
 	/* join clauses that are not equivalences */
 	foreach(lc, baserel->joininfo)
@@ -366,88 +400,101 @@ snowfdwGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
 	}
 	/* equivalences such as l.db = r.database_name */
 	if (baserel->has_eclass_joins)
+		candidates = list_concat(candidates,
+								 equivalence_candidates(root, baserel, state));
+	return candidates;
+}
+
+/*
+ * parameterizations
+ *		The distinct ParamPathInfos of the candidate clauses: one per set of
+ *		outer relations, in the order the clauses first name them
+ */
+static List *
+parameterizations(PlannerInfo *root, RelOptInfo *baserel, List *candidates)
+{
+	List	   *ppis = NIL;
+	ListCell   *lc;
+
+	foreach(lc, candidates)
 	{
-		AttrNumber	attnum;
-		RangeTblEntry *rte = planner_rt_fetch(baserel->relid, root);
-		Relation	rel = table_open(rte->relid, NoLock);
+		RestrictInfo *rinfo = lfirst_node(RestrictInfo, lc);
+		Relids		outer = bms_union(rinfo->clause_relids,
+									  baserel->lateral_relids);
 
-		for (attnum = 1; attnum <= RelationGetNumberOfAttributes(rel); attnum++)
-		{
-			EcColumnArg arg;
-			char	   *column;
-
-			if (TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attisdropped)
-				continue;
-			column = snowfdw_column_json_name(rte->relid, attnum);
-			if (strcmp(column, "name") != 0 &&
-				snowfdw_scope_level(state->info, column) < 0)
-				continue;
-			arg.attnum = attnum;
-			foreach(lc, generate_implied_equalities_for_column(root, baserel,
-															   ec_member_matches_column,
-															   &arg,
-															   baserel->lateral_referencers))
-			{
-				RestrictInfo *rinfo = lfirst_node(RestrictInfo, lc);
-
-				if (snowfdw_is_scope_or_name_clause(root, baserel, rinfo, state->info))
-					candidates = lappend(candidates, rinfo);
-			}
-		}
-		table_close(rel, NoLock);
+		outer = bms_del_member(outer, baserel->relid);
+		if (bms_is_empty(outer))
+			continue;
+		ppis = list_append_unique_ptr(ppis,
+									  get_baserel_parampathinfo(root, baserel, outer));
 	}
+	return ppis;
+}
 
-	/* one path per distinct set of outer relations */
+/*
+ * add_parameterized_paths
+ *		The path of one parameterization, and its scope-join path when the
+ *		outer rows name objects and give their scope
+ */
+static void
+add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel,
+						SnowfdwPlanState *state, ParamPathInfo *ppi)
+{
+	List	   *scope_clauses = NIL;
+	Expr	   *scope_value = NULL;
+	bool		has_name = false;
+	ListCell   *lc;
+	double		rows;
+
+	rows = add_path_for(root, baserel, state,
+						list_concat_copy(baserel->baserestrictinfo,
+										 ppi->ppi_clauses),
+						ppi);
+	/* outer rows naming objects: also one listing per outer scope */
+	foreach(lc, ppi->ppi_clauses)
 	{
-		List	   *ppis = NIL;
+		RestrictInfo *rinfo = lfirst_node(RestrictInfo, lc);
+		Expr	   *value;
+		int			level = snowfdw_clause_scope_level(root, baserel, rinfo,
+													   state->info, &value);
 
-		foreach(lc, candidates)
+		if (level == SNOWFDW_MAX_SCOPES)
+			has_name = true;
+		else if (level >= 0)
 		{
-			RestrictInfo *rinfo = lfirst_node(RestrictInfo, lc);
-			Relids		outer = bms_union(rinfo->clause_relids,
-										  baserel->lateral_relids);
-
-			outer = bms_del_member(outer, baserel->relid);
-			if (bms_is_empty(outer))
-				continue;
-			ppis = list_append_unique_ptr(ppis,
-										  get_baserel_parampathinfo(root, baserel, outer));
-		}
-		foreach(lc, ppis)
-		{
-			ParamPathInfo *ppi = lfirst(lc);
-			List	   *scope_clauses = NIL;
-			Expr	   *scope_value = NULL;
-			bool		has_name = false;
-			ListCell   *lc2;
-			double		rows;
-
-			rows = add_path_for(root, baserel, state,
-								list_concat_copy(baserel->baserestrictinfo,
-												 ppi->ppi_clauses),
-								ppi);
-			/* outer rows naming objects: also one listing per outer scope */
-			foreach(lc2, ppi->ppi_clauses)
-			{
-				RestrictInfo *rinfo = lfirst_node(RestrictInfo, lc2);
-				Expr	   *value;
-				int			level = snowfdw_clause_scope_level(root, baserel, rinfo,
-															   state->info, &value);
-
-				if (level == SNOWFDW_MAX_SCOPES)
-					has_name = true;
-				else if (level >= 0)
-				{
-					scope_clauses = lappend(scope_clauses, rinfo);
-					if (scope_value == NULL)
-						scope_value = value;
-				}
-			}
-			if (has_name && scope_clauses != NIL && snowfdw_enable_scope_join)
-				add_scope_path(root, baserel, state, ppi, scope_clauses,
-							   scope_value, rows);
+			scope_clauses = lappend(scope_clauses, rinfo);
+			if (scope_value == NULL)
+				scope_value = value;
 		}
 	}
+	if (has_name && scope_clauses != NIL && snowfdw_enable_scope_join)
+		add_scope_path(root, baserel, state, ppi, scope_clauses,
+					   scope_value, rows);
+}
+
+/*
+ * snowfdwGetForeignPaths
+ *		One unparameterized path, plus one per usable join parameterization
+ *
+ * A join clause on a scope column or on name lets each outer row turn into
+ * path values (one fetch per outer key); the planner weighs that against a
+ * single listing by their request counts.
+ */
+static void
+snowfdwGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
+					   Oid foreigntableid)
+{
+	SnowfdwPlanState *state = baserel->fdw_private;
+	List	   *candidates;
+	ListCell   *lc;
+
+	(void) add_path_for(root, baserel, state, baserel->baserestrictinfo, NULL);
+	if (!snowfdw_enable_pushdown)
+		return;
+
+	candidates = join_clause_candidates(root, baserel, state);
+	foreach(lc, parameterizations(root, baserel, candidates))
+		add_parameterized_paths(root, baserel, state, lfirst(lc));
 }
 
 /*
