@@ -1,7 +1,13 @@
 /*-------------------------------------------------------------------------
  *
  * writemap.c
- *		  Column values of a row to the JSON body of a write request
+ *		  A row to the write request Snowflake gets: path, query and body
+ *
+ * First, what a kind lets a write do at all (stage files are read-only,
+ * only schemas have a PUT), refused with a hint at what would work.  The
+ * path and query of a row's call (createMode, copyGrants, ifExists,
+ * restrict) are built here, over objects.c's path builder, for the call
+ * and for EXPLAIN alike.
  *
  * A write sends the model fields that columns map to: INSERT the non-null
  * columns of the new row, UPDATE (a PUT of the full definition) the SET
