@@ -354,18 +354,9 @@ snowfdw_is_scope_or_name_clause(PlannerInfo *root, RelOptInfo *baserel,
 								RestrictInfo *rinfo,
 								const SnowfdwObjectInfo *info)
 {
-	SnowfdwPushdown probe;
-	int			level;
+	Expr	   *value;
 
-	if (!snowfdw_enable_pushdown)
-		return false;
-	memset(&probe, 0, sizeof(probe));
-	probe.info = info;
-	classify_clause(root, baserel, rinfo->clause, &probe);
-	for (level = 0; level < info->nscopes; level++)
-		if (probe.scope_exprs[level] != NIL)
-			return true;
-	return probe.name_expr != NULL;
+	return snowfdw_clause_scope_level(root, baserel, rinfo, info, &value) >= 0;
 }
 
 /*
