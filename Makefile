@@ -36,9 +36,10 @@ REGRESS = select import pushdown protocol join auth options_check connection htt
 REGRESS_OPTS = --inputdir=. --load-extension=snowfdw
 
 PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
-PG_CPPFLAGS = $(shell pkg-config --cflags libcurl libcjson 2>/dev/null)
+SNOWFDW_VERSION := $(shell sed -n "s/^default_version = '\\(.*\\)'/\\1/p" snowfdw.control)
+PG_CPPFLAGS = $(shell pkg-config --cflags libcurl libcjson 2>/dev/null) -DSNOWFDW_VERSION='"$(SNOWFDW_VERSION)"'
 SHLIB_LINK = $(shell pkg-config --libs libcurl libcjson 2>/dev/null) -lcrypto
-PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter
 
 # The Debian package ships no JIT bitcode: an FDW's calls gain nothing from
 # inlining, and the bitcode would make the package depend on LLVM.
@@ -63,8 +64,10 @@ $(OBJS): $(wildcard src/*.h)
 deps:
 	bash test/deps.sh
 
+# PostgreSQL majors make test runs: 15 on the host, the others in chroots
+PG_MAJORS ?= 15 17 18 19
 test: deps
-	bash test/run-tests.sh
+	PG_MAJORS="$(PG_MAJORS)" bash test/run-tests.sh
 
 # libFuzzer targets of the backend-free parsers (test/fuzz), one at a time
 FUZZ_SECONDS ?= 60

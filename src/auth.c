@@ -91,9 +91,9 @@ static int	supply_passphrase(char *buf, int size, int rwflag, void *userdata);
 static void fetch_openssl_error(char *buf, size_t buflen);
 static EVP_PKEY *load_rsa_key(const char *private_key_pem,
 							  const char *passphrase, int sqlerrcode);
-static void report_unreadable_key(const SnowfdwPassphrase *pw,
-								  const char *errbuf,
-								  int sqlerrcode) pg_attribute_noreturn();
+pg_noreturn static void report_unreadable_key(const SnowfdwPassphrase *pw,
+										  const char *errbuf,
+										  int sqlerrcode);
 static bool compute_fingerprint(EVP_PKEY *pkey, char *dst);
 static void jwt_claim_names(const char *account, const char *user,
 							char **account_name, char **user_name);
@@ -103,7 +103,7 @@ static int	append_jwt_claims(StringInfo buf, const char *account_name,
 static void sign_jwt(EVP_PKEY *pkey, StringInfo claims, int fingerprint_offset,
 					 char *token, SnowfdwJwtSignature *sig);
 static size_t write_signing_input(char *dst, StringInfo claims);
-static void report_signing_failure(SnowfdwJwtSignature *sig) pg_attribute_noreturn();
+pg_noreturn static void report_signing_failure(SnowfdwJwtSignature *sig);
 
 
 /*

@@ -138,6 +138,9 @@ typedef struct StatementEntry
 int			snowfdw_cache_ttl = 0;
 int			snowfdw_cache_size_kb = 64 * 1024;
 
+/* the wait event name of the shared cache's locks */
+#define SNOWFDW_TRANCHE_NAME "snowfdw"
+
 static bool shared_mode = false;
 static CacheControl *control = NULL;
 static dsa_area *area = NULL;
@@ -155,12 +158,24 @@ static Size statement_bytes = 0;
 static bool pending_invals = false;	/* a server changed meanwhile */
 static bool callbacks_registered = false;
 
+/*
+ * Named members only: 17 inserted copy_function before tranche_id, and a
+ * positional list compiled there left it NULL (a crash at the first insert).
+ * The tranche is set at attach.
+ */
 static const dshash_parameters cache_params = {
-	sizeof(CacheKey), sizeof(CacheEntry), dshash_memcmp, dshash_memhash, 0
+	.key_size = sizeof(CacheKey),
+	.entry_size = sizeof(CacheEntry),
+	.compare_function = dshash_memcmp,
+	.hash_function = dshash_memhash,
+	SNOWFDW_DSHASH_COPY_MEMCPY
 };
 static const dshash_parameters stats_params = {
-	sizeof(SnowfdwStatsKey), sizeof(SnowfdwStatsEntry), dshash_memcmp,
-	dshash_memhash, 0
+	.key_size = sizeof(SnowfdwStatsKey),
+	.entry_size = sizeof(SnowfdwStatsEntry),
+	.compare_function = dshash_memcmp,
+	.hash_function = dshash_memhash,
+	SNOWFDW_DSHASH_COPY_MEMCPY
 };
 
 PG_FUNCTION_INFO_V1(snowfdw_cache_clear);
@@ -225,7 +240,7 @@ cache_shmem_startup(void)
 	control = ShmemInitStruct("snowfdw cache", sizeof(CacheControl), &found);
 	if (!found)
 	{
-		control->tranche_id = LWLockNewTrancheId();
+		control->tranche_id = snowfdw_new_tranche_id(SNOWFDW_TRANCHE_NAME);
 		LWLockInitialize(&control->lock, control->tranche_id);
 		control->area_handle = DSM_HANDLE_INVALID;
 		control->lru_head = InvalidDsaPointer;
@@ -259,13 +274,20 @@ attach(void)
 		if (shared_mode)
 			elog(ERROR, "snowfdw shared memory is not initialized");
 		control = MemoryContextAllocZero(TopMemoryContext, sizeof(CacheControl));
-		control->tranche_id = LWLockNewTrancheId();
+
+		/*
+		 * The area and its locks are this backend's alone, so nobody waits
+		 * on them: borrow a built-in tranche rather than make one per
+		 * backend (19 caps named tranches cluster-wide).
+		 */
+		control->tranche_id = LWTRANCHE_PER_SESSION_DSA;
 		LWLockInitialize(&control->lock, control->tranche_id);
 		control->area_handle = DSM_HANDLE_INVALID;
 		control->lru_head = InvalidDsaPointer;
 		control->lru_tail = InvalidDsaPointer;
 	}
-	LWLockRegisterTranche(control->tranche_id, "snowfdw");
+	else
+		snowfdw_register_tranche(control->tranche_id, SNOWFDW_TRANCHE_NAME);
 	cparams.tranche_id = control->tranche_id;
 	sparams.tranche_id = control->tranche_id;
 
@@ -439,7 +461,7 @@ make_key(SnowfdwConnection *conn, const char *request, CacheKey *key)
 static void
 statement_scope_check(void)
 {
-	LocalTransactionId lxid = MyProc->lxid;
+	LocalTransactionId lxid = snowfdw_my_lxid();
 	TimestampTz start = GetCurrentStatementStartTimestamp();
 
 	if (statement_store != NULL &&

@@ -19,15 +19,87 @@
 
 /*
  * 15 is the floor: the code uses 15's InitMaterializedSRF, pg_prng and
- * MarkGUCPrefixReserved, and 15 is the only major it is built and tested
- * against (the one Debian 12 ships).  The tests below make 16 and 17 ready.
+ * MarkGUCPrefixReserved.  15, 17, 18 and 19 are built and tested (the
+ * README's compatibility table says how); 16 goes through the same tests
+ * below but no Debian suite ships it to test with.
  */
 #if PG_VERSION_NUM < 150000
 #error "snowfdw requires PostgreSQL 15 or later"
 #endif
 
-/* create_foreignscan_path gained fdw_restrictinfo in 17 */
+#include "commands/explain.h"
+#include "storage/lwlock.h"
+#include "storage/proc.h"
+#include "utils/acl.h"
+
+/*
+ * pg_noreturn leads a declaration from 18 on (C11 _Noreturn); before, the
+ * trailing pg_attribute_noreturn() was a GCC attribute, which may lead too.
+ */
+#ifndef pg_noreturn
+#define pg_noreturn pg_attribute_noreturn()
+#endif
+
+/* The module magic block carries the name and version from 18 on */
+#ifdef PG_MODULE_MAGIC_EXT
+#define SNOWFDW_MODULE_MAGIC \
+	PG_MODULE_MAGIC_EXT(.name = "snowfdw", .version = SNOWFDW_VERSION)
+#else
+#define SNOWFDW_MODULE_MAGIC PG_MODULE_MAGIC
+#endif
+
+/* ExplainState and the ExplainProperty functions left explain.h in 18 */
+#if PG_VERSION_NUM >= 180000
+#include "commands/explain_format.h"
+#include "commands/explain_state.h"
+#endif
+
+/* The backend's local transaction id moved into PGPROC.vxid in 17 */
 #if PG_VERSION_NUM >= 170000
+#define snowfdw_my_lxid() (MyProc->vxid.lxid)
+#else
+#define snowfdw_my_lxid() (MyProc->lxid)
+#endif
+
+/* One ACL check for every object kind from 16; 15 has one per kind */
+#if PG_VERSION_NUM >= 160000
+#include "catalog/pg_foreign_server.h"
+#define snowfdw_server_aclcheck(serverid, roleid, mode) \
+	object_aclcheck(ForeignServerRelationId, (serverid), (roleid), (mode))
+#else
+#define snowfdw_server_aclcheck(serverid, roleid, mode) \
+	pg_foreign_server_aclcheck((serverid), (roleid), (mode))
+#endif
+
+/* dshash_parameters has a copy_function from 17: entries are plain bytes */
+#if PG_VERSION_NUM >= 170000
+#define SNOWFDW_DSHASH_COPY_MEMCPY .copy_function = dshash_memcpy,
+#else
+#define SNOWFDW_DSHASH_COPY_MEMCPY
+#endif
+
+/*
+ * A tranche is named when its id is made from 19 on, and the name is known
+ * cluster-wide; before, each backend registers the name it shows.
+ */
+#if PG_VERSION_NUM >= 190000
+#define snowfdw_new_tranche_id(name) LWLockNewTrancheId(name)
+#define snowfdw_register_tranche(id, name) ((void) 0)
+#else
+#define snowfdw_new_tranche_id(name) LWLockNewTrancheId()
+#define snowfdw_register_tranche(id, name) LWLockRegisterTranche((id), (name))
+#endif
+
+/*
+ * create_foreignscan_path gained fdw_restrictinfo in 17 and disabled_nodes
+ * (how many disabled nodes the path holds; none here) in 18
+ */
+#if PG_VERSION_NUM >= 180000
+#define create_foreignscan_path_compat(root, rel, target, rows, startup, total, \
+									   pathkeys, outer, fdw_outerpath, fdw_private) \
+	create_foreignscan_path(root, rel, target, rows, 0, startup, total, \
+							pathkeys, outer, fdw_outerpath, NIL, fdw_private)
+#elif PG_VERSION_NUM >= 170000
 #define create_foreignscan_path_compat(root, rel, target, rows, startup, total, \
 									   pathkeys, outer, fdw_outerpath, fdw_private) \
 	create_foreignscan_path(root, rel, target, rows, startup, total, pathkeys, \

@@ -27,6 +27,7 @@
 
 #include <math.h>
 
+#include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "nodes/makefuncs.h"
 #include "optimizer/cost.h"

@@ -88,8 +88,8 @@ function_connection(Name server_name)
 						server->servername),
 				 errdetail("It uses foreign-data wrapper \"%s\".",
 						   fdw->fdwname)));
-	aclresult = pg_foreign_server_aclcheck(server->serverid, GetUserId(),
-										   ACL_USAGE);
+	aclresult = snowfdw_server_aclcheck(server->serverid, GetUserId(),
+										 ACL_USAGE);
 	if (aclresult != ACLCHECK_OK)
 		aclcheck_error(aclresult, OBJECT_FOREIGN_SERVER, server->servername);
 	return snowfdw_get_connection(server->serverid, GetUserId());

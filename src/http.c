@@ -28,6 +28,7 @@
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <openssl/x509.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -101,6 +102,7 @@ static int	check_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 static char *copy_header_value(const char *value, size_t len);
 static char *pstrdup_or_null(const char *s);
 static bool failure_is_permanent(CURLcode code);
+static char *transport_error_text(HttpSlot *slot, CURLcode code);
 static void collect_finished(SnowfdwHttpSession *session);
 static HttpSlot *stream_slot(SnowfdwHttpSession *session, int slotno,
 							 uint32 serial);
@@ -713,6 +715,30 @@ failure_is_permanent(CURLcode code)
 }
 
 /*
+ * transport_error_text
+ *		What went wrong with a transfer, for an error's detail
+ *
+ * libcurl's own text, except for a certificate that failed verification:
+ * libcurl 8 words that differently in each release, so it is said here from
+ * OpenSSL's verify result (Debian's libcurl is built with OpenSSL), in the
+ * words libcurl 7.88 used.  A host name mismatch that libcurl finds itself
+ * has no verify result and keeps libcurl's text.
+ */
+static char *
+transport_error_text(HttpSlot *slot, CURLcode code)
+{
+	long		verify_result = X509_V_OK;
+
+	if (code == CURLE_PEER_FAILED_VERIFICATION &&
+		curl_easy_getinfo(slot->easy, CURLINFO_SSL_VERIFYRESULT,
+						  &verify_result) == CURLE_OK &&
+		verify_result != X509_V_OK)
+		return psprintf("SSL certificate problem: %s.",
+						X509_verify_cert_error_string(verify_result));
+	return pstrdup(slot->errbuf[0] ? slot->errbuf : curl_easy_strerror(code));
+}
+
+/*
  * fill_outcome
  *		How a finished transfer ended, without its body
  */
@@ -731,8 +757,7 @@ fill_outcome(HttpSlot *slot, SnowfdwHttpResponse *response)
 		response->transport_error =
 			psprintf("No data received for %ld milliseconds", slot->idle_timeout_ms);
 	else if (code != CURLE_OK)
-		response->transport_error =
-			pstrdup(slot->errbuf[0] ? slot->errbuf : curl_easy_strerror(code));
+		response->transport_error = transport_error_text(slot, code);
 	else if (slot->bad_header)
 		response->transport_error =
 			pstrdup("A response header contains a zero byte.");

@@ -191,7 +191,7 @@ static const SnowfdwOptionDef *find_option(Oid catalog, const char *name);
 static int	option_index(Oid catalog, size_t offset);
 static bool enum_is_valid(const char *const *values, const char *value);
 static char *enum_text(const char *const *values);
-static void report_unknown_option(Oid catalog, const char *name) pg_attribute_noreturn();
+pg_noreturn static void report_unknown_option(Oid catalog, const char *name);
 static void check_server_options(const char *const *given);
 static void check_mapping_options(const char *const *given);
 static void check_option_value(const SnowfdwOptionDef *def, DefElem *elem);

@@ -61,13 +61,14 @@ static void schedule_poll(SnowfdwConnection *conn, SnowfdwCall *call,
 						  SnowfdwHttpResponse *resp);
 static bool schedule_retry(SnowfdwConnection *conn, SnowfdwCall *call,
 						   SnowfdwHttpResponse *resp);
-static void report_failure(SnowfdwConnection *conn, SnowfdwCall *call,
-						   SnowfdwHttpResponse *resp) pg_attribute_noreturn();
-static void report_transport_failure(SnowfdwConnection *conn,
-									 SnowfdwCall *call,
-									 SnowfdwHttpResponse *resp,
-									 const char *attempts,
-									 bool maybe_done) pg_attribute_noreturn();
+pg_noreturn static void report_failure(SnowfdwConnection *conn,
+									   SnowfdwCall *call,
+									   SnowfdwHttpResponse *resp);
+pg_noreturn static void report_transport_failure(SnowfdwConnection *conn,
+												 SnowfdwCall *call,
+												 SnowfdwHttpResponse *resp,
+												 const char *attempts,
+												 bool maybe_done);
 static void read_error_body(SnowfdwHttpResponse *resp, const char **message,
 							const char **code, const char **request_id);
 static int	errhint_http_failure(SnowfdwConnection *conn,

@@ -43,7 +43,7 @@
 
 #include "snowfdw.h"
 
-PG_MODULE_MAGIC;
+SNOWFDW_MODULE_MAGIC;
 
 /* Planner state kept in baserel->fdw_private */
 typedef struct SnowfdwPlanState

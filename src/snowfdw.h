@@ -304,8 +304,8 @@ typedef enum SnowfdwCallMore
 extern SnowfdwCallMore snowfdw_call_more(SnowfdwConnection *conn,
 										 SnowfdwCall *call);
 extern void snowfdw_call_close(SnowfdwConnection *conn, SnowfdwCall *call);
-extern void snowfdw_report_bad_body(SnowfdwCall *call, const char *problem)
-			pg_attribute_noreturn();
+pg_noreturn extern void snowfdw_report_bad_body(SnowfdwCall *call,
+											 const char *problem);
 extern char *snowfdw_link_target(const char *link, const char *rel);
 
 /* in cache.c */
