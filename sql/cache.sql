@@ -90,8 +90,7 @@ SELECT count(*) FROM cache.sales_short;
 -- one request: the second statement was answered by the cache
 SELECT * FROM pg_temp.counts();
 -- EXPLAIN ANALYZE counts the hit and no bytes
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
-SELECT count(*) FROM cache.sales_short;
+SELECT * FROM pg_temp.explain_analyze($$SELECT count(*) FROM cache.sales_short$$);
 -- after the TTL the entry is stale and asked for again
 SELECT pg_sleep(2.2);
 CALL pg_temp.emuctl('clear-log');

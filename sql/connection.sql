@@ -77,7 +77,10 @@ SELECT count(*) FROM conn_a_schemas;
 DROP USER MAPPING FOR CURRENT_USER SERVER conn_b;
 SELECT server_name FROM snowfdw_get_connections() ORDER BY server_name;
 -- should fail
+-- (PostgreSQL's own message: its wording changed in 17)
+\set VERBOSITY sqlstate
 SELECT count(*) FROM conn_b_schemas;
+\set VERBOSITY default
 CREATE USER MAPPING FOR CURRENT_USER SERVER conn_b
   OPTIONS (token :'oauth', token_type 'OAUTH');
 

@@ -415,9 +415,8 @@ INSERT INTO dml.remote_schemas (database_name, name) VALUES ('SALES', 'RO');
 ROLLBACK;
 
 -- EXPLAIN ANALYZE counts the calls of the modification
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
-INSERT INTO dml.remote_schemas (database_name, name) VALUES ('SALES', 'ANALYZED')
-  RETURNING name;
+SELECT * FROM pg_temp.explain_analyze($$INSERT INTO dml.remote_schemas (database_name, name) VALUES ('SALES', 'ANALYZED')
+  RETURNING name$$);
 
 -- ===================================================================
 -- clean up

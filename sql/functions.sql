@@ -179,7 +179,10 @@ RESET ROLE;
 GRANT USAGE ON FOREIGN SERVER fn_srv TO regress_snowfdw_fn_user;
 SET ROLE regress_snowfdw_fn_user;
 -- should fail: no user mapping
+-- (PostgreSQL's own message: its wording changed in 17)
+\set VERBOSITY sqlstate
 SELECT snowfdw_presign('fn_srv', 'SALES', 'PUBLIC', 'RAW', 'raw/data_0.csv');
+\set VERBOSITY default
 RESET ROLE;
 -- the caller's own mapping is used: BOB's OAuth token
 CREATE USER MAPPING FOR regress_snowfdw_fn_user SERVER fn_srv

@@ -1,5 +1,9 @@
 -- Joins with local tables: parameterized scans turn each outer key into a
 -- fetch, or the planner prefers one listing when that is cheaper.
+-- Expected output: join.out for PostgreSQL 15, join_1.out for 17 and later,
+-- which print a parameterized scan's rechecked join clauses with the scanned
+-- table's column first (15 prints the other side first, whatever the query
+-- says); nothing else differs.
 \getenv testdir SNOWFDW_TEST_DIR
 \i :testdir/helpers.sql
 
@@ -27,18 +31,18 @@ ANALYZE inventory;
 EXPLAIN (VERBOSE, COSTS OFF)
 SELECT i.owner_team, r.name, r.comment
   FROM inventory i JOIN sf.remote_schemas r
-    ON r.database_name = i.db AND r.name = i.schema_name;
+    ON i.db = r.database_name AND i.schema_name = r.name;
 CALL pg_temp.emuctl('clear-log');
 SELECT i.owner_team, r.database_name, r.name, r.comment
   FROM inventory i JOIN sf.remote_schemas r
-    ON r.database_name = i.db AND r.name = i.schema_name
+    ON i.db = r.database_name AND i.schema_name = r.name
  ORDER BY i.owner_team;
 SELECT method, path FROM pg_temp.emu_requests() ORDER BY path COLLATE "C";
 
 -- an outer join keeps inventory rows whose schema is gone
 SELECT i.owner_team, i.schema_name, r.name IS NOT NULL AS exists_remotely
   FROM inventory i LEFT JOIN sf.remote_schemas r
-    ON r.database_name = i.db AND r.name = i.schema_name
+    ON i.db = r.database_name AND i.schema_name = r.name
  ORDER BY i.owner_team;
 
 -- ===================================================================
@@ -65,10 +69,10 @@ SET snowfdw.enable_pushdown = off;
 EXPLAIN (COSTS OFF)
 SELECT i.owner_team, r.name
   FROM inventory i JOIN sf.remote_schemas r
-    ON r.database_name = i.db AND r.name = i.schema_name;
+    ON i.db = r.database_name AND i.schema_name = r.name;
 SELECT i.owner_team, r.database_name, r.name, r.comment
   FROM inventory i JOIN sf.remote_schemas r
-    ON r.database_name = i.db AND r.name = i.schema_name
+    ON i.db = r.database_name AND i.schema_name = r.name
  ORDER BY i.owner_team;
 RESET snowfdw.enable_pushdown;
 

@@ -118,8 +118,7 @@ SELECT count(*) FROM pd.remote_schemas WHERE database_name = 'SALES';
 SELECT method, path, query FROM pg_temp.emu_requests() ORDER BY seq;
 
 -- EXPLAIN ANALYZE counts the calls the scan made
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
-SELECT count(*) FROM pd.remote_schemas WHERE database_name = 'SALES';
+SELECT * FROM pg_temp.explain_analyze($$SELECT count(*) FROM pd.remote_schemas WHERE database_name = 'SALES'$$);
 
 -- ===================================================================
 -- dropped schemas: history=true through a condition on dropped_on

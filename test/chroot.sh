@@ -36,6 +36,35 @@ mirror() {
   echo "${uri:-http://deb.debian.org/debian}"
 }
 
+# packages MAJOR: what a chroot holds, beyond the apt variant's base
+packages() {
+  echo "postgresql-$1 postgresql-server-dev-$1 postgresql-server-dev-all" \
+    "libcurl4-openssl-dev libcjson-dev libssl-dev" \
+    "make gcc pkg-config openssl procps curl jq ca-certificates util-linux" \
+    "python3 python3-yaml python3-jsonschema python3-cryptography" \
+    "build-essential debhelper dpkg-dev fakeroot"
+}
+
+# top_up MAJOR DIR: install what packages() gained since DIR was made
+top_up() {
+  local missing=() p
+  for p in $(packages "$1"); do
+    chroot "$2" dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+      missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  chroot "$2" /usr/bin/env DEBIAN_FRONTEND=noninteractive PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+    apt-get -o 'Acquire::Check-Valid-Until=false' -y -qq --no-install-recommends \
+    install "${missing[@]}" >"$2.topup.log" 2>&1 ||
+    { chroot "$2" /usr/bin/env PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+        apt-get -o 'Acquire::Check-Valid-Until=false' -qq update >>"$2.topup.log" 2>&1 &&
+      chroot "$2" /usr/bin/env DEBIAN_FRONTEND=noninteractive PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+        apt-get -o 'Acquire::Check-Valid-Until=false' -y -qq --no-install-recommends \
+        install "${missing[@]}" >>"$2.topup.log" 2>&1; } ||
+    { echo "chroot.sh: could not install ${missing[*]} in $2 (log: $2.topup.log)" >&2; return 1; }
+  rm -f "$2.topup.log"
+}
+
 make_chroot() {
   local major=$1 dir=$2 suite m tmp
   suite=$(suite_of "$major")
@@ -50,10 +79,8 @@ make_chroot() {
     { apt-get -o DPkg::Lock::Timeout=300 update -qq && DEBIAN_FRONTEND=noninteractive "${apt[@]}" install mmdebstrap; } >/dev/null 2>&1 ||
       { echo "chroot.sh: mmdebstrap cannot be installed (no Debian mirror?)" >&2; return 3; }
   fi
-  local pkgs="postgresql-$major,postgresql-server-dev-$major,postgresql-server-dev-all,libcurl4-openssl-dev,libcjson-dev,libssl-dev"
-  pkgs+=",make,gcc,pkg-config,openssl,procps,curl,jq,ca-certificates"
-  pkgs+=",python3,python3-yaml,python3-jsonschema,python3-cryptography"
-  pkgs+=",debhelper,dpkg-dev,fakeroot"
+  local pkgs
+  pkgs=$(packages "$major" | tr ' ' ',')
   local sources=() hooks=()
   case "$suite" in
     trixie) sources=("deb $m trixie main") ;;
@@ -106,6 +133,7 @@ case "$cmd" in
     exec 9>"$ROOT/.pg$major.lock"
     flock 9
     if [ -f "$dir/.snowfdw-complete" ] && grep -qx "recipe $RECIPE" "$dir/.snowfdw-complete"; then
+      top_up "$major" "$dir" || exit 1
       echo "$dir"
       exit 0
     fi

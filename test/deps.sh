@@ -3,6 +3,11 @@
 # Idempotent: does nothing when every package is already there.
 set -euo pipefail
 
+# inside a test chroot, test/chroot.sh installed that major's packages
+if [ -n "${SNOWFDW_CHROOT_MAJOR:-}" ]; then
+  exit 0
+fi
+
 packages=(
   make gcc pkg-config openssl procps curl jq
   postgresql-15 postgresql-client-15 postgresql-server-dev-15

@@ -56,6 +56,24 @@ BEGIN
   RETURN QUERY SELECT * FROM pg_temp.emu_log ORDER BY 1;
 END $$;
 
+-- explain_analyze('query'): EXPLAIN ANALYZE as the same on every major.
+-- From 18, PostgreSQL shows buffers by default (BUFFERS OFF) and actual rows
+-- with two decimals ("rows=8.00"): whole counts are shown as 15 shows them.
+CREATE OR REPLACE FUNCTION pg_temp.explain_analyze(query text)
+RETURNS TABLE ("QUERY PLAN" text)
+LANGUAGE plpgsql AS $$
+DECLARE
+  line text;
+BEGIN
+  FOR line IN EXECUTE
+    'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, BUFFERS OFF) ' || query
+  LOOP
+    "QUERY PLAN" := regexp_replace(line, '(actual rows=[0-9]+)\.00 ', '\1 ', 'g');
+    RETURN NEXT;
+  END LOOP;
+END $$;
+
 SELECT count(*) FROM pg_temp.emu('reset') \gset ignored_
 RESET client_min_messages;
 \set ECHO all
+

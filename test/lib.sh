@@ -20,6 +20,42 @@ as_postgres() {
   fi
 }
 
+# pg_major: the major of PG_CONFIG, as "PostgreSQL N"
+pg_major() {
+  "$PG_CONFIG" --version | sed 's/^PostgreSQL \([0-9]*\).*/PostgreSQL \1/'
+}
+
+# run_from_copy SCRIPT [ARGS...]: as root, run SCRIPT (a path in this
+# checkout) again from a copy of the checkout that every user can read, and
+# do not return.  The postgres user runs the server, the emulator and
+# pg_regress, and cannot enter a checkout in root's 0700 home; the copy is
+# made for every run as root, so that there is one way things run.  The copy
+# sits in SNOWFDW_RUN_ROOT (default /var/tmp/snowfdw), one per checkout, and
+# is replaced by each run; build output stays out of the checkout.  Returns
+# at once when not root or already in a copy.
+run_from_copy() {
+  local script base dest
+  script=$(realpath "$1")
+  shift
+  [ "$(id -u)" -eq 0 ] && [ -z "${SNOWFDW_CHECKOUT:-}" ] || return 0
+  base=${SNOWFDW_RUN_ROOT:-/var/tmp/snowfdw}
+  dest=$base/$(basename "$REPO")-$(printf %s "$REPO" | md5sum | cut -c1-8)
+  mkdir -p "$base"
+  chmod 0755 "$base"
+  # keep the copy's tmp_check of a previous run out of the way, not the tree
+  rm -rf "$dest/tree.new"
+  mkdir -p "$dest/tree.new"
+  tar -C "$REPO" --exclude=./tmp_check --exclude=./dist --exclude='*.o' \
+    --exclude='*.so' --exclude='*.bc' -cf - . | tar -C "$dest/tree.new" -xf - || return 1
+  chmod -R a+rX "$dest/tree.new"
+  rm -rf "$dest/tree"
+  mv "$dest/tree.new" "$dest/tree"
+  chmod 0755 "$dest"
+  export SNOWFDW_CHECKOUT=$REPO
+  echo "(running from a copy of the checkout, $dest/tree, that the postgres user can read)"
+  exec bash "$dest/tree/${script#"$(realpath "$REPO")"/}" "$@"
+}
+
 # build_and_install: compile (warnings are errors here) and install the extension
 build_and_install() {
   make -C "$REPO" -s PG_CONFIG="$PG_CONFIG" COPT=-Werror >/dev/null
@@ -52,17 +88,26 @@ make_keys() {
 # name) and expired (trusted, expired yesterday).  Sets EMU_TLS_ARGS.
 make_tls_certs() {
   local d="$RUN_DIR/tls" ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+  # CAs that strict verifiers accept too (key usage present)
+  local ca=(-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign)
   as_postgres mkdir -p "$d"
   (
     cd "$d" || exit 1
-    # sign NAME CA SAN DAYS: NAME.pem for key server.key, signed by CA
+    # sign NAME CA SAN DAYS: NAME.pem for key server.key, signed by CA; DAYS -1
+    # is expired since yesterday (OpenSSL 3.0 takes -days -1, 3.4 and later
+    # refuse it and take -not_before/-not_after instead)
     sign() {
-      printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "$3" >"$1.ext"
+      local validity=(-days "$4")
+      printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\nauthorityKeyIdentifier=keyid\n' "$3" >"$1.ext"
+      if [ "$4" -lt 0 ] && openssl x509 -help 2>&1 | grep -q -- -not_after; then
+        validity=(-not_before "$(date -u -d '-2 days' +%Y%m%d%H%M%SZ)"
+                  -not_after "$(date -u -d '-1 day' +%Y%m%d%H%M%SZ)")
+      fi
       openssl x509 -req -in server.csr -CA "$2.pem" -CAkey "$2.key" -set_serial "0x$(openssl rand -hex 8)" \
-        -days "$4" -extfile "$1.ext" -out "$1.pem"
+        "${validity[@]}" -extfile "$1.ext" -out "$1.pem"
     }
-    openssl req -x509 "${ec[@]}" -keyout ca.key -out ca.pem -days 2 -subj "/CN=snowfdw test CA" &&
-    openssl req -x509 "${ec[@]}" -keyout untrusted-ca.key -out untrusted-ca.pem -days 2 -subj "/CN=snowfdw untrusted CA" &&
+    openssl req -x509 "${ec[@]}" "${ca[@]}" -keyout ca.key -out ca.pem -days 2 -subj "/CN=snowfdw test CA" &&
+    openssl req -x509 "${ec[@]}" "${ca[@]}" -keyout untrusted-ca.key -out untrusted-ca.pem -days 2 -subj "/CN=snowfdw untrusted CA" &&
     openssl req "${ec[@]}" -keyout server.key -out server.csr -subj "/CN=localhost" &&
     sign https ca "DNS:localhost,IP:127.0.0.1" 2 &&
     sign untrusted untrusted-ca "DNS:localhost,IP:127.0.0.1" 2 &&

@@ -13,6 +13,7 @@ Subcommands:
   connections                    print the number of API connections since reset/clear-log
   listeners [NAME]               print each listener (or NAME's) as TSV: name, scheme, port,
                                  connections, TLS handshakes, of which resumed, failed handshakes
+                                 (refused, or left without a request)
   clock-offset SECONDS           shift "now" for JWT checks
   blackhole                      print a loopback port whose TCP connect never completes
   add-user NAME PUBLIC_KEY_PEM_FILE [--role ROLE]

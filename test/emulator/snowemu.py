@@ -66,7 +66,8 @@ class Listener:
         self.connections = 0   # TCP connections accepted
         self.handshakes = 0    # TLS handshakes completed, resumed ones included
         self.resumed = 0       # ... of which resumed a TLS session
-        self.failed = 0        # TLS handshakes that failed (the client's alert, say)
+        self.failed = 0        # TLS handshakes that failed (the client's alert, say),
+                               # or that the client left without a request
         self.last_failure = None
 
     def describe(self):
@@ -277,6 +278,8 @@ class Handler(BaseHTTPRequestHandler):
     # may not: never let a keep-alive answer wait for the client's delayed ACK
     disable_nagle_algorithm = True
 
+    requests_read = 0          # request lines read on this connection
+
     def setup(self):
         super().setup()
         self.emu = self.server.emu
@@ -450,8 +453,10 @@ class Handler(BaseHTTPRequestHandler):
     def handle_one_request(self):
         try:
             super().handle_one_request()
-        except (ConnectionResetError, BrokenPipeError):
+        except (ConnectionResetError, BrokenPipeError, ssl.SSLError):
             self.close_connection = True
+        if getattr(self, "raw_requestline", b""):
+            self.requests_read += 1
 
 
 class Server(ThreadingHTTPServer):
@@ -497,7 +502,15 @@ class Server(ThreadingHTTPServer):
             listener.handshakes += 1
             listener.resumed += 1 if conn.session_reused else 0
         try:
-            super().finish_request(conn, client_address)
+            handler = self.RequestHandlerClass(conn, client_address, self)
+            if handler.requests_read == 0:
+                # a client that checks the certificate after the handshake
+                # (libcurl 8.10 and later) refuses it by closing at once: a
+                # failed handshake, as when it refuses it during the handshake
+                with self.emu.lock:
+                    listener.handshakes -= 1
+                    listener.resumed -= 1 if conn.session_reused else 0
+                    listener.failed += 1
         finally:
             try:
                 conn.shutdown(socket.SHUT_WR)

@@ -1024,8 +1024,10 @@ class TestTls(unittest.TestCase):
         d = cls.tmp.name
         ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
         with open(os.path.join(d, "san.ext"), "w") as fh:
-            fh.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
-        for argv in (["req", "-x509"] + ec + ["-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=t"],
+            fh.write("subjectAltName=DNS:localhost,IP:127.0.0.1\nauthorityKeyIdentifier=keyid\n")
+        # a CA that strict verifiers accept too (Python 3.13 wants its key usage)
+        ca_ext = ["-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]
+        for argv in (["req", "-x509"] + ec + ca_ext + ["-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=t"],
                      ["req"] + ec + ["-keyout", "s.key", "-out", "s.csr", "-subj", "/CN=localhost"],
                      ["x509", "-req", "-in", "s.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-set_serial", "7",
                       "-days", "1", "-extfile", "san.ext", "-out", "s.pem"]):

@@ -11,8 +11,9 @@ as_postgres "$("$PG_CONFIG" --pkglibdir)/pgxs/src/test/regress/pg_regress" \
   --inputdir="$REPO" --outputdir="$RUN_DIR/regress" \
   --bindir="$PG_BIN" --host="$PGHOST" --port="$PGPORT" --user=postgres \
   --dbname=contrib_regression $tests 2>&1 | tee "$RUN_DIR/regress.out"
-p=$(grep -cE '\.\.\. ok' "$RUN_DIR/regress.out")
-f=$(grep -cE '\.\.\. FAILED' "$RUN_DIR/regress.out")
+# 15 prints "test NAME ... ok"; 16 and later print TAP ("ok 1 - NAME")
+p=$(grep -cE '\.\.\. ok|^ok [0-9]+ ' "$RUN_DIR/regress.out")
+f=$(grep -cE '\.\.\. FAILED|^not ok [0-9]+ ' "$RUN_DIR/regress.out")
 if [ "$f" -gt 0 ] || [ "$p" -eq 0 ]; then
   [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && f=1
   echo "---- regression.diffs"

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# One PostgreSQL major's regression suites inside its Debian chroot.
+#   bash test/run-chroot.sh MAJOR
+# Makes the chroot if needed (test/chroot.sh), copies this tree into it,
+# mounts /proc there for the run, and runs test/run-major.sh with that
+# major's pg_config: pg_regress, the emulator's tests, the cache suite, the
+# README examples, the upgrade chain and the package, then the secrets check.
+# The emulator and cluster run inside the chroot; the chroot shares the
+# host's network, so its ports must be free on the host too.  Exits 3 when
+# the chroot cannot be made here (run-tests.sh reports the major skipped).
+set -uo pipefail
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+major=${1:?usage: run-chroot.sh MAJOR}
+root=$(bash "$REPO/test/chroot.sh" ensure "$major") || exit $?
+
+# suites and checks that test the fit to a major (the rest run on the host)
+suites="10-regress 20-emulator 30-cache 30-readme 80-upgrade 90-package"
+checks="secrets"
+
+tree=$root/snowfdw
+rm -rf "$tree"
+mkdir -p "$tree"
+tar -C "$REPO" --exclude=./tmp_check --exclude=./tmp_matrix --exclude=./dist \
+  --exclude='*.o' --exclude='*.so' --exclude='*.bc' -cf - . | tar -C "$tree" -xf - ||
+  { echo "run-chroot.sh: could not copy the tree into $root"; exit 1; }
+chmod -R a+rX "$tree"
+
+mounted=()
+cleanup() {
+  local m
+  for m in "${mounted[@]}"; do umount -l "$m" 2>/dev/null; done
+}
+trap cleanup EXIT
+if ! mountpoint -q "$root/proc"; then
+  mount -t proc proc "$root/proc" && mounted+=("$root/proc") ||
+    { echo "run-chroot.sh: cannot mount /proc in $root"; exit 1; }
+fi
+# POSIX shared memory for the server's dynamic shared memory
+mkdir -p "$root/dev/shm"
+if ! mountpoint -q "$root/dev/shm"; then
+  mount -t tmpfs -o mode=1777 shm "$root/dev/shm" && mounted+=("$root/dev/shm")
+fi
+
+echo "(PostgreSQL $major in $root: $(head -1 "$root/.snowfdw-complete"))"
+chroot "$root" /usr/bin/env -i \
+  PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+  HOME=/root LANG=C.UTF-8 CI="${CI:-}" \
+  PG_CONFIG="/usr/lib/postgresql/$major/bin/pg_config" SNOWFDW_BITCODE=no \
+  SNOWFDW_CHROOT_MAJOR="$major" SNOWFDW_CHECKOUT="${SNOWFDW_CHECKOUT:-$REPO}" \
+  SNOWFDW_SUITES="$suites" SNOWFDW_CHECKS="$checks" \
+  SNOWFDW_SKIP_SUITES="${SNOWFDW_SKIP_SUITES:-}" \
+  bash /snowfdw/test/run-major.sh

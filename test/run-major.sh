@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# One PostgreSQL major's part of make test: build, start the emulator and a
+# private cluster, run the suites, then the whole-run checks; print
+# `N passed, N failed` last and stop everything by PID, even on failure.
+#   bash test/run-major.sh
+# PG_CONFIG says which major (default: the host's 15).  test/run-tests.sh
+# runs it once on the host and once inside each major's chroot.
+#
+# Suites are the files test/suites/NN-name.sh, run in name order with RUN_DIR
+# as argument and the cluster and emulator of this run in the environment;
+# each prints `N passed, N failed` as its last line.  Then each whole-run
+# check in test/checks/ counts as one test.  Selection, by name:
+#   SNOWFDW_SUITES / SNOWFDW_CHECKS   run only these (unset: all)
+#   SNOWFDW_SKIP_SUITES               skip these (a developer's run)
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+passed=0
+failed=0
+trap stop_all EXIT
+
+# selected KIND NAME: whether suite or check NAME runs
+selected() {
+  local only skip=""
+  if [ "$1" = suite ]; then only=${SNOWFDW_SUITES-*}; skip=${SNOWFDW_SKIP_SUITES:-}
+  else only=${SNOWFDW_CHECKS-*}; fi
+  case " $skip " in *" $2 "*) return 1 ;; esac
+  [ "$only" = "*" ] && return 0
+  case " $only " in *" $2 "*) return 0 ;; esac
+  return 1
+}
+
+build_and_install || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+prepare_run_dir "$REPO/tmp_check"
+make_keys
+make_tls_certs || { echo "0 passed, 1 failed"; exit 1; }
+write_fixture "$EMU_DIR/fixtures/test.json" "$RUN_DIR/fixture.json"
+start_emulator "$RUN_DIR/fixture.json" || { echo "0 passed, 1 failed"; exit 1; }
+start_cluster 55432
+
+for suite in "$REPO"/test/suites/*.sh; do
+  name=$(basename "$suite" .sh)
+  selected suite "$name" || continue
+  echo "== suite $name ($(pg_major))"
+  start=$(date +%s)
+  bash "$suite" "$RUN_DIR" 2>&1 | tee "$RUN_DIR/suite-$name.out"
+  last=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$RUN_DIR/suite-$name.out" | tail -1)
+  if [ -z "$last" ]; then
+    echo "suite $name: no summary line"
+    failed=$((failed + 1))
+    continue
+  fi
+  echo "suite $name: $last ($(( $(date +%s) - start )) s)"
+  passed=$((passed + $(echo "$last" | cut -d' ' -f1)))
+  failed=$((failed + $(echo "$last" | cut -d' ' -f3)))
+done
+
+for check in "$REPO"/test/checks/*.sh; do
+  [ -e "$check" ] || continue
+  selected check "$(basename "$check" .sh)" || continue
+  if bash "$check" "$RUN_DIR" >"$RUN_DIR/check.out" 2>&1; then
+    echo "check $(basename "$check"): ok ($(tail -1 "$RUN_DIR/check.out"))"
+    passed=$((passed + 1))
+  else
+    echo "check $(basename "$check"): FAILED"
+    cat "$RUN_DIR/check.out"
+    failed=$((failed + 1))
+  fi
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
