@@ -85,7 +85,7 @@ bench: deps
 
 # Release artifacts in dist/: the Debian package and the PGXN archive
 deb:
-	bash test/build-deb.sh dist
+	bash test/build-debs.sh dist
 
 dist:
 	bash test/version.sh --check >/dev/null

@@ -3,6 +3,7 @@
 # Nothing is asserted; the numbers are printed for the reader.
 set -euo pipefail
 . "$(dirname "$0")/../test/lib.sh"
+run_from_copy bench "$0" "$@"
 trap stop_all EXIT
 build_and_install
 prepare_run_dir "$REPO/tmp_check/bench"
@@ -216,3 +217,26 @@ done
 
 echo
 bash "$(dirname "$0")/dashboard.sh"
+
+# ---------------------------------------------------------------------------
+# B1 across majors: the 200,000-file listing on each PostgreSQL major that
+# make test covers, against a bare C program built on the same system (the
+# chroots carry their own libcurl and cJSON)
+echo
+echo "B1 across PostgreSQL majors (200,000 files, medians of 5 rounds):"
+declare -A B1F
+for m in ${BENCH_MAJORS:-15 17 18 19}; do
+  if [ "$m" = "$("$PG_CONFIG" --version | sed 's/^PostgreSQL \([0-9]*\).*/\1/')" ]; then
+    line=$(bash "$REPO/bench/b1-major.sh" 2>&1 | grep '^B1 PostgreSQL' || true)
+  else
+    line=$(bash "$REPO/test/run-chroot.sh" "$m" bench/b1-major.sh 2>&1 | grep '^B1 PostgreSQL' || true)
+  fi
+  echo "  ${line:-B1 PostgreSQL $m: not measured (no chroot here)}"
+  B1F[$m]=$(echo "$line" | sed -n 's/.*: snowfdw \([0-9.]*\) s,.*/\1/p')
+done
+if [ -n "${B1F[15]:-}" ]; then
+  for m in "${!B1F[@]}"; do
+    [ "$m" = 15 ] || [ -z "${B1F[$m]}" ] && continue
+    echo "  snowfdw on $m / snowfdw on 15: $(ratio "${B1F[$m]}" "${B1F[15]}")x   [<= 1.2x]"
+  done
+fi

@@ -23,7 +23,7 @@ case "${1:-start}" in
     echo "snowfdw demo stopped"
     exit 0
     ;;
-  start) ;;
+  start) run_from_copy demo "$0" "$@" ;;
   *) echo "usage: $0 start|stop" >&2; exit 2 ;;
 esac
 

@@ -25,21 +25,22 @@ pg_major() {
   "$PG_CONFIG" --version | sed 's/^PostgreSQL \([0-9]*\).*/PostgreSQL \1/'
 }
 
-# run_from_copy SCRIPT [ARGS...]: as root, run SCRIPT (a path in this
+# run_from_copy TAG SCRIPT [ARGS...]: as root, run SCRIPT (a path in this
 # checkout) again from a copy of the checkout that every user can read, and
 # do not return.  The postgres user runs the server, the emulator and
 # pg_regress, and cannot enter a checkout in root's 0700 home; the copy is
 # made for every run as root, so that there is one way things run.  The copy
 # sits in SNOWFDW_RUN_ROOT (default /var/tmp/snowfdw), one per checkout, and
-# is replaced by each run; build output stays out of the checkout.  Returns
+# is replaced by each run; build output stays out of the checkout.  TAG
+# keeps the copies of make test, make demo and make bench apart.  Returns
 # at once when not root or already in a copy.
 run_from_copy() {
-  local script base dest
-  script=$(realpath "$1")
-  shift
+  local tag=$1 script base dest
+  script=$(realpath "$2")
+  shift 2
   [ "$(id -u)" -eq 0 ] && [ -z "${SNOWFDW_CHECKOUT:-}" ] || return 0
   base=${SNOWFDW_RUN_ROOT:-/var/tmp/snowfdw}
-  dest=$base/$(basename "$REPO")-$(printf %s "$REPO" | md5sum | cut -c1-8)
+  dest=$base/$(basename "$REPO")-$(printf %s "$REPO" | md5sum | cut -c1-8)-$tag
   mkdir -p "$base"
   chmod 0755 "$base"
   # keep the copy's tmp_check of a previous run out of the way, not the tree

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One PostgreSQL major's regression suites inside its Debian chroot.
-#   bash test/run-chroot.sh MAJOR
+#   bash test/run-chroot.sh MAJOR [SCRIPT [ARGS...]]
 # Makes the chroot if needed (test/chroot.sh), copies this tree into it,
 # mounts /proc there for the run, and runs test/run-major.sh with that
 # major's pg_config: pg_regress, the emulator's tests, the cache suite, the
@@ -8,9 +8,15 @@
 # The emulator and cluster run inside the chroot; the chroot shares the
 # host's network, so its ports must be free on the host too.  Exits 3 when
 # the chroot cannot be made here (run-tests.sh reports the major skipped).
+# SCRIPT (a path in the tree, default test/run-major.sh) runs instead of the
+# suites, with ARGS: bench/run.sh runs bench/b1-major.sh this way, and
+# test/build-debs.sh test/build-deb.sh.
 set -uo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
-major=${1:?usage: run-chroot.sh MAJOR}
+major=${1:?usage: run-chroot.sh MAJOR [SCRIPT]}
+script=${2:-test/run-major.sh}
+shift
+[ $# -gt 0 ] && shift
 root=$(bash "$REPO/test/chroot.sh" ensure "$major") || exit $?
 
 # suites and checks that test the fit to a major (the rest run on the host)
@@ -49,4 +55,4 @@ chroot "$root" /usr/bin/env -i \
   SNOWFDW_CHROOT_MAJOR="$major" SNOWFDW_CHECKOUT="${SNOWFDW_CHECKOUT:-$REPO}" \
   SNOWFDW_SUITES="$suites" SNOWFDW_CHECKS="$checks" \
   SNOWFDW_SKIP_SUITES="${SNOWFDW_SKIP_SUITES:-}" \
-  bash /snowfdw/test/run-major.sh
+  bash "/snowfdw/$script" "$@"

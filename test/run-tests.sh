@@ -11,7 +11,7 @@
 # in the background while the host's suites run.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-run_from_copy "$0" "$@"
+run_from_copy test "$0" "$@"
 
 MAJORS=${PG_MAJORS:-15 17 18 19}
 HOST_MAJOR=$("$PG_CONFIG" --version | sed 's/^PostgreSQL \([0-9]*\).*/\1/')
@@ -30,7 +30,7 @@ for m in $MAJORS; do
   [ "$m" = "$HOST_MAJOR" ] && continue
   [ -f "$(bash "$REPO/test/chroot.sh" path "$m")/.snowfdw-complete" ] && continue
   [ "$(id -u)" -eq 0 ] || continue
-  bash "$REPO/test/chroot.sh" ensure "$m" >"$LOGS/chroot-$m.log" 2>&1 &
+  nice -n 10 bash "$REPO/test/chroot.sh" ensure "$m" >"$LOGS/chroot-$m.log" 2>&1 &
   makers+=($!)
 done
 trap 'for p in "${makers[@]}"; do kill "$p" 2>/dev/null; done' EXIT
