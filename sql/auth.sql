@@ -147,6 +147,11 @@ ALTER USER MAPPING FOR CURRENT_USER SERVER auth_jwt_enc
 -- should fail
 ALTER USER MAPPING FOR CURRENT_USER SERVER auth_jwt_enc
   OPTIONS (SET private_key :'alice_scrypt_key');
+-- so is a value longer than any key, before OpenSSL decodes it
+SELECT repeat('A', 65537) AS long_key \gset
+-- should fail
+ALTER USER MAPPING FOR CURRENT_USER SERVER auth_jwt_enc
+  OPTIONS (SET private_key :'long_key');
 -- 20000000 iterations (some 10 s of OpenSSL) are refused at once, for any
 -- role: the check reads the parameters and decrypts nothing
 SET statement_timeout = '5s';

@@ -69,6 +69,12 @@
  */
 #define SNOWFDW_MAX_RSA_BITS		8192
 
+/*
+ * Longest PEM text read: OpenSSL decodes it without checking for interrupts;
+ * an encrypted 8192-bit key with a certificate chain fits many times over
+ */
+#define SNOWFDW_MAX_KEY_PEM_LEN		(64 * 1024)
+
 /* Size of the buffers that hold OpenSSL error text */
 #define SNOWFDW_SSL_ERRBUF_LEN		256
 
@@ -634,6 +640,13 @@ load_rsa_key(const char *private_key_pem, const char *passphrase,
 				(errcode(sqlerrcode),
 				 errmsg("could not load private key from user mapping option \"private_key\""),
 				 errdetail("The option value is empty.")));
+
+	if (strlen(private_key_pem) > SNOWFDW_MAX_KEY_PEM_LEN)
+		ereport(ERROR,
+				(errcode(sqlerrcode),
+				 errmsg("could not load private key from user mapping option \"private_key\""),
+				 errdetail("The option value is longer than %d bytes.",
+						   SNOWFDW_MAX_KEY_PEM_LEN)));
 
 	/* before OpenSSL decrypts: its key derivation cannot be interrupted */
 	check_key_encryption(private_key_pem, sqlerrcode);
