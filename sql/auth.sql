@@ -17,7 +17,11 @@ LANGUAGE sql AS $$
 -- the keys, read without echoing them
 SELECT pg_read_file(:'key_dir' || '/alice.pem') AS alice_key,
        pg_read_file(:'key_dir' || '/alice_enc.pem') AS alice_enc_key,
-       pg_read_file(:'key_dir' || '/other.pem') AS other_key \gset
+       pg_read_file(:'key_dir' || '/other.pem') AS other_key,
+       pg_read_file(:'key_dir' || '/alice_cap.pem') AS alice_cap_key,
+       pg_read_file(:'key_dir' || '/alice_over.pem') AS alice_over_key,
+       pg_read_file(:'key_dir' || '/alice_slow.pem') AS alice_slow_key,
+       pg_read_file(:'key_dir' || '/alice_scrypt.pem') AS alice_scrypt_key \gset
 \set ECHO none
 \set passphrase 'test-passphrase-42'
 \set ECHO all
@@ -122,6 +126,57 @@ SELECT count(*) FROM jwt_enc_schemas;
 \set VERBOSITY default
 \echo :LAST_ERROR_SQLSTATE
 SELECT count(*) AS requests FROM pg_temp.emu_requests();
+
+-- ===================================================================
+-- the cost of decrypting a key is bounded: OpenSSL cannot be interrupted
+-- ===================================================================
+-- 100000 PBKDF2 iterations, the cap, still work
+ALTER USER MAPPING FOR CURRENT_USER SERVER auth_jwt_enc
+  OPTIONS (SET private_key :'alice_cap_key',
+           SET private_key_passphrase :'passphrase');
+CALL pg_temp.emuctl('clear-log');
+SELECT count(*) FROM jwt_enc_schemas;
+SELECT * FROM pg_temp.auth_log();
+-- the statements that fail below hold a key: keep them out of the server log
+SET log_min_error_statement = panic;
+-- one more is refused with the counts and how to re-encrypt
+-- should fail
+ALTER USER MAPPING FOR CURRENT_USER SERVER auth_jwt_enc
+  OPTIONS (SET private_key :'alice_over_key');
+-- so is scrypt with N * r * p above 2^18
+-- should fail
+ALTER USER MAPPING FOR CURRENT_USER SERVER auth_jwt_enc
+  OPTIONS (SET private_key :'alice_scrypt_key');
+-- so is a value longer than any key, before OpenSSL decodes it
+SELECT repeat('A', 65537) AS long_key \gset
+-- should fail
+ALTER USER MAPPING FOR CURRENT_USER SERVER auth_jwt_enc
+  OPTIONS (SET private_key :'long_key');
+-- 20000000 iterations (some 10 s of OpenSSL) are refused at once, for any
+-- role: the check reads the parameters and decrypts nothing
+SET statement_timeout = '5s';
+SELECT clock_timestamp() AS t0 \gset
+-- should fail
+CREATE USER MAPPING FOR PUBLIC SERVER auth_jwt_enc
+  OPTIONS (user 'ALICE', private_key :'alice_slow_key',
+           private_key_passphrase :'passphrase');
+\echo :LAST_ERROR_SQLSTATE
+SELECT clock_timestamp() - :'t0'::timestamptz < interval '1 s' AS refused_at_once;
+-- and at use, when it got into the catalog past the validator
+UPDATE pg_user_mapping
+   SET umoptions = ARRAY['user=ALICE', 'private_key=' || :'alice_slow_key',
+                         'private_key_passphrase=' || :'passphrase']
+ WHERE umserver = (SELECT oid FROM pg_foreign_server WHERE srvname = 'auth_jwt_enc')
+   AND umuser = (SELECT oid FROM pg_roles WHERE rolname = current_user);
+CALL pg_temp.emuctl('clear-log');
+SELECT clock_timestamp() AS t0 \gset
+-- should fail
+SELECT count(*) FROM jwt_enc_schemas;
+\echo :LAST_ERROR_SQLSTATE
+SELECT clock_timestamp() - :'t0'::timestamptz < interval '1 s' AS refused_at_once;
+SELECT count(*) AS requests FROM pg_temp.emu_requests();
+RESET statement_timeout;
+RESET log_min_error_statement;
 
 -- ===================================================================
 -- key-pair JWTs the emulator rejects

@@ -1,6 +1,6 @@
 -- Response cache: one request per distinct call in a statement, cache_ttl
 -- across statements, eviction, isolation, invalidation by writes,
--- statistics, and the 1.0 to 1.1 upgrade.  This cluster preloads snowfdw,
+-- statistics, and the upgrade from 1.0.  This cluster preloads snowfdw,
 -- so the cache is shared; test/suites/30-cache-local.sh checks the
 -- backend-local mode on a cluster without it.
 \getenv testdir SNOWFDW_TEST_DIR
@@ -300,7 +300,7 @@ DROP SCHEMA cache CASCADE;
 DROP SERVER cache_srv CASCADE;
 
 -- ===================================================================
--- extension upgrade: 1.0 then ALTER EXTENSION UPDATE gives what 1.1 has
+-- extension upgrade: 1.0 then ALTER EXTENSION UPDATE gives what 1.2 has
 -- ===================================================================
 \set regress_db :DBNAME
 CREATE DATABASE regress_cache_upgrade;
@@ -321,7 +321,7 @@ INSERT INTO upgraded
      AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'snowfdw');
 SELECT count(*) FROM snowfdw_stats WHERE requests < 0;
 DROP EXTENSION snowfdw;
--- a fresh CREATE EXTENSION is 1.1, with the same objects
+-- a fresh CREATE EXTENSION is 1.2, with the same objects
 CREATE EXTENSION snowfdw;
 SELECT extversion FROM pg_extension WHERE extname = 'snowfdw';
 SELECT object FROM upgraded

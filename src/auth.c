@@ -52,6 +52,30 @@
 /* Largest RSA signature OpenSSL can produce, in bytes */
 #define SNOWFDW_MAX_SIGNATURE_LEN	(OPENSSL_RSA_MAX_MODULUS_BITS / 8)
 
+/*
+ * Bounds on the key derivation of an encrypted PKCS#8 key.  OpenSSL derives
+ * the key without checking for interrupts, so a cost set by whoever wrote
+ * the key would hold the backend for as long as it asks.  The defaults of
+ * "openssl pkcs8" (PBKDF2 at 2048 iterations; scrypt N = 16384, r = 8,
+ * p = 1), Java's PKCS#12 (10000) and Python's cryptography (OpenSSL's) are
+ * well inside; at the caps decrypting takes at most about 0.11 s (PBKDF2
+ * with SHA-1 or SHA-512) and 0.14 s (scrypt) here (README).
+ */
+#define SNOWFDW_MAX_KDF_ITERATIONS	100000
+#define SNOWFDW_MAX_SCRYPT_COST		(UINT64CONST(1) << 18)	/* N * r * p */
+
+/*
+ * Largest RSA key accepted: signing is one private-key operation OpenSSL
+ * cannot interrupt; at 8192 bits it takes about 0.1 s here (README)
+ */
+#define SNOWFDW_MAX_RSA_BITS		8192
+
+/*
+ * Longest PEM text read: OpenSSL decodes it without checking for interrupts;
+ * an encrypted 8192-bit key with a certificate chain fits many times over
+ */
+#define SNOWFDW_MAX_KEY_PEM_LEN		(64 * 1024)
+
 /* Size of the buffers that hold OpenSSL error text */
 #define SNOWFDW_SSL_ERRBUF_LEN		256
 
@@ -77,6 +101,24 @@ typedef struct SnowfdwJwtSignature
 	char		errbuf[SNOWFDW_SSL_ERRBUF_LEN];	/* OpenSSL's reason on failure */
 } SnowfdwJwtSignature;
 
+/* What check_key_encryption found wrong with a key's encryption */
+typedef enum SnowfdwKdfVerdict
+{
+	SNOWFDW_KDF_OK,				/* not encrypted, or within the bounds */
+	SNOWFDW_KDF_ITERATIONS,		/* PBKDF2 or PKCS#5 v1 / PKCS#12 count */
+	SNOWFDW_KDF_SCRYPT,			/* scrypt N * r * p */
+	SNOWFDW_KDF_UNREADABLE		/* parameters that do not parse */
+} SnowfdwKdfVerdict;
+
+typedef struct SnowfdwKdfCheck
+{
+	SnowfdwKdfVerdict verdict;
+	uint64		iterations;		/* for SNOWFDW_KDF_ITERATIONS */
+	uint64		scrypt_n;		/* for SNOWFDW_KDF_SCRYPT */
+	uint64		scrypt_r;
+	uint64		scrypt_p;
+} SnowfdwKdfCheck;
+
 static const char base64_std_chars[] =
 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 static const char base64_url_chars[] =
@@ -89,6 +131,16 @@ static void upcase_ascii(char *str);
 static bool has_global_marker(const char *account);
 static int	supply_passphrase(char *buf, int size, int rwflag, void *userdata);
 static void fetch_openssl_error(char *buf, size_t buflen);
+static BIO *new_key_bio(const char *private_key_pem);
+static void check_key_encryption(const char *private_key_pem,
+								 int sqlerrcode);
+static void inspect_pem_block(const unsigned char *der, long len,
+							  SnowfdwKdfCheck *check);
+static void inspect_pbes2(const ASN1_STRING *params, SnowfdwKdfCheck *check);
+static void inspect_count(const ASN1_INTEGER *count, SnowfdwKdfCheck *check);
+static uint64 asn1_uint64(const ASN1_INTEGER *value);
+static void report_costly_key(const SnowfdwKdfCheck *check,
+							  int sqlerrcode) pg_attribute_noreturn();
 static EVP_PKEY *load_rsa_key(const char *private_key_pem,
 							  const char *passphrase, int sqlerrcode);
 pg_noreturn static void report_unreadable_key(const SnowfdwPassphrase *pw,
@@ -590,17 +642,17 @@ load_rsa_key(const char *private_key_pem, const char *passphrase,
 				 errmsg("could not load private key from user mapping option \"private_key\""),
 				 errdetail("The option value is empty.")));
 
-	ERR_clear_error();
-
-	bio = BIO_new_mem_buf(private_key_pem, -1);
-	if (bio == NULL)
-	{
-		ERR_clear_error();
+	if (strlen(private_key_pem) > SNOWFDW_MAX_KEY_PEM_LEN)
 		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory")));
-	}
+				(errcode(sqlerrcode),
+				 errmsg("could not load private key from user mapping option \"private_key\""),
+				 errdetail("The option value is longer than %d bytes.",
+						   SNOWFDW_MAX_KEY_PEM_LEN)));
 
+	/* before OpenSSL decrypts: its key derivation cannot be interrupted */
+	check_key_encryption(private_key_pem, sqlerrcode);
+
+	bio = new_key_bio(private_key_pem);
 	pw.passphrase = passphrase;
 	pw.requested = false;
 	pkey = PEM_read_bio_PrivateKey(bio, NULL, supply_passphrase, &pw);
@@ -628,8 +680,245 @@ load_rsa_key(const char *private_key_pem, const char *passphrase,
 						   key_type)));
 	}
 
+	if (EVP_PKEY_get_bits(pkey) > SNOWFDW_MAX_RSA_BITS)
+	{
+		int			bits = EVP_PKEY_get_bits(pkey);
+
+		EVP_PKEY_free(pkey);
+		ERR_clear_error();
+		ereport(ERROR,
+				(errcode(sqlerrcode),
+				 errmsg("private key in user mapping option \"private_key\" is too large"),
+				 errdetail("The RSA key has %d bits; at most %d are accepted.",
+						   bits, SNOWFDW_MAX_RSA_BITS)));
+	}
+
 	ERR_clear_error();
 	return pkey;
+}
+
+/*
+ * new_key_bio
+ *		A read-only memory BIO over the key text, with a clear error queue
+ */
+static BIO *
+new_key_bio(const char *private_key_pem)
+{
+	BIO		   *bio;
+
+	ERR_clear_error();
+	bio = BIO_new_mem_buf(private_key_pem, -1);
+	if (bio == NULL)
+	{
+		ERR_clear_error();
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
+	}
+	return bio;
+}
+
+/*
+ * check_key_encryption
+ *		Refuse a key whose key derivation costs more than the bounds.
+ *
+ * Reads the parameters of every encrypted PKCS#8 block of the PEM text,
+ * which is all OpenSSL's decoder might decrypt, without decrypting anything.
+ * Legacy PEM encryption ("Proc-Type: 4,ENCRYPTED") derives with one MD5
+ * round and needs no check.  Nothing throws while OpenSSL objects are held.
+ */
+static void
+check_key_encryption(const char *private_key_pem, int sqlerrcode)
+{
+	BIO		   *bio = new_key_bio(private_key_pem);
+	SnowfdwKdfCheck check;
+	char	   *name = NULL;
+	char	   *header = NULL;
+	unsigned char *der = NULL;
+	long		len = 0;
+
+	memset(&check, 0, sizeof(check));
+	while (check.verdict == SNOWFDW_KDF_OK &&
+		   PEM_read_bio(bio, &name, &header, &der, &len) == 1)
+	{
+		inspect_pem_block(der, len, &check);
+		OPENSSL_free(name);
+		OPENSSL_free(header);
+		OPENSSL_clear_free(der, len);	/* may be an unencrypted key */
+		name = header = NULL;
+		der = NULL;
+	}
+	BIO_free(bio);
+	ERR_clear_error();
+
+	if (check.verdict != SNOWFDW_KDF_OK)
+		report_costly_key(&check, sqlerrcode);
+}
+
+/*
+ * inspect_pem_block
+ *		Check the key derivation of one PEM block, if it is an encrypted
+ *		PKCS#8 key (whatever its PEM name: the decoder does not insist)
+ */
+static void
+inspect_pem_block(const unsigned char *der, long len, SnowfdwKdfCheck *check)
+{
+	const unsigned char *p = der;
+	X509_SIG   *sig = d2i_X509_SIG(NULL, &p, len);
+	const X509_ALGOR *alg;
+	const ASN1_OBJECT *oid;
+	int			ptype;
+	const void *pval;
+	int			nid;
+	PBEPARAM   *pbe;
+
+	if (sig == NULL)
+		return;
+	X509_SIG_get0(sig, &alg, NULL);
+	X509_ALGOR_get0(&oid, &ptype, &pval, alg);
+	nid = OBJ_obj2nid(oid);
+
+	if (nid == NID_pbes2)
+	{
+		if (ptype == V_ASN1_SEQUENCE)
+			inspect_pbes2(pval, check);
+		else
+			check->verdict = SNOWFDW_KDF_UNREADABLE;
+	}
+	else if (EVP_PBE_find(EVP_PBE_TYPE_OUTER, nid, NULL, NULL, NULL))
+	{
+		/* PKCS#5 v1 or PKCS#12 scheme: a salt and an iteration count */
+		pbe = ptype == V_ASN1_SEQUENCE ?
+			ASN1_item_unpack(pval, ASN1_ITEM_rptr(PBEPARAM)) : NULL;
+		if (pbe == NULL)
+			check->verdict = SNOWFDW_KDF_UNREADABLE;
+		else
+			inspect_count(pbe->iter, check);
+		PBEPARAM_free(pbe);
+	}
+	/* any other scheme OpenSSL cannot decrypt: it reports that itself */
+
+	X509_SIG_free(sig);
+}
+
+/*
+ * inspect_pbes2
+ *		Check the key derivation function of PBES2 parameters
+ */
+static void
+inspect_pbes2(const ASN1_STRING *params, SnowfdwKdfCheck *check)
+{
+	PBE2PARAM  *pbe2 = ASN1_item_unpack(params, ASN1_ITEM_rptr(PBE2PARAM));
+	const ASN1_OBJECT *oid;
+	int			ptype;
+	const void *pval;
+	PBKDF2PARAM *pbkdf2;
+	SCRYPT_PARAMS *scrypt;
+
+	if (pbe2 == NULL)
+	{
+		check->verdict = SNOWFDW_KDF_UNREADABLE;
+		return;
+	}
+	X509_ALGOR_get0(&oid, &ptype, &pval, pbe2->keyfunc);
+
+	if (ptype != V_ASN1_SEQUENCE)
+		check->verdict = SNOWFDW_KDF_UNREADABLE;
+	else if (OBJ_obj2nid(oid) == NID_id_pbkdf2)
+	{
+		pbkdf2 = ASN1_item_unpack(pval, ASN1_ITEM_rptr(PBKDF2PARAM));
+		if (pbkdf2 == NULL)
+			check->verdict = SNOWFDW_KDF_UNREADABLE;
+		else
+			inspect_count(pbkdf2->iter, check);
+		PBKDF2PARAM_free(pbkdf2);
+	}
+	else if (OBJ_obj2nid(oid) == NID_id_scrypt)
+	{
+		scrypt = ASN1_item_unpack(pval, ASN1_ITEM_rptr(SCRYPT_PARAMS));
+		if (scrypt == NULL)
+			check->verdict = SNOWFDW_KDF_UNREADABLE;
+		else
+		{
+			check->scrypt_n = asn1_uint64(scrypt->costParameter);
+			check->scrypt_r = asn1_uint64(scrypt->blockSize);
+			check->scrypt_p = asn1_uint64(scrypt->parallelizationParameter);
+			/* each factor first, so that the product cannot overflow */
+			if (check->scrypt_n > SNOWFDW_MAX_SCRYPT_COST ||
+				check->scrypt_r > SNOWFDW_MAX_SCRYPT_COST ||
+				check->scrypt_p > SNOWFDW_MAX_SCRYPT_COST ||
+				check->scrypt_n * check->scrypt_r * check->scrypt_p >
+				SNOWFDW_MAX_SCRYPT_COST)
+				check->verdict = SNOWFDW_KDF_SCRYPT;
+		}
+		SCRYPT_PARAMS_free(scrypt);
+	}
+	else
+		check->verdict = SNOWFDW_KDF_UNREADABLE;
+
+	PBE2PARAM_free(pbe2);
+}
+
+/*
+ * inspect_count
+ *		Check an iteration count (PBKDF2, PKCS#5 v1, PKCS#12)
+ */
+static void
+inspect_count(const ASN1_INTEGER *count, SnowfdwKdfCheck *check)
+{
+	check->iterations = asn1_uint64(count);
+	if (check->iterations > SNOWFDW_MAX_KDF_ITERATIONS)
+		check->verdict = SNOWFDW_KDF_ITERATIONS;
+}
+
+/*
+ * asn1_uint64
+ *		An ASN.1 INTEGER as uint64; PG_UINT64_MAX if it is missing, negative
+ *		or larger, so that it fails any bound
+ */
+static uint64
+asn1_uint64(const ASN1_INTEGER *value)
+{
+	uint64_t	result;
+
+	if (value == NULL || ASN1_INTEGER_get_uint64(&result, value) != 1)
+		return PG_UINT64_MAX;
+	return (uint64) result;
+}
+
+/*
+ * report_costly_key
+ *		Report a key refused by check_key_encryption
+ *
+ * The parameters are no secret: they are stored in the clear beside the
+ * encrypted key.
+ */
+static void
+report_costly_key(const SnowfdwKdfCheck *check, int sqlerrcode)
+{
+	const char *hint = "Re-encrypt the key with a lower cost, for example with \"openssl pkcs8 -topk8 -v2 aes-256-cbc -iter 2048\".";
+
+	if (check->verdict == SNOWFDW_KDF_ITERATIONS)
+		ereport(ERROR,
+				(errcode(sqlerrcode),
+				 errmsg("cannot decrypt private key in user mapping option \"private_key\""),
+				 errdetail("The key is encrypted with " UINT64_FORMAT " key derivation iterations; at most %d are accepted.",
+						   check->iterations, SNOWFDW_MAX_KDF_ITERATIONS),
+				 errhint("%s", hint)));
+	if (check->verdict == SNOWFDW_KDF_SCRYPT)
+		ereport(ERROR,
+				(errcode(sqlerrcode),
+				 errmsg("cannot decrypt private key in user mapping option \"private_key\""),
+				 errdetail("The key is encrypted with scrypt parameters N = " UINT64_FORMAT ", r = " UINT64_FORMAT ", p = " UINT64_FORMAT "; N * r * p may be at most " UINT64_FORMAT ".",
+						   check->scrypt_n, check->scrypt_r, check->scrypt_p,
+						   SNOWFDW_MAX_SCRYPT_COST),
+				 errhint("%s", hint)));
+	ereport(ERROR,
+			(errcode(sqlerrcode),
+			 errmsg("cannot decrypt private key in user mapping option \"private_key\""),
+			 errdetail("The key derivation parameters of the encrypted key cannot be read or are not PBKDF2 or scrypt."),
+			 errhint("%s", hint)));
+	pg_unreachable();
 }
 
 /*

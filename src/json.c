@@ -24,6 +24,7 @@
 #include <cjson/cJSON.h>
 
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 
 #include "json.h"
 #include "jsontext.h"
@@ -47,13 +48,25 @@ static void json_free(void *ptr);
 static void append_json_string(StringInfo buf, const char *s);
 static void append_json_value(StringInfo buf, const cJSON *item);
 
+/* allocations between interrupt checks: some 0.5 ms of parsing */
+#define JSON_ALLOCS_PER_CHECK	4096
+
 /*
  * json_alloc
  *		cJSON allocation hook: palloc in the current memory context
+ *
+ * Parsing a large element (millions of values) takes seconds and cJSON has
+ * no other hook, so interrupts are checked here now and then.  Leaving
+ * cJSON by an error is safe: its trees are palloc'd and it holds nothing
+ * else.
  */
 static void *
 json_alloc(size_t size)
 {
+	static uint32 allocs = 0;
+
+	if (++allocs % JSON_ALLOCS_PER_CHECK == 0)
+		CHECK_FOR_INTERRUPTS();
 	return palloc(size);
 }
 
@@ -69,13 +82,26 @@ json_free(void *ptr)
 }
 
 /*
+ * check_interrupts
+ *		The number rewriter's check hook
+ */
+static void
+check_interrupts(void)
+{
+	CHECK_FOR_INTERRUPTS();
+}
+
+/*
  * snowfdw_json_init
- *		Route cJSON's allocations through palloc
+ *		Route cJSON's allocations through palloc; let the number rewriter
+ *		check for interrupts
  */
 void
 snowfdw_json_init(void)
 {
 	cJSON_Hooks hooks;
+
+	snowfdw_jsontext_check_hook = check_interrupts;
 
 	hooks.malloc_fn = json_alloc;
 	hooks.free_fn = json_free;
@@ -334,6 +360,8 @@ append_json_value(StringInfo buf, const cJSON *item)
 	const cJSON *child;
 	bool		first = true;
 
+	/* a value may hold millions: a check per value costs a memory read */
+	CHECK_FOR_INTERRUPTS();
 	if (cJSON_IsNull(item))
 		appendStringInfoString(buf, "null");
 	else if (cJSON_IsBool(item))

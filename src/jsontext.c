@@ -30,6 +30,8 @@ enum
 	SPLIT_END					/* after ']': blanks only */
 };
 
+void		(*snowfdw_jsontext_check_hook) (void) = NULL;
+
 #define IS_BLANK(c) ((c) == ' ' || (c) == '\t' || (c) == '\n' || (c) == '\r')
 
 /*
@@ -323,11 +325,20 @@ snowfdw_json_rewrite(const char *in, size_t len, char *out, size_t outcap,
 	const char *last = NULL;	/* raw text of the last string */
 	size_t		last_len = 0;
 	size_t		o = 0;
+	const char *checked = in;	/* where the check hook last ran */
 
 	memset(result, 0, sizeof(SnowfdwRewriteResult));
 	while (p < end)
 	{
 		const char *run = p;
+
+		/* a 64 MB element of numbers takes about a second */
+		if (p - checked >= SNOWFDW_JSONTEXT_CHECK_BYTES)
+		{
+			checked = p;
+			if (snowfdw_jsontext_check_hook)
+				snowfdw_jsontext_check_hook();
+		}
 
 		/* structure and literals are copied in runs */
 		while (p < end && *p != '"' && *p != '-' && !(*p >= '0' && *p <= '9'))

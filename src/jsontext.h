@@ -98,4 +98,11 @@ typedef struct SnowfdwRewriteResult
 extern size_t snowfdw_json_rewrite(const char *in, size_t len, char *out,
 								   size_t outcap, SnowfdwRewriteResult *result);
 
+/*
+ * Called by the rewriter about every SNOWFDW_JSONTEXT_CHECK_BYTES of input,
+ * if set: the backend checks for interrupts there (and may not return)
+ */
+#define SNOWFDW_JSONTEXT_CHECK_BYTES (1024 * 1024)
+extern void (*snowfdw_jsontext_check_hook) (void);
+
 #endif							/* SNOWFDW_JSONTEXT_H */

@@ -20,6 +20,7 @@
 
 #include "catalog/pg_type.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -219,6 +220,8 @@ snowfdw_convert_row(SnowfdwRowConverter *conv, TupleDesc tupdesc,
 		values[i] = (Datum) 0;
 		if (!conv->needed[i])
 			continue;
+		/* a field lookup is linear in the object's members: millions may come */
+		CHECK_FOR_INTERRUPTS();
 		conv->current_attnum = i + 1;
 		if (conv->scope_level[i] >= 0)
 		{

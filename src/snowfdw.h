@@ -333,6 +333,7 @@ extern struct dshash_table *snowfdw_stats_table(bool may_attach);
 /* in stats.c */
 typedef struct SnowfdwStatsKey
 {
+	Oid			dbid;			/* the database of the server and mapping */
 	Oid			serverid;
 	Oid			umid;
 } SnowfdwStatsKey;

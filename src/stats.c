@@ -10,6 +10,13 @@
  * misses.  An update holds one partition lock of the table for a few
  * additions.
  *
+ * Statistics are private: a role sees the rows of the current database whose
+ * user mapping is its own or whose server it owns; members of
+ * pg_read_all_stats see every role's rows, as with pg_stat_statements.  A
+ * PUBLIC mapping's rows count every role that used it, so only the server's
+ * owner sees them.  Rows of other databases are never shown: their server
+ * and mapping OIDs mean nothing here.
+ *
  * Copyright (c) 2026, snowfdw developers
  *
  * IDENTIFICATION
@@ -19,10 +26,15 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_authid.h"
+#include "catalog/pg_user_mapping.h"
+#include "foreign/foreign.h"
 #include "funcapi.h"
 #include "lib/dshash.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/syscache.h"
 #include "utils/tuplestore.h"
 
 #include "snowfdw.h"
@@ -54,6 +66,7 @@ stats_entry(SnowfdwConnection *conn, dshash_table **table, bool may_attach)
 	if (*table == NULL)
 		return NULL;
 	memset(&key, 0, sizeof(key));
+	key.dbid = MyDatabaseId;
 	key.serverid = conn->serverid;
 	key.umid = conn->umid;
 	updating = true;
@@ -166,45 +179,99 @@ snowfdw_stats_count_cache(SnowfdwConnection *conn, bool hit)
 }
 
 /*
+ * stats_row_visible
+ *		Whether the current role may see a row of the current database: its
+ *		user mapping is the role's (or one whose privileges the role has), or
+ *		the role owns the server.  A dropped mapping's row is nobody's.
+ */
+static bool
+stats_row_visible(const SnowfdwStatsKey *key)
+{
+	Oid			userid = GetUserId();
+	HeapTuple	tuple;
+	Oid			umuser;
+	ForeignServer *server;
+
+	tuple = SearchSysCache1(USERMAPPINGOID, ObjectIdGetDatum(key->umid));
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	umuser = ((Form_pg_user_mapping) GETSTRUCT(tuple))->umuser;
+	ReleaseSysCache(tuple);
+
+	if (OidIsValid(umuser) && has_privs_of_role(userid, umuser))
+		return true;
+	server = GetForeignServerExtended(key->serverid, FSV_MISSING_OK);
+	return server != NULL && has_privs_of_role(userid, server->owner);
+}
+
+/*
  * snowfdw_stats_raw
  *		SQL function behind the snowfdw_stats view: one row per counter set
+ *		the current role may see
+ *
+ * The rows are copied out first: the catalog lookups that decide what a role
+ * sees must not run under the table's partition locks.
  */
 Datum
 snowfdw_stats_raw(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	bool		read_all = has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS);
 	dshash_table *table;
 	dshash_seq_status status;
 	SnowfdwStatsEntry *entry;
+	SnowfdwStatsEntry *rows = NULL;
+	int			nrows = 0;
+	int			maxrows = 0;
+	int			n;
 
 	InitMaterializedSRF(fcinfo, 0);
 	table = snowfdw_stats_table(true);
 	if (table == NULL)
 		PG_RETURN_VOID();
+
 	dshash_seq_init(&status, table, false);
 	while ((entry = dshash_seq_next(&status)) != NULL)
 	{
+		if (entry->key.dbid != MyDatabaseId)
+			continue;
+		if (nrows == maxrows)
+		{
+			maxrows = maxrows == 0 ? 16 : maxrows * 2;
+			rows = rows == NULL ?
+				palloc(maxrows * sizeof(SnowfdwStatsEntry)) :
+				repalloc(rows, maxrows * sizeof(SnowfdwStatsEntry));
+		}
+		rows[nrows++] = *entry;
+	}
+	dshash_seq_term(&status);
+
+	for (n = 0; n < nrows; n++)
+	{
+		SnowfdwStatsEntry *row = &rows[n];
 		Datum		values[STATS_COLUMNS];
 		bool		nulls[STATS_COLUMNS];
 		int			i = 0;
 
+		CHECK_FOR_INTERRUPTS();
+		if (!read_all && !stats_row_visible(&row->key))
+			continue;
 		memset(nulls, 0, sizeof(nulls));
-		values[i++] = ObjectIdGetDatum(entry->key.serverid);
-		values[i++] = ObjectIdGetDatum(entry->key.umid);
-		values[i++] = Int64GetDatum(entry->requests);
-		values[i++] = Int64GetDatum(entry->status_2xx);
-		values[i++] = Int64GetDatum(entry->status_4xx);
-		values[i++] = Int64GetDatum(entry->status_5xx);
-		values[i++] = Int64GetDatum(entry->status_429);
-		values[i++] = Int64GetDatum(entry->retries);
-		values[i++] = Int64GetDatum(entry->bytes_received);
-		values[i++] = Int64GetDatum(entry->cache_hits);
-		values[i++] = Int64GetDatum(entry->cache_misses);
-		values[i++] = Int64GetDatum(entry->errors);
-		values[i++] = Float8GetDatum(entry->total_time_ms);
+		values[i++] = ObjectIdGetDatum(row->key.serverid);
+		values[i++] = ObjectIdGetDatum(row->key.umid);
+		values[i++] = Int64GetDatum(row->requests);
+		values[i++] = Int64GetDatum(row->status_2xx);
+		values[i++] = Int64GetDatum(row->status_4xx);
+		values[i++] = Int64GetDatum(row->status_5xx);
+		values[i++] = Int64GetDatum(row->status_429);
+		values[i++] = Int64GetDatum(row->retries);
+		values[i++] = Int64GetDatum(row->bytes_received);
+		values[i++] = Int64GetDatum(row->cache_hits);
+		values[i++] = Int64GetDatum(row->cache_misses);
+		values[i++] = Int64GetDatum(row->errors);
+		values[i++] = Float8GetDatum(row->total_time_ms);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
-	dshash_seq_term(&status);
 	return (Datum) 0;
 }
 

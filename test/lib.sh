@@ -78,6 +78,13 @@ make_keys() {
   as_postgres openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$k/alice.pem" 2>/dev/null
   as_postgres openssl pkey -in "$k/alice.pem" -pubout -out "$k/alice.pub" 2>/dev/null
   as_postgres openssl pkcs8 -topk8 -v2 aes-256-cbc -in "$k/alice.pem" -passout pass:test-passphrase-42 -out "$k/alice_enc.pem" 2>/dev/null
+  # key derivation at the cap (works), just over it and far over it (refused
+  # before any decryption: the last takes OpenSSL some 10 s to make)
+  local enc=(-topk8 -in "$k/alice.pem" -passout pass:test-passphrase-42)
+  as_postgres openssl pkcs8 "${enc[@]}" -v2 aes-256-cbc -iter 100000 -out "$k/alice_cap.pem" 2>/dev/null
+  as_postgres openssl pkcs8 "${enc[@]}" -v2 aes-256-cbc -iter 100001 -out "$k/alice_over.pem" 2>/dev/null
+  as_postgres openssl pkcs8 "${enc[@]}" -v2 aes-256-cbc -iter 20000000 -out "$k/alice_slow.pem" 2>/dev/null
+  as_postgres openssl pkcs8 "${enc[@]}" -scrypt -scrypt_N 16384 -scrypt_r 8 -scrypt_p 4 -out "$k/alice_scrypt.pem" 2>/dev/null
   as_postgres openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$k/other.pem" 2>/dev/null
   chmod 0600 "$k"/*.pem
 }

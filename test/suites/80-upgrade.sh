@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Suite: every extension version since 1.0 updates to the current one, and
-# the result has the same objects as a fresh install (\dx+ compared).
+# the result has the same objects and privileges as a fresh install (\dx+
+# and the ACLs compared).
 #   bash test/suites/80-upgrade.sh RUN_DIR
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
@@ -12,6 +13,15 @@ objects() {
   psql_q -d "$1" -c "SELECT pg_describe_object(classid, objid, 0) FROM pg_depend
                       WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
                         AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'snowfdw')
+                      ORDER BY 1"
+  # and who may use them: a fresh install and an upgrade grant the same
+  psql_q -d "$1" -c "SELECT pg_describe_object(d.classid, d.objid, 0) || ': ' ||
+                            coalesce(p.proacl::text, c.relacl::text, 'default')
+                       FROM pg_depend d
+                       LEFT JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND p.oid = d.objid
+                       LEFT JOIN pg_class c ON d.classid = 'pg_class'::regclass AND c.oid = d.objid
+                      WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+                        AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'snowfdw')
                       ORDER BY 1"
   as_postgres "$PG_BIN/psql" -X -d "$1" -c '\dx+ snowfdw' | sed 1d
 }
