@@ -139,8 +139,8 @@ static void inspect_pem_block(const unsigned char *der, long len,
 static void inspect_pbes2(const ASN1_STRING *params, SnowfdwKdfCheck *check);
 static void inspect_count(const ASN1_INTEGER *count, SnowfdwKdfCheck *check);
 static uint64 asn1_uint64(const ASN1_INTEGER *value);
-static void report_costly_key(const SnowfdwKdfCheck *check,
-							  int sqlerrcode) pg_attribute_noreturn();
+pg_noreturn static void report_costly_key(const SnowfdwKdfCheck *check,
+										  int sqlerrcode);
 static EVP_PKEY *load_rsa_key(const char *private_key_pem,
 							  const char *passphrase, int sqlerrcode);
 pg_noreturn static void report_unreadable_key(const SnowfdwPassphrase *pw,
