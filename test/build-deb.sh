@@ -18,6 +18,11 @@ mkdir -p "$work/snowfdw-$version" "$OUT"
    tar -cf - --exclude=./tmp_check --exclude=./dist --exclude=./.git .) |
   tar -xf - -C "$work/snowfdw-$version"
 cd "$work/snowfdw-$version"
+# in a test chroot, build for its major alone (the 19 chroot also has 18,
+# sid's default, which postgresql-server-dev-all brings)
+if [ -n "${SNOWFDW_CHROOT_MAJOR:-}" ]; then
+  export PG_SUPPORTED_VERSIONS=$SNOWFDW_CHROOT_MAJOR
+fi
 pg_buildext updatecontrol
 dpkg-buildpackage -us -uc -b >"$work/build.log" 2>&1 || { tail -40 "$work/build.log"; exit 1; }
 cp "$work"/*.deb "$OUT"/
