@@ -53,7 +53,7 @@ fi
 echo "(PostgreSQL $major in $root: $(head -1 "$root/.snowfdw-complete"))"
 chroot "$root" /usr/bin/env -i \
   PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-  HOME=/root LANG=C.UTF-8 CI="${CI:-}" \
+  HOME=/tmp LANG=C.UTF-8 CI="${CI:-}" \
   PG_CONFIG="/usr/lib/postgresql/$major/bin/pg_config" SNOWFDW_BITCODE=no \
   SNOWFDW_CHROOT_MAJOR="$major" SNOWFDW_CHECKOUT="${SNOWFDW_CHECKOUT:-$REPO}" \
   SNOWFDW_CHECKS="$checks" SNOWFDW_SKIP_SUITES="$skip_suites ${SNOWFDW_SKIP_SUITES:-}" \
