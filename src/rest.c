@@ -548,7 +548,10 @@ snowfdw_call_consume(SnowfdwConnection *conn, SnowfdwCall *call, size_t n)
  *
  * A body that failed midway is asked for again when the call may be
  * retried, as a transfer that failed before its body would be; the reader
- * must then start over and pass over what it had read.
+ * must then start over and pass over what it had read.  The repeat starts
+ * from a clean slate (no status, body, request ID or Link of the failed
+ * transfer) and is no longer missing_ok: its object answered a moment ago,
+ * so a 404 now is reported from the repeat's own answer, as an error.
  */
 SnowfdwCallMore
 snowfdw_call_more(SnowfdwConnection *conn, SnowfdwCall *call)
@@ -568,13 +571,16 @@ snowfdw_call_more(SnowfdwConnection *conn, SnowfdwCall *call)
 	snowfdw_call_close(conn, call);
 	if (!schedule_retry(conn, call, &outcome))
 		report_failure(conn, call, &outcome);
+	call->missing_ok = false;
 	call->done = false;
 	call->status = 0;
 	call->response = NULL;
 	call->response_len = 0;
+	call->consumed = 0;
+	call->request_id = NULL;
+	call->link = NULL;
+	call->poll_path = NULL;
 	snowfdw_run_calls(conn, &call, 1);
-	if (call->status == 404)
-		report_failure(conn, call, &outcome);
 	return SNOWFDW_CALL_RESTARTED;
 }
 
