@@ -72,7 +72,6 @@ static void read_error_body(SnowfdwHttpResponse *resp, const char **message,
 							const char **code, const char **request_id);
 static int	errhint_http_failure(SnowfdwConnection *conn,
 								 SnowfdwHttpResponse *resp, bool maybe_done);
-static char *quote_text(const char *text, size_t len);
 static char *as_sentence(const char *text, size_t len);
 
 /*
@@ -488,7 +487,7 @@ schedule_poll(SnowfdwConnection *conn, SnowfdwCall *call,
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("Snowflake answered 202 with an invalid Location header"),
 				 location ?
-				 errdetail("The Location header is \"%s\".", quote_text(location, strlen(location))) :
+				 errdetail("The Location header is \"%s\".", snowfdw_quote_text(location, strlen(location))) :
 				 errdetail("The answer has no Location header."),
 				 errhint("Only relative paths under /api/v2/ are followed."),
 				 errcontext("Snowflake request: %s %s", call->method, call->path)));
@@ -693,7 +692,7 @@ schedule_retry(SnowfdwConnection *conn, SnowfdwCall *call,
 static char *
 as_sentence(const char *text, size_t len)
 {
-	char	   *s = quote_text(text, len);
+	char	   *s = snowfdw_quote_text(text, len);
 	size_t		n = strlen(s);
 
 	if (n > 0 && s[0] >= 'a' && s[0] <= 'z')
@@ -704,11 +703,14 @@ as_sentence(const char *text, size_t len)
 }
 
 /*
- * quote_text
+ * snowfdw_quote_text
  *		Printable, bounded copy of text from the network
+ *
+ * The one sanitizer of header and body text quoted in a message: control
+ * characters (an ESC could drive a terminal) become spaces.
  */
-static char *
-quote_text(const char *text, size_t len)
+char *
+snowfdw_quote_text(const char *text, size_t len)
 {
 	StringInfoData buf;
 	size_t		i;
@@ -803,10 +805,10 @@ report_failure(SnowfdwConnection *conn, SnowfdwCall *call,
 	ereport(ERROR,
 			(errcode(sqlstate_for_failure(resp->status, code)),
 			 errmsg("Snowflake request failed with HTTP status %ld%s: %s",
-					resp->status, attempts, quote_text(message, strlen(message))),
+					resp->status, attempts, snowfdw_quote_text(message, strlen(message))),
 			 errdetail("Snowflake error code %s, request ID %s.",
-					   code ? quote_text(code, strlen(code)) : "(none)",
-					   request_id ? quote_text(request_id, strlen(request_id)) : "(none)"),
+					   code ? snowfdw_quote_text(code, strlen(code)) : "(none)",
+					   request_id ? snowfdw_quote_text(request_id, strlen(request_id)) : "(none)"),
 			 errhint_http_failure(conn, resp, maybe_done),
 			 errcontext("Snowflake request: %s %s", call->method, call->path)));
 	pg_unreachable();
@@ -875,7 +877,7 @@ read_error_body(SnowfdwHttpResponse *resp, const char **message,
 				*request_id = snowfdw_json_object_string(body, "request_id");
 		}
 		if (*message == NULL)
-			*message = quote_text(resp->body, resp->body_len);
+			*message = snowfdw_quote_text(resp->body, resp->body_len);
 	}
 	if (*message == NULL)
 		*message = "(no error message)";

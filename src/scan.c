@@ -244,7 +244,8 @@ continuation(SnowfdwFetcher *f, FetchTask *task, SnowfdwCall *call,
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_ERROR),
 					 errmsg("Snowflake answered with an invalid Link header"),
-					 errdetail("The Link target is \"%s\".", pnstrdup(next, 200)),
+					 errdetail("The Link target is \"%s\".",
+							   snowfdw_quote_text(next, strlen(next))),
 					 errhint("Only relative paths under /api/v2/ are followed."),
 					 errcontext("Snowflake request: %s %s", call->method, call->path)));
 		cont = new_task(f, task->level, task->scope);
