@@ -549,8 +549,9 @@ snowfdw_call_consume(SnowfdwConnection *conn, SnowfdwCall *call, size_t n)
  * retried, as a transfer that failed before its body would be; the reader
  * must then start over and pass over what it had read.  The repeat starts
  * from a clean slate (no status, body, request ID or Link of the failed
- * transfer) and is no longer missing_ok: its object answered a moment ago,
- * so a 404 now is reported from the repeat's own answer, as an error.
+ * transfer; a 202's result is asked for again at its Location) and is no
+ * longer missing_ok: its object answered a moment ago, so a 404 now is
+ * reported from the repeat's own answer, as an error.
  */
 SnowfdwCallMore
 snowfdw_call_more(SnowfdwConnection *conn, SnowfdwCall *call)
@@ -578,7 +579,6 @@ snowfdw_call_more(SnowfdwConnection *conn, SnowfdwCall *call)
 	call->consumed = 0;
 	call->request_id = NULL;
 	call->link = NULL;
-	call->poll_path = NULL;
 	snowfdw_run_calls(conn, &call, 1);
 	return SNOWFDW_CALL_RESTARTED;
 }
