@@ -3,9 +3,13 @@
  * json.c
  *		  JSON parsing and building for snowfdw, the only user of cJSON
  *
- * Memory: cJSON allocates through palloc hooks installed once by
- * snowfdw_json_init (called from _PG_init), so a tree lives in the memory
- * context that was current when it was parsed and goes away with it.
+ * Memory: cJSON keeps its default malloc; snowfdw never calls
+ * cJSON_InitHooks, whose hooks are global to the process and would reroute
+ * the cJSON allocations of every other library in the backend.  Instead a
+ * parsed tree is tied to the memory context current at parse time: a reset
+ * callback of that context frees it with cJSON_Delete, so it still lives
+ * and dies with the context, on error too.  (cJSON reports a failed malloc
+ * as a syntax error; such a document is refused either way.)
  *
  * Exact numbers: cJSON keeps numbers only as double.  Before parsing, every
  * number token outside strings is rewritten as a string carrying a private
@@ -42,44 +46,28 @@ struct SnowfdwJsonBuilder
 	bool		empty;
 };
 
-static void *json_alloc(size_t size);
-static void json_free(void *ptr);
+/* A parsed tree and the reset callback that frees it */
+typedef struct TreeOwner
+{
+	MemoryContextCallback callback;
+	cJSON	   *root;
+} TreeOwner;
+
+static void free_tree(void *arg);
 static void append_json_string(StringInfo buf, const char *s);
 static void append_json_value(StringInfo buf, const cJSON *item);
 
 /*
- * json_alloc
- *		cJSON allocation hook: palloc in the current memory context
- */
-static void *
-json_alloc(size_t size)
-{
-	return palloc(size);
-}
-
-/*
- * json_free
- *		cJSON free hook
+ * free_tree
+ *		Memory context reset callback: free a parsed tree
  */
 static void
-json_free(void *ptr)
+free_tree(void *arg)
 {
-	if (ptr)
-		pfree(ptr);
-}
+	TreeOwner  *owner = (TreeOwner *) arg;
 
-/*
- * snowfdw_json_init
- *		Route cJSON's allocations through palloc
- */
-void
-snowfdw_json_init(void)
-{
-	cJSON_Hooks hooks;
-
-	hooks.malloc_fn = json_alloc;
-	hooks.free_fn = json_free;
-	cJSON_InitHooks(&hooks);
+	cJSON_Delete(owner->root);
+	owner->root = NULL;
 }
 
 /*
@@ -99,6 +87,7 @@ parse_document(const char *text, size_t len, char **error, bool nul_is_error)
 	char	   *buf;
 	const char *end = NULL;
 	cJSON	   *root;
+	TreeOwner  *owner;
 
 	*error = NULL;
 	if (len == 0)
@@ -142,6 +131,8 @@ parse_document(const char *text, size_t len, char **error, bool nul_is_error)
 		return NULL;
 	}
 	buf[needed] = '\0';
+	/* allocated first: nothing may fail between the parse and the callback */
+	owner = palloc(sizeof(TreeOwner));
 	/* the length counts the terminating NUL that require_null_terminated checks */
 	root = cJSON_ParseWithLengthOpts(buf, needed + 1, &end, true);
 	if (root == NULL)
@@ -153,9 +144,14 @@ parse_document(const char *text, size_t len, char **error, bool nul_is_error)
 							  (int) (end - buf), len);
 		else
 			*error = pstrdup("syntax error");
+		pfree(owner);
 		pfree(buf);
 		return NULL;
 	}
+	owner->root = root;
+	owner->callback.func = free_tree;
+	owner->callback.arg = owner;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, &owner->callback);
 	pfree(buf);
 	return (SnowfdwJson *) root;
 }

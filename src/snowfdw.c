@@ -104,13 +104,12 @@ static List *snowfdwImportForeignSchema(ImportForeignSchemaStmt *stmt,
 
 /*
  * _PG_init
- *		Module load: GUCs and JSON allocation hooks
+ *		Module load: GUCs and the response cache
  */
 void
 _PG_init(void)
 {
 	snowfdw_define_gucs();
-	snowfdw_json_init();
 	snowfdw_cache_init();
 }
 
