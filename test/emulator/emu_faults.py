@@ -26,6 +26,7 @@ ACTIONS = {
     "location": {"value": (str, None)},
     "link": {"value": (str, None)},
     "header": {"name": (str, None), "value": (str, None)},
+    "vanish": {},
 }
 COMMON = {"action", "method", "path", "skip", "times"}
 

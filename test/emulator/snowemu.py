@@ -407,6 +407,8 @@ class Handler(BaseHTTPRequestHandler):
                     res = emu_api.accepted(emu.api.new_handle())
                     res.headers["Location"] = p["value"]
                 else:
+                    if action == "vanish":
+                        emu.api.vanish(path)
                     res = emu.api.execute(self.command, path, query, self.headers, body, entry, emu.now())
                     res = self._transform(res, action, p)
         if raw is None:
