@@ -172,7 +172,7 @@ class Emulator:
                 "request_id": emu_api.REQUEST_ID % self.seq,
             }
             self.log.append(entry)
-            rule = self.faults.pick(method, path)
+            rule = self.faults.pick(method, path, query)
             if rule is not None:
                 entry["fault"] = rule.action
             return entry, rule

@@ -862,6 +862,13 @@ class TestFaults(EmuTest):
         r = self.api("GET", nxt.replace("page=1", "page=2"), status=404)
         self.assertEqual("002003", r.json["code"])
 
+    def test_query_filter(self):
+        self.fault(path="/schemas$", query="fromName=", action="status", status=503, times=-1)
+        self.api("GET", S + "?showLimit=3", status=200)
+        self.api("GET", S + "?showLimit=3&fromName=MY", status=503)
+        self.api("GET", S, status=200)
+        self.assertEqual([1], [r["matched"] for r in self.admin("GET", "/_emulator/faults")])
+
     def test_latency(self):
         self.fault(action="latency", ms=300)
         t = time.time()
