@@ -16,6 +16,16 @@
  * snowfdw_get_connection outside any transaction that used it, and
  * snowfdw_disconnect leaves a session in use alone with a warning.
  *
+ * A transfer belongs to the resource owner current when it started: the
+ * portal of a cursor or query, or the (sub)transaction of a PL/pgSQL block.
+ * When that owner is released, on error or not, its transfers are stopped,
+ * so a caught error frees its transfers, connections and buffers at once.
+ * A resource owner rather than a subtransaction callback: an upper-level
+ * cursor fetched in a subtransaction that is rolled back stays usable, and
+ * its transfer, owned by the cursor's portal, must survive with it; and a
+ * portal closed or dropped releases its transfers even where no executor
+ * end runs (a failed portal).
+ *
  * Copyright (c) 2026, snowfdw developers
  *
  * IDENTIFICATION
@@ -37,6 +47,7 @@
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "utils/syscache.h"
 #include "utils/tuplestore.h"
 
@@ -54,6 +65,8 @@ PG_FUNCTION_INFO_V1(snowfdw_disconnect_all);
 
 static void invalidation_callback(Datum arg, int cacheid, uint32 hashvalue);
 static void xact_callback(XactEvent event, void *arg);
+static void resowner_callback(ResourceReleasePhase phase, bool isCommit,
+							  bool isTopLevel, void *arg);
 static void make_connection(SnowfdwConnection *conn, Oid serverid,
 							UserMapping *mapping);
 static void release_connection(SnowfdwConnection *conn);
@@ -78,6 +91,7 @@ snowfdw_connection_init(void)
 	CacheRegisterSyscacheCallback(USERMAPPINGOID, invalidation_callback,
 								  (Datum) 0);
 	RegisterXactCallback(xact_callback, NULL);
+	RegisterResourceReleaseCallback(resowner_callback, NULL);
 }
 
 /*
@@ -128,6 +142,31 @@ xact_callback(XactEvent event, void *arg)
 			release_connection(conn);
 		else if (snowfdw_http_busy(conn->http))
 			snowfdw_http_abort_all(conn->http);
+	}
+}
+
+/*
+ * resowner_callback
+ *		Stop the transfers of a resource owner being released
+ *
+ * Called for every owner released in the backend, with that owner current;
+ * the transfer count makes it cheap when nothing runs.
+ */
+static void
+resowner_callback(ResourceReleasePhase phase, bool isCommit,
+				  bool isTopLevel, void *arg)
+{
+	HASH_SEQ_STATUS scan;
+	SnowfdwConnection *conn;
+
+	if (phase != RESOURCE_RELEASE_BEFORE_LOCKS ||
+		snowfdw_http_open_transfers() == 0)
+		return;
+	hash_seq_init(&scan, ConnectionHash);
+	while ((conn = hash_seq_search(&scan)) != NULL)
+	{
+		if (conn->http != NULL)
+			snowfdw_http_abort_owned(conn->http, CurrentResourceOwner);
 	}
 }
 

@@ -35,6 +35,7 @@
 
 #include "miscadmin.h"
 #include "portability/instr_time.h"
+#include "utils/resowner.h"
 
 #include "http.h"
 
@@ -53,6 +54,7 @@ typedef struct HttpSlot
 	struct SnowfdwHttpSession *session; /* that owns it */
 	CURL	   *easy;
 	bool		in_use;
+	ResourceOwner owner;		/* current when the transfer started */
 	struct curl_slist *headers;
 	char	   *body;			/* malloc'd response body */
 	size_t		body_len;
@@ -94,6 +96,9 @@ struct SnowfdwHttpSession
 
 static bool curl_initialized = false;
 
+/* Slots in use in all sessions: transfers started and not yet released */
+static int	open_transfers = 0;
+
 static void reset_slot_results(HttpSlot *slot);
 static size_t write_body(char *data, size_t size, size_t nmemb, void *arg);
 static size_t read_header(char *data, size_t size, size_t nmemb, void *arg);
@@ -114,6 +119,7 @@ static void set_transfer_options(HttpSlot *slot,
 static void set_connection_options(CURL *easy,
 								   const SnowfdwHttpRequest *request);
 static void set_method(CURL *easy, const SnowfdwHttpRequest *request);
+static void release_slot(SnowfdwHttpSession *session, HttpSlot *slot);
 
 /*
  * snowfdw_http_global_init
@@ -499,6 +505,8 @@ snowfdw_http_start(SnowfdwHttpSession *session,
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("could not start HTTP transfer")));
 	slot->in_use = true;
+	slot->owner = CurrentResourceOwner;
+	open_transfers++;
 	return slotno;
 }
 
@@ -798,9 +806,7 @@ fill_response(SnowfdwHttpSession *session, HttpSlot *slot,
 	response->body[slot->body_len] = '\0';
 	response->body_len = slot->body_len;
 
-	curl_multi_remove_handle(session->multi, slot->easy);
-	slot->in_use = false;
-	reset_slot_results(slot);
+	release_slot(session, slot);
 }
 
 /*
@@ -989,9 +995,50 @@ snowfdw_http_abort(SnowfdwHttpSession *session, int slotno)
 
 	if (!slot->in_use)
 		return;
+	release_slot(session, slot);
+}
+
+/*
+ * release_slot
+ *		Take a slot's transfer off the multi handle and free its buffers
+ *
+ * libcurl closes the connection of a transfer removed before its end.
+ */
+static void
+release_slot(SnowfdwHttpSession *session, HttpSlot *slot)
+{
 	curl_multi_remove_handle(session->multi, slot->easy);
 	slot->in_use = false;
+	slot->owner = NULL;
+	open_transfers--;
 	reset_slot_results(slot);
+}
+
+/*
+ * snowfdw_http_abort_owned
+ *		Stop every transfer of the session that started under a resource
+ *		owner (see connection.c for why transfers follow resource owners)
+ */
+void
+snowfdw_http_abort_owned(SnowfdwHttpSession *session, ResourceOwner owner)
+{
+	int			i;
+
+	for (i = 0; i < session->nslots; i++)
+	{
+		if (session->slots[i].in_use && session->slots[i].owner == owner)
+			snowfdw_http_abort(session, i);
+	}
+}
+
+/*
+ * snowfdw_http_open_transfers
+ *		Transfers of all sessions started and not yet released
+ */
+int
+snowfdw_http_open_transfers(void)
+{
+	return open_transfers;
 }
 
 /*

@@ -18,6 +18,8 @@
 #ifndef SNOWFDW_HTTP_H
 #define SNOWFDW_HTTP_H
 
+#include "utils/resowner.h"
+
 typedef struct SnowfdwHttpSession SnowfdwHttpSession;
 
 /*
@@ -86,6 +88,9 @@ extern void snowfdw_http_stream_close(SnowfdwHttpSession *session, int slot,
 									  uint32 serial);
 extern void snowfdw_http_abort(SnowfdwHttpSession *session, int slot);
 extern void snowfdw_http_abort_all(SnowfdwHttpSession *session);
+extern void snowfdw_http_abort_owned(SnowfdwHttpSession *session,
+									 ResourceOwner owner);
+extern int	snowfdw_http_open_transfers(void);
 extern bool snowfdw_http_busy(SnowfdwHttpSession *session);
 extern bool snowfdw_url_is_loopback(const char *url);
 

@@ -3,9 +3,19 @@
  * json.c
  *		  JSON parsing and building for snowfdw, the only user of cJSON
  *
- * Memory: cJSON allocates through palloc hooks installed once by
- * snowfdw_json_init (called from _PG_init), so a tree lives in the memory
- * context that was current when it was parsed and goes away with it.
+ * Memory: cJSON allocates with malloc.  Its hooks are global to the
+ * process, so snowfdw sets them only for the length of its own parse call
+ * (and sets cJSON's defaults again right after), never for other libraries
+ * of the backend.  A parsed tree is tied to the memory context current at
+ * parse time: a reset callback of that context frees it with cJSON_Delete,
+ * so it lives and dies with the context, on error too.
+ *
+ * Interrupts: parsing a large element (millions of values) takes seconds and
+ * cJSON offers no hook but allocation.  The allocation hook fails once a
+ * cancel or termination is pending, never raising itself (no longjmp may
+ * cross cJSON, which would leak its partial tree); cJSON then frees what it
+ * built and returns, and the caller processes the interrupt.  (cJSON reports
+ * a failed malloc as a syntax error; such a document is refused either way.)
  *
  * Exact numbers: cJSON keeps numbers only as double.  Before parsing, every
  * number token outside strings is rewritten as a string carrying a private
@@ -43,42 +53,37 @@ struct SnowfdwJsonBuilder
 	bool		empty;
 };
 
-static void *json_alloc(size_t size);
-static void json_free(void *ptr);
+/* A parsed tree and the reset callback that frees it */
+typedef struct TreeOwner
+{
+	MemoryContextCallback callback;
+	cJSON	   *root;
+} TreeOwner;
+
+static void free_tree(void *arg);
+static void *parse_alloc(size_t size);
+static void check_interrupts(void);
 static void append_json_string(StringInfo buf, const char *s);
 static void append_json_value(StringInfo buf, const cJSON *item);
 
-/* allocations between interrupt checks: some 0.5 ms of parsing */
-#define JSON_ALLOCS_PER_CHECK	4096
+/* set while snowfdw's parse call runs: an allocator that can say "stop" */
+static cJSON_Hooks parse_hooks = {.malloc_fn = parse_alloc, .free_fn = free};
+static bool parse_interrupted = false;
 
 /*
- * json_alloc
- *		cJSON allocation hook: palloc in the current memory context
- *
- * Parsing a large element (millions of values) takes seconds and cJSON has
- * no other hook, so interrupts are checked here now and then.  Leaving
- * cJSON by an error is safe: its trees are palloc'd and it holds nothing
- * else.
+ * parse_alloc
+ *		cJSON's allocator during snowfdw's parse: malloc, or NULL once an
+ *		interrupt is pending
  */
 static void *
-json_alloc(size_t size)
+parse_alloc(size_t size)
 {
-	static uint32 allocs = 0;
-
-	if (++allocs % JSON_ALLOCS_PER_CHECK == 0)
-		CHECK_FOR_INTERRUPTS();
-	return palloc(size);
-}
-
-/*
- * json_free
- *		cJSON free hook
- */
-static void
-json_free(void *ptr)
-{
-	if (ptr)
-		pfree(ptr);
+	if (QueryCancelPending || ProcDiePending)
+	{
+		parse_interrupted = true;
+		return NULL;
+	}
+	return malloc(size);
 }
 
 /*
@@ -93,19 +98,25 @@ check_interrupts(void)
 
 /*
  * snowfdw_json_init
- *		Route cJSON's allocations through palloc; let the number rewriter
- *		check for interrupts
+ *		Let the number rewriter check for interrupts
  */
 void
 snowfdw_json_init(void)
 {
-	cJSON_Hooks hooks;
-
 	snowfdw_jsontext_check_hook = check_interrupts;
+}
 
-	hooks.malloc_fn = json_alloc;
-	hooks.free_fn = json_free;
-	cJSON_InitHooks(&hooks);
+/*
+ * free_tree
+ *		Memory context reset callback: free a parsed tree
+ */
+static void
+free_tree(void *arg)
+{
+	TreeOwner  *owner = (TreeOwner *) arg;
+
+	cJSON_Delete(owner->root);
+	owner->root = NULL;
 }
 
 /*
@@ -125,6 +136,7 @@ parse_document(const char *text, size_t len, char **error, bool nul_is_error)
 	char	   *buf;
 	const char *end = NULL;
 	cJSON	   *root;
+	TreeOwner  *owner;
 
 	*error = NULL;
 	if (len == 0)
@@ -168,8 +180,22 @@ parse_document(const char *text, size_t len, char **error, bool nul_is_error)
 		return NULL;
 	}
 	buf[needed] = '\0';
+	/* allocated first: nothing may fail between the parse and the callback */
+	owner = palloc(sizeof(TreeOwner));
 	/* the length counts the terminating NUL that require_null_terminated checks */
+	parse_interrupted = false;
+	cJSON_InitHooks(&parse_hooks);
 	root = cJSON_ParseWithLengthOpts(buf, needed + 1, &end, true);
+	cJSON_InitHooks(NULL);
+	if (root == NULL && parse_interrupted)
+	{
+		pfree(owner);
+		pfree(buf);
+		CHECK_FOR_INTERRUPTS();
+		/* a cancel that cannot be processed now: this parse is lost anyway */
+		*error = pstrdup("parsing was interrupted");
+		return NULL;
+	}
 	if (root == NULL)
 	{
 		if (end == NULL)
@@ -179,9 +205,14 @@ parse_document(const char *text, size_t len, char **error, bool nul_is_error)
 							  (int) (end - buf), len);
 		else
 			*error = pstrdup("syntax error");
+		pfree(owner);
 		pfree(buf);
 		return NULL;
 	}
+	owner->root = root;
+	owner->callback.func = free_tree;
+	owner->callback.arg = owner;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, &owner->callback);
 	pfree(buf);
 	return (SnowfdwJson *) root;
 }
@@ -360,8 +391,6 @@ append_json_value(StringInfo buf, const cJSON *item)
 	const cJSON *child;
 	bool		first = true;
 
-	/* a value may hold millions: a check per value costs a memory read */
-	CHECK_FOR_INTERRUPTS();
 	if (cJSON_IsNull(item))
 		appendStringInfoString(buf, "null");
 	else if (cJSON_IsBool(item))

@@ -3,8 +3,8 @@
  * json.h
  *		  JSON access for snowfdw (cJSON behind an opaque type)
  *
- * Only json.c includes cJSON.h.  Trees are allocated with palloc (hooks set
- * once in _PG_init), so they live and die with the current memory context.
+ * Only json.c includes cJSON.h.  A tree lives and dies with the memory
+ * context current when it was parsed (a reset callback frees it).
  * Numbers keep their exact source text: sizes and ids never pass through
  * double.
  *

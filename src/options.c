@@ -187,6 +187,9 @@ char	   *snowfdw_create_mode = NULL;
 
 PG_FUNCTION_INFO_V1(snowfdw_validator);
 
+/* backs snowfdw.open_transfers, whose show hook gives the live count */
+static int	open_transfers_shown = 0;
+
 static const SnowfdwOptionDef *find_option(Oid catalog, const char *name);
 static int	option_index(Oid catalog, size_t offset);
 static bool enum_is_valid(const char *const *values, const char *value);
@@ -207,6 +210,19 @@ static bool is_endpoint_url(const SnowfdwOptionDef *def, const char *value);
 static void check_wire_value(const SnowfdwOptionDef *def, const char *value);
 static bool is_snowflake_identifier(const char *value);
 static bool check_create_mode(char **newval, void **extra, GucSource source);
+
+/*
+ * show_open_transfers
+ *		Show hook of snowfdw.open_transfers: the count at this moment
+ */
+static const char *
+show_open_transfers(void)
+{
+	static char buf[16];
+
+	snprintf(buf, sizeof(buf), "%d", snowfdw_http_open_transfers());
+	return buf;
+}
 
 /*
  * snowfdw_define_gucs
@@ -260,6 +276,14 @@ snowfdw_define_gucs(void)
 							"Least recently used responses are evicted first. Shared by all backends when snowfdw is in shared_preload_libraries, per backend otherwise.",
 							&snowfdw_cache_size_kb, 64 * 1024, 0, INT_MAX / 1024,
 							PGC_SIGHUP, GUC_UNIT_KB, NULL, NULL, NULL);
+	/* read-only: the show hook counts, so tests can see leaks */
+	DefineCustomIntVariable("snowfdw.open_transfers",
+							"Transfers this backend has started and not yet released.",
+							"Each holds a connection and a receive buffer; 0 between statements unless a cursor is open.",
+							&open_transfers_shown, 0, 0, INT_MAX,
+							PGC_INTERNAL,
+							GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE,
+							NULL, NULL, show_open_transfers);
 	MarkGUCPrefixReserved("snowfdw");
 }
 

@@ -73,7 +73,6 @@ static void read_error_body(SnowfdwHttpResponse *resp, const char **message,
 							const char **code, const char **request_id);
 static int	errhint_http_failure(SnowfdwConnection *conn,
 								 SnowfdwHttpResponse *resp, bool maybe_done);
-static char *quote_text(const char *text, size_t len);
 static char *as_sentence(const char *text, size_t len);
 
 /*
@@ -489,7 +488,7 @@ schedule_poll(SnowfdwConnection *conn, SnowfdwCall *call,
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("Snowflake answered 202 with an invalid Location header"),
 				 location ?
-				 errdetail("The Location header is \"%s\".", quote_text(location, strlen(location))) :
+				 errdetail("The Location header is \"%s\".", snowfdw_quote_text(location, strlen(location))) :
 				 errdetail("The answer has no Location header."),
 				 errhint("Only relative paths under /api/v2/ are followed."),
 				 errcontext("Snowflake request: %s %s", call->method, call->path)));
@@ -549,7 +548,11 @@ snowfdw_call_consume(SnowfdwConnection *conn, SnowfdwCall *call, size_t n)
  *
  * A body that failed midway is asked for again when the call may be
  * retried, as a transfer that failed before its body would be; the reader
- * must then start over and pass over what it had read.
+ * must then start over and pass over what it had read.  The repeat starts
+ * from a clean slate (no status, body, request ID or Link of the failed
+ * transfer; a 202's result is asked for again at its Location) and is no
+ * longer missing_ok: its object answered a moment ago, so a 404 now is
+ * reported from the repeat's own answer, as an error.
  */
 SnowfdwCallMore
 snowfdw_call_more(SnowfdwConnection *conn, SnowfdwCall *call)
@@ -569,13 +572,15 @@ snowfdw_call_more(SnowfdwConnection *conn, SnowfdwCall *call)
 	snowfdw_call_close(conn, call);
 	if (!schedule_retry(conn, call, &outcome))
 		report_failure(conn, call, &outcome);
+	call->missing_ok = false;
 	call->done = false;
 	call->status = 0;
 	call->response = NULL;
 	call->response_len = 0;
+	call->consumed = 0;
+	call->request_id = NULL;
+	call->link = NULL;
 	snowfdw_run_calls(conn, &call, 1);
-	if (call->status == 404)
-		report_failure(conn, call, &outcome);
 	return SNOWFDW_CALL_RESTARTED;
 }
 
@@ -688,7 +693,7 @@ schedule_retry(SnowfdwConnection *conn, SnowfdwCall *call,
 static char *
 as_sentence(const char *text, size_t len)
 {
-	char	   *s = quote_text(text, len);
+	char	   *s = snowfdw_quote_text(text, len);
 	size_t		n = strlen(s);
 
 	if (n > 0 && s[0] >= 'a' && s[0] <= 'z')
@@ -699,11 +704,14 @@ as_sentence(const char *text, size_t len)
 }
 
 /*
- * quote_text
+ * snowfdw_quote_text
  *		Printable, bounded copy of text from the network
+ *
+ * The one sanitizer of header and body text quoted in a message: control
+ * characters (an ESC could drive a terminal) become spaces.
  */
-static char *
-quote_text(const char *text, size_t len)
+char *
+snowfdw_quote_text(const char *text, size_t len)
 {
 	StringInfoData buf;
 	size_t		i;
@@ -798,10 +806,10 @@ report_failure(SnowfdwConnection *conn, SnowfdwCall *call,
 	ereport(ERROR,
 			(errcode(sqlstate_for_failure(resp->status, code)),
 			 errmsg("Snowflake request failed with HTTP status %ld%s: %s",
-					resp->status, attempts, quote_text(message, strlen(message))),
+					resp->status, attempts, snowfdw_quote_text(message, strlen(message))),
 			 errdetail("Snowflake error code %s, request ID %s.",
-					   code ? quote_text(code, strlen(code)) : "(none)",
-					   request_id ? quote_text(request_id, strlen(request_id)) : "(none)"),
+					   code ? snowfdw_quote_text(code, strlen(code)) : "(none)",
+					   request_id ? snowfdw_quote_text(request_id, strlen(request_id)) : "(none)"),
 			 errhint_http_failure(conn, resp, maybe_done),
 			 errcontext("Snowflake request: %s %s", call->method, call->path)));
 	pg_unreachable();
@@ -870,7 +878,7 @@ read_error_body(SnowfdwHttpResponse *resp, const char **message,
 				*request_id = snowfdw_json_object_string(body, "request_id");
 		}
 		if (*message == NULL)
-			*message = quote_text(resp->body, resp->body_len);
+			*message = snowfdw_quote_text(resp->body, resp->body_len);
 	}
 	if (*message == NULL)
 		*message = "(no error message)";

@@ -217,6 +217,10 @@ row_name(SnowfdwJson *row)
 /*
  * continuation
  *		The task that fetches the page after this one, or NULL
+ *
+ * A later page is never missing_ok: the listing was there a page ago, so a
+ * 404 now (its scope dropped, a result handle expired) is an error, not a
+ * shorter result, whether the scope came from options, quals or a listing.
  */
 static FetchTask *
 continuation(SnowfdwFetcher *f, FetchTask *task, SnowfdwCall *call,
@@ -240,11 +244,12 @@ continuation(SnowfdwFetcher *f, FetchTask *task, SnowfdwCall *call,
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_ERROR),
 					 errmsg("Snowflake answered with an invalid Link header"),
-					 errdetail("The Link target is \"%s\".", pnstrdup(next, 200)),
+					 errdetail("The Link target is \"%s\".",
+							   snowfdw_quote_text(next, strlen(next))),
 					 errhint("Only relative paths under /api/v2/ are followed."),
 					 errcontext("Snowflake request: %s %s", call->method, call->path)));
 		cont = new_task(f, task->level, task->scope);
-		cont->missing_ok = task->missing_ok;
+		cont->missing_ok = false;
 		cont->path = MemoryContextStrdup(f->cxt, next);
 		return cont;
 	}
@@ -255,7 +260,7 @@ continuation(SnowfdwFetcher *f, FetchTask *task, SnowfdwCall *call,
 			(task->from_name && strcmp(last, task->from_name) <= 0))
 			return NULL;
 		cont = new_task(f, task->level, task->scope);
-		cont->missing_ok = task->missing_ok;
+		cont->missing_ok = false;
 		cont->from_name = MemoryContextStrdup(f->cxt, last);
 		set_task_path(f, cont);
 		return cont;

@@ -104,7 +104,8 @@ static List *snowfdwImportForeignSchema(ImportForeignSchemaStmt *stmt,
 
 /*
  * _PG_init
- *		Module load: GUCs and JSON allocation hooks
+ *		Module load: GUCs, interrupt checks of the JSON code, the response
+ *		cache
  */
 void
 _PG_init(void)

@@ -307,6 +307,7 @@ extern void snowfdw_call_close(SnowfdwConnection *conn, SnowfdwCall *call);
 pg_noreturn extern void snowfdw_report_bad_body(SnowfdwCall *call,
 											 const char *problem);
 extern char *snowfdw_link_target(const char *link, const char *rel);
+extern char *snowfdw_quote_text(const char *text, size_t len);
 
 /* in cache.c */
 extern int	snowfdw_cache_ttl;

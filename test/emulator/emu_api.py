@@ -127,6 +127,25 @@ class Api:
         self.handle_seq += 1
         return HANDLE % self.handle_seq
 
+    def vanish(self, raw_path):
+        """Fault 'vanish': before the request runs, drop what it is scoped under: the
+        database of a path below /databases/<db>/, or the handle of /results/<h>.
+        The request then gets the answer it would get after a real drop (404 002003)."""
+        if not raw_path.startswith("/api/v2/"):
+            return
+        segs = [urllib.parse.unquote(s) for s in raw_path[len("/api/v2/"):].split("/")]
+        if len(segs) == 2 and segs[0] == "results":
+            self.results.pop(segs[1], None)
+        elif len(segs) >= 3 and segs[0] == "databases":
+            try:
+                name = parse_identifier(segs[1])
+            except IdentError:
+                return
+            db = self.state.databases.pop(name, None)
+            if db is not None:
+                db.dropped_on = self.state.clock.tick()  # a drop advances the clock
+                self.state.dropped_databases.append(db)
+
     # ------------------------------------------------------------ routing
     def route(self, method, raw_path):
         """Return (operation key, args) or raise ApiError 400/404/405."""

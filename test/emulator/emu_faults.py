@@ -1,7 +1,7 @@
 """Fault injection rules and the result-handle store (202 polling and paged results).
 
-A rule is JSON (see README.md): optional ``method`` and ``path`` (regex, re.search
-on the raw request path), ``skip`` (let the first M matching requests through),
+A rule is JSON (see README.md): optional ``method``, ``path`` and ``query`` (regexes,
+re.search on the raw request path and raw query string), ``skip`` (let the first M matching requests through),
 ``times`` (how many matching requests it affects; -1 = all) and an ``action`` with
 its parameters. Every rule counts every request it matches; the first rule whose
 window covers the current match fires.
@@ -26,8 +26,9 @@ ACTIONS = {
     "location": {"value": (str, None)},
     "link": {"value": (str, None)},
     "header": {"name": (str, None), "value": (str, None)},
+    "vanish": {},
 }
-COMMON = {"action", "method", "path", "skip", "times"}
+COMMON = {"action", "method", "path", "query", "skip", "times"}
 
 ACCEPTED_MESSAGE = ("Request execution in progress. Use the provided location header or result "
                     "handler ID to perform query monitoring and management.")
@@ -56,10 +57,11 @@ class FaultRule:
         self.method = spec.get("method")
         if self.method is not None and not isinstance(self.method, str):
             raise FaultError("method must be a string")
-        try:
-            self.path = re.compile(spec["path"]) if spec.get("path") is not None else None
-        except (re.error, TypeError) as e:
-            raise FaultError("bad path regex: %s" % e)
+        for k in ("path", "query"):
+            try:
+                setattr(self, k, re.compile(spec[k]) if spec.get(k) is not None else None)
+            except (re.error, TypeError) as e:
+                raise FaultError("bad %s regex: %s" % (k, e))
         self.skip = spec.get("skip", 0)
         self.times = spec.get("times", 1)
         for k in ("skip", "times"):
@@ -87,8 +89,10 @@ class FaultRule:
             raise FaultError("bytes must be >= 1")
         self.matched = 0
 
-    def matches(self, method, raw_path):
+    def matches(self, method, raw_path, raw_query=""):
         if self.method is not None and self.method.upper() != method.upper():
+            return False
+        if self.query is not None and not self.query.search(raw_query or ""):
             return False
         return self.path is None or bool(self.path.search(raw_path))
 
@@ -105,11 +109,11 @@ class Faults:
     def clear(self):
         self.rules = []
 
-    def pick(self, method, raw_path):
+    def pick(self, method, raw_path, raw_query=""):
         """Count this request against every matching rule; return the rule that fires, if any."""
         fired = None
         for r in self.rules:
-            if not r.matches(method, raw_path):
+            if not r.matches(method, raw_path, raw_query):
                 continue
             n = r.matched
             r.matched += 1

@@ -173,7 +173,7 @@ class Emulator:
                 "request_id": emu_api.REQUEST_ID % self.seq,
             }
             self.log.append(entry)
-            rule = self.faults.pick(method, path)
+            rule = self.faults.pick(method, path, query)
             if rule is not None:
                 entry["fault"] = rule.action
             return entry, rule
@@ -410,6 +410,8 @@ class Handler(BaseHTTPRequestHandler):
                     res = emu_api.accepted(emu.api.new_handle())
                     res.headers["Location"] = p["value"]
                 else:
+                    if action == "vanish":
+                        emu.api.vanish(path)
                     res = emu.api.execute(self.command, path, query, self.headers, body, entry, emu.now())
                     res = self._transform(res, action, p)
         if raw is None:

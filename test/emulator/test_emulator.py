@@ -843,6 +843,32 @@ class TestFaults(EmuTest):
         rows = r.json + self._follow(r.header("Link"), SPEC.operation("schema:listSchemas"))
         self.assertEqual(expected, [x["name"] for x in rows])
 
+    def test_vanish(self):
+        # a keyset page after the database was dropped: 404 002003, and it stays dropped
+        self.fault(path="/schemas$", action="vanish", skip=1)
+        self.api("GET", S + "?showLimit=3", status=200)
+        r = self.api("GET", S + "?showLimit=3&fromName=MY", status=404)
+        self.assertEqual(("002003", "Database 'SALES' does not exist or not authorized."),
+                         (r.json["code"], r.json["message"]))
+        self.assertNotIn("SALES", self.names("/api/v2/databases"))
+        self.assertIn("SALES", self.names("/api/v2/databases?history=true"))
+        # a results page whose handle went away
+        self.admin("POST", "/_emulator/reset")
+        self.fault(path="/schemas$", action="link_pages", page_size=3)
+        self.fault(path="/results/", action="vanish", skip=1)
+        r = self.api("GET", S, status=200)
+        nxt = re.search(r'<([^>]+)>; rel="next"', r.header("Link")).group(1)
+        self.api("GET", nxt, status=200)
+        r = self.api("GET", nxt.replace("page=1", "page=2"), status=404)
+        self.assertEqual("002003", r.json["code"])
+
+    def test_query_filter(self):
+        self.fault(path="/schemas$", query="fromName=", action="status", status=503, times=-1)
+        self.api("GET", S + "?showLimit=3", status=200)
+        self.api("GET", S + "?showLimit=3&fromName=MY", status=503)
+        self.api("GET", S, status=200)
+        self.assertEqual([1], [r["matched"] for r in self.admin("GET", "/_emulator/faults")])
+
     def test_latency(self):
         self.fault(action="latency", ms=300)
         t = time.time()
