@@ -58,6 +58,16 @@ SELECT method, regexp_replace(path, '/results/[^/]+$', '/results/<handle>') AS p
   FROM pg_temp.emu_requests() ORDER BY seq;
 
 -- ===================================================================
+-- a keyset page answered by a large-result hand-off: the keyset paging
+-- goes on after its result pages (it used to end with them: 3 rows of 8)
+-- ===================================================================
+CALL pg_temp.emuctl('reset');
+CALL pg_temp.emuctl('fault', '{"path": "/schemas$", "times": -1, "action": "large", "page_size": 2}');
+SELECT count(*), count(DISTINCT name) FROM lp_sales_schemas;
+SELECT method, regexp_replace(path, '/results/[^/]+$', '/results/<handle>') AS path, query, status
+  FROM pg_temp.emu_requests() ORDER BY seq;
+
+-- ===================================================================
 -- a streamed page cut midway, whose repeat finds the database gone:
 -- the repeat's own 404 is reported, not the cut transfer's message
 -- ===================================================================

@@ -78,8 +78,7 @@ CALL pg_temp.emuctl('clear-faults');
 -- ===================================================================
 -- the large-result hand-off: first row, a later page, a failed page
 -- ===================================================================
--- (one keyset page holds the whole listing: the hand-off of a keyset page
--- ends the listing, see README)
+-- (a server without page_size: one hand-off holds the whole listing)
 CREATE SERVER sx_big FOREIGN DATA WRAPPER snowfdw
   OPTIONS (url :'emu_url', max_retries '0');
 CREATE USER MAPPING FOR CURRENT_USER SERVER sx_big OPTIONS (token :'pat');

@@ -39,6 +39,8 @@ typedef struct FetchTask
 	bool		fetch;			/* GET of one object by name */
 	char	   *from_name;		/* keyset page: skip names <= this */
 	int64		show_limit;		/* showLimit sent, 0 if none */
+	int64		page_rows_before;	/* rows of its keyset page that earlier
+									 * result pages of a hand-off gave */
 	bool		missing_ok;		/* 404 means no rows */
 	double		rows_before;	/* rows of the scope on earlier pages */
 } FetchTask;
@@ -251,8 +253,18 @@ continuation(SnowfdwFetcher *f, FetchTask *task, SnowfdwCall *call,
 		cont = new_task(f, task->level, task->scope);
 		cont->missing_ok = false;
 		cont->path = MemoryContextStrdup(f->cxt, next);
+
+		/*
+		 * A keyset page answered by a large-result hand-off goes on over
+		 * result pages: the page is full, and another keyset page follows,
+		 * only when they bring showLimit rows in all.
+		 */
+		cont->show_limit = task->show_limit;
+		cont->from_name = task->from_name;
+		cont->page_rows_before = task->page_rows_before + nrows;
 		return cont;
 	}
+	nrows += task->page_rows_before;
 	if (task->show_limit > 0 && nrows >= task->show_limit)
 	{
 		/* a full page that brought nothing new would loop forever */
