@@ -19,10 +19,9 @@ import json
 import random
 import sys
 
-# characters of names: letters of both cases, digits, marks, a space, a
-# newline and carriage return (line terminators differ between regex
-# engines) and non-ASCII letters
-NAME_CHARS = "aabdtxyAD0159/._- %\\\nü\r"
+# characters of names: letters of both cases, digits, marks, a space, line
+# terminators (engines differ on which ones "." skips) and non-ASCII letters
+NAME_CHARS = "aabdtxyAD0159/._- %\\\nü\r\u0085\u2028"
 WORDS = ["data", "part_0000000", "parquet", "raw", "x", "Data", "csv", "a.b"]
 
 
