@@ -140,7 +140,13 @@ like_to_starts_with(const char *pattern)
 #define RX_ANY_RUN	"[^/]*(/[^/]*)*"
 
 /* punctuation read as itself, unescaped, by PostgreSQL and Snowflake */
-#define RX_PLAIN_PUNCT	" _-/,=:@%!#&'\"~;<>"
+#define RX_PLAIN_PUNCT	" _-/,=:@%!#&'\"~;<>`"
+
+/*
+ * the metacharacters: escaped, each is itself in every dialect (other
+ * escaped marks may not be: GNU reads \< as a word boundary)
+ */
+#define RX_META			".[]{}()*+?^$|\\"
 
 /*
  * append_plain_char
@@ -156,7 +162,7 @@ append_plain_char(StringInfo out, const char **p)
 
 	if (c < 0x80)
 	{
-		if (!isalnum(c) && strchr(RX_PLAIN_PUNCT, c) == NULL)
+		if (c == '\0' || (!isalnum(c) && strchr(RX_PLAIN_PUNCT, c) == NULL))
 			return false;
 		appendStringInfoChar(out, (char) c);
 		(*p)++;
@@ -308,8 +314,8 @@ append_branch(StringInfo out, const char **p, bool top)
 		}
 		else if (*s == '\\')
 		{
-			/* an escaped mark is itself; \ and a letter or digit differ */
-			if ((unsigned char) s[1] >= 0x80 || !ispunct((unsigned char) s[1]))
+			/* an escaped metacharacter is itself; other escapes differ */
+			if (s[1] == '\0' || strchr(RX_META, s[1]) == NULL)
 				return false;
 			appendBinaryStringInfo(&body, s, 2);
 			*p += 2;
@@ -355,9 +361,9 @@ append_alternatives(StringInfo out, const char **p, bool top)
  *		or NULL when that cannot be shown for the regex
  *
  * The accepted syntax is a subset PostgreSQL's ARE and Snowflake (Java or
- * POSIX style) read alike: literals, escaped marks, ".", simple brackets,
- * groups, alternation, greedy quantifiers, "^" and "$" at the ends of a
- * top-level branch.  Everything else stays a local filter only.
+ * POSIX style) read alike: literals, escaped metacharacters, ".", simple
+ * brackets, groups, alternation, greedy quantifiers, "^" and "$" at the ends
+ * of a top-level branch.  Everything else stays a local filter only.
  */
 static char *
 regex_to_pattern(const char *regex)
@@ -406,7 +412,7 @@ like_to_pattern(const char *like)
 			return NULL;		/* PostgreSQL rejects a trailing escape */
 		if (append_plain_char(&out, &p))
 			continue;
-		if ((unsigned char) *p >= 0x80 || !ispunct((unsigned char) *p))
+		if (strchr(RX_META, *p) == NULL)
 			return NULL;
 		appendStringInfo(&out, "\\%c", *p++);
 	}
