@@ -84,7 +84,7 @@ SELECT name FROM pd.remote_schemas WHERE database_name = 'SALES' AND name LIKE '
 SELECT name FROM pd.remote_schemas WHERE database_name = 'SALES' AND name LIKE '100\%';
 
 -- ===================================================================
--- stage_files.name ~ regex: pattern, rechecked locally
+-- stage_files.name ~ regex or LIKE: pattern, rechecked locally
 -- ===================================================================
 EXPLAIN (VERBOSE, COSTS OFF)
 SELECT name FROM pd.stage_files
@@ -96,6 +96,45 @@ SELECT name, size FROM pd.stage_files
 SELECT name FROM pd.stage_files
  WHERE database_name = 'SALES' AND schema_name = 'PUBLIC' AND stage_name = 'RAW' AND name ~ '^raw/data_1\.csv$';
 SELECT method, path, query FROM pg_temp.emu_requests() ORDER BY seq;
+-- alternation: each branch gets its own anchors, as ~ searches and the
+-- pattern must match the whole name: "starts with raw/data or ends in gz"
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT name FROM pd.stage_files
+ WHERE database_name = 'SALES' AND schema_name = 'PUBLIC' AND stage_name = 'RAW' AND name ~ '^raw/data|gz$';
+SELECT name FROM pd.stage_files
+ WHERE database_name = 'SALES' AND schema_name = 'PUBLIC' AND stage_name = 'RAW' AND name ~ '^raw/data|gz$'
+ ORDER BY name;
+SELECT name FROM pd.stage_files
+ WHERE database_name = 'SALES' AND schema_name = 'PUBLIC' AND stage_name = 'RAW' AND name ~ '^x|readme';
+SELECT name FROM pd.stage_files
+ WHERE database_name = 'SALES' AND schema_name = 'PUBLIC' AND stage_name = 'RAW' AND name ~ 'data_(0|2)\.csv'
+ ORDER BY name;
+-- what the two dialects may read differently stays local: class escapes,
+-- embedded options, case-insensitive matching
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT name FROM pd.stage_files
+ WHERE database_name = 'SALES' AND schema_name = 'PUBLIC' AND stage_name = 'RAW' AND name ~ '_\d\.csv$';
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT name FROM pd.stage_files
+ WHERE database_name = 'SALES' AND schema_name = 'PUBLIC' AND stage_name = 'RAW' AND name ~ '(?i)README';
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT name FROM pd.stage_files
+ WHERE database_name = 'SALES' AND schema_name = 'PUBLIC' AND stage_name = 'RAW' AND name ~* 'README';
+-- LIKE: the same kind of whole-name pattern, marks escaped
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT name FROM pd.stage_files
+ WHERE database_name = 'SALES' AND schema_name = 'PUBLIC' AND stage_name = 'RAW' AND name LIKE 'raw/data\_%.csv';
+CALL pg_temp.emuctl('clear-log');
+SELECT name FROM pd.stage_files
+ WHERE database_name = 'SALES' AND schema_name = 'PUBLIC' AND stage_name = 'RAW' AND name LIKE 'raw/data\_%.csv'
+ ORDER BY name;
+SELECT name FROM pd.stage_files
+ WHERE database_name = 'SALES' AND schema_name = 'PUBLIC' AND stage_name = 'RAW' AND name LIKE 'raw/______.txt';
+SELECT method, path, query FROM pg_temp.emu_requests() ORDER BY seq;
+-- ILIKE stays local (case folding is locale-dependent)
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT name FROM pd.stage_files
+ WHERE database_name = 'SALES' AND schema_name = 'PUBLIC' AND stage_name = 'RAW' AND name ILIKE 'RAW/%';
 
 -- ===================================================================
 -- LIMIT: showLimit, then keyset pages with fromName while rows are needed
@@ -162,6 +201,13 @@ SELECT q, pg_temp.same_rows(q) FROM (VALUES
   ($$SELECT name FROM pd.stage_files WHERE name ~ 'data_[0-9]'$$),
   ($$SELECT name FROM pd.stage_files WHERE name ~ '^raw/.*\.csv$'$$),
   ($$SELECT name FROM pd.stage_files WHERE stage_name = 'My Stage' AND name ~ 'ü'$$),
+  ($$SELECT name FROM pd.stage_files WHERE name ~ '^raw/data|gz$'$$),
+  ($$SELECT name FROM pd.stage_files WHERE name ~ '^x|readme'$$),
+  ($$SELECT name FROM pd.stage_files WHERE name ~ '^(raw|archive)/[a-z]+_[01]\.csv$|^my stage/'$$),
+  ($$SELECT name FROM pd.stage_files WHERE name ~ 'data_(0|2)\.csv|old'$$),
+  ($$SELECT name FROM pd.stage_files WHERE name LIKE '%\_1.csv'$$),
+  ($$SELECT name FROM pd.stage_files WHERE name LIKE 'my stage/%'$$),
+  ($$SELECT name FROM pd.stage_files WHERE name LIKE '%.csv%'$$),
   ($$SELECT name FROM pd.remote_schemas WHERE database_name = 'SALES' AND comment IN ('Slash', 'Colon') LIMIT 2$$),
   ($$SELECT count(*) FROM (SELECT * FROM pd.remote_schemas LIMIT 4) s$$)
 ) AS t(q);

@@ -16,7 +16,7 @@ import urllib.parse
 
 import emu_auth
 import emu_faults
-from emu_ident import IdentError, filter_names, parse_identifier, qualified, quote_name
+from emu_ident import IdentError, filter_names, parse_identifier, pattern_regex, qualified, quote_name
 from emu_model import DEFAULT_ROLE, SCHEMA_WRITABLE, Schema, Stage, Stream
 
 # Action suffixes of the last path segment ({name}:clone etc.); known to the spec.
@@ -464,7 +464,7 @@ def list_files(ctx):
     rx = None
     if pattern is not None:
         try:
-            rx = re.compile(pattern)
+            rx = pattern_regex(pattern)
         except re.error as e:
             raise bad_request("Invalid regular expression in pattern: %s." % e)
     # LIST @stage PATTERN matches the whole path (full match).

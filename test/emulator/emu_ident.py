@@ -97,3 +97,40 @@ def filter_names(items, key, like=None, starts_with=None, from_name=None, show_l
     if show_limit is not None:
         out = out[:show_limit]
     return out
+
+
+# What "." does not match in Java's default mode: the line terminators.
+_JAVA_DOT = "[^\n\r\u0085\u2028\u2029]"
+
+
+def pattern_regex(pattern):
+    """Compile the pattern of LIST @stage PATTERN (listFiles ``pattern``).
+
+    The caller matches it against the whole name (``fullmatch``), case-sensitively.
+    Snowflake does not document the engine; this takes the strictest reading
+    of the candidates: an unescaped ``.`` outside a bracket matches no line
+    terminator (Java's default), where Python's matches all but a newline.
+    Raises re.error for an invalid pattern.
+    """
+    out, i, in_class = [], 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and i + 1 < len(pattern):
+            out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if in_class:
+            if c == "]" and not (out and out[-1] in ("[", "[^")):
+                in_class = False
+        elif c == "[":
+            in_class = True
+            if pattern.startswith("[^", i):
+                out.append("[^")
+                i += 2
+                continue
+        elif c == ".":
+            c = _JAVA_DOT
+        out.append(c)
+        i += 1
+    return re.compile("".join(out))
+

@@ -493,7 +493,25 @@ class TestStages(EmuTest):
         self.assertEqual([], self.names(ST + "/RAW/files?pattern=data_0"))  # full match, not search
         self.api("GET", ST + "/RAW/files?pattern=" + urllib.parse.quote("(["), status=400)
         self.assertEqual(["my stage/\u00fc.json"], self.names(ST + "/" + qi("My Stage") + "/files?pattern=.*json"))
+        # alternation: the whole name matches one branch or the other
+        self.assertEqual(["raw/2024/03/data_2.csv.gz", "raw/readme.txt"],
+                         self.names(ST + "/RAW/files?pattern=" + urllib.parse.quote("raw/r.*|.*gz")))
+        self.assertEqual([], self.names(ST + "/RAW/files?pattern=" + urllib.parse.quote("(raw|gz)")))
+        self.assertEqual([], self.names(ST + "/RAW/files?pattern=RAW.*"))  # case-sensitive
         self.api("GET", ST + "/NOPE/files", status=404)
+
+    def test_pattern_dot(self):
+        # "." matches no line terminator (Java's default); a class or escape is as written
+        from emu_ident import pattern_regex
+        for name in ("a\nb", "a\rb", "a\u2028b", "a\u0085b"):
+            self.assertIsNone(pattern_regex("a.b").fullmatch(name))
+            self.assertIsNotNone(pattern_regex("a([^/]|/)b").fullmatch(name))
+        self.assertIsNotNone(pattern_regex("a.b").fullmatch("a\u00fcb"))
+        self.assertIsNotNone(pattern_regex("a[.]b").fullmatch("a.b"))
+        self.assertIsNone(pattern_regex("a[.]b").fullmatch("axb"))
+        self.assertIsNone(pattern_regex("a\\.b").fullmatch("axb"))
+        self.assertIsNotNone(pattern_regex("[].]x").fullmatch(".x"))
+        self.assertIsNotNone(pattern_regex("[^].]x").fullmatch("ax"))
 
     def test_presigned_url(self):
         base = ST + "/RAW/files/"
