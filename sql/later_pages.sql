@@ -38,9 +38,6 @@ CALL pg_temp.emuctl('reset');
 CALL pg_temp.emuctl('fault', '{"path": "/SALES/schemas$", "query": "fromName=", "action": "vanish"}');
 -- should fail
 SELECT database_name, name FROM lp_schemas;
-CALL pg_temp.emuctl('clear-log');
-SELECT method, path, query, status FROM pg_temp.emu_requests();
-
 -- ===================================================================
 -- Link pages and large-result pages: the result handle goes away
 -- ===================================================================

@@ -14,8 +14,11 @@ as_postgres "$("$PG_CONFIG" --pkglibdir)/pgxs/src/test/regress/pg_regress" \
 # 15 prints "test NAME ... ok"; 16 and later print TAP ("ok 1 - NAME")
 p=$(grep -cE '\.\.\. ok|^ok [0-9]+ ' "$RUN_DIR/regress.out")
 f=$(grep -cE '\.\.\. FAILED|^not ok [0-9]+ ' "$RUN_DIR/regress.out")
+# a test that did not run to its verdict (pg_regress bailed out, or found no
+# expected file) is a failure too
+total=$(echo $tests | wc -w)
+[ $((p + f)) -lt "$total" ] && f=$((total - p))
 if [ "$f" -gt 0 ] || [ "$p" -eq 0 ]; then
-  [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && f=1
   echo "---- regression.diffs"
   cat "$RUN_DIR/regress/regression.diffs" 2>/dev/null
   echo "---- postgres.log (tail)"
