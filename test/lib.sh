@@ -54,6 +54,8 @@ run_from_copy() {
   chmod 0755 "$dest"
   export SNOWFDW_CHECKOUT=$REPO
   echo "(running from a copy of the checkout, $dest/tree, that the postgres user can read)"
+  # (and from inside it: commands run as postgres cannot start in the checkout)
+  cd "$dest/tree" || return 1
   exec bash "$dest/tree/${script#"$(realpath "$REPO")"/}" "$@"
 }
 
