@@ -25,6 +25,14 @@ pg_major() {
   "$PG_CONFIG" --version | sed 's/^PostgreSQL \([0-9]*\).*/PostgreSQL \1/'
 }
 
+# copy_tree SRC DEST: the tree at SRC, without build and test output, into
+# the existing directory DEST, readable by every user
+copy_tree() {
+  tar -C "$1" --exclude=./tmp_check --exclude=./tmp_matrix --exclude=./dist \
+    --exclude='*.o' --exclude='*.so' --exclude='*.bc' -cf - . | tar -C "$2" -xf - &&
+    chmod -R a+rX "$2"
+}
+
 # run_from_copy TAG SCRIPT [ARGS...]: as root, run SCRIPT (a path in this
 # checkout) again from a copy of the checkout that every user can read, and
 # do not return.  The postgres user runs the server, the emulator and
@@ -46,9 +54,7 @@ run_from_copy() {
   # keep the copy's tmp_check of a previous run out of the way, not the tree
   rm -rf "$dest/tree.new"
   mkdir -p "$dest/tree.new"
-  tar -C "$REPO" --exclude=./tmp_check --exclude=./dist --exclude='*.o' \
-    --exclude='*.so' --exclude='*.bc' -cf - . | tar -C "$dest/tree.new" -xf - || return 1
-  chmod -R a+rX "$dest/tree.new"
+  copy_tree "$REPO" "$dest/tree.new" || return 1
   rm -rf "$dest/tree"
   mv "$dest/tree.new" "$dest/tree"
   chmod 0755 "$dest"

@@ -13,7 +13,7 @@
 # suites, with ARGS: bench/run.sh runs bench/b1-major.sh this way, and
 # test/build-debs.sh test/build-deb.sh.
 set -uo pipefail
-REPO=$(cd "$(dirname "$0")/.." && pwd)
+. "$(dirname "$0")/lib.sh"
 major=${1:?usage: run-chroot.sh MAJOR [SCRIPT]}
 script=${2:-test/run-major.sh}
 shift
@@ -29,10 +29,8 @@ checks="secrets"
 tree=$root/snowfdw
 rm -rf "$tree"
 mkdir -p "$tree"
-tar -C "$REPO" --exclude=./tmp_check --exclude=./tmp_matrix --exclude=./dist \
-  --exclude='*.o' --exclude='*.so' --exclude='*.bc' -cf - . | tar -C "$tree" -xf - ||
+copy_tree "$REPO" "$tree" ||
   { echo "run-chroot.sh: could not copy the tree into $root"; exit 1; }
-chmod -R a+rX "$tree"
 
 mounted=()
 cleanup() {
