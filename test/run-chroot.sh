@@ -54,5 +54,6 @@ chroot "$root" /usr/bin/env -i \
   HOME=/tmp LANG=C.UTF-8 CI="${CI:-}" \
   PG_CONFIG="/usr/lib/postgresql/$major/bin/pg_config" SNOWFDW_BITCODE=no \
   SNOWFDW_CHROOT_MAJOR="$major" SNOWFDW_CHECKOUT="${SNOWFDW_CHECKOUT:-$REPO}" \
+  SNOWFDW_SUITES="${SNOWFDW_SUITES-*}" \
   SNOWFDW_CHECKS="$checks" SNOWFDW_SKIP_SUITES="$skip_suites ${SNOWFDW_SKIP_SUITES:-}" \
   bash "/snowfdw/$script" "$@"
