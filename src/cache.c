@@ -987,3 +987,13 @@ snowfdw_cache_info(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc),
 													  values, nulls)));
 }
+
+/*
+ * snowfdw_cache_locks_held
+ *		How many of the cache's locks this backend holds (tests)
+ */
+int
+snowfdw_cache_locks_held(void)
+{
+	return control != NULL && LWLockHeldByMe(&control->lock) ? 1 : 0;
+}

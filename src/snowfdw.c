@@ -112,7 +112,9 @@ _PG_init(void)
 {
 	snowfdw_define_gucs();
 	snowfdw_json_init();
+	snowfdw_shmem_init();
 	snowfdw_cache_init();
+	snowfdw_fault_init();
 }
 
 /*

@@ -309,6 +309,35 @@ pg_noreturn extern void snowfdw_report_bad_body(SnowfdwCall *call,
 extern char *snowfdw_link_target(const char *link, const char *rel);
 extern char *snowfdw_quote_text(const char *text, size_t len);
 
+/* in shmem.c */
+typedef void (*SnowfdwShmemInit) (void *ptr);
+extern void snowfdw_shmem_init(void);
+extern bool snowfdw_shmem_is_shared(void);
+extern void snowfdw_shmem_register(const char *name, Size size,
+								   SnowfdwShmemInit init);
+extern void snowfdw_shmem_register_table(const char *name,
+										 const dshash_parameters *params);
+extern int	snowfdw_shmem_tranche(void);
+extern void *snowfdw_shmem_struct(const char *name);
+extern dsa_area *snowfdw_shmem_area(void);
+extern dshash_table *snowfdw_shmem_table(const char *name);
+extern dshash_table *snowfdw_shmem_attached_table(const char *name);
+extern int	snowfdw_shmem_locks_held(void);
+
+/*
+ * in fault.c: test-build fault points (snowfdw.fault_point); in any other
+ * build a fault never fires and the calls compile to nothing
+ */
+#ifdef SNOWFDW_FAULT_INJECTION
+extern void snowfdw_fault_init(void);
+extern bool snowfdw_fault(const char *point);
+pg_noreturn extern void snowfdw_fault_error(const char *point);
+#else
+#define snowfdw_fault_init() ((void) 0)
+#define snowfdw_fault(point) false
+#define snowfdw_fault_error(point) ((void) 0)
+#endif
+
 /* in cache.c */
 extern int	snowfdw_cache_ttl;
 extern int	snowfdw_cache_size_kb;
@@ -325,6 +354,7 @@ extern bool snowfdw_cache_answer(SnowfdwConnection *conn, SnowfdwCall **calls,
 extern void snowfdw_cache_store_call(SnowfdwConnection *conn,
 									 SnowfdwCall *call);
 extern void snowfdw_cache_invalidate(Oid serverid);
+extern int	snowfdw_cache_locks_held(void);
 extern SnowfdwCall *snowfdw_write_call(SnowfdwConnection *conn,
 									   const char *method, char *path,
 									   char *body, bool retry_safe,
