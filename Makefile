@@ -26,6 +26,7 @@ OBJS = \
 	src/scan.o \
 	src/snowfdw.o \
 	src/stats.o \
+	src/write.o \
 	src/writemap.o
 
 EXTENSION = snowfdw

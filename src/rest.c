@@ -384,6 +384,9 @@ finish_transfer(SnowfdwConnection *conn, SnowfdwCall *call,
 				SnowfdwHttpResponse *resp)
 {
 	conn->bytes_received += resp->body_len;
+	call->last_status = resp->transport_ok ? resp->status : 0;
+	if (call->last_status == 202)
+		call->accepted = true;
 	snowfdw_stats_count_request(conn, resp->transport_ok ? resp->status : 0,
 								resp->body_len,
 								(double) (GetCurrentTimestamp() - call->attempt_sent) / 1000.0);

@@ -189,6 +189,8 @@ typedef struct SnowfdwCall
 	size_t		consumed;		/* bytes of response already read */
 	char	   *request_id;
 	char	   *link;			/* raw Link header, or NULL */
+	long		last_status;	/* of the last transfer; 0: no HTTP answer */
+	bool		accepted;		/* Snowflake answered 202 at least once */
 	/* private to rest.c */
 	int			attempts;
 	int			retries;		/* failed transfers tried again */
@@ -309,6 +311,22 @@ pg_noreturn extern void snowfdw_report_bad_body(SnowfdwCall *call,
 extern char *snowfdw_link_target(const char *link, const char *rel);
 extern char *snowfdw_quote_text(const char *text, size_t len);
 
+/*
+ * in write.c: calls that may change Snowflake objects.  A write runs each
+ * of its calls with snowfdw_write_call (or runs them itself and passes
+ * each ended call, answered or failed, to snowfdw_note_write, which takes
+ * no lock and may run in an error path), then calls
+ * snowfdw_flush_write_invalidations once when the statement's write ends
+ * (EndForeignModify), never from PG_CATCH: a failed write's changes are
+ * dropped by the abort.
+ */
+extern SnowfdwCall *snowfdw_write_call(SnowfdwConnection *conn,
+									   const char *method, char *path,
+									   char *body, bool retry_safe,
+									   bool missing_ok);
+extern void snowfdw_note_write(SnowfdwConnection *conn, SnowfdwCall *call);
+extern void snowfdw_flush_write_invalidations(void);
+
 /* in cache.c */
 extern int	snowfdw_cache_ttl;
 extern int	snowfdw_cache_size_kb;
@@ -325,10 +343,10 @@ extern bool snowfdw_cache_answer(SnowfdwConnection *conn, SnowfdwCall **calls,
 extern void snowfdw_cache_store_call(SnowfdwConnection *conn,
 									 SnowfdwCall *call);
 extern void snowfdw_cache_invalidate(Oid serverid);
-extern SnowfdwCall *snowfdw_write_call(SnowfdwConnection *conn,
-									   const char *method, char *path,
-									   char *body, bool retry_safe,
-									   bool missing_ok);
+extern void snowfdw_cache_prepare_changes(void);
+extern void snowfdw_cache_note_changed(Oid serverid);
+extern void snowfdw_cache_flush_changed(void);
+extern int64 snowfdw_cache_write_invalidations(void);
 extern struct dshash_table *snowfdw_stats_table(bool may_attach);
 
 /* in stats.c */
