@@ -12,6 +12,7 @@ OBJS = \
 	src/deparse.o \
 	src/estimate.o \
 	src/functions.o \
+	src/holdoff.o \
 	src/http.o \
 	src/httptext.o \
 	src/ident.o \
@@ -19,6 +20,7 @@ OBJS = \
 	src/jsontext.o \
 	src/listing.o \
 	src/mapping.o \
+	src/measured.o \
 	src/modify.o \
 	src/objects.o \
 	src/options.o \

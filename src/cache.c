@@ -236,6 +236,11 @@ cache_shmem_request(void)
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
 	RequestAddinShmemSpace(MAXALIGN(sizeof(CacheControl)));
+	/* until shmem.c owns the set-up: the other shared tables */
+	RequestAddinShmemSpace(snowfdw_measured_shmem_size());
+	snowfdw_measured_shmem_request();
+	RequestAddinShmemSpace(snowfdw_holdoff_shmem_size());
+	snowfdw_holdoff_shmem_request();
 }
 
 /*
@@ -261,6 +266,8 @@ cache_shmem_startup(void)
 		control->total_bytes = 0;
 		control->entries = 0;
 	}
+	snowfdw_measured_shmem_startup();
+	snowfdw_holdoff_shmem_startup();
 	LWLockRelease(AddinShmemInitLock);
 }
 

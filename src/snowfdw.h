@@ -522,9 +522,23 @@ extern void snowfdw_scan_cost(SnowfdwOptions *options, Oid serverid,
 							  SnowfdwEstimate *est, Cost *startup,
 							  Cost *total);
 extern double snowfdw_request_cost(SnowfdwOptions *options, Oid serverid);
+
+/* in measured.c: what requests measured, read by the estimates */
+extern Size snowfdw_measured_shmem_size(void);
+extern void snowfdw_measured_shmem_request(void);
+extern void snowfdw_measured_shmem_startup(void);
 extern void snowfdw_note_listing(Oid serverid, SnowfdwObjectKind kind,
 								 char *const *scope, int nscopes, double rows);
 extern void snowfdw_note_latency(Oid serverid, double ms);
+extern double snowfdw_measured_value(Oid serverid, int kind,
+									 char *const *scope, int n);
+
+/* in holdoff.c: the shared 429 back-off */
+extern Size snowfdw_holdoff_shmem_size(void);
+extern void snowfdw_holdoff_shmem_request(void);
+extern void snowfdw_holdoff_shmem_startup(void);
+extern void snowfdw_holdoff_note(Oid serverid, Oid umid, TimestampTz until);
+extern TimestampTz snowfdw_holdoff_until(Oid serverid, Oid umid);
 
 /* in analyze.c */
 extern bool snowfdw_analyze_foreign_table(Relation relation,
