@@ -11,7 +11,9 @@
  *
  * When snowfdw is preloaded the times live in a fixed-size shared hash
  * table under one LWLock of a named tranche; otherwise in a backend-local
- * one (a backend then holds off only its own later statements).  A full
+ * one (a backend then holds off only its own later calls).  A change of
+ * the server's or the user mapping's options (ALTER SERVER, ALTER USER
+ * MAPPING) starts afresh, as it does for sessions.  A full
  * table first forgets the times already past; a time that still finds no
  * room is not shared.  Under the lock only dynahash calls that raise no
  * error run (HASH_ENTER_NULL on a fixed-size table).
@@ -25,10 +27,12 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "miscadmin.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
 #include "utils/hsearch.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "snowfdw.h"
@@ -42,6 +46,8 @@ typedef struct HoldoffKey
 	Oid			dbid;			/* OIDs are per database */
 	Oid			serverid;
 	Oid			umid;
+	TransactionId server_xmin;	/* catalog versions: a change of options */
+	TransactionId mapping_xmin; /* starts afresh */
 } HoldoffKey;
 
 typedef struct HoldoffEntry
@@ -90,8 +96,26 @@ snowfdw_holdoff_shmem_startup(void)
 }
 
 /*
+ * catalog_version
+ *		Raw xmin of a catalog row found through a syscache, or 0
+ */
+static TransactionId
+catalog_version(int cacheid, Oid oid)
+{
+	HeapTuple	tuple = SearchSysCache1(cacheid, ObjectIdGetDatum(oid));
+	TransactionId version;
+
+	if (!HeapTupleIsValid(tuple))
+		return InvalidTransactionId;
+	version = HeapTupleHeaderGetRawXmin(tuple->t_data);
+	ReleaseSysCache(tuple);
+	return version;
+}
+
+/*
  * make_key
- *		Key of a server and user mapping in this database
+ *		Key of a server and user mapping, in their current versions, in
+ *		this database (looked up before any lock is taken)
  */
 static void
 make_key(Oid serverid, Oid umid, HoldoffKey *key)
@@ -100,6 +124,8 @@ make_key(Oid serverid, Oid umid, HoldoffKey *key)
 	key->dbid = MyDatabaseId;
 	key->serverid = serverid;
 	key->umid = umid;
+	key->server_xmin = catalog_version(FOREIGNSERVEROID, serverid);
+	key->mapping_xmin = catalog_version(USERMAPPINGOID, umid);
 }
 
 /*
@@ -163,7 +189,8 @@ snowfdw_holdoff_until(Oid serverid, Oid umid)
 	HoldoffEntry *entry;
 	TimestampTz until = 0;
 
-	if (holdoffs == NULL)
+	/* an unlocked peek: most of the time nobody is held off */
+	if (holdoffs == NULL || hash_get_num_entries(holdoffs) == 0)
 		return 0;
 	make_key(serverid, umid, &key);
 	if (holdoff_lock)
