@@ -82,6 +82,18 @@
  * A tranche is named when its id is made from 19 on, and the name is known
  * cluster-wide; before, each backend registers the name it shows.
  */
+/*
+ * ShmemInitHash: 19 takes one size (the table's), earlier majors an
+ * initial and a maximum size; snowfdw's shared tables are fixed-size
+ */
+#if PG_VERSION_NUM >= 190000
+#define snowfdw_shmem_init_hash(name, size, info, flags) \
+	ShmemInitHash((name), (size), (info), (flags))
+#else
+#define snowfdw_shmem_init_hash(name, size, info, flags) \
+	ShmemInitHash((name), (size), (size), (info), (flags))
+#endif
+
 #if PG_VERSION_NUM >= 190000
 #define snowfdw_new_tranche_id(name) LWLockNewTrancheId(name)
 #define snowfdw_register_tranche(id, name) ((void) 0)

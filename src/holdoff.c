@@ -90,8 +90,9 @@ snowfdw_holdoff_shmem_startup(void)
 
 	ctl.keysize = sizeof(HoldoffKey);
 	ctl.entrysize = sizeof(HoldoffEntry);
-	holdoffs = ShmemInitHash("snowfdw holdoff", HOLDOFF_MAX, HOLDOFF_MAX,
-							 &ctl, HASH_ELEM | HASH_BLOBS | HASH_FIXED_SIZE);
+	holdoffs = snowfdw_shmem_init_hash("snowfdw holdoff", HOLDOFF_MAX,
+									   &ctl,
+									   HASH_ELEM | HASH_BLOBS | HASH_FIXED_SIZE);
 	holdoff_lock = &(GetNamedLWLockTranche(HOLDOFF_TRANCHE))->lock;
 }
 

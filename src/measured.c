@@ -87,8 +87,9 @@ snowfdw_measured_shmem_startup(void)
 
 	ctl.keysize = sizeof(MeasuredKey);
 	ctl.entrysize = sizeof(MeasuredEntry);
-	measured = ShmemInitHash("snowfdw measured", MEASURED_MAX, MEASURED_MAX,
-							 &ctl, HASH_ELEM | HASH_BLOBS | HASH_FIXED_SIZE);
+	measured = snowfdw_shmem_init_hash("snowfdw measured", MEASURED_MAX,
+									   &ctl,
+									   HASH_ELEM | HASH_BLOBS | HASH_FIXED_SIZE);
 	measured_lock = &(GetNamedLWLockTranche(MEASURED_TRANCHE))->lock;
 }
 

@@ -313,17 +313,18 @@ extern char *snowfdw_quote_text(const char *text, size_t len);
 
 /*
  * in write.c: calls that may change Snowflake objects.  A write runs each
- * of its calls with snowfdw_write_call (or runs them itself and passes
- * each ended call, answered or failed, to snowfdw_note_write, which takes
- * no lock and may run in an error path), then calls
- * snowfdw_flush_write_invalidations once when the statement's write ends
- * (EndForeignModify), never from PG_CATCH: a failed write's changes are
- * dropped by the abort.
+ * of its calls with snowfdw_write_call, or runs them itself: then it calls
+ * snowfdw_write_begin before the first request and passes each ended
+ * call, answered or failed, to snowfdw_note_write (no lock, no allocation:
+ * it may run in PG_CATCH).  Once the statement's write ends it calls
+ * snowfdw_flush_write_invalidations (EndForeignModify), never from
+ * PG_CATCH: a failed write's changes are dropped by the abort.
  */
 extern SnowfdwCall *snowfdw_write_call(SnowfdwConnection *conn,
 									   const char *method, char *path,
 									   char *body, bool retry_safe,
 									   bool missing_ok);
+extern void snowfdw_write_begin(void);
 extern void snowfdw_note_write(SnowfdwConnection *conn, SnowfdwCall *call);
 extern void snowfdw_flush_write_invalidations(void);
 

@@ -72,6 +72,19 @@ snowfdw_note_write(SnowfdwConnection *conn, SnowfdwCall *call)
 }
 
 /*
+ * snowfdw_write_begin
+ *		Before a write's first request: what its error path will need
+ *
+ * snowfdw_write_call does this itself; code that runs write calls with
+ * snowfdw_run_calls calls it first, while an error is still harmless.
+ */
+void
+snowfdw_write_begin(void)
+{
+	snowfdw_cache_prepare_changes();
+}
+
+/*
  * snowfdw_flush_write_invalidations
  *		The write ended: drop the cached answers of what it changed
  *
@@ -106,8 +119,7 @@ snowfdw_write_call(SnowfdwConnection *conn, const char *method, char *path,
 		snowfdw_run_calls(conn, &call, 1);
 		return call;
 	}
-	/* what an abort needs to drop entries, made while errors are allowed */
-	snowfdw_cache_prepare_changes();
+	snowfdw_write_begin();
 	PG_TRY();
 	{
 		snowfdw_run_calls(conn, &call, 1);
