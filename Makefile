@@ -11,6 +11,7 @@ OBJS = \
 	src/connection.o \
 	src/deparse.o \
 	src/estimate.o \
+	src/fault.o \
 	src/functions.o \
 	src/holdoff.o \
 	src/http.o \
@@ -26,6 +27,7 @@ OBJS = \
 	src/options.o \
 	src/rest.o \
 	src/scan.o \
+	src/shmem.o \
 	src/snowfdw.o \
 	src/stats.o \
 	src/write.o \

@@ -28,6 +28,7 @@
 #endif
 
 #include "commands/explain.h"
+#include "lib/dshash.h"
 #include "storage/lwlock.h"
 #include "storage/proc.h"
 #include "utils/acl.h"
@@ -79,21 +80,22 @@
 #endif
 
 /*
+ * dshash inserts that return NULL when memory runs out exist in the minor
+ * releases that define DSHASH_INSERT_NO_OOM; elsewhere an insert raises the
+ * error itself, so it is called with no lock of snowfdw's held.
+ */
+#ifdef DSHASH_INSERT_NO_OOM
+#define snowfdw_dshash_insert(table, key, found) \
+	dshash_find_or_insert_extended((table), (key), (found), DSHASH_INSERT_NO_OOM)
+#else
+#define snowfdw_dshash_insert(table, key, found) \
+	dshash_find_or_insert((table), (key), (found))
+#endif
+
+/*
  * A tranche is named when its id is made from 19 on, and the name is known
  * cluster-wide; before, each backend registers the name it shows.
  */
-/*
- * ShmemInitHash: 19 takes one size (the table's), earlier majors an
- * initial and a maximum size; snowfdw's shared tables are fixed-size
- */
-#if PG_VERSION_NUM >= 190000
-#define snowfdw_shmem_init_hash(name, size, info, flags) \
-	ShmemInitHash((name), (size), (info), (flags))
-#else
-#define snowfdw_shmem_init_hash(name, size, info, flags) \
-	ShmemInitHash((name), (size), (size), (info), (flags))
-#endif
-
 #if PG_VERSION_NUM >= 190000
 #define snowfdw_new_tranche_id(name) LWLockNewTrancheId(name)
 #define snowfdw_register_tranche(id, name) ((void) 0)

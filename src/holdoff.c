@@ -9,14 +9,14 @@
  * time (snowfdw_holdoff_note) and asks before sending any request
  * (snowfdw_holdoff_until).
  *
- * When snowfdw is preloaded the times live in a fixed-size shared hash
- * table under one LWLock of a named tranche; otherwise in a backend-local
- * one (a backend then holds off only its own later calls).  A change of
- * the server's or the user mapping's options (ALTER SERVER, ALTER USER
- * MAPPING) starts afresh, as it does for sessions.  A full
- * table first forgets the times already past; a time that still finds no
- * room is not shared.  Under the lock only dynahash calls that raise no
- * error run (HASH_ENTER_NULL on a fixed-size table).
+ * The times live in a small fixed struct registered with shmem.c: shared
+ * by every backend when snowfdw is preloaded, this backend's otherwise (a
+ * backend then holds off only its own later calls).  A change of the
+ * server's or the user mapping's options (ALTER SERVER, ALTER USER
+ * MAPPING) starts afresh, as it does for sessions.  A full struct first
+ * forgets the times already past; a time that still finds no room is not
+ * shared.  Keys are made before the struct's lock is taken; under it only
+ * plain comparisons and stores run.
  *
  * Copyright (c) 2026, snowfdw developers
  *
@@ -30,16 +30,14 @@
 #include "access/htup_details.h"
 #include "miscadmin.h"
 #include "storage/lwlock.h"
-#include "storage/shmem.h"
-#include "utils/hsearch.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "snowfdw.h"
 
-/* Bound of the table: user mappings rate-limited at the same time */
-#define HOLDOFF_MAX 256
-#define HOLDOFF_TRANCHE "snowfdw holdoff"
+/* Bound of the struct: user mappings rate-limited at the same time */
+#define HOLDOFF_MAX 64
+#define HOLDOFF_SHMEM_NAME "snowfdw holdoff"
 
 typedef struct HoldoffKey
 {
@@ -56,44 +54,35 @@ typedef struct HoldoffEntry
 	TimestampTz until;			/* no request before this time */
 } HoldoffEntry;
 
-static HTAB *holdoffs = NULL;
-static LWLock *holdoff_lock = NULL; /* NULL: backend-local table */
+typedef struct Holdoffs
+{
+	LWLock		lock;
+	int			count;			/* entries in use, the first ones */
+	HoldoffEntry entries[HOLDOFF_MAX];
+} Holdoffs;
 
 /*
- * snowfdw_holdoff_shmem_size
- *		Shared memory the table needs when preloaded
+ * holdoffs_init
+ *		Set up the struct, once (shmem.c)
  */
-Size
-snowfdw_holdoff_shmem_size(void)
+static void
+holdoffs_init(void *ptr)
 {
-	return hash_estimate_size(HOLDOFF_MAX, sizeof(HoldoffEntry));
+	Holdoffs   *h = ptr;
+
+	LWLockInitialize(&h->lock, snowfdw_shmem_tranche());
+	h->count = 0;
 }
 
 /*
- * snowfdw_holdoff_shmem_request
- *		From the shmem request hook: the lock's tranche
+ * snowfdw_holdoff_init
+ *		Module load: register the struct with shmem.c
  */
 void
-snowfdw_holdoff_shmem_request(void)
+snowfdw_holdoff_init(void)
 {
-	RequestNamedLWLockTranche(HOLDOFF_TRANCHE, 1);
-}
-
-/*
- * snowfdw_holdoff_shmem_startup
- *		From the shmem startup hook: find or make the shared table
- */
-void
-snowfdw_holdoff_shmem_startup(void)
-{
-	HASHCTL		ctl;
-
-	ctl.keysize = sizeof(HoldoffKey);
-	ctl.entrysize = sizeof(HoldoffEntry);
-	holdoffs = snowfdw_shmem_init_hash("snowfdw holdoff", HOLDOFF_MAX,
-									   &ctl,
-									   HASH_ELEM | HASH_BLOBS | HASH_FIXED_SIZE);
-	holdoff_lock = &(GetNamedLWLockTranche(HOLDOFF_TRANCHE))->lock;
+	snowfdw_shmem_register(HOLDOFF_SHMEM_NAME, sizeof(Holdoffs),
+						   holdoffs_init);
 }
 
 /*
@@ -116,7 +105,7 @@ catalog_version(int cacheid, Oid oid)
 /*
  * make_key
  *		Key of a server and user mapping, in their current versions, in
- *		this database (looked up before any lock is taken)
+ *		this database
  */
 static void
 make_key(Oid serverid, Oid umid, HoldoffKey *key)
@@ -130,19 +119,36 @@ make_key(Oid serverid, Oid umid, HoldoffKey *key)
 }
 
 /*
+ * find_entry
+ *		The entry of a key, or NULL (lock held)
+ */
+static HoldoffEntry *
+find_entry(Holdoffs *h, const HoldoffKey *key)
+{
+	int			i;
+
+	for (i = 0; i < h->count; i++)
+		if (memcmp(&h->entries[i].key, key, sizeof(HoldoffKey)) == 0)
+			return &h->entries[i];
+	return NULL;
+}
+
+/*
  * forget_past
  *		Remove the entries whose time has passed (lock held exclusively)
  */
 static void
-forget_past(TimestampTz now)
+forget_past(Holdoffs *h, TimestampTz now)
 {
-	HASH_SEQ_STATUS scan;
-	HoldoffEntry *entry;
+	int			i = 0;
 
-	hash_seq_init(&scan, holdoffs);
-	while ((entry = hash_seq_search(&scan)) != NULL)
-		if (entry->until <= now)
-			(void) hash_search(holdoffs, &entry->key, HASH_REMOVE, NULL);
+	while (i < h->count)
+	{
+		if (h->entries[i].until <= now)
+			h->entries[i] = h->entries[--h->count];
+		else
+			i++;
+	}
 }
 
 /*
@@ -152,31 +158,28 @@ forget_past(TimestampTz now)
 void
 snowfdw_holdoff_note(Oid serverid, Oid umid, TimestampTz until)
 {
+	Holdoffs   *h = snowfdw_shmem_struct(HOLDOFF_SHMEM_NAME);
 	HoldoffKey	key;
 	HoldoffEntry *entry;
-	bool		found;
 	TimestampTz now = GetCurrentTimestamp();
 
 	make_key(serverid, umid, &key);
-	if (holdoff_lock == NULL && holdoffs == NULL)
+	LWLockAcquire(&h->lock, LW_EXCLUSIVE);
+	entry = find_entry(h, &key);
+	if (entry == NULL)
 	{
-		HASHCTL		ctl;
-
-		ctl.keysize = sizeof(HoldoffKey);
-		ctl.entrysize = sizeof(HoldoffEntry);
-		holdoffs = hash_create("snowfdw holdoff", 16, &ctl,
-							   HASH_ELEM | HASH_BLOBS);
+		if (h->count >= HOLDOFF_MAX)
+			forget_past(h, now);
+		if (h->count < HOLDOFF_MAX)
+		{
+			entry = &h->entries[h->count++];
+			entry->key = key;
+			entry->until = until;
+		}
 	}
-	if (holdoff_lock)
-		LWLockAcquire(holdoff_lock, LW_EXCLUSIVE);
-	if (hash_get_num_entries(holdoffs) >= HOLDOFF_MAX)
-		forget_past(now);
-	entry = hash_search(holdoffs, &key,
-						holdoff_lock ? HASH_ENTER_NULL : HASH_ENTER, &found);
-	if (entry != NULL && (!found || entry->until < until))
+	else if (entry->until < until)
 		entry->until = until;
-	if (holdoff_lock)
-		LWLockRelease(holdoff_lock);
+	LWLockRelease(&h->lock);
 }
 
 /*
@@ -186,20 +189,19 @@ snowfdw_holdoff_note(Oid serverid, Oid umid, TimestampTz until)
 TimestampTz
 snowfdw_holdoff_until(Oid serverid, Oid umid)
 {
+	Holdoffs   *h = snowfdw_shmem_struct(HOLDOFF_SHMEM_NAME);
 	HoldoffKey	key;
 	HoldoffEntry *entry;
 	TimestampTz until = 0;
 
 	/* an unlocked peek: most of the time nobody is held off */
-	if (holdoffs == NULL || hash_get_num_entries(holdoffs) == 0)
+	if (h->count == 0)
 		return 0;
 	make_key(serverid, umid, &key);
-	if (holdoff_lock)
-		LWLockAcquire(holdoff_lock, LW_SHARED);
-	entry = hash_search(holdoffs, &key, HASH_FIND, NULL);
+	LWLockAcquire(&h->lock, LW_SHARED);
+	entry = find_entry(h, &key);
 	if (entry != NULL)
 		until = entry->until;
-	if (holdoff_lock)
-		LWLockRelease(holdoff_lock);
+	LWLockRelease(&h->lock);
 	return until > GetCurrentTimestamp() ? until : 0;
 }

@@ -7,14 +7,13 @@
  * scan.c the size of each complete listing); the planner's estimates
  * (estimate.c) read from here.  Nothing here calls either.
  *
- * When snowfdw is preloaded the measurements live in a fixed-size shared
- * hash table, so that a new session plans from what other sessions
- * measured; otherwise in a backend-local one.  Both hold at most
- * MEASURED_MAX entries and are emptied when full.  The shared table is
- * guarded by one LWLock of a named tranche; keys are built before it is
- * taken, and under it only dynahash calls that do not raise errors run
- * (HASH_ENTER_NULL on a fixed-size table returns NULL when it is full).
- * Keys carry the database, since OIDs are per database.
+ * The measurements live in a fixed struct registered with shmem.c: shared
+ * by every backend when snowfdw is preloaded, so that a new session plans
+ * from what other sessions measured; this backend's otherwise.  It is an
+ * open-addressing hash table of MEASURED_SLOTS slots, emptied when it is
+ * three quarters full.  Keys are made before the struct's lock is taken;
+ * under it only comparisons and stores run.  Keys carry the database,
+ * since OIDs are per database.
  *
  * Copyright (c) 2026, snowfdw developers
  *
@@ -25,17 +24,17 @@
  */
 #include "postgres.h"
 
+#include "common/hashfn.h"
 #include "miscadmin.h"
 #include "storage/lwlock.h"
-#include "storage/shmem.h"
-#include "utils/hsearch.h"
 
 #include "snowfdw.h"
 
-/* Bound of the table; a full table is emptied */
-#define MEASURED_MAX 2048
+/* Slots of the table; it is emptied when MEASURED_MAX are in use */
+#define MEASURED_SLOTS 1024
+#define MEASURED_MAX (MEASURED_SLOTS / 4 * 3)
 #define MEASURED_SCOPE_LEN 256
-#define MEASURED_TRANCHE "snowfdw measured"
+#define MEASURED_SHMEM_NAME "snowfdw measured"
 
 /* A count seen by a complete listing, or a server's latency */
 typedef struct MeasuredKey
@@ -49,57 +48,51 @@ typedef struct MeasuredKey
 typedef struct MeasuredEntry
 {
 	MeasuredKey key;
+	bool		used;
 	double		value;			/* rows, or milliseconds */
 	double		samples;		/* averages: how many values it holds */
 } MeasuredEntry;
 
-static HTAB *measured = NULL;
-static LWLock *measured_lock = NULL;	/* NULL: backend-local table */
+typedef struct Measured
+{
+	LWLock		lock;
+	int			count;			/* slots in use */
+	MeasuredEntry slots[MEASURED_SLOTS];
+} Measured;
 
 /*
- * snowfdw_measured_shmem_size
- *		Shared memory the table needs when preloaded
+ * measured_init
+ *		Set up the struct, once (shmem.c)
  */
-Size
-snowfdw_measured_shmem_size(void)
+static void
+measured_init(void *ptr)
 {
-	return hash_estimate_size(MEASURED_MAX, sizeof(MeasuredEntry));
+	Measured   *m = ptr;
+
+	LWLockInitialize(&m->lock, snowfdw_shmem_tranche());
+	m->count = 0;
+	memset(m->slots, 0, sizeof(m->slots));
 }
 
 /*
- * snowfdw_measured_shmem_request
- *		From the shmem request hook: the lock's tranche
+ * snowfdw_measured_init
+ *		Module load: register the struct with shmem.c
  */
 void
-snowfdw_measured_shmem_request(void)
+snowfdw_measured_init(void)
 {
-	RequestNamedLWLockTranche(MEASURED_TRANCHE, 1);
-}
-
-/*
- * snowfdw_measured_shmem_startup
- *		From the shmem startup hook: find or make the shared table
- */
-void
-snowfdw_measured_shmem_startup(void)
-{
-	HASHCTL		ctl;
-
-	ctl.keysize = sizeof(MeasuredKey);
-	ctl.entrysize = sizeof(MeasuredEntry);
-	measured = snowfdw_shmem_init_hash("snowfdw measured", MEASURED_MAX,
-									   &ctl,
-									   HASH_ELEM | HASH_BLOBS | HASH_FIXED_SIZE);
-	measured_lock = &(GetNamedLWLockTranche(MEASURED_TRANCHE))->lock;
+	snowfdw_shmem_register(MEASURED_SHMEM_NAME, sizeof(Measured),
+						   measured_init);
 }
 
 /*
  * make_key
- *		Key of a server's count of a kind under a scope; false if the scope
- *		is too long to be a key (it is simply not remembered)
+ *		Key of a server's count of a kind under a scope, and its first slot;
+ *		false if the scope is too long to be a key (it is not remembered)
  */
 static bool
-make_key(Oid serverid, int kind, const char *scope, MeasuredKey *key)
+make_key(Oid serverid, int kind, const char *scope, MeasuredKey *key,
+		 uint32 *slot)
 {
 	if (strlen(scope) >= MEASURED_SCOPE_LEN)
 		return false;
@@ -108,78 +101,59 @@ make_key(Oid serverid, int kind, const char *scope, MeasuredKey *key)
 	key->serverid = serverid;
 	key->kind = kind;
 	strlcpy(key->scope, scope, sizeof(key->scope));
+	*slot = hash_bytes((const unsigned char *) key, sizeof(MeasuredKey)) %
+		MEASURED_SLOTS;
 	return true;
 }
 
 /*
- * lock_table
- *		Take the shared table's lock, or make the local table
+ * find_slot
+ *		The entry of a key, or with create a new one; NULL if absent (or,
+ *		with create, if the table was full and is now empty: try again)
+ *
+ * Lock held, exclusively with create.  Linear probing: the table is never
+ * more than three quarters full, so a free slot ends every probe.
  */
-static void
-lock_table(LWLockMode mode)
+static MeasuredEntry *
+find_slot(Measured *m, const MeasuredKey *key, uint32 slot, bool create)
 {
-	if (measured_lock != NULL)
-		LWLockAcquire(measured_lock, mode);
-	else if (measured == NULL)
+	for (;;)
 	{
-		HASHCTL		ctl;
+		MeasuredEntry *entry = &m->slots[slot];
 
-		ctl.keysize = sizeof(MeasuredKey);
-		ctl.entrysize = sizeof(MeasuredEntry);
-		measured = hash_create("snowfdw measured", 256, &ctl,
-							   HASH_ELEM | HASH_BLOBS);
+		if (!entry->used)
+			break;
+		if (memcmp(&entry->key, key, sizeof(MeasuredKey)) == 0)
+			return entry;
+		slot = (slot + 1) % MEASURED_SLOTS;
 	}
-}
-
-/*
- * unlock_table
- *		Release the shared table's lock
- */
-static void
-unlock_table(void)
-{
-	if (measured_lock != NULL)
-		LWLockRelease(measured_lock);
-}
-
-/*
- * empty_table
- *		Remove every entry (lock held exclusively)
- */
-static void
-empty_table(void)
-{
-	HASH_SEQ_STATUS scan;
-	MeasuredEntry *entry;
-
-	hash_seq_init(&scan, measured);
-	while ((entry = hash_seq_search(&scan)) != NULL)
-		(void) hash_search(measured, &entry->key, HASH_REMOVE, NULL);
+	if (!create)
+		return NULL;
+	if (m->count >= MEASURED_MAX)
+	{
+		memset(m->slots, 0, sizeof(m->slots));
+		m->count = 0;
+		return NULL;
+	}
+	m->slots[slot].key = *key;
+	m->slots[slot].used = true;
+	m->slots[slot].value = 0;
+	m->slots[slot].samples = 0;
+	m->count++;
+	return &m->slots[slot];
 }
 
 /*
  * entry_for_update
- *		Find or make an entry (lock held exclusively); NULL if no room
+ *		Find or make an entry (lock held exclusively)
  */
 static MeasuredEntry *
-entry_for_update(const MeasuredKey *key)
+entry_for_update(Measured *m, const MeasuredKey *key, uint32 slot)
 {
-	MeasuredEntry *entry;
-	bool		found;
+	MeasuredEntry *entry = find_slot(m, key, slot, true);
 
-	entry = hash_search(measured, key, HASH_FIND, NULL);
-	if (entry != NULL)
-		return entry;
-	if (hash_get_num_entries(measured) >= MEASURED_MAX)
-		empty_table();
-	entry = hash_search(measured, key,
-						measured_lock ? HASH_ENTER_NULL : HASH_ENTER, &found);
-	if (entry != NULL && !found)
-	{
-		entry->value = 0;
-		entry->samples = 0;
-	}
-	return entry;
+	/* a full table was emptied: the key goes into the empty one */
+	return entry ? entry : find_slot(m, key, slot, true);
 }
 
 /*
@@ -223,34 +197,35 @@ void
 snowfdw_note_listing(Oid serverid, SnowfdwObjectKind kind,
 					 char *const *scope, int nscopes, double rows)
 {
+	Measured   *m = snowfdw_shmem_struct(MEASURED_SHMEM_NAME);
 	MeasuredKey key;
 	MeasuredKey average_of;
+	uint32		slot;
+	uint32		average_slot;
 	MeasuredEntry *entry;
 	MeasuredEntry *average;
 	double		previous = -1;
 
-	if (!make_key(serverid, kind, scope_key(scope, nscopes), &key) ||
-		!make_key(serverid, kind, average_key(nscopes), &average_of))
+	if (!make_key(serverid, kind, scope_key(scope, nscopes), &key, &slot) ||
+		!make_key(serverid, kind, average_key(nscopes), &average_of,
+				  &average_slot))
 		return;
-	lock_table(LW_EXCLUSIVE);
-	entry = entry_for_update(&key);
-	if (entry != NULL)
+	LWLockAcquire(&m->lock, LW_EXCLUSIVE);
+	entry = entry_for_update(m, &key, slot);
+	if (entry->samples > 0)
+		previous = entry->value;
+	entry->value = rows;
+	entry->samples = 1;
+	average = find_slot(m, &average_of, average_slot, true);
+	/* a scope listed again replaces its share of the average */
+	if (average != NULL && previous >= 0)
+		average->value += (rows - previous) / Max(average->samples, 1);
+	else if (average != NULL)
 	{
-		if (entry->samples > 0)
-			previous = entry->value;
-		entry->value = rows;
-		entry->samples = 1;
-		average = entry_for_update(&average_of);
-		/* a scope listed again replaces its share of the average */
-		if (average != NULL && previous >= 0)
-			average->value += (rows - previous) / Max(average->samples, 1);
-		else if (average != NULL)
-		{
-			average->samples += 1;
-			average->value += (rows - average->value) / average->samples;
-		}
+		average->samples += 1;
+		average->value += (rows - average->value) / average->samples;
 	}
-	unlock_table();
+	LWLockRelease(&m->lock);
 }
 
 /*
@@ -260,20 +235,22 @@ snowfdw_note_listing(Oid serverid, SnowfdwObjectKind kind,
 void
 snowfdw_note_latency(Oid serverid, double ms)
 {
+	Measured   *m = snowfdw_shmem_struct(MEASURED_SHMEM_NAME);
 	MeasuredKey key;
+	uint32		slot;
 	MeasuredEntry *entry;
 
-	(void) make_key(serverid, -1, "", &key);
-	lock_table(LW_EXCLUSIVE);
-	entry = entry_for_update(&key);
-	if (entry != NULL && entry->samples == 0)
+	(void) make_key(serverid, -1, "", &key, &slot);
+	LWLockAcquire(&m->lock, LW_EXCLUSIVE);
+	entry = entry_for_update(m, &key, slot);
+	if (entry->samples == 0)
 	{
 		entry->value = ms;
 		entry->samples = 1;
 	}
-	else if (entry != NULL)
+	else
 		entry->value = 0.8 * entry->value + 0.2 * ms;
-	unlock_table();
+	LWLockRelease(&m->lock);
 }
 
 /*
@@ -286,18 +263,20 @@ snowfdw_note_latency(Oid serverid, double ms)
 double
 snowfdw_measured_value(Oid serverid, int kind, char *const *scope, int n)
 {
+	Measured   *m = snowfdw_shmem_struct(MEASURED_SHMEM_NAME);
 	MeasuredKey key;
+	uint32		slot;
 	MeasuredEntry *entry;
 	double		value = -1;
 
 	if (!make_key(serverid, kind,
 				  (scope || n == 0) ? scope_key(scope, n) : average_key(n),
-				  &key))
+				  &key, &slot))
 		return -1;
-	lock_table(LW_SHARED);
-	entry = hash_search(measured, &key, HASH_FIND, NULL);
+	LWLockAcquire(&m->lock, LW_SHARED);
+	entry = find_slot(m, &key, slot, false);
 	if (entry != NULL && entry->samples > 0)
 		value = entry->value;
-	unlock_table();
+	LWLockRelease(&m->lock);
 	return value;
 }

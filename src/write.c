@@ -113,7 +113,6 @@ snowfdw_write_call(SnowfdwConnection *conn, const char *method, char *path,
 	SnowfdwCall *call = snowfdw_new_call(method, path, body, retry_safe,
 										 missing_ok);
 
-	conn->cache_ttl = -1;
 	if (strcmp(method, "GET") == 0)
 	{
 		snowfdw_run_calls(conn, &call, 1);
