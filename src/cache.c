@@ -53,6 +53,7 @@
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/pg_foreign_server.h"
+#include "catalog/pg_user_mapping.h"
 #include "common/hashfn.h"
 #include "foreign/foreign.h"
 #include "funcapi.h"
@@ -136,7 +137,22 @@ typedef struct StatementEntry
 
 /* GUC variables */
 int			snowfdw_cache_ttl = 0;
+int			snowfdw_cache_stale_ttl = 0;
 int			snowfdw_cache_size_kb = 64 * 1024;
+
+/* This process is a refresh worker: its GETs always go to Snowflake */
+bool		snowfdw_cache_refreshing = false;
+
+/* How often a call waiting for another process's answer looks again */
+#define COALESCE_RECHECK_MS 100
+
+/* What the response cache had for a request */
+typedef enum CacheLookup
+{
+	CACHE_MISS,
+	CACHE_FRESH,
+	CACHE_STALE					/* past its TTL, within the stale window */
+} CacheLookup;
 
 /* the wait event name of the shared cache's locks */
 #define SNOWFDW_TRANCHE_NAME "snowfdw"
@@ -610,27 +626,32 @@ evict_one(void)
 
 /*
  * cache_lookup_key
- *		The response cache's answer to a request no older than ttl seconds
+ *		The response cache's answer to a request no older than ttl seconds,
+ *		or no older than ttl + stale_ttl (CACHE_STALE)
  *
- * The strings are copied into the current memory context.  An expired
- * entry is dropped on the way.
+ * The strings are copied into the current memory context.  An entry past
+ * both is dropped on the way.
  */
-static bool
+static CacheLookup
 cache_lookup_key(const CacheKey *key, const char *request, int ttl,
-				 long *status, char **body, size_t *len, char **link)
+				 int stale_ttl, long *status, char **body, size_t *len,
+				 char **link)
 {
 	CacheEntry *entry;
 	CacheData  *data;
-	bool		hit = false;
+	CacheLookup result = CACHE_MISS;
 
 	LWLockAcquire(&control->lock, LW_EXCLUSIVE);
 	entry = dshash_find(cache_table, key, true);
 	if (entry != NULL)
 	{
 		dsa_pointer dp = entry->data;
+		TimestampTz now = GetCurrentTimestamp();
+		TimestampTz fresh_until;
 
 		data = dsa_get_address(area, dp);
-		if (data->stored_at + (TimestampTz) ttl * USECS_PER_SEC <= GetCurrentTimestamp() ||
+		fresh_until = data->stored_at + (TimestampTz) ttl * USECS_PER_SEC;
+		if (fresh_until + (TimestampTz) stale_ttl * USECS_PER_SEC <= now ||
 			strcmp(data->text, request) != 0)
 		{
 			/* expired, or another request with the same hash */
@@ -654,13 +675,13 @@ cache_lookup_key(const CacheKey *key, const char *request, int ttl,
 				*status = data->status;
 				lru_unlink(dp, data);
 				lru_push(dp, data);
-				hit = true;
+				result = fresh_until > now ? CACHE_FRESH : CACHE_STALE;
 			}
 			dshash_release_lock(cache_table, entry);
 		}
 	}
 	LWLockRelease(&control->lock);
-	return hit;
+	return result;
 }
 
 /*
@@ -720,6 +741,99 @@ cache_store_key(const CacheKey *key, const char *request, long status,
 }
 
 /*
+ * inflight_ident
+ *		The identity of a request among the requests under way
+ */
+static uint64
+inflight_ident(const CacheKey *key)
+{
+	uint64		ident = hash_bytes_extended((const unsigned char *) key,
+											sizeof(CacheKey), 0);
+
+	return ident != 0 ? ident : 1;
+}
+
+/*
+ * queue_refresh
+ *		A stale entry answered: have its request fetched again in the
+ *		background (refresh.c), unless it is under way
+ */
+static void
+queue_refresh(SnowfdwConnection *conn, const CacheKey *key,
+			  const char *request, int ttl, int stale_ttl)
+{
+	SnowfdwRefreshJob job;
+	HeapTuple	tuple;
+	int			worker;
+
+	if (strlen(request) >= SNOWFDW_REFRESH_REQUEST_MAX)
+		return;
+	memset(&job, 0, sizeof(job));
+	job.ident = inflight_ident(key);
+	job.dboid = MyDatabaseId;
+	job.userid = GetUserId();
+	/* the mapping's own user; the viewer's for a PUBLIC mapping */
+	tuple = SearchSysCache1(USERMAPPINGOID, ObjectIdGetDatum(conn->umid));
+	if (HeapTupleIsValid(tuple))
+	{
+		Oid			umuser = ((Form_pg_user_mapping) GETSTRUCT(tuple))->umuser;
+
+		if (OidIsValid(umuser))
+			job.userid = umuser;
+		ReleaseSysCache(tuple);
+	}
+	job.serverid = conn->serverid;
+	job.umid = conn->umid;
+	job.ttl = ttl;
+	job.stale_ttl = stale_ttl;
+	strlcpy(job.request, request, sizeof(job.request));
+	worker = snowfdw_refresh_enqueue(&job, conn->options->request_timeout +
+									 conn->options->connect_timeout);
+	if (worker >= 0)
+		snowfdw_refresh_launch(worker, job.dboid, job.userid);
+}
+
+/*
+ * lookup
+ *		snowfdw_cache_lookup, saying also whether the answer is stale;
+ *		*key gets the request's key
+ */
+static CacheLookup
+lookup(SnowfdwConnection *conn, const char *path, int ttl, int stale_ttl,
+	   CacheKey *key, long *status, char **body, size_t *len, char **link)
+{
+	char	   *request = request_text(conn, path);
+	StatementEntry *entry;
+	CacheLookup result;
+
+	make_key(conn, request, key);
+	entry = statement_lookup(key, request);
+	if (entry != NULL)
+	{
+		*status = entry->status;
+		*body = pnstrdup(entry->body, entry->body_len);
+		*len = entry->body_len;
+		*link = entry->link ? pstrdup(entry->link) : NULL;
+		return CACHE_FRESH;
+	}
+	if (ttl <= 0)
+		return CACHE_MISS;
+	attach();
+	process_pending_invals();
+	/* the stale window needs a refresh worker: shared mode only */
+	if (!snowfdw_inflight_enabled())
+		stale_ttl = 0;
+	result = cache_lookup_key(key, request, ttl, stale_ttl, status, body, len,
+							  link);
+	if (result == CACHE_MISS)
+		return result;
+	statement_store_put(key, request, *status, *body, *len, *link);
+	if (result == CACHE_STALE)
+		queue_refresh(conn, key, request, ttl, stale_ttl);
+	return result;
+}
+
+/*
  * snowfdw_cache_lookup
  *		Answer of a GET from the statement store or the response cache
  *
@@ -731,31 +845,14 @@ bool
 snowfdw_cache_lookup(SnowfdwConnection *conn, const char *path, int ttl,
 					 long *status, char **body, size_t *len, char **link)
 {
-	char	   *request = request_text(conn, path);
 	CacheKey	key;
-	StatementEntry *entry;
 
-	make_key(conn, request, &key);
-	entry = statement_lookup(&key, request);
-	if (entry != NULL)
-	{
-		*status = entry->status;
-		*body = pnstrdup(entry->body, entry->body_len);
-		*len = entry->body_len;
-		*link = entry->link ? pstrdup(entry->link) : NULL;
+	if (lookup(conn, path, ttl, conn->cache_stale_ttl, &key, status, body,
+			   len, link) != CACHE_MISS)
 		return true;
-	}
-	if (ttl <= 0)
-		return false;
-	attach();
-	process_pending_invals();
-	if (!cache_lookup_key(&key, request, ttl, status, body, len, link))
-	{
+	if (ttl > 0)
 		snowfdw_stats_count_cache(conn, false);
-		return false;
-	}
-	statement_store_put(&key, request, *status, *body, *len, *link);
-	return true;
+	return false;
 }
 
 /*
@@ -776,6 +873,8 @@ snowfdw_cache_store(SnowfdwConnection *conn, const char *path, long status,
 	attach();
 	process_pending_invals();
 	cache_store_key(&key, request, status, body, len, link);
+	/* waiters for this answer find it now */
+	snowfdw_inflight_release(inflight_ident(&key));
 }
 
 /*
@@ -797,27 +896,37 @@ cacheable(SnowfdwConnection *conn, SnowfdwCall *call)
  *		Before a call starts: answer it from the stores, or hold it back
  *
  * Returns true when the call must not be started now: it was answered
- * (marked done, no transfer), or an identical call of the same batch is
+ * (marked done, no transfer), another process is fetching the same
+ * request (shared mode: the call looks again when that answer is stored,
+ * or after COALESCE_RECHECK_MS), or an identical call of the same batch is
  * running, whose answer the statement store will have next time round.
+ * A call that waited its request timeout for another process takes the
+ * request over.
  */
 bool
 snowfdw_cache_answer(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
 					 SnowfdwCall *call)
 {
+	CacheKey	key;
 	int			i;
 
 	if (!cacheable(conn, call) || call->attempts > 0)
 		return false;
-	if (snowfdw_cache_lookup(conn, call->path, conn->cache_ttl, &call->status,
-							 &call->response, &call->response_len,
-							 &call->link))
+	if (snowfdw_cache_refreshing)
+		return false;			/* a refresh worker: the stale entry is known */
+	if (lookup(conn, call->path, conn->cache_ttl, conn->cache_stale_ttl, &key,
+			   &call->status, &call->response, &call->response_len,
+			   &call->link) != CACHE_MISS)
 	{
 		call->request_id = NULL;
 		call->done = true;
+		call->coalescing = false;
 		conn->cache_hits++;
 		snowfdw_stats_count_cache(conn, true);
 		return true;
 	}
+	if (conn->cache_ttl > 0 && call->coalesce_since == 0)
+		snowfdw_stats_count_cache(conn, false);
 	for (i = 0; i < ncalls; i++)
 	{
 		SnowfdwCall *other = calls[i];
@@ -826,6 +935,27 @@ snowfdw_cache_answer(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
 			strcmp(other->method, call->method) == 0 &&
 			strcmp(other->path, call->path) == 0)
 			return true;
+	}
+	if (conn->cache_ttl > 0 && snowfdw_inflight_enabled())
+	{
+		TimestampTz now = GetCurrentTimestamp();
+		double		timeout = conn->options->request_timeout;
+		bool		take_over;
+
+		if (call->coalesce_since == 0)
+			call->coalesce_since = now;
+		take_over = now - call->coalesce_since >=
+			(TimestampTz) (timeout * USECS_PER_SEC);
+		if (!snowfdw_inflight_claim(inflight_ident(&key),
+									timeout + conn->options->connect_timeout,
+									take_over))
+		{
+			call->coalescing = true;
+			call->not_before = now + COALESCE_RECHECK_MS * 1000;
+			return true;
+		}
+		call->coalescing = false;
+		call->inflight = inflight_ident(&key);
 	}
 	return false;
 }

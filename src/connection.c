@@ -251,6 +251,7 @@ make_connection(SnowfdwConnection *conn, Oid serverid, UserMapping *mapping)
 	conn->cache_hits = 0;
 	conn->bytes_received = 0;
 	conn->cache_ttl = -1;
+	conn->cache_stale_ttl = 0;
 	conn->invalidated = false;
 	conn->server_hashvalue =
 		GetSysCacheHashValue1(FOREIGNSERVEROID, ObjectIdGetDatum(serverid));

@@ -71,6 +71,7 @@ typedef struct SnowfdwScanState
 	int64		cache_hits;		/* calls answered from a cache */
 	int64		bytes_received; /* response bytes of its requests */
 	int			cache_ttl;		/* 0 for the target of an UPDATE or DELETE */
+	int			cache_stale_ttl;
 	bool		started;		/* path values evaluated, calls planned */
 	SnowfdwRowConverter *converter;
 } SnowfdwScanState;
@@ -113,6 +114,7 @@ _PG_init(void)
 	snowfdw_define_gucs();
 	snowfdw_json_init();
 	snowfdw_cache_init();
+	snowfdw_inflight_init();
 }
 
 /*
@@ -598,6 +600,7 @@ snowfdwBeginForeignScan(ForeignScanState *node, int eflags)
 	/* rows about to be changed are read fresh (the statement scope stays) */
 	sstate->cache_ttl = ExecRelationIsTargetRelation(estate, fsplan->scan.scanrelid) ?
 		0 : options->cache_ttl;
+	sstate->cache_stale_ttl = options->cache_stale_ttl;
 	snowfdw_pushdown_from_private(fsplan->fdw_private, fsplan->fdw_exprs,
 								  &sstate->pushdown);
 
@@ -760,6 +763,7 @@ snowfdwIterateForeignScan(ForeignScanState *node)
 	bytes = sstate->conn->bytes_received;
 	saved_ttl = sstate->conn->cache_ttl;
 	sstate->conn->cache_ttl = sstate->cache_ttl;
+	sstate->conn->cache_stale_ttl = sstate->cache_stale_ttl;
 	oldcxt = MemoryContextSwitchTo(sstate->scan_cxt);
 	row = snowfdw_fetcher_next(sstate->fetcher, &scope);
 	MemoryContextSwitchTo(oldcxt);

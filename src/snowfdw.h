@@ -130,6 +130,8 @@ typedef struct SnowfdwOptions
 	double		request_cost;	/* planner cost of one request; -1: measured */
 	double		row_cost;		/* planner cost of one row; -1: default */
 	int			cache_ttl;		/* seconds; 0: statement scope only */
+	int			cache_stale_ttl;	/* seconds past cache_ttl a stale
+									 * answer serves while it is refreshed */
 	/* user mapping */
 	char	   *token;
 	char	   *token_type;
@@ -169,6 +171,7 @@ typedef struct SnowfdwConnection
 	int64		bytes_received; /* response bytes of the requests */
 	int			cache_ttl;		/* while a scan fetches: its cache_ttl;
 								 * -1 otherwise (no cache) */
+	int			cache_stale_ttl;	/* while a scan fetches: its stale window */
 } SnowfdwConnection;
 
 /* One logical REST call, with retries, 202 polling and its outcome */
@@ -203,6 +206,10 @@ typedef struct SnowfdwCall
 	TimestampTz first_failure;	/* start of the retry time budget */
 	TimestampTz not_before;
 	char	   *poll_path;		/* Location of a pending 202 */
+	uint64		inflight;		/* the request this call claimed (inflight.c),
+								 * or 0 */
+	bool		coalescing;		/* waits for another process's answer */
+	TimestampTz coalesce_since; /* when it began to wait, or 0 */
 } SnowfdwCall;
 
 /* GUC variables */
@@ -311,6 +318,7 @@ extern char *snowfdw_quote_text(const char *text, size_t len);
 
 /* in cache.c */
 extern int	snowfdw_cache_ttl;
+extern int	snowfdw_cache_stale_ttl;
 extern int	snowfdw_cache_size_kb;
 extern void snowfdw_cache_init(void);
 extern bool snowfdw_cache_is_shared(void);
@@ -330,6 +338,52 @@ extern SnowfdwCall *snowfdw_write_call(SnowfdwConnection *conn,
 									   char *body, bool retry_safe,
 									   bool missing_ok);
 extern struct dshash_table *snowfdw_stats_table(bool may_attach);
+extern bool snowfdw_cache_refreshing;
+
+/* in inflight.c */
+#define SNOWFDW_REFRESH_JOBS 256
+#define SNOWFDW_REFRESH_WORKERS 4
+#define SNOWFDW_REFRESH_REQUEST_MAX 1024
+
+/* A queued refresh of a stale response cache entry */
+typedef struct SnowfdwRefreshJob
+{
+	uint64		ident;			/* the request's in-flight identity; 0: free */
+	bool		running;		/* a worker took it */
+	Oid			dboid;
+	Oid			userid;			/* the role the worker connects as */
+	Oid			serverid;
+	Oid			umid;
+	int			ttl;
+	int			stale_ttl;
+	char		request[SNOWFDW_REFRESH_REQUEST_MAX];	/* role, newline, path */
+} SnowfdwRefreshJob;
+
+/* A refresh worker's slot: the database and user it serves */
+typedef struct SnowfdwRefreshWorker
+{
+	bool		in_use;
+	Oid			dboid;
+	Oid			userid;
+} SnowfdwRefreshWorker;
+
+extern void snowfdw_inflight_init(void);
+extern bool snowfdw_inflight_enabled(void);
+extern bool snowfdw_inflight_claim(uint64 ident, double timeout_s,
+								   bool take_over);
+extern void snowfdw_inflight_release(uint64 ident);
+extern void snowfdw_inflight_release_all(void);
+extern void snowfdw_inflight_end_wait(void);
+extern int	snowfdw_refresh_enqueue(const SnowfdwRefreshJob *job,
+									double timeout_s);
+extern void snowfdw_refresh_not_launched(int worker);
+extern int	snowfdw_refresh_take(int worker, SnowfdwRefreshJob *out, int max);
+extern void snowfdw_refresh_done(const SnowfdwRefreshJob *jobs, int n);
+extern void snowfdw_refresh_worker_exit(int worker);
+
+/* in refresh.c */
+extern void snowfdw_refresh_launch(int worker, Oid dboid, Oid userid);
+extern PGDLLEXPORT void snowfdw_refresh_main(Datum arg);
 
 /* in stats.c */
 typedef struct SnowfdwStatsKey
