@@ -213,7 +213,9 @@ snowfdw_inflight_claim(uint64 ident, double timeout_s, bool take_over)
 	{
 		SpinLockAcquire(&inflight->mutex);
 		marker = find_marker(ident);
-		if (marker != NULL && !take_over && marker->deadline > now)
+		if (marker != NULL && marker->pid == MyProcPid)
+			mine = true;		/* another scan of this backend fetches it */
+		else if (marker != NULL && !take_over && marker->deadline > now)
 			owner = marker->pid;
 		else
 		{
@@ -230,8 +232,7 @@ snowfdw_inflight_claim(uint64 ident, double timeout_s, bool take_over)
 		}
 		SpinLockRelease(&inflight->mutex);
 		/* a marker whose owner is gone (killed) is taken over */
-		if (mine || owner == 0 || owner == MyProcPid ||
-			BackendPidGetProc(owner) != NULL)
+		if (mine || owner == 0 || BackendPidGetProc(owner) != NULL)
 			break;
 		take_over = true;
 	}
@@ -376,11 +377,15 @@ snowfdw_refresh_enqueue(const SnowfdwRefreshJob *job, double timeout_s)
 }
 
 /*
- * snowfdw_refresh_not_launched
- *		A worker slot's process could not be started: give up its jobs
+ * snowfdw_refresh_worker_exit
+ *		A worker slot's process ends (in_worker), or could not be started:
+ *		its slot and the jobs of its database and user go
+ *
+ * Jobs still queued go too: the stale answers serve on, and a later
+ * lookup queues them again.
  */
 void
-snowfdw_refresh_not_launched(int worker)
+snowfdw_refresh_worker_exit(int worker, bool in_worker)
 {
 	SnowfdwRefreshWorker *w = &inflight->workers[worker];
 	int			i;
@@ -391,16 +396,20 @@ snowfdw_refresh_not_launched(int worker)
 		SnowfdwRefreshJob *job = &inflight->jobs[i];
 		InflightMarker *marker;
 
-		if (job->ident == 0 || job->running ||
+		if (job->ident == 0 ||
 			job->dboid != w->dboid || job->userid != w->userid)
 			continue;
 		marker = find_marker(job->ident);
 		if (marker != NULL && marker->pid == 0)
 			marker->ident = 0;
 		job->ident = 0;
+		job->running = false;
 	}
 	w->in_use = false;
 	SpinLockRelease(&inflight->mutex);
+	/* the running jobs' markers are the worker's */
+	if (in_worker)
+		snowfdw_inflight_release_all();
 	ConditionVariableBroadcast(&inflight->cv);
 }
 
@@ -476,32 +485,6 @@ snowfdw_refresh_done(const SnowfdwRefreshJob *jobs, int n)
 				break;
 			}
 	}
-	SpinLockRelease(&inflight->mutex);
-	snowfdw_inflight_release_all();
-}
-
-/*
- * snowfdw_refresh_worker_exit
- *		A worker ends (before_shmem_exit): its slot and jobs go
- */
-void
-snowfdw_refresh_worker_exit(int worker)
-{
-	SnowfdwRefreshWorker *w = &inflight->workers[worker];
-	int			i;
-
-	SpinLockAcquire(&inflight->mutex);
-	for (i = 0; i < SNOWFDW_REFRESH_JOBS; i++)
-	{
-		SnowfdwRefreshJob *job = &inflight->jobs[i];
-
-		if (job->running && job->dboid == w->dboid && job->userid == w->userid)
-		{
-			job->ident = 0;
-			job->running = false;
-		}
-	}
-	w->in_use = false;
 	SpinLockRelease(&inflight->mutex);
 	snowfdw_inflight_release_all();
 }

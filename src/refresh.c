@@ -78,7 +78,7 @@ snowfdw_refresh_launch(int worker, Oid dboid, Oid userid)
 	bgw.bgw_notify_pid = 0;
 	if (!RegisterDynamicBackgroundWorker(&bgw, &handle))
 	{
-		snowfdw_refresh_not_launched(worker);
+		snowfdw_refresh_worker_exit(worker, false);
 		ereport(DEBUG1,
 				(errmsg("could not start a snowfdw refresh worker"),
 				 errhint("You might need to increase \"max_worker_processes\".")));
@@ -93,7 +93,7 @@ static void
 refresh_worker_exit(int code, Datum arg)
 {
 	if (worker_slot >= 0)
-		snowfdw_refresh_worker_exit(worker_slot);
+		snowfdw_refresh_worker_exit(worker_slot, true);
 	worker_slot = -1;
 }
 

@@ -376,10 +376,9 @@ extern void snowfdw_inflight_release_all(void);
 extern void snowfdw_inflight_end_wait(void);
 extern int	snowfdw_refresh_enqueue(const SnowfdwRefreshJob *job,
 									double timeout_s);
-extern void snowfdw_refresh_not_launched(int worker);
 extern int	snowfdw_refresh_take(int worker, SnowfdwRefreshJob *out, int max);
 extern void snowfdw_refresh_done(const SnowfdwRefreshJob *jobs, int n);
-extern void snowfdw_refresh_worker_exit(int worker);
+extern void snowfdw_refresh_worker_exit(int worker, bool in_worker);
 
 /* in refresh.c */
 extern void snowfdw_refresh_launch(int worker, Oid dboid, Oid userid);
