@@ -920,7 +920,7 @@ snowfdw_cache_answer(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
 	{
 		call->request_id = NULL;
 		call->done = true;
-		call->coalescing = false;
+		call->coalescing = call->held_behind = false;
 		conn->cache_hits++;
 		snowfdw_stats_count_cache(conn, true);
 		return true;
@@ -941,21 +941,28 @@ snowfdw_cache_answer(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
 		TimestampTz now = GetCurrentTimestamp();
 		double		timeout = conn->options->request_timeout;
 		bool		take_over;
+		SnowfdwClaim claim = SNOWFDW_CLAIM_NONE;
 
 		if (call->coalesce_since == 0)
 			call->coalesce_since = now;
 		take_over = now - call->coalesce_since >=
 			(TimestampTz) (timeout * USECS_PER_SEC);
-		if (!snowfdw_inflight_claim(inflight_ident(&key),
-									timeout + conn->options->connect_timeout,
-									take_over))
+		call->held_behind = false;
+		for (i = 0; i < ncalls && !take_over; i++)
+			if (calls[i] != call && !calls[i]->done && calls[i]->coalescing)
+				call->held_behind = true;
+		if (!call->held_behind)
+			claim = snowfdw_inflight_claim(inflight_ident(&key),
+										   timeout + conn->options->connect_timeout,
+										   take_over);
+		call->coalescing = claim == SNOWFDW_CLAIM_BUSY;
+		if (call->held_behind || call->coalescing)
 		{
-			call->coalescing = true;
 			call->not_before = now + COALESCE_RECHECK_MS * 1000;
 			return true;
 		}
-		call->coalescing = false;
-		call->inflight = inflight_ident(&key);
+		if (claim == SNOWFDW_CLAIM_MINE)
+			call->inflight = inflight_ident(&key);
 	}
 	return false;
 }

@@ -15,6 +15,17 @@
  * the marker over when its owner's process is gone, past the marker's
  * deadline, or when it has waited its own request timeout.
  *
+ * Deadlocks: the marker of a streamed listing goes only when its body has
+ * been read, after the batch of calls that started it has ended; a batch
+ * ends when all its calls have an answer, some of which may be waiting for
+ * other processes.  So a backend that holds the marker of a body not yet
+ * read never waits: it fetches such a request itself (not coalesced).  A
+ * backend that waits holds only markers of transfers still under way,
+ * which end on their own; every chain of waits ends with a process that
+ * does not wait.  And while a call of a batch waits, the later calls of
+ * the batch wait behind it rather than claim requests (cache.c), so that
+ * the waiting backend does not soon hold bodies to read.
+ *
  * A refresh of a stale entry (refresh.c) is a marker owned by no backend
  * (pid 0) until a refresh worker takes its job, and then by that worker.
  *
@@ -46,6 +57,9 @@
 /* Requests that can be under way at once; more are simply not coalesced */
 #define INFLIGHT_MARKERS 512
 
+/* Streamed bodies not yet read that one backend may hold markers of */
+#define INFLIGHT_STREAMS 64
+
 /* One request under way */
 typedef struct InflightMarker
 {
@@ -68,6 +82,8 @@ static InflightControl *inflight = NULL;
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 static int	markers_held = 0;	/* markers this backend may own */
+static uint64 streams[INFLIGHT_STREAMS];	/* of those, bodies not yet read */
+static int	nstreams = 0;
 static bool callbacks_registered = false;
 
 static void inflight_shmem_request(void);
@@ -186,19 +202,24 @@ free_marker(void)
  *		Claim a missed request for this backend, or learn that another
  *		process is fetching it
  *
- * Returns true when this backend now owns the request (or when no marker
- * is free: the request is then not coalesced), false when another process
- * does and the caller should wait: this backend is then prepared to sleep
- * on the condition variable, so the marker's release sets its latch.
+ * SNOWFDW_CLAIM_MINE: this backend now owns the request.
+ * SNOWFDW_CLAIM_BUSY: another process does and the caller should wait;
+ * this backend is then prepared to sleep on the condition variable, so the
+ * marker's release sets its latch.
+ * SNOWFDW_CLAIM_NONE: the request is not coalesced (no marker is free, or
+ * another process owns it and this backend may not wait).
  * take_over claims the request whatever stands.
  */
-bool
+SnowfdwClaim
 snowfdw_inflight_claim(uint64 ident, double timeout_s, bool take_over)
 {
 	TimestampTz now = GetCurrentTimestamp();
 	InflightMarker *marker;
 	int			owner = 0;
 	bool		mine = false;
+	bool		marked = false;
+	bool		may_wait = nstreams == 0;
+	SnowfdwClaim result = SNOWFDW_CLAIM_BUSY;
 
 	Assert(ident != 0);
 	if (!callbacks_registered)
@@ -214,7 +235,7 @@ snowfdw_inflight_claim(uint64 ident, double timeout_s, bool take_over)
 		SpinLockAcquire(&inflight->mutex);
 		marker = find_marker(ident);
 		if (marker != NULL && marker->pid == MyProcPid)
-			mine = true;		/* another scan of this backend fetches it */
+			mine = marked = true;	/* another scan of this backend has it */
 		else if (marker != NULL && !take_over && marker->deadline > now)
 			owner = marker->pid;
 		else
@@ -227,6 +248,7 @@ snowfdw_inflight_claim(uint64 ident, double timeout_s, bool take_over)
 				marker->pid = MyProcPid;
 				marker->deadline = now + (TimestampTz) (timeout_s * USECS_PER_SEC);
 				markers_held++;
+				marked = true;
 			}
 			mine = true;
 		}
@@ -236,9 +258,48 @@ snowfdw_inflight_claim(uint64 ident, double timeout_s, bool take_over)
 			break;
 		take_over = true;
 	}
-	if (mine)
+	if (mine && marked)
+		result = SNOWFDW_CLAIM_MINE;
+	else if (mine || !may_wait)
+		result = SNOWFDW_CLAIM_NONE;
+	if (result != SNOWFDW_CLAIM_BUSY)
 		ConditionVariableCancelSleep();
-	return mine;
+	return result;
+}
+
+/*
+ * snowfdw_inflight_streaming
+ *		The body of a claimed request is streamed: its marker goes when the
+ *		body has been read
+ */
+void
+snowfdw_inflight_streaming(uint64 ident)
+{
+	if (inflight == NULL || ident == 0)
+		return;
+	if (nstreams < INFLIGHT_STREAMS)
+		streams[nstreams++] = ident;
+	else
+		snowfdw_inflight_release(ident);	/* not coalesced, then */
+}
+
+/*
+ * forget_stream
+ *		A body is no longer waiting to be read
+ */
+static void
+forget_stream(uint64 ident)
+{
+	int			i;
+
+	for (i = 0; i < nstreams; i++)
+	{
+		if (streams[i] == ident)
+		{
+			streams[i] = streams[--nstreams];
+			return;
+		}
+	}
 }
 
 /*
@@ -253,6 +314,7 @@ snowfdw_inflight_release(uint64 ident)
 
 	if (inflight == NULL || ident == 0 || markers_held == 0)
 		return;
+	forget_stream(ident);
 	SpinLockAcquire(&inflight->mutex);
 	marker = find_marker(ident);
 	if (marker != NULL && marker->pid == MyProcPid)
@@ -294,6 +356,7 @@ snowfdw_inflight_release_all(void)
 	}
 	SpinLockRelease(&inflight->mutex);
 	markers_held = 0;
+	nstreams = 0;
 	ConditionVariableBroadcast(&inflight->cv);
 }
 

@@ -325,7 +325,7 @@ start_due_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
 		if (call->done || call->handle >= 0)
 			continue;
 		/* a call waiting for another process's answer may have it now */
-		if (call->not_before <= now || call->coalescing)
+		if (call->not_before <= now || call->coalescing || call->held_behind)
 		{
 			if (snowfdw_cache_answer(conn, calls, ncalls, call))
 				continue;
@@ -453,6 +453,8 @@ finish_transfer(SnowfdwConnection *conn, SnowfdwCall *call,
 		call->link = resp->link;
 		call->done = true;
 		snowfdw_cache_store_call(conn, call);
+		if (call->streaming)
+			snowfdw_inflight_streaming(call->inflight);
 		return;
 	}
 	if (resp->status == 404 && call->missing_ok)

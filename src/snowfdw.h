@@ -209,6 +209,7 @@ typedef struct SnowfdwCall
 	uint64		inflight;		/* the request this call claimed (inflight.c),
 								 * or 0 */
 	bool		coalescing;		/* waits for another process's answer */
+	bool		held_behind;	/* waits behind a call of its batch that does */
 	TimestampTz coalesce_since; /* when it began to wait, or 0 */
 } SnowfdwCall;
 
@@ -369,8 +370,15 @@ typedef struct SnowfdwRefreshWorker
 
 extern void snowfdw_inflight_init(void);
 extern bool snowfdw_inflight_enabled(void);
-extern bool snowfdw_inflight_claim(uint64 ident, double timeout_s,
-								   bool take_over);
+typedef enum SnowfdwClaim
+{
+	SNOWFDW_CLAIM_MINE,			/* this backend fetches the request */
+	SNOWFDW_CLAIM_BUSY,			/* another process does: wait for it */
+	SNOWFDW_CLAIM_NONE			/* fetch it, not coalesced */
+} SnowfdwClaim;
+extern SnowfdwClaim snowfdw_inflight_claim(uint64 ident, double timeout_s,
+										   bool take_over);
+extern void snowfdw_inflight_streaming(uint64 ident);
 extern void snowfdw_inflight_release(uint64 ident);
 extern void snowfdw_inflight_release_all(void);
 extern void snowfdw_inflight_end_wait(void);
