@@ -29,8 +29,9 @@
  * A refresh of a stale entry (refresh.c) is a marker owned by no backend
  * (pid 0) until a refresh worker takes its job, and then by that worker.
  *
- * Everything here is a fixed array in the main shared memory, guarded by
- * one spinlock: nothing between acquire and release can raise an error.
+ * Everything here is a fixed struct registered with shmem.c (in the main
+ * shared memory), guarded by one spinlock: nothing between acquire and
+ * release can raise an error.
  *
  * Copyright (c) 2026, snowfdw developers
  *
@@ -44,11 +45,8 @@
 #include "access/xact.h"
 #include "miscadmin.h"
 #include "storage/condition_variable.h"
-#include "storage/ipc.h"
-#include "storage/lwlock.h"
 #include "storage/proc.h"
 #include "storage/procarray.h"
-#include "storage/shmem.h"
 #include "storage/spin.h"
 #include "utils/timestamp.h"
 
@@ -78,74 +76,52 @@ typedef struct InflightControl
 	SnowfdwRefreshWorker workers[SNOWFDW_REFRESH_WORKERS];
 } InflightControl;
 
-static InflightControl *inflight = NULL;
-static shmem_request_hook_type prev_shmem_request_hook = NULL;
-static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+/* Name of the struct in shmem.c */
+#define INFLIGHT_SHMEM_NAME "snowfdw in-flight requests"
+
+static InflightControl *inflight = NULL;	/* once found */
 static int	markers_held = 0;	/* markers this backend may own */
 static uint64 streams[INFLIGHT_STREAMS];	/* of those, bodies not yet read */
 static int	nstreams = 0;
 static bool callbacks_registered = false;
 
-static void inflight_shmem_request(void);
-static void inflight_shmem_startup(void);
+/*
+ * inflight_struct_init
+ *		Set up the shared struct, once (shmem.c)
+ */
+static void
+inflight_struct_init(void *ptr)
+{
+	InflightControl *c = ptr;
+
+	memset(c, 0, sizeof(InflightControl));
+	SpinLockInit(&c->mutex);
+	ConditionVariableInit(&c->cv);
+}
 
 /*
  * snowfdw_inflight_init
- *		Module load: reserve the shared struct when preloaded
+ *		Module load: register the shared struct with shmem.c
+ *
+ * Not preloaded, it is never asked for: nothing is coalesced.
  */
 void
 snowfdw_inflight_init(void)
 {
-	if (!process_shared_preload_libraries_in_progress)
-		return;
-	prev_shmem_request_hook = shmem_request_hook;
-	shmem_request_hook = inflight_shmem_request;
-	prev_shmem_startup_hook = shmem_startup_hook;
-	shmem_startup_hook = inflight_shmem_startup;
-}
-
-/*
- * inflight_shmem_request
- *		Ask for the shared struct's space
- */
-static void
-inflight_shmem_request(void)
-{
-	if (prev_shmem_request_hook)
-		prev_shmem_request_hook();
-	RequestAddinShmemSpace(MAXALIGN(sizeof(InflightControl)));
-}
-
-/*
- * inflight_shmem_startup
- *		Create or find the shared struct
- */
-static void
-inflight_shmem_startup(void)
-{
-	bool		found;
-
-	if (prev_shmem_startup_hook)
-		prev_shmem_startup_hook();
-	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-	inflight = ShmemInitStruct("snowfdw in-flight requests",
-							   sizeof(InflightControl), &found);
-	if (!found)
-	{
-		memset(inflight, 0, sizeof(InflightControl));
-		SpinLockInit(&inflight->mutex);
-		ConditionVariableInit(&inflight->cv);
-	}
-	LWLockRelease(AddinShmemInitLock);
+	snowfdw_shmem_register(INFLIGHT_SHMEM_NAME, sizeof(InflightControl),
+						   inflight_struct_init);
 }
 
 /*
  * snowfdw_inflight_enabled
- *		Whether misses are coalesced (snowfdw is preloaded)
+ *		Whether misses are coalesced (snowfdw is preloaded); finds the
+ *		shared struct on first use
  */
 bool
 snowfdw_inflight_enabled(void)
 {
+	if (inflight == NULL && snowfdw_shmem_is_shared())
+		inflight = snowfdw_shmem_struct(INFLIGHT_SHMEM_NAME);
 	return inflight != NULL;
 }
 
@@ -388,7 +364,7 @@ snowfdw_refresh_enqueue(const SnowfdwRefreshJob *job, double timeout_s)
 	int			launch = -1;
 	int			i;
 
-	if (inflight == NULL)
+	if (!snowfdw_inflight_enabled())
 		return -1;
 	SpinLockAcquire(&inflight->mutex);
 	marker = find_marker(job->ident);

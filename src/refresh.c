@@ -133,14 +133,14 @@ refresh_batch(SnowfdwRefreshJob *jobs, int n)
 								path);
 			if (strcmp(expected, jobs[i].request) != 0)
 				continue;
-			calls[ncalls++] = snowfdw_new_call("GET", pstrdup(path), NULL,
-											   true, false);
+			calls[ncalls] = snowfdw_new_call("GET", pstrdup(path), NULL,
+											 true, false);
+			calls[ncalls]->cache_ttl = jobs[i].ttl;
+			calls[ncalls]->cache_stale_ttl = jobs[i].stale_ttl;
+			ncalls++;
 		}
-		conn->cache_ttl = jobs[0].ttl;
-		conn->cache_stale_ttl = jobs[0].stale_ttl;
 		if (ncalls > 0)
 			snowfdw_run_calls(conn, calls, ncalls);
-		conn->cache_ttl = -1;
 		CommitTransactionCommand();
 	}
 	PG_CATCH();
@@ -176,6 +176,8 @@ snowfdw_refresh_main(Datum arg)
 	SnowfdwRefreshJob *jobs;
 	MemoryContext cxt;
 
+	if (!snowfdw_inflight_enabled())
+		proc_exit(1);			/* cannot happen: started by a preloaded server */
 	worker_slot = DatumGetInt32(arg);
 	memcpy(&dboid, MyBgworkerEntry->bgw_extra, sizeof(Oid));
 	memcpy(&userid, MyBgworkerEntry->bgw_extra + sizeof(Oid), sizeof(Oid));
