@@ -108,6 +108,7 @@ refresh_batch(SnowfdwRefreshJob *jobs, int n)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	volatile bool ok = true;
+	ErrorData  *volatile edata = NULL;
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
@@ -145,12 +146,16 @@ refresh_batch(SnowfdwRefreshJob *jobs, int n)
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
-
+		/* the abort (and the markers' release) comes after the catch */
 		HOLD_INTERRUPTS();
 		MemoryContextSwitchTo(cxt);
 		edata = CopyErrorData();
 		FlushErrorState();
+		ok = false;
+	}
+	PG_END_TRY();
+	if (!ok)
+	{
 		AbortOutOfAnyTransaction();
 		RESUME_INTERRUPTS();
 		ereport(LOG,
@@ -158,9 +163,7 @@ refresh_batch(SnowfdwRefreshJob *jobs, int n)
 						n, edata->message),
 				 edata->context ? errcontext("%s", edata->context) : 0));
 		FreeErrorData(edata);
-		ok = false;
 	}
-	PG_END_TRY();
 	return ok;
 }
 

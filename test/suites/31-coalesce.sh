@@ -152,6 +152,22 @@ check "exactly one refresh was sent" "1" "$(requests)"
 check "the next query sees the refreshed data" "9" "$(q "SELECT count(*) FROM st_t")"
 check "... from the cache" "1" "$(requests)"
 
+# a failed refresh: the stale entry answers on, and the failure is counted
+sleep 2.5
+emu clear-log
+emu fault '{"method": "GET", "times": 1, "action": "status", "status": 500}' >/dev/null
+check "a stale entry answers while its refresh fails" "9" "$(q "SELECT count(*) FROM st_t")"
+for _ in $(seq 1 100); do
+  [ "$(emu log --tsv | awk -F'\t' '$6 == "500"' | wc -l)" -ge 1 ] && break
+  sleep 0.05
+done
+sleep 0.3
+emu clear-faults >/dev/null
+check "... one refresh was tried" "1" "$(requests)"
+check "... counted as an error in snowfdw_stats" "t" \
+  "$(q "SELECT errors > 0 FROM snowfdw_stats WHERE server_name = 'st'")"
+check "after the failed refresh, the stale entry still answers" "9" "$(q "SELECT count(*) FROM st_t")"
+
 # past the window: an ordinary miss, answered by Snowflake
 q "ALTER SERVER st OPTIONS (SET cache_ttl '1', SET cache_stale_ttl '1')" >/dev/null
 q "SELECT count(*) FROM st_t" >/dev/null
