@@ -17,6 +17,7 @@ OBJS = \
 	src/http.o \
 	src/httptext.o \
 	src/ident.o \
+	src/inflight.o \
 	src/json.o \
 	src/jsontext.o \
 	src/listing.o \
@@ -25,6 +26,7 @@ OBJS = \
 	src/modify.o \
 	src/objects.o \
 	src/options.o \
+	src/refresh.o \
 	src/rest.o \
 	src/scan.o \
 	src/shmem.o \

@@ -49,6 +49,7 @@
 #define MAX_QUOTED 500
 
 static void start_call(SnowfdwConnection *conn, SnowfdwCall *call);
+static void release_unstored(SnowfdwCall **calls, int ncalls);
 static int	count_pending(SnowfdwCall **calls, int ncalls, int *running);
 static int	start_due_calls(SnowfdwConnection *conn, SnowfdwCall **calls,
 							int ncalls, TimestampTz now, int running,
@@ -278,6 +279,7 @@ snowfdw_run_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls)
 				CHECK_FOR_INTERRUPTS();
 			}
 		}
+		release_unstored(calls, ncalls);
 	}
 	PG_CATCH();
 	{
@@ -295,6 +297,28 @@ snowfdw_run_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls)
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
+}
+
+/*
+ * release_unstored
+ *		Calls that ended with nothing to keep let waiters for their
+ *		requests go (a stored answer already did); a streamed body keeps
+ *		its claim until it is read to its end or closed
+ */
+static void
+release_unstored(SnowfdwCall **calls, int ncalls)
+{
+	int			i;
+
+	for (i = 0; i < ncalls; i++)
+	{
+		if (calls[i]->inflight != 0 && !calls[i]->streaming)
+		{
+			snowfdw_inflight_release(calls[i]->inflight);
+			calls[i]->inflight = 0;
+		}
+	}
+	snowfdw_inflight_end_wait();
 }
 
 /*
@@ -341,7 +365,8 @@ start_due_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
 
 		if (call->done || call->handle >= 0)
 			continue;
-		if (call->not_before <= now)
+		/* a call waiting for another process's answer may have it now */
+		if (call->not_before <= now || call->coalescing || call->held_behind)
 		{
 			bool		held = snowfdw_cache_answer(conn, calls, ncalls, call,
 													&missed);
@@ -518,6 +543,8 @@ finish_transfer(SnowfdwConnection *conn, SnowfdwCall *call,
 		call->link = resp->link;
 		call->done = true;
 		snowfdw_cache_store_call(conn, call);
+		if (call->streaming)
+			snowfdw_inflight_streaming(call->inflight);
 		return;
 	}
 	if (resp->status == 404 && call->missing_ok)
@@ -681,6 +708,12 @@ snowfdw_call_more(SnowfdwConnection *conn, SnowfdwCall *call)
 void
 snowfdw_call_close(SnowfdwConnection *conn, SnowfdwCall *call)
 {
+	if (call->inflight != 0)
+	{
+		/* read or abandoned: another process may ask now */
+		snowfdw_inflight_release(call->inflight);
+		call->inflight = 0;
+	}
 	if (!call->streaming)
 		return;
 	snowfdw_http_stream_close(conn->http, call->stream_slot,

@@ -73,6 +73,7 @@ struct SnowfdwFetcher
 	SnowfdwListing *listing;	/* its body, for a list call */
 	bool		handoff;		/* its body was a large-result hand-off */
 	int			cache_ttl;		/* the calls' cache policy (SnowfdwCall) */
+	int			cache_stale_ttl;
 };
 
 static List *expand_scope(SnowfdwFetcher *f, char **prefix, int depth);
@@ -284,13 +285,15 @@ continuation(SnowfdwFetcher *f, FetchTask *task, SnowfdwCall *call,
 
 /*
  * snowfdw_fetcher_set_cache_ttl
- *		The cache policy of the fetcher's calls (SnowfdwCall.cache_ttl); a
- *		fetcher begins with -1, no cache (ANALYZE)
+ *		The cache policy of the fetcher's calls (SnowfdwCall.cache_ttl and
+ *		cache_stale_ttl); a fetcher begins with -1, no cache (ANALYZE)
  */
 void
-snowfdw_fetcher_set_cache_ttl(SnowfdwFetcher *fetcher, int cache_ttl)
+snowfdw_fetcher_set_cache_ttl(SnowfdwFetcher *fetcher, int cache_ttl,
+							  int cache_stale_ttl)
 {
 	fetcher->cache_ttl = cache_ttl;
+	fetcher->cache_stale_ttl = cache_stale_ttl;
 }
 
 /*
@@ -317,6 +320,7 @@ run_batch(SnowfdwFetcher *f)
 									task->missing_ok);
 		calls[i]->stream = !task->fetch;
 		calls[i]->cache_ttl = f->cache_ttl;
+		calls[i]->cache_stale_ttl = f->cache_stale_ttl;
 	}
 	snowfdw_run_calls(f->conn, calls, n);
 	for (i = 0; i < n; i++)

@@ -71,6 +71,7 @@ typedef struct SnowfdwScanState
 	int64		cache_hits;		/* calls answered from a cache */
 	int64		bytes_received; /* response bytes of its requests */
 	int			cache_ttl;		/* 0 for the target of an UPDATE or DELETE */
+	int			cache_stale_ttl;
 	bool		started;		/* path values evaluated, calls planned */
 	SnowfdwRowConverter *converter;
 } SnowfdwScanState;
@@ -119,6 +120,7 @@ _PG_init(void)
 	snowfdw_stats_init();
 	snowfdw_measured_init();
 	snowfdw_holdoff_init();
+	snowfdw_inflight_init();
 }
 
 /*
@@ -604,6 +606,7 @@ snowfdwBeginForeignScan(ForeignScanState *node, int eflags)
 	/* rows about to be changed are read fresh (the statement scope stays) */
 	sstate->cache_ttl = ExecRelationIsTargetRelation(estate, fsplan->scan.scanrelid) ?
 		0 : options->cache_ttl;
+	sstate->cache_stale_ttl = options->cache_stale_ttl;
 	snowfdw_pushdown_from_private(fsplan->fdw_private, fsplan->fdw_exprs,
 								  &sstate->pushdown);
 
@@ -730,7 +733,8 @@ start_fetcher(ForeignScanState *node, SnowfdwScanState *sstate)
 											scope_values,
 											sstate->scope_from_options,
 											names, sstate->batch_cxt);
-	snowfdw_fetcher_set_cache_ttl(sstate->fetcher, sstate->cache_ttl);
+	snowfdw_fetcher_set_cache_ttl(sstate->fetcher, sstate->cache_ttl,
+								  sstate->cache_stale_ttl);
 	MemoryContextSwitchTo(oldcxt);
 }
 

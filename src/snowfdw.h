@@ -130,6 +130,8 @@ typedef struct SnowfdwOptions
 	double		request_cost;	/* planner cost of one request; -1: measured */
 	double		row_cost;		/* planner cost of one row; -1: default */
 	int			cache_ttl;		/* seconds; 0: statement scope only */
+	int			cache_stale_ttl;	/* seconds past cache_ttl a stale
+									 * answer serves while it is refreshed */
 	/* user mapping */
 	char	   *token;
 	char	   *token_type;
@@ -182,6 +184,8 @@ typedef struct SnowfdwCall
 	int			cache_ttl;		/* the cache policy: -1 (the default) never
 								 * cached; 0 the statement store only; else
 								 * seconds in the response cache */
+	int			cache_stale_ttl;	/* seconds past cache_ttl a stale answer
+									 * serves while it is refreshed */
 	/* output */
 	long		status;
 	char	   *response;		/* body text, unless streaming */
@@ -206,6 +210,11 @@ typedef struct SnowfdwCall
 	TimestampTz first_failure;	/* start of the retry time budget */
 	TimestampTz not_before;
 	char	   *poll_path;		/* Location of a pending 202 */
+	uint64		inflight;		/* the request this call claimed (inflight.c),
+								 * or 0 */
+	bool		coalescing;		/* waits for another process's answer */
+	bool		held_behind;	/* waits behind a call of its batch that does */
+	TimestampTz coalesce_since; /* when it began to wait, or 0 */
 } SnowfdwCall;
 
 /* GUC variables */
@@ -363,6 +372,7 @@ pg_noreturn extern void snowfdw_fault_error(const char *point);
 
 /* in cache.c */
 extern int	snowfdw_cache_ttl;
+extern int	snowfdw_cache_stale_ttl;
 extern int	snowfdw_cache_size_kb;
 extern void snowfdw_cache_init(void);
 extern bool snowfdw_cache_lookup(SnowfdwConnection *conn, const char *path,
@@ -381,6 +391,58 @@ extern void snowfdw_cache_prepare_changes(void);
 extern void snowfdw_cache_note_changed(Oid serverid);
 extern void snowfdw_cache_flush_changed(void);
 extern int64 snowfdw_cache_write_invalidations(void);
+extern bool snowfdw_cache_refreshing;
+
+/* in inflight.c */
+#define SNOWFDW_REFRESH_JOBS 256
+#define SNOWFDW_REFRESH_WORKERS 4
+#define SNOWFDW_REFRESH_REQUEST_MAX 1024
+
+/* A queued refresh of a stale response cache entry */
+typedef struct SnowfdwRefreshJob
+{
+	uint64		ident;			/* the request's in-flight identity; 0: free */
+	bool		running;		/* a worker took it */
+	Oid			dboid;
+	Oid			userid;			/* the role the worker connects as */
+	Oid			serverid;
+	Oid			umid;
+	int			ttl;
+	int			stale_ttl;
+	char		request[SNOWFDW_REFRESH_REQUEST_MAX];	/* role, newline, path */
+} SnowfdwRefreshJob;
+
+/* A refresh worker's slot: the database and user it serves */
+typedef struct SnowfdwRefreshWorker
+{
+	bool		in_use;
+	Oid			dboid;
+	Oid			userid;
+} SnowfdwRefreshWorker;
+
+extern void snowfdw_inflight_init(void);
+extern bool snowfdw_inflight_enabled(void);
+typedef enum SnowfdwClaim
+{
+	SNOWFDW_CLAIM_MINE,			/* this backend fetches the request */
+	SNOWFDW_CLAIM_BUSY,			/* another process does: wait for it */
+	SNOWFDW_CLAIM_NONE			/* fetch it, not coalesced */
+} SnowfdwClaim;
+extern SnowfdwClaim snowfdw_inflight_claim(uint64 ident, double timeout_s,
+										   bool take_over);
+extern void snowfdw_inflight_streaming(uint64 ident);
+extern void snowfdw_inflight_release(uint64 ident);
+extern void snowfdw_inflight_release_all(void);
+extern void snowfdw_inflight_end_wait(void);
+extern int	snowfdw_refresh_enqueue(const SnowfdwRefreshJob *job,
+									double timeout_s);
+extern int	snowfdw_refresh_take(int worker, SnowfdwRefreshJob *out, int max);
+extern void snowfdw_refresh_done(const SnowfdwRefreshJob *jobs, int n);
+extern void snowfdw_refresh_worker_exit(int worker, bool in_worker);
+
+/* in refresh.c */
+extern void snowfdw_refresh_launch(int worker, Oid dboid, Oid userid);
+extern PGDLLEXPORT void snowfdw_refresh_main(Datum arg);
 
 /* in stats.c */
 typedef struct SnowfdwStatsKey
@@ -594,7 +656,7 @@ extern SnowfdwFetcher *snowfdw_fetcher_begin(SnowfdwConnection *conn,
 											 List *names,
 											 MemoryContext batch_cxt);
 extern void snowfdw_fetcher_set_cache_ttl(SnowfdwFetcher *fetcher,
-										  int cache_ttl);
+										  int cache_ttl, int cache_stale_ttl);
 extern SnowfdwJson *snowfdw_fetcher_next(SnowfdwFetcher *fetcher,
 										 char ***scope);
 extern void snowfdw_fetcher_end(SnowfdwFetcher *fetcher);
