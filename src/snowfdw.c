@@ -22,6 +22,7 @@
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "commands/explain.h"
+#include "executor/execAsync.h"
 #include "executor/executor.h"
 #include "foreign/fdwapi.h"
 #include "miscadmin.h"
@@ -72,6 +73,8 @@ typedef struct SnowfdwScanState
 	int64		bytes_received; /* response bytes of its requests */
 	int			cache_ttl;		/* 0 for the target of an UPDATE or DELETE */
 	bool		started;		/* path values evaluated, calls planned */
+	bool		nowait;			/* an async request: never wait for answers */
+	bool		waiting;		/* the last Iterate stopped for answers */
 	SnowfdwRowConverter *converter;
 } SnowfdwScanState;
 
@@ -94,6 +97,11 @@ static void snowfdwBeginForeignScan(ForeignScanState *node, int eflags);
 static TupleTableSlot *snowfdwIterateForeignScan(ForeignScanState *node);
 static void snowfdwReScanForeignScan(ForeignScanState *node);
 static void snowfdwEndForeignScan(ForeignScanState *node);
+/* asynchronous execution */
+static bool snowfdwIsForeignPathAsyncCapable(ForeignPath *path);
+static void snowfdwForeignAsyncRequest(AsyncRequest *areq);
+static void snowfdwForeignAsyncConfigureWait(AsyncRequest *areq);
+static void snowfdwForeignAsyncNotify(AsyncRequest *areq);
 /* EXPLAIN */
 static void snowfdwExplainForeignScan(ForeignScanState *node,
 									  ExplainState *es);
@@ -132,6 +140,12 @@ snowfdw_handler(PG_FUNCTION_ARGS)
 	routine->IterateForeignScan = snowfdwIterateForeignScan;
 	routine->ReScanForeignScan = snowfdwReScanForeignScan;
 	routine->EndForeignScan = snowfdwEndForeignScan;
+
+	/* asynchronous execution */
+	routine->IsForeignPathAsyncCapable = snowfdwIsForeignPathAsyncCapable;
+	routine->ForeignAsyncRequest = snowfdwForeignAsyncRequest;
+	routine->ForeignAsyncConfigureWait = snowfdwForeignAsyncConfigureWait;
+	routine->ForeignAsyncNotify = snowfdwForeignAsyncNotify;
 
 	/* modify */
 	snowfdw_set_modify_routines(routine);
@@ -727,6 +741,46 @@ start_fetcher(ForeignScanState *node, SnowfdwScanState *sstate)
 	MemoryContextSwitchTo(oldcxt);
 }
 
+/* A scan's share of its session's counters, taken around a fetch */
+typedef struct ScanCounters
+{
+	int64		requests;
+	int64		hits;
+	int64		bytes;
+	int			saved_ttl;
+} ScanCounters;
+
+/*
+ * begin_counting
+ *		Before a scan's fetch: note the session's counters, set its cache
+ *		policy
+ *
+ * The session is shared (with a modify node, other scans of an Append):
+ * each scan counts its own calls.
+ */
+static void
+begin_counting(SnowfdwScanState *sstate, ScanCounters *counters)
+{
+	counters->requests = sstate->conn->requests;
+	counters->hits = sstate->conn->cache_hits;
+	counters->bytes = sstate->conn->bytes_received;
+	counters->saved_ttl = sstate->conn->cache_ttl;
+	sstate->conn->cache_ttl = sstate->cache_ttl;
+}
+
+/*
+ * end_counting
+ *		After a scan's fetch: add what it did to its counters
+ */
+static void
+end_counting(SnowfdwScanState *sstate, ScanCounters *counters)
+{
+	sstate->conn->cache_ttl = counters->saved_ttl;
+	sstate->requests += sstate->conn->requests - counters->requests;
+	sstate->cache_hits += sstate->conn->cache_hits - counters->hits;
+	sstate->bytes_received += sstate->conn->bytes_received - counters->bytes;
+}
+
 /*
  * snowfdwIterateForeignScan
  *		Return the next row, fetching the next pages when needed
@@ -739,13 +793,11 @@ snowfdwIterateForeignScan(ForeignScanState *node)
 	SnowfdwJson *row;
 	char	  **scope;
 	MemoryContext oldcxt;
-	int64		requests;
-	int64		hits;
-	int64		bytes;
-	int			saved_ttl;
+	ScanCounters counters;
 
 	ExecClearTuple(slot);
 	MemoryContextReset(sstate->temp_cxt);
+	sstate->waiting = false;
 	if (!sstate->started)
 	{
 		start_fetcher(node, sstate);
@@ -754,21 +806,14 @@ snowfdwIterateForeignScan(ForeignScanState *node)
 	if (sstate->fetcher == NULL)
 		return slot;			/* no value of a path can match */
 
-	/* the session is shared (with a modify node, say): count our own calls */
-	requests = sstate->conn->requests;
-	hits = sstate->conn->cache_hits;
-	bytes = sstate->conn->bytes_received;
-	saved_ttl = sstate->conn->cache_ttl;
-	sstate->conn->cache_ttl = sstate->cache_ttl;
+	begin_counting(sstate, &counters);
 	oldcxt = MemoryContextSwitchTo(sstate->scan_cxt);
-	row = snowfdw_fetcher_next(sstate->fetcher, &scope);
+	row = snowfdw_fetcher_next(sstate->fetcher, &scope, sstate->nowait,
+							   &sstate->waiting);
 	MemoryContextSwitchTo(oldcxt);
-	sstate->conn->cache_ttl = saved_ttl;
-	sstate->requests += sstate->conn->requests - requests;
-	sstate->cache_hits += sstate->conn->cache_hits - hits;
-	sstate->bytes_received += sstate->conn->bytes_received - bytes;
+	end_counting(sstate, &counters);
 	if (row == NULL)
-		return slot;
+		return slot;			/* the end, or waiting for answers */
 
 	oldcxt = MemoryContextSwitchTo(sstate->temp_cxt);
 	snowfdw_convert_row(sstate->converter, slot->tts_tupleDescriptor, row,
@@ -808,6 +853,133 @@ snowfdwEndForeignScan(ForeignScanState *node)
 
 	if (sstate && sstate->fetcher)
 		snowfdw_fetcher_end(sstate->fetcher);
+}
+
+/*
+ * snowfdwIsForeignPathAsyncCapable
+ *		Whether an Append may run this scan at once with its siblings
+ */
+static bool
+snowfdwIsForeignPathAsyncCapable(ForeignPath *path)
+{
+	SnowfdwPlanState *state = path->path.parent->fdw_private;
+
+	return state->options->async_capable;
+}
+
+/*
+ * produce_row
+ *		Answer an Append's request with the scan's next row, its end, or
+ *		"pending" while the answers it needs are on their way
+ *
+ * The scan runs as when it is iterated (local quals, projection), except
+ * that a fetch that would wait for an answer stops instead.
+ */
+static void
+produce_row(AsyncRequest *areq)
+{
+	ForeignScanState *node = (ForeignScanState *) areq->requestee;
+	SnowfdwScanState *sstate = node->fdw_state;
+	TupleTableSlot *result;
+
+	/* an error ends the scan with its statement: no reset needed then */
+	sstate->nowait = true;
+	result = areq->requestee->ExecProcNodeReal(areq->requestee);
+	sstate->nowait = false;
+	if (TupIsNull(result) && sstate->waiting)
+		ExecAsyncRequestPending(areq);
+	else
+		ExecAsyncRequestDone(areq, result);
+}
+
+/*
+ * snowfdwForeignAsyncRequest
+ *		An Append asks for a row: the first one sends the scan's first calls
+ */
+static void
+snowfdwForeignAsyncRequest(AsyncRequest *areq)
+{
+	produce_row(areq);
+}
+
+/*
+ * first_waiter_of_session
+ *		Whether no earlier pending request of the same Append waits on the
+ *		same HTTP session
+ *
+ * The Append asks its pending requests in order; the first of a session
+ * waits for it, the others only look whether their answers came.
+ */
+static bool
+first_waiter_of_session(AsyncRequest *areq, SnowfdwScanState *sstate)
+{
+	AppendState *append = (AppendState *) areq->requestor;
+	int			i = -1;
+
+	if (!IsA(append, AppendState))
+		return true;
+	while ((i = bms_next_member(append->as_asyncplans, i)) >= 0 &&
+		   i < areq->request_index)
+	{
+		AsyncRequest *other = append->as_asyncrequests[i];
+		ForeignScanState *fss = (ForeignScanState *) other->requestee;
+
+		if (other->callback_pending && IsA(fss, ForeignScanState) &&
+			fss->fdwroutine->ForeignAsyncConfigureWait == snowfdwForeignAsyncConfigureWait &&
+			fss->fdw_state != NULL &&
+			((SnowfdwScanState *) fss->fdw_state)->conn->http == sstate->conn->http)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * snowfdwForeignAsyncConfigureWait
+ *		Wait a little for the answers a pending request needs; deliver the
+ *		row if they came
+ *
+ * The transfers of all scans of a user mapping share one libcurl multi
+ * handle, whose sockets change as connections open and close, and whose
+ * timers (timeouts, retries, polls of a 202) no socket announces; so no
+ * socket is added to the Append's wait set.  Instead the first pending
+ * scan of a session lets libcurl wait on every socket of the session for
+ * up to 20 ms (less when an answer arrives), and every pending scan then
+ * looks whether its answers are in.  The Append checks for interrupts
+ * between rounds, so a cancel is seen within 20 ms.  While the Append
+ * still has synchronous children to run, nobody waits.
+ */
+static void
+snowfdwForeignAsyncConfigureWait(AsyncRequest *areq)
+{
+	ForeignScanState *node = (ForeignScanState *) areq->requestee;
+	SnowfdwScanState *sstate = node->fdw_state;
+	AppendState *append = (AppendState *) areq->requestor;
+	bool		may_wait = !IsA(append, AppendState) || append->as_syncdone;
+
+	if (may_wait && first_waiter_of_session(areq, sstate))
+		snowfdw_http_drive(sstate->conn->http, 20);
+	areq->callback_pending = false;
+	produce_row(areq);
+	if (areq->callback_pending)
+		return;
+	/* the executor counts no row delivered here (it expects none) */
+	if (node->ss.ps.instrument && !TupIsNull(areq->result))
+		node->ss.ps.instrument->tuplecount += 1;
+	/* and the Append hears of it only from Request and Notify: tell it */
+	ExecAsyncResponse(areq);
+}
+
+/*
+ * snowfdwForeignAsyncNotify
+ *		An event of the request came: produce its row if it can
+ *
+ * No event is ever registered (see snowfdwForeignAsyncConfigureWait), so
+ * this only serves the API.
+ */
+static void
+snowfdwForeignAsyncNotify(AsyncRequest *areq)
+{
+	produce_row(areq);
 }
 
 /*

@@ -130,6 +130,7 @@ typedef struct SnowfdwOptions
 	double		request_cost;	/* planner cost of one request; -1: measured */
 	double		row_cost;		/* planner cost of one row; -1: default */
 	int			cache_ttl;		/* seconds; 0: statement scope only */
+	bool		async_capable;	/* scans may run at once under an Append */
 	/* user mapping */
 	char	   *token;
 	char	   *token_type;
@@ -277,6 +278,9 @@ extern const char *snowfdw_connection_bearer(SnowfdwConnection *conn,
 											 bool renew);
 
 /* in rest.c */
+extern bool snowfdw_poll_calls(SnowfdwConnection *conn, SnowfdwCall **calls,
+							   int ncalls);
+extern void snowfdw_call_abort(SnowfdwConnection *conn, SnowfdwCall *call);
 extern void snowfdw_run_calls(SnowfdwConnection *conn, SnowfdwCall **calls,
 							  int ncalls);
 extern SnowfdwCall *snowfdw_new_call(const char *method, char *path,
@@ -532,7 +536,8 @@ extern SnowfdwFetcher *snowfdw_fetcher_begin(SnowfdwConnection *conn,
 											 List *names,
 											 MemoryContext batch_cxt);
 extern SnowfdwJson *snowfdw_fetcher_next(SnowfdwFetcher *fetcher,
-										 char ***scope);
+										 char ***scope, bool nowait,
+										 bool *waiting);
 extern void snowfdw_fetcher_end(SnowfdwFetcher *fetcher);
 
 /* in modify.c */
