@@ -63,6 +63,10 @@ typedef struct SnowfdwScanState
 	SnowfdwPushdown pushdown;
 	List	   *scope_states[SNOWFDW_MAX_SCOPES];	/* ExprStates */
 	ExprState  *name_state;
+	List	   *filter_states;	/* run-time name filters' values */
+	ExprState  *limit_state;	/* run-time LIMIT and OFFSET */
+	ExprState  *offset_state;
+	SnowfdwPushdown planned;	/* the pushdown before run-time values */
 	bool		scope_from_options[SNOWFDW_MAX_SCOPES];
 	SnowfdwFetcher *fetcher;
 	MemoryContext scan_cxt;		/* fetcher state, reset on rescan */
@@ -568,7 +572,7 @@ snowfdwGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 		intVal(lsecond(best_path->fdw_private)) == 1)
 		pushdown.name_expr = NULL;
 	if (best_path->path.param_info == NULL)
-		pushdown.limit = snowfdw_query_limit(root, baserel);
+		snowfdw_query_limit(root, baserel, &pushdown);
 
 	fdw_private = snowfdw_pushdown_to_private(&pushdown, &fdw_exprs);
 	rel = table_open(foreigntableid, NoLock);
@@ -627,6 +631,13 @@ snowfdwBeginForeignScan(ForeignScanState *node, int eflags)
 	if (sstate->pushdown.name_expr)
 		sstate->name_state = ExecInitExpr(sstate->pushdown.name_expr,
 										  (PlanState *) node);
+	sstate->filter_states = ExecInitExprList(sstate->pushdown.filter_exprs,
+											 (PlanState *) node);
+	sstate->limit_state = ExecInitExpr(sstate->pushdown.limit_expr,
+									   (PlanState *) node);
+	sstate->offset_state = ExecInitExpr(sstate->pushdown.offset_expr,
+										(PlanState *) node);
+	sstate->planned = sstate->pushdown;
 
 	sstate->scan_cxt = AllocSetContextCreate(estate->es_query_cxt,
 											 "snowfdw scan state",
@@ -682,6 +693,64 @@ add_text_values(List *values, Datum value, bool isnull, Oid type)
 }
 
 /*
+ * eval_limit_value
+ *		A run-time LIMIT or OFFSET value; -1 for NULL (no limit) or none
+ */
+static int64
+eval_limit_value(ExprState *state, ExprContext *econtext)
+{
+	bool		isnull;
+	Datum		value;
+
+	if (state == NULL)
+		return 0;
+	value = ExecEvalExpr(state, econtext, &isnull);
+	return isnull ? -1 : DatumGetInt64(value);
+}
+
+/*
+ * apply_runtime_values
+ *		Push the values known only now as constants would be: name filters
+ *		where the translation is exact, and the rows LIMIT needs; false if a
+ *		filter's value is NULL (no row can match)
+ */
+static bool
+apply_runtime_values(ForeignScanState *node, SnowfdwScanState *sstate)
+{
+	ExprContext *econtext = node->ss.ps.ps_ExprContext;
+	SnowfdwPushdown *pd = &sstate->pushdown;
+	ListCell   *lo;
+	ListCell   *ls;
+
+	/* a rescan starts again from what the plan knew */
+	pd->like = sstate->planned.like;
+	pd->starts_with = sstate->planned.starts_with;
+	pd->pattern = sstate->planned.pattern;
+	pd->limit = sstate->planned.limit;
+	forboth(lo, pd->filter_ops, ls, sstate->filter_states)
+	{
+		bool		isnull;
+		Datum		value = ExecEvalExpr(lfirst(ls), econtext, &isnull);
+
+		/* LIKE, ILIKE and ~ are strict */
+		if (isnull)
+			return false;
+		snowfdw_apply_name_filter(pd, lfirst_oid(lo),
+								  TextDatumGetCString(value));
+	}
+	if (sstate->limit_state)
+	{
+		int64		count = eval_limit_value(sstate->limit_state, econtext);
+		int64		offset = eval_limit_value(sstate->offset_state, econtext);
+
+		/* LIMIT NULL is no limit; OFFSET NULL is none */
+		pd->limit = count < 0 ? -1 :
+			snowfdw_rows_needed(count, Max(offset, 0));
+	}
+	return true;
+}
+
+/*
  * start_fetcher
  *		Evaluate the path values and plan the scan's calls
  */
@@ -699,6 +768,12 @@ start_fetcher(ForeignScanState *node, SnowfdwScanState *sstate)
 	MemoryContextReset(sstate->scan_cxt);
 	MemoryContextReset(sstate->batch_cxt);
 	oldcxt = MemoryContextSwitchTo(sstate->scan_cxt);
+	if (!apply_runtime_values(node, sstate))
+	{
+		sstate->fetcher = NULL;
+		MemoryContextSwitchTo(oldcxt);
+		return;
+	}
 	for (level = 0; level < SNOWFDW_MAX_SCOPES; level++)
 	{
 		forboth(lc, sstate->scope_states[level], le, sstate->pushdown.scope_exprs[level])

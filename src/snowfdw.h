@@ -449,6 +449,11 @@ enum SnowfdwScanPrivateIndex
 	SnowfdwScanPrivatePattern,	/* String, "" for none */
 	SnowfdwScanPrivateHistory,	/* Integer (bool) */
 	SnowfdwScanPrivateLimit,	/* String: int64 rows needed, -1 for none */
+	SnowfdwScanPrivateFilterOps,	/* List of Integer: operators of the
+									 * run-time name filters, whose values
+									 * follow the name in fdw_exprs */
+	SnowfdwScanPrivateLimitExprs,	/* Integer: 1 LIMIT, 2 OFFSET expression
+									 * last in fdw_exprs */
 	SnowfdwScanPrivateRetrieved,	/* List of Integer: attnums converted */
 	SnowfdwScanPrivateExplain,	/* String: the requests, for EXPLAIN */
 	SnowfdwScanPrivateRequests	/* Float: requests the planner expected */
@@ -465,7 +470,15 @@ typedef struct SnowfdwPushdown
 	char	   *pattern;
 	bool		history;
 	int64		limit;			/* rows the query needs, or -1 */
+	/* values known only when the scan starts (parameters, stable calls) */
+	List	   *filter_ops;		/* name LIKE/ILIKE/~ value: operator OIDs */
+	List	   *filter_exprs;	/* ... and the values */
+	Expr	   *limit_expr;		/* LIMIT of a generic plan, or NULL */
+	Expr	   *offset_expr;	/* its OFFSET, or NULL */
 } SnowfdwPushdown;
+
+extern void snowfdw_apply_name_filter(SnowfdwPushdown *pushdown, Oid opno,
+									  const char *value);
 
 extern void snowfdw_classify_quals(PlannerInfo *root, RelOptInfo *baserel,
 								   List *clauses, SnowfdwPushdown *pushdown,
@@ -478,9 +491,11 @@ extern int	snowfdw_clause_scope_level(PlannerInfo *root, RelOptInfo *baserel,
 									   RestrictInfo *rinfo,
 									   const SnowfdwObjectInfo *info,
 									   Expr **value);
-extern int64 snowfdw_query_limit(PlannerInfo *root, RelOptInfo *baserel);
+extern void snowfdw_query_limit(PlannerInfo *root, RelOptInfo *baserel,
+								SnowfdwPushdown *pushdown);
 extern char *snowfdw_describe_requests(SnowfdwPushdown *pushdown,
 									   int page_size);
+extern int64 snowfdw_rows_needed(int64 count, int64 offset);
 extern int64 snowfdw_show_limit(SnowfdwPushdown *pushdown, int page_size);
 extern char *snowfdw_list_path(SnowfdwPushdown *pushdown,
 							   const char *const *scope, int page_size,
