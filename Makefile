@@ -24,6 +24,7 @@ OBJS = \
 	src/options.o \
 	src/rest.o \
 	src/scan.o \
+	src/siblings.o \
 	src/snowfdw.o \
 	src/stats.o \
 	src/writemap.o

@@ -571,6 +571,24 @@ snowfdw_fetcher_next(SnowfdwFetcher *f, char ***scope, bool nowait,
 }
 
 /*
+ * snowfdw_fetcher_send
+ *		Send the scan's first calls now, before its rows are asked for
+ *
+ * Used for a sibling of the scan an Append reads first (siblings.c); the
+ * answers are taken when the scan is read.
+ */
+void
+snowfdw_fetcher_send(SnowfdwFetcher *f)
+{
+	if (f->sent != NULL || f->batch != NIL || f->current != NULL)
+		return;
+	f->queue = list_concat(f->front, f->queue);
+	f->front = NIL;
+	if (f->queue != NIL)
+		send_batch(f);
+}
+
+/*
  * snowfdw_fetcher_end
  *		Abandon the transfers of a scan that stops before its end
  */

@@ -67,6 +67,7 @@ typedef struct SnowfdwScanState
 	ExprState  *limit_state;	/* run-time LIMIT and OFFSET */
 	ExprState  *offset_state;
 	SnowfdwPushdown planned;	/* the pushdown before run-time values */
+	SnowfdwSiblings *siblings;	/* scans an Append reads in turn with it */
 	bool		scope_from_options[SNOWFDW_MAX_SCOPES];
 	SnowfdwFetcher *fetcher;
 	MemoryContext scan_cxt;		/* fetcher state, reset on rescan */
@@ -590,6 +591,30 @@ snowfdwGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 }
 
 /*
+ * exec_param_walker
+ *		Whether an expression reads a value an outer plan node sets
+ */
+static bool
+exec_param_walker(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Param) && ((Param *) node)->paramkind == PARAM_EXEC)
+		return true;
+	return expression_tree_walker(node, exec_param_walker, context);
+}
+
+/*
+ * contain_exec_param
+ *		Whether a scan's values come from outer rows
+ */
+static bool
+contain_exec_param(Node *node)
+{
+	return exec_param_walker(node, NULL);
+}
+
+/*
  * snowfdwBeginForeignScan
  *		Set up the scan; the first call is made by the first Iterate
  */
@@ -648,6 +673,11 @@ snowfdwBeginForeignScan(ForeignScanState *node, int eflags)
 	sstate->temp_cxt = AllocSetContextCreate(estate->es_query_cxt,
 											 "snowfdw tuple data",
 											 ALLOCSET_DEFAULT_SIZES);
+
+	/* values known before the Append runs: the scan may start early */
+	if (!contain_exec_param((Node *) fsplan->fdw_exprs))
+		sstate->siblings = snowfdw_siblings_join(estate, &fsplan->scan.plan,
+												 node);
 
 	retrieved = list_nth(fsplan->fdw_private, SnowfdwScanPrivateRetrieved);
 	sstate->converter = snowfdw_row_converter(rel, sstate->pushdown.info,
@@ -857,6 +887,30 @@ end_counting(SnowfdwScanState *sstate, ScanCounters *counters)
 }
 
 /*
+ * send_early
+ *		Start a sibling scan and send its first calls (see siblings.c)
+ */
+static void
+send_early(ForeignScanState *node)
+{
+	SnowfdwScanState *sstate = node->fdw_state;
+	ScanCounters counters;
+	MemoryContext oldcxt;
+
+	if (sstate->started)
+		return;
+	start_fetcher(node, sstate);
+	sstate->started = true;
+	if (sstate->fetcher == NULL)
+		return;
+	begin_counting(sstate, &counters);
+	oldcxt = MemoryContextSwitchTo(sstate->scan_cxt);
+	snowfdw_fetcher_send(sstate->fetcher);
+	MemoryContextSwitchTo(oldcxt);
+	end_counting(sstate, &counters);
+}
+
+/*
  * snowfdwIterateForeignScan
  *		Return the next row, fetching the next pages when needed
  */
@@ -875,6 +929,10 @@ snowfdwIterateForeignScan(ForeignScanState *node)
 	sstate->waiting = false;
 	if (!sstate->started)
 	{
+		ListCell   *lc;
+
+		foreach(lc, snowfdw_siblings_first_read(sstate->siblings, node))
+			send_early(lfirst(lc));
 		start_fetcher(node, sstate);
 		sstate->started = true;
 	}
@@ -910,6 +968,7 @@ snowfdwReScanForeignScan(ForeignScanState *node)
 		snowfdw_fetcher_end(sstate->fetcher);
 	sstate->fetcher = NULL;
 	sstate->started = false;
+	snowfdw_siblings_rescan(sstate->siblings);
 	MemoryContextReset(sstate->scan_cxt);
 	MemoryContextReset(sstate->batch_cxt);
 }

@@ -553,7 +553,15 @@ extern SnowfdwFetcher *snowfdw_fetcher_begin(SnowfdwConnection *conn,
 extern SnowfdwJson *snowfdw_fetcher_next(SnowfdwFetcher *fetcher,
 										 char ***scope, bool nowait,
 										 bool *waiting);
+extern void snowfdw_fetcher_send(SnowfdwFetcher *fetcher);
 extern void snowfdw_fetcher_end(SnowfdwFetcher *fetcher);
+
+/* in siblings.c */
+typedef struct SnowfdwSiblings SnowfdwSiblings;
+extern SnowfdwSiblings *snowfdw_siblings_join(EState *estate, Plan *plan,
+											  void *scan);
+extern List *snowfdw_siblings_first_read(SnowfdwSiblings *group, void *scan);
+extern void snowfdw_siblings_rescan(SnowfdwSiblings *group);
 
 /* in modify.c */
 extern void snowfdw_set_modify_routines(FdwRoutine *routine);
