@@ -34,8 +34,10 @@ END $$;
 -- UNION ALL of four single-scope scans
 -- ===================================================================
 -- PostgreSQL runs a child asynchronously only when nothing stands between
--- it and the Append: count(*) over a UNION ALL keeps a Subquery Scan over
--- each branch, so the statements below read the rows themselves
+-- it and the Append.  A branch that projects (count(*) over a UNION ALL, a
+-- view read for some of its columns) keeps a Subquery Scan over each scan:
+-- those run in turn, and the first to be read sends the others' first calls
+-- (siblings.c).  Both shapes are tested.
 CREATE VIEW four_scopes AS
 SELECT database_name, schema_name, name FROM aa.remote_stages
  WHERE database_name = 'SALES' AND schema_name = 'PUBLIC'
@@ -52,6 +54,7 @@ EXPLAIN (COSTS OFF) SELECT * FROM four_scopes;
 SELECT * FROM four_scopes ORDER BY database_name, schema_name, name COLLATE "C";
 EXPLAIN (COSTS OFF) SELECT count(*) FROM four_scopes;
 SELECT pg_temp.same_as_serial('SELECT * FROM four_scopes');
+SELECT pg_temp.same_as_serial('SELECT name FROM four_scopes');
 -- page_size 2: the stream listing of SALES.PUBLIC takes keyset pages, in
 -- the order the serial plan asks them
 CALL pg_temp.emuctl('clear-log');
@@ -59,11 +62,15 @@ SELECT name FROM four_scopes ORDER BY name COLLATE "C";
 SELECT path, query FROM pg_temp.emu_requests()
  WHERE path = '/api/v2/databases/SALES/schemas/PUBLIC/streams' ORDER BY seq;
 
--- the four requests run at once: one connection each; the option turns it off
+-- the four requests run at once: one connection each, in both shapes
 CALL pg_temp.emuctl('fault', '{"action": "latency", "ms": 300, "times": -1}');
 CALL pg_temp.emuctl('clear-log');
-SELECT name FROM four_scopes ORDER BY name COLLATE "C";
+SELECT * FROM four_scopes ORDER BY name COLLATE "C";
 SELECT count(DISTINCT conn) AS connections FROM pg_temp.emu_requests();
+CALL pg_temp.emuctl('clear-log');
+SELECT count(*) FROM four_scopes;
+SELECT count(DISTINCT conn) AS connections FROM pg_temp.emu_requests();
+-- the option turns asynchronous execution off
 ALTER SERVER async_srv OPTIONS (ADD async_capable 'false');
 EXPLAIN (COSTS OFF) SELECT * FROM four_scopes;
 ALTER SERVER async_srv OPTIONS (DROP async_capable);
@@ -75,7 +82,10 @@ ALTER FOREIGN TABLE aa.remote_stages OPTIONS (DROP async_capable);
 -- max_concurrency bounds all scans of the statement together
 ALTER SERVER async_srv OPTIONS (ADD max_concurrency '2');
 CALL pg_temp.emuctl('clear-log');
-SELECT name FROM four_scopes ORDER BY name COLLATE "C";
+SELECT * FROM four_scopes ORDER BY name COLLATE "C";
+SELECT count(DISTINCT conn) AS connections FROM pg_temp.emu_requests();
+CALL pg_temp.emuctl('clear-log');
+SELECT count(*) FROM four_scopes;
 SELECT count(DISTINCT conn) AS connections FROM pg_temp.emu_requests();
 ALTER SERVER async_srv OPTIONS (DROP max_concurrency);
 CALL pg_temp.emuctl('clear-faults');
@@ -122,14 +132,28 @@ EXPLAIN (COSTS OFF) SELECT * FROM mixed;
 SELECT pg_temp.same_as_serial('SELECT * FROM mixed');
 SELECT database_name, count(*) FROM mixed GROUP BY 1 ORDER BY 1;
 
--- a cursor fetches an asynchronous Append in chunks; rows are exact
-BEGIN;
-DECLARE c CURSOR FOR SELECT name FROM mixed;
-FETCH 5 FROM c;
-FETCH 5 FROM c;
-FETCH ALL FROM c;
-CLOSE c;
-COMMIT;
+-- a cursor reads an asynchronous Append one row per FETCH: each stops the
+-- Append mid-way and the next resumes it; the rows kept are the serial
+-- plan's (test/suites/25-psycopg.sh fetches in chunks through a driver)
+CREATE TEMP TABLE fetched (name text);
+DO $$
+DECLARE
+  c refcursor;
+  r record;
+BEGIN
+  OPEN c FOR SELECT name FROM mixed;
+  LOOP
+    FETCH c INTO r;
+    EXIT WHEN NOT FOUND;
+    INSERT INTO fetched VALUES (r.name);
+  END LOOP;
+  CLOSE c;
+END $$;
+SET enable_async_append = off;
+SELECT (SELECT count(*) FROM fetched) AS fetched,
+       (SELECT count(*) FROM ((TABLE fetched EXCEPT ALL SELECT name FROM mixed)
+                              UNION ALL (SELECT name FROM mixed EXCEPT ALL TABLE fetched)) d) AS differ;
+RESET enable_async_append;
 SHOW snowfdw.open_transfers;
 
 -- ===================================================================
@@ -140,11 +164,11 @@ CALL pg_temp.emuctl('fault', '{"action": "latency", "ms": 200, "times": -1, "pat
 CALL pg_temp.emuctl('fault', '{"action": "status", "status": 500, "path": "MARKETING"}');
 \set VERBOSITY terse
 -- should fail
-SELECT name FROM four_scopes ORDER BY name COLLATE "C";
+SELECT * FROM four_scopes ORDER BY name COLLATE "C";
 \set VERBOSITY default
 SHOW snowfdw.open_transfers;
 CALL pg_temp.emuctl('clear-faults');
--- a failure in the first page of a listing the others have begun to read
+-- a failure on a later page of one listing, in the run-in-turn shape
 CALL pg_temp.emuctl('fault', '{"action": "status", "status": 500, "path": "PUBLIC/streams", "skip": 1}');
 \set VERBOSITY terse
 -- should fail
@@ -164,12 +188,13 @@ CALL pg_temp.emuctl('fault', '{"action": "hang", "seconds": 60, "path": "MARKETI
 SET statement_timeout = '1s';
 SELECT clock_timestamp() AS started \gset
 -- should fail
-SELECT name FROM four_scopes ORDER BY name COLLATE "C";
+SELECT * FROM four_scopes ORDER BY name COLLATE "C";
 RESET statement_timeout;
 SELECT clock_timestamp() - :'started'::timestamptz < interval '2 s' AS prompt;
 SHOW snowfdw.open_transfers;
 CALL pg_temp.emuctl('clear-faults');
--- every child trickles its answer in (a statement timeout is a cancel)
+-- every child trickles its answer in, run-in-turn shape (a statement
+-- timeout is a cancel)
 CALL pg_temp.emuctl('fault', '{"action": "drip", "bytes": 1, "interval_ms": 200, "times": -1}');
 SET statement_timeout = '1s';
 SELECT clock_timestamp() AS started \gset
@@ -185,6 +210,6 @@ SELECT count(*) FROM four_scopes;
 -- cleanup
 -- ===================================================================
 DROP VIEW mixed, four_scopes;
-DROP TABLE local_names, schemas_by_db;
+DROP TABLE local_names, schemas_by_db, fetched;
 DROP SCHEMA aa CASCADE;
 DROP SERVER async_srv CASCADE;
