@@ -674,8 +674,12 @@ snowfdwBeginForeignScan(ForeignScanState *node, int eflags)
 											 "snowfdw tuple data",
 											 ALLOCSET_DEFAULT_SIZES);
 
-	/* values known before the Append runs: the scan may start early */
-	if (!contain_exec_param((Node *) fsplan->fdw_exprs))
+	/*
+	 * Values known before the Append runs: the scan may start early, if
+	 * scans may run at once at all
+	 */
+	if (options->async_capable && enable_async_append &&
+		!contain_exec_param((Node *) fsplan->fdw_exprs))
 		sstate->siblings = snowfdw_siblings_join(estate, &fsplan->scan.plan,
 												 node);
 
