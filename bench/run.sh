@@ -217,6 +217,8 @@ done
 
 echo
 bash "$(dirname "$0")/dashboard.sh"
+echo
+bash "$(dirname "$0")/statement.sh"
 
 # ---------------------------------------------------------------------------
 # B1 across majors: the 200,000-file listing on each PostgreSQL major that
