@@ -75,6 +75,7 @@ struct SnowfdwFetcher
 	double		current_rows;	/* rows it gave */
 	SnowfdwListing *listing;	/* its body, for a list call */
 	bool		handoff;		/* its body was a large-result hand-off */
+	int			cache_ttl;		/* the calls' cache policy (SnowfdwCall) */
 };
 
 static List *expand_scope(SnowfdwFetcher *f, char **prefix, int depth);
@@ -187,6 +188,7 @@ snowfdw_fetcher_begin(SnowfdwConnection *conn, SnowfdwPushdown *pushdown,
 	int			level;
 
 	f->conn = conn;
+	f->cache_ttl = -1;
 	f->pushdown = pushdown;
 	f->info = pushdown->info;
 	f->cxt = CurrentMemoryContext;
@@ -284,6 +286,18 @@ continuation(SnowfdwFetcher *f, FetchTask *task, SnowfdwCall *call,
 }
 
 /*
+
+ * snowfdw_fetcher_set_cache_ttl
+ *		The cache policy of the fetcher's calls (SnowfdwCall.cache_ttl); a
+ *		fetcher begins with -1, no cache (ANALYZE)
+ */
+void
+snowfdw_fetcher_set_cache_ttl(SnowfdwFetcher *fetcher, int cache_ttl)
+{
+	fetcher->cache_ttl = cache_ttl;
+}
+
+/*
  * send_batch
  *		Send the next tasks concurrently, without waiting for the answers
  */
@@ -307,6 +321,7 @@ send_batch(SnowfdwFetcher *f)
 		f->sent[i] = snowfdw_new_call("GET", task->path, NULL, true,
 									  task->missing_ok);
 		f->sent[i]->stream = !task->fetch;
+		f->sent[i]->cache_ttl = f->cache_ttl;
 	}
 	f->nsent = n;
 	MemoryContextSwitchTo(f->cxt);

@@ -125,7 +125,10 @@ _PG_init(void)
 {
 	snowfdw_define_gucs();
 	snowfdw_json_init();
+	snowfdw_shmem_init();
 	snowfdw_cache_init();
+	snowfdw_stats_init();
+	snowfdw_fault_init();
 }
 
 /*
@@ -847,6 +850,7 @@ start_fetcher(ForeignScanState *node, SnowfdwScanState *sstate)
 											scope_values,
 											sstate->scope_from_options,
 											names, sstate->batch_cxt);
+	snowfdw_fetcher_set_cache_ttl(sstate->fetcher, sstate->cache_ttl);
 	MemoryContextSwitchTo(oldcxt);
 }
 
@@ -856,13 +860,11 @@ typedef struct ScanCounters
 	int64		requests;
 	int64		hits;
 	int64		bytes;
-	int			saved_ttl;
 } ScanCounters;
 
 /*
  * begin_counting
- *		Before a scan's fetch: note the session's counters, set its cache
- *		policy
+ *		Before a scan's fetch: note the session's counters
  *
  * The session is shared (with a modify node, other scans of an Append):
  * each scan counts its own calls.
@@ -873,8 +875,6 @@ begin_counting(SnowfdwScanState *sstate, ScanCounters *counters)
 	counters->requests = sstate->conn->requests;
 	counters->hits = sstate->conn->cache_hits;
 	counters->bytes = sstate->conn->bytes_received;
-	counters->saved_ttl = sstate->conn->cache_ttl;
-	sstate->conn->cache_ttl = sstate->cache_ttl;
 }
 
 /*
@@ -884,7 +884,6 @@ begin_counting(SnowfdwScanState *sstate, ScanCounters *counters)
 static void
 end_counting(SnowfdwScanState *sstate, ScanCounters *counters)
 {
-	sstate->conn->cache_ttl = counters->saved_ttl;
 	sstate->requests += sstate->conn->requests - counters->requests;
 	sstate->cache_hits += sstate->conn->cache_hits - counters->hits;
 	sstate->bytes_received += sstate->conn->bytes_received - counters->bytes;
