@@ -17,6 +17,9 @@
  *	- LIMIT: showLimit, paged on with fromName until the executor stops.
  * Values may be constants, query parameters or outer columns of a
  * parameterized join path; non-constant ones are evaluated at execution.
+ * So are the values of name LIKE/ILIKE/~ and of LIMIT/OFFSET in a generic
+ * plan (or from a stable function): they are translated when the scan
+ * starts, by snowfdw_apply_name_filter, the rules constants follow.
  *
  * Copyright (c) 2026, snowfdw developers
  *

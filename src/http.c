@@ -6,7 +6,9 @@
  * A session is one libcurl multi handle plus a pool of easy handles
  * ("slots").  All slots of a session share the multi handle's connection
  * cache, so requests of one user mapping reuse their TCP/TLS connections,
- * and several transfers can run at once for fan-out scans.
+ * and several transfers can run at once for fan-out scans and for the
+ * scans of an Append: a waiter is handed only the transfers it asks for,
+ * and every wait drives all of them.
  *
  * libcurl callbacks never ereport, palloc or check for interrupts: they
  * record what went wrong and return an abort code (the progress callback

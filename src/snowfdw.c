@@ -3,8 +3,8 @@
  * snowfdw.c
  *		  Foreign data wrapper for Snowflake catalog objects (REST API v2)
  *
- * This file holds the module entry points and the planner, scan, EXPLAIN
- * and IMPORT FOREIGN SCHEMA callbacks.  Which quals become request
+ * This file holds the module entry points and the planner, scan,
+ * asynchronous execution, EXPLAIN and IMPORT FOREIGN SCHEMA callbacks.  Which quals become request
  * parameters is decided in deparse.c, the calls are made by scan.c and
  * rest.c, and modification lives in modify.c.
  *
