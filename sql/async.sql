@@ -70,7 +70,9 @@ SELECT count(DISTINCT conn) AS connections FROM pg_temp.emu_requests();
 CALL pg_temp.emuctl('clear-log');
 SELECT count(*) FROM four_scopes;
 SELECT count(DISTINCT conn) AS connections FROM pg_temp.emu_requests();
--- the option turns asynchronous execution off
+-- the option turns asynchronous execution off; it takes a Boolean
+-- should fail
+ALTER SERVER async_srv OPTIONS (ADD async_capable 'sometimes');
 ALTER SERVER async_srv OPTIONS (ADD async_capable 'false');
 EXPLAIN (COSTS OFF) SELECT * FROM four_scopes;
 ALTER SERVER async_srv OPTIONS (DROP async_capable);
