@@ -41,9 +41,6 @@
 
 #include "http.h"
 
-/* How long one poll of the multi handle may block before interrupts are checked */
-#define SNOWFDW_HTTP_POLL_MS 20
-
 /*
  * A streamed body that nobody reads right now pauses its transfer once this
  * much of it waits in the buffer; that bounds its memory whatever its size.

@@ -29,6 +29,13 @@ typedef struct SnowfdwHttpSession SnowfdwHttpSession;
  */
 #define SNOWFDW_HTTP_MAX_SLOTS 64
 
+/*
+ * How long one poll of a session may block before interrupts are checked;
+ * also the longest wait of an asynchronous scan between two looks at its
+ * answers (snowfdw.c).
+ */
+#define SNOWFDW_HTTP_POLL_MS 20
+
 /* Settings of one transfer, set again on every request */
 typedef struct SnowfdwHttpRequest
 {

@@ -293,7 +293,7 @@ drive_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
 			else if (call_waits_for_room(calls, ncalls, now))
 			{
 				/* other scans' transfers fill max_concurrency: let them end */
-				snowfdw_http_drive(conn->http, 20);
+				snowfdw_http_drive(conn->http, SNOWFDW_HTTP_POLL_MS);
 			}
 			else if (next_wake > now)
 			{

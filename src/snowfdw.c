@@ -1097,7 +1097,7 @@ snowfdwForeignAsyncConfigureWait(AsyncRequest *areq)
 	bool		may_wait = !IsA(append, AppendState) || append->as_syncdone;
 
 	if (may_wait && first_waiter_of_session(areq, sstate))
-		snowfdw_http_drive(sstate->conn->http, 20);
+		snowfdw_http_drive(sstate->conn->http, SNOWFDW_HTTP_POLL_MS);
 	areq->callback_pending = false;
 	produce_row(areq);
 	if (areq->callback_pending)
