@@ -144,6 +144,8 @@ static const SnowfdwOptionDef valid_options[] = {
 	{"row_cost", SERVER, COST, AT(row_cost, STORE_DOUBLE), .default_value = "-1"},
 	{"cache_ttl", SERVER, INT_FROM(0), AT(cache_ttl, STORE_INT)},
 	{"cache_stale_ttl", SERVER, INT_FROM(0), AT(cache_stale_ttl, STORE_INT)},
+	{"async_capable", SERVER, .kind = OPT_BOOL,
+		AT(async_capable, STORE_BOOL), .default_value = "true"},
 	/* user mapping: the only place secrets are accepted */
 	{"token", MAPPING, .kind = OPT_TOKEN, .secret = true, .on_wire = true,
 		AT(token, STORE_STRING)},
@@ -166,6 +168,8 @@ static const SnowfdwOptionDef valid_options[] = {
 	{"copy_grants", TABLE, .kind = OPT_BOOL, AT(copy_grants, STORE_BOOL)},
 	{"cache_ttl", TABLE, INT_FROM(0), AT(cache_ttl, STORE_INT)},
 	{"cache_stale_ttl", TABLE, INT_FROM(0), AT(cache_stale_ttl, STORE_INT)},
+	{"async_capable", TABLE, .kind = OPT_BOOL,
+		AT(async_capable, STORE_BOOL), .default_value = "true"},
 	/* column: the JSON field name (snowfdw_column_json_name), the only one */
 	{"column_name", COLUMN, .kind = OPT_TEXT},
 	{NULL}

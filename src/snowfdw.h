@@ -132,6 +132,7 @@ typedef struct SnowfdwOptions
 	int			cache_ttl;		/* seconds; 0: statement scope only */
 	int			cache_stale_ttl;	/* seconds past cache_ttl a stale
 									 * answer serves while it is refreshed */
+	bool		async_capable;	/* scans may run at once under an Append */
 	/* user mapping */
 	char	   *token;
 	char	   *token_type;
@@ -289,6 +290,9 @@ extern const char *snowfdw_connection_bearer(SnowfdwConnection *conn,
 											 bool renew);
 
 /* in rest.c */
+extern bool snowfdw_poll_calls(SnowfdwConnection *conn, SnowfdwCall **calls,
+							   int ncalls);
+extern void snowfdw_call_abort(SnowfdwConnection *conn, SnowfdwCall *call);
 extern void snowfdw_run_calls(SnowfdwConnection *conn, SnowfdwCall **calls,
 							  int ncalls);
 extern SnowfdwCall *snowfdw_new_call(const char *method, char *path,
@@ -559,6 +563,11 @@ enum SnowfdwScanPrivateIndex
 	SnowfdwScanPrivatePattern,	/* String, "" for none */
 	SnowfdwScanPrivateHistory,	/* Integer (bool) */
 	SnowfdwScanPrivateLimit,	/* String: int64 rows needed, -1 for none */
+	SnowfdwScanPrivateFilterOps,	/* List of Integer: operators of the
+									 * run-time name filters, whose values
+									 * follow the name in fdw_exprs */
+	SnowfdwScanPrivateLimitExprs,	/* Integer: 1 LIMIT, 2 OFFSET expression
+									 * last in fdw_exprs */
 	SnowfdwScanPrivateRetrieved,	/* List of Integer: attnums converted */
 	SnowfdwScanPrivateExplain,	/* String: the requests, for EXPLAIN */
 	SnowfdwScanPrivateRequests	/* Float: requests the planner expected */
@@ -575,7 +584,15 @@ typedef struct SnowfdwPushdown
 	char	   *pattern;
 	bool		history;
 	int64		limit;			/* rows the query needs, or -1 */
+	/* values known only when the scan starts (parameters, stable calls) */
+	List	   *filter_ops;		/* name LIKE/ILIKE/~ value: operator OIDs */
+	List	   *filter_exprs;	/* ... and the values */
+	Expr	   *limit_expr;		/* LIMIT of a generic plan, or NULL */
+	Expr	   *offset_expr;	/* its OFFSET, or NULL */
 } SnowfdwPushdown;
+
+extern void snowfdw_apply_name_filter(SnowfdwPushdown *pushdown, Oid opno,
+									  const char *value);
 
 extern void snowfdw_classify_quals(PlannerInfo *root, RelOptInfo *baserel,
 								   List *clauses, SnowfdwPushdown *pushdown,
@@ -588,9 +605,11 @@ extern int	snowfdw_clause_scope_level(PlannerInfo *root, RelOptInfo *baserel,
 									   RestrictInfo *rinfo,
 									   const SnowfdwObjectInfo *info,
 									   Expr **value);
-extern int64 snowfdw_query_limit(PlannerInfo *root, RelOptInfo *baserel);
+extern void snowfdw_query_limit(PlannerInfo *root, RelOptInfo *baserel,
+								SnowfdwPushdown *pushdown);
 extern char *snowfdw_describe_requests(SnowfdwPushdown *pushdown,
 									   int page_size);
+extern int64 snowfdw_rows_needed(int64 count, int64 offset);
 extern int64 snowfdw_show_limit(SnowfdwPushdown *pushdown, int page_size);
 extern char *snowfdw_list_path(SnowfdwPushdown *pushdown,
 							   const char *const *scope, int page_size,
@@ -658,8 +677,17 @@ extern SnowfdwFetcher *snowfdw_fetcher_begin(SnowfdwConnection *conn,
 extern void snowfdw_fetcher_set_cache_ttl(SnowfdwFetcher *fetcher,
 										  int cache_ttl, int cache_stale_ttl);
 extern SnowfdwJson *snowfdw_fetcher_next(SnowfdwFetcher *fetcher,
-										 char ***scope);
+										 char ***scope, bool nowait,
+										 bool *waiting);
+extern void snowfdw_fetcher_send(SnowfdwFetcher *fetcher);
 extern void snowfdw_fetcher_end(SnowfdwFetcher *fetcher);
+
+/* in siblings.c */
+typedef struct SnowfdwSiblings SnowfdwSiblings;
+extern SnowfdwSiblings *snowfdw_siblings_join(EState *estate, Plan *plan,
+											  void *scan);
+extern List *snowfdw_siblings_first_read(SnowfdwSiblings *group, void *scan);
+extern void snowfdw_siblings_rescan(SnowfdwSiblings *group);
 
 /* in modify.c */
 extern void snowfdw_set_modify_routines(FdwRoutine *routine);
