@@ -219,6 +219,7 @@ echo
 bash "$(dirname "$0")/dashboard.sh"
 echo
 bash "$(dirname "$0")/viewers.sh"
+bash "$(dirname "$0")/invalidation.sh"
 
 # ---------------------------------------------------------------------------
 # B1 across majors: the 200,000-file listing on each PostgreSQL major that
