@@ -389,7 +389,9 @@ release_unstored(SnowfdwCall **calls, int ncalls)
 
 	for (i = 0; i < ncalls; i++)
 	{
-		if (calls[i]->inflight != 0 && !calls[i]->streaming)
+		/* a call still under way (a poll left early) keeps its claim */
+		if (calls[i]->inflight != 0 && calls[i]->done &&
+			!calls[i]->streaming)
 		{
 			snowfdw_inflight_release(calls[i]->inflight);
 			calls[i]->inflight = 0;

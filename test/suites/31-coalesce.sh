@@ -96,6 +96,7 @@ done
 check "8 concurrent backends all get one viewer's rows ($one)" "8" "$same"
 check "... with one viewer's requests ($one_requests)" "$one_requests" "$(requests)"
 check "... one per distinct request" "$(distinct_requests)" "$(requests)"
+emu log --tsv >"$RUN_DIR/coalesce-viewers-log.tsv"
 
 # ---------------------------------------------------------------------
 # 2. the fetching backend cancelled, or failing
