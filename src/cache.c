@@ -1106,33 +1106,6 @@ snowfdw_cache_invalidate(Oid serverid)
 }
 
 /*
- * snowfdw_write_call
- *		Run a call that may change Snowflake objects, then invalidate
- *
- * The cache is dropped also when the call fails: a write that timed out
- * may have been carried out.
- */
-SnowfdwCall *
-snowfdw_write_call(SnowfdwConnection *conn, const char *method, char *path,
-				   char *body, bool retry_safe, bool missing_ok)
-{
-	SnowfdwCall *volatile call = NULL;
-
-	if (strcmp(method, "GET") == 0)
-		return snowfdw_call(conn, method, path, body, retry_safe, missing_ok);
-	PG_TRY();
-	{
-		call = snowfdw_call(conn, method, path, body, retry_safe, missing_ok);
-	}
-	PG_FINALLY();
-	{
-		snowfdw_cache_invalidate(conn->serverid);
-	}
-	PG_END_TRY();
-	return call;
-}
-
-/*
  * snowfdw_cache_clear
  *		SQL function: drop the cached responses of one server, or of all
  *

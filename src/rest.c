@@ -12,6 +12,11 @@
  *	- makes a new key-pair JWT once when Snowflake answers 401;
  *	- turns any other failure into one PostgreSQL error, mapped from the
  *	  HTTP status and Snowflake's error body in report_failure.
+ * It is the call layer above the cache (cache.c) and the statistics
+ * (stats.c), which never call back: a call is answered from the cache or
+ * stored into it as its cache_ttl says, and every transfer, retry, error,
+ * hit and miss is counted here.  snowfdw_write_call runs a call that may
+ * change objects and then drops what the cache knows of the server.
  * Every wait is interruptible: transfers poll for interrupts, sleeps wait on
  * the latch.  A Location or Link that is not a relative /api/v2/ path is
  * refused, so a response can never send a token to another host.
@@ -972,4 +977,31 @@ snowfdw_link_target(const char *link, const char *rel)
 	const char *target = snowfdw_find_link_target(link, rel, &len);
 
 	return target ? pnstrdup(target, len) : NULL;
+}
+
+/*
+ * snowfdw_write_call
+ *		Run a call that may change Snowflake objects, then invalidate
+ *
+ * The cache is dropped also when the call fails: a write that timed out
+ * may have been carried out.
+ */
+SnowfdwCall *
+snowfdw_write_call(SnowfdwConnection *conn, const char *method, char *path,
+				   char *body, bool retry_safe, bool missing_ok)
+{
+	SnowfdwCall *volatile call = NULL;
+
+	if (strcmp(method, "GET") == 0)
+		return snowfdw_call(conn, method, path, body, retry_safe, missing_ok);
+	PG_TRY();
+	{
+		call = snowfdw_call(conn, method, path, body, retry_safe, missing_ok);
+	}
+	PG_FINALLY();
+	{
+		snowfdw_cache_invalidate(conn->serverid);
+	}
+	PG_END_TRY();
+	return call;
 }

@@ -286,6 +286,10 @@ extern SnowfdwCall *snowfdw_new_call(const char *method, char *path,
 extern SnowfdwCall *snowfdw_call(SnowfdwConnection *conn, const char *method,
 								 char *path, char *body, bool retry_safe,
 								 bool missing_ok);
+extern SnowfdwCall *snowfdw_write_call(SnowfdwConnection *conn,
+									   const char *method, char *path,
+									   char *body, bool retry_safe,
+									   bool missing_ok);
 extern size_t snowfdw_call_cache_limit(SnowfdwCall *call);
 extern void snowfdw_call_keep_body(SnowfdwConnection *conn, SnowfdwCall *call,
 								   const char *body, size_t len);
@@ -358,10 +362,6 @@ extern void snowfdw_cache_store_call(SnowfdwConnection *conn,
 									 SnowfdwCall *call);
 extern void snowfdw_cache_invalidate(Oid serverid);
 extern int	snowfdw_cache_locks_held(void);
-extern SnowfdwCall *snowfdw_write_call(SnowfdwConnection *conn,
-									   const char *method, char *path,
-									   char *body, bool retry_safe,
-									   bool missing_ok);
 
 /* in stats.c */
 typedef struct SnowfdwStatsKey
