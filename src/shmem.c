@@ -332,7 +332,8 @@ attach_area(void)
 	memcpy(handles, control->table_handles, sizeof(handles));
 	LWLockRelease(&control->lock);
 
-	if (published == DSM_HANDLE_INVALID)
+	/* (the fault point plays a backend that loses the race to publish) */
+	if (published == DSM_HANDLE_INVALID || snowfdw_fault("area_race"))
 	{
 		dshash_table_handle mine[SHMEM_MAX_TABLES];
 
@@ -352,6 +353,8 @@ attach_area(void)
 		if (published != dsa_get_handle(new_area))
 		{
 			/* another backend was first: ours goes */
+			for (i = 0; i < ntables; i++)
+				dshash_detach(made[i]);
 			dsa_unpin(new_area);
 			dsa_detach(new_area);
 			new_area = NULL;
