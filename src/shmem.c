@@ -139,6 +139,8 @@ snowfdw_shmem_is_shared(void)
 void
 snowfdw_shmem_register(const char *name, Size size, SnowfdwShmemInit init)
 {
+	if (shared_mode && !process_shared_preload_libraries_in_progress)
+		elog(ERROR, "snowfdw shared memory must be registered from _PG_init");
 	if (nstructs >= SHMEM_MAX_STRUCTS)
 		elog(ERROR, "too many snowfdw shared memory structs");
 	structs[nstructs++] = (ShmemStruct) {
@@ -157,6 +159,8 @@ void
 snowfdw_shmem_register_table(const char *name,
 							 const dshash_parameters *params)
 {
+	if (shared_mode && !process_shared_preload_libraries_in_progress)
+		elog(ERROR, "snowfdw shared memory must be registered from _PG_init");
 	if (ntables >= SHMEM_MAX_TABLES)
 		elog(ERROR, "too many snowfdw shared hash tables");
 	tables[ntables].name = name;
