@@ -766,20 +766,24 @@ snowfdwExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
 
 /*
  * snowfdwEndForeignModify
- *		Nothing to release: memory goes with the query, the session stays
+ *		Drop the cached answers of what the statement changed, once
+ *
+ * Memory goes with the query, the session stays.
  */
 static void
 snowfdwEndForeignModify(EState *estate, ResultRelInfo *rinfo)
 {
+	snowfdw_flush_write_invalidations();
 }
 
 /*
  * snowfdwEndForeignInsert
- *		Nothing to release, as for EndForeignModify
+ *		As EndForeignModify
  */
 static void
 snowfdwEndForeignInsert(EState *estate, ResultRelInfo *rinfo)
 {
+	snowfdw_flush_write_invalidations();
 }
 
 /*
