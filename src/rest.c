@@ -14,6 +14,10 @@
  *	- makes a new key-pair JWT once when Snowflake answers 401;
  *	- turns any other failure into one PostgreSQL error, mapped from the
  *	  HTTP status and Snowflake's error body in report_failure.
+ * It is the call layer above the cache (cache.c) and the statistics
+ * (stats.c), which never call back: a call is answered from the cache or
+ * stored into it as its cache_ttl says, and every transfer, retry, error,
+ * hit and miss is counted here.
  * Every wait is interruptible: transfers poll for interrupts, sleeps wait on
  * the latch.  A Location or Link that is not a relative /api/v2/ path is
  * refused, so a response can never send a token to another host.
