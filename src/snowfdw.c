@@ -110,6 +110,8 @@ static List *snowfdwImportForeignSchema(ImportForeignSchemaStmt *stmt,
 void
 _PG_init(void)
 {
+	/* before the GUCs: those reserve the prefix */
+	snowfdw_fault_init();
 	snowfdw_define_gucs();
 	snowfdw_json_init();
 	snowfdw_shmem_init();
@@ -117,7 +119,6 @@ _PG_init(void)
 	snowfdw_stats_init();
 	snowfdw_measured_init();
 	snowfdw_holdoff_init();
-	snowfdw_fault_init();
 }
 
 /*
