@@ -143,6 +143,9 @@ static const SnowfdwOptionDef valid_options[] = {
 		AT(request_cost, STORE_DOUBLE), .default_value = "-1"},
 	{"row_cost", SERVER, COST, AT(row_cost, STORE_DOUBLE), .default_value = "-1"},
 	{"cache_ttl", SERVER, INT_FROM(0), AT(cache_ttl, STORE_INT)},
+	{"cache_stale_ttl", SERVER, INT_FROM(0), AT(cache_stale_ttl, STORE_INT)},
+	{"async_capable", SERVER, .kind = OPT_BOOL,
+		AT(async_capable, STORE_BOOL), .default_value = "true"},
 	/* user mapping: the only place secrets are accepted */
 	{"token", MAPPING, .kind = OPT_TOKEN, .secret = true, .on_wire = true,
 		AT(token, STORE_STRING)},
@@ -164,6 +167,9 @@ static const SnowfdwOptionDef valid_options[] = {
 	{"restrict", TABLE, .kind = OPT_BOOL, AT(restrict_drop, STORE_BOOL)},
 	{"copy_grants", TABLE, .kind = OPT_BOOL, AT(copy_grants, STORE_BOOL)},
 	{"cache_ttl", TABLE, INT_FROM(0), AT(cache_ttl, STORE_INT)},
+	{"cache_stale_ttl", TABLE, INT_FROM(0), AT(cache_stale_ttl, STORE_INT)},
+	{"async_capable", TABLE, .kind = OPT_BOOL,
+		AT(async_capable, STORE_BOOL), .default_value = "true"},
 	/* column: the JSON field name (snowfdw_column_json_name), the only one */
 	{"column_name", COLUMN, .kind = OPT_TEXT},
 	{NULL}
@@ -285,6 +291,11 @@ snowfdw_define_gucs(void)
 							"Seconds a cached Snowflake response may be served to later statements.",
 							"0 turns the response cache off; the cache_ttl option of a server or foreign table takes precedence.",
 							&snowfdw_cache_ttl, 0, 0, 86400 * 365,
+							PGC_USERSET, GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomIntVariable("snowfdw.cache_stale_ttl",
+							"Seconds past cache_ttl a cached Snowflake response may still answer while it is refreshed in the background.",
+							"0 turns the stale window off; it needs snowfdw in shared_preload_libraries. The cache_stale_ttl option of a server or foreign table takes precedence.",
+							&snowfdw_cache_stale_ttl, 0, 0, 86400 * 365,
 							PGC_USERSET, GUC_UNIT_S, NULL, NULL, NULL);
 	DefineCustomIntVariable("snowfdw.cache_size",
 							"Memory the response cache may use.",
@@ -924,6 +935,7 @@ snowfdw_get_options(Oid serverid, Oid userid, Oid relid)
 	opts->max_retries = snowfdw_max_retries;
 	opts->retry_max_time = snowfdw_retry_max_time;
 	opts->cache_ttl = snowfdw_cache_ttl;
+	opts->cache_stale_ttl = snowfdw_cache_stale_ttl;
 
 	apply_options(opts, GetForeignServer(serverid)->options,
 				  ForeignServerRelationId);
