@@ -384,7 +384,9 @@ call_waits_for_room(SnowfdwCall **calls, int ncalls, TimestampTz now)
  * release_unstored
  *		Calls that ended with nothing to keep let waiters for their
  *		requests go (a stored answer already did); a streamed body keeps
- *		its claim until it is read to its end or closed
+ *		its claim until it is read to its end or closed, and a call still
+ *		under way (an asynchronous scan's, sent and not yet answered) until
+ *		it ends
  */
 static void
 release_unstored(SnowfdwCall **calls, int ncalls)
@@ -393,7 +395,6 @@ release_unstored(SnowfdwCall **calls, int ncalls)
 
 	for (i = 0; i < ncalls; i++)
 	{
-		/* a call still under way (a poll left early) keeps its claim */
 		if (calls[i]->inflight != 0 && calls[i]->done &&
 			!calls[i]->streaming)
 		{
