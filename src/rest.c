@@ -52,9 +52,12 @@ static int	start_due_calls(SnowfdwConnection *conn, SnowfdwCall **calls,
 static TimestampTz next_wake_time(SnowfdwCall **calls, int ncalls);
 static void wait_for_transfer(SnowfdwConnection *conn, SnowfdwCall **calls,
 							  int ncalls, TimestampTz now,
-							  TimestampTz next_wake);
+							  TimestampTz next_wake, bool block);
 static void finish_transfer(SnowfdwConnection *conn, SnowfdwCall *call,
 							SnowfdwHttpResponse *resp);
+static bool may_have_acted(SnowfdwCall *call, SnowfdwHttpResponse *resp);
+static void fail_call(SnowfdwConnection *conn, SnowfdwCall *call,
+					  SnowfdwHttpResponse *resp);
 static void check_received_whole(SnowfdwConnection *conn, SnowfdwCall *call,
 								 SnowfdwHttpResponse *resp);
 static void schedule_poll(SnowfdwConnection *conn, SnowfdwCall *call,
@@ -210,25 +213,51 @@ seconds_since(TimestampTz start)
 void
 snowfdw_run_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls)
 {
+	while (snowfdw_step_calls(conn, calls, ncalls, true, true))
+		;
+}
+
+/*
+ * snowfdw_step_calls
+ *		Start the calls that are due (up to max_concurrency running), then
+ *		wait for one transfer to end or for the next call to fall due
+ *
+ * Returns false when nothing is left to do: every call is done, or, with
+ * start_new false, none has a transfer running (a caller that has seen a
+ * failure sends nothing more, not even a retry).  A caller that wants some
+ * calls done steps until they are.  With block false the step does not
+ * wait: it sends what is due and takes an answer already there.  On an
+ * error, the given calls' transfers are aborted before it propagates;
+ * other scans' are not, since they may be streaming.
+ */
+bool
+snowfdw_step_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
+				   bool start_new, bool block)
+{
 	int			max_running = Max(conn->options->max_concurrency, 1);
+	volatile bool more = true;
 
 	PG_TRY();
 	{
-		for (;;)
+		TimestampTz now = GetCurrentTimestamp();
+		TimestampTz next_wake = 0;
+		int			running = 0;
+
+		if (count_pending(calls, ncalls, &running) == 0)
+			more = false;
+		else
 		{
-			TimestampTz now = GetCurrentTimestamp();
-			TimestampTz next_wake;
-			int			running = 0;
-
-			if (count_pending(calls, ncalls, &running) == 0)
-				break;
-			running = start_due_calls(conn, calls, ncalls, now,
-									  running, max_running);
-			next_wake = next_wake_time(calls, ncalls);
-
+			if (start_new)
+			{
+				running = start_due_calls(conn, calls, ncalls, now,
+										  running, max_running);
+				next_wake = next_wake_time(calls, ncalls);
+			}
 			if (running > 0)
-				wait_for_transfer(conn, calls, ncalls, now, next_wake);
-			else if (next_wake > now)
+				wait_for_transfer(conn, calls, ncalls, now, next_wake, block);
+			else if (!start_new)
+				more = false;
+			else if (next_wake > now && block)
 			{
 				long		sleep_ms = Max(1, (next_wake - now) / 1000);
 
@@ -242,20 +271,44 @@ snowfdw_run_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls)
 	}
 	PG_CATCH();
 	{
-		int			i;
-
-		/* only this batch's transfers: other scans may be streaming */
-		for (i = 0; i < ncalls; i++)
-		{
-			if (calls[i]->handle >= 0)
-				snowfdw_http_abort(conn->http, calls[i]->handle);
-			calls[i]->handle = -1;
-			snowfdw_call_close(conn, calls[i]);
-		}
+		snowfdw_abort_calls(conn, calls, ncalls);
 		snowfdw_stats_count_error(conn);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	return more;
+}
+
+/*
+ * snowfdw_abort_calls
+ *		Abort the transfers of calls not done; they stay not done
+ *
+ * Raises no error, so that it may run in a PG_CATCH block.
+ */
+void
+snowfdw_abort_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls)
+{
+	int			i;
+
+	for (i = 0; i < ncalls; i++)
+	{
+		if (calls[i]->handle >= 0)
+			snowfdw_http_abort(conn->http, calls[i]->handle);
+		calls[i]->handle = -1;
+		snowfdw_call_close(conn, calls[i]);
+	}
+}
+
+/*
+ * snowfdw_raise_call_failure
+ *		Raise the error of a call that failed with defer_failure set
+ */
+void
+snowfdw_raise_call_failure(SnowfdwConnection *conn, SnowfdwCall *call)
+{
+	Assert(call->failed);
+	snowfdw_stats_count_error(conn);
+	report_failure(conn, call, call->failure);
 }
 
 /*
@@ -338,11 +391,11 @@ next_wake_time(SnowfdwCall **calls, int ncalls)
  *		Wait for a transfer to end and act on its call
  *
  * The wait ends by the time the first waiting call is due, and after a
- * second at most; nothing ended then is no error.
+ * second at most (at once unless block); nothing ended then is no error.
  */
 static void
 wait_for_transfer(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
-				  TimestampTz now, TimestampTz next_wake)
+				  TimestampTz now, TimestampTz next_wake, bool block)
 {
 	SnowfdwHttpResponse resp;
 	long		wait_ms = 1000;
@@ -351,6 +404,8 @@ wait_for_transfer(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
 
 	if (next_wake != 0)
 		wait_ms = Max(1, Min(wait_ms, (next_wake - now) / 1000));
+	if (!block)
+		wait_ms = 0;
 	slot = snowfdw_http_wait(conn->http, wait_ms, &resp);
 	if (slot < 0)
 		return;
@@ -414,7 +469,8 @@ finish_transfer(SnowfdwConnection *conn, SnowfdwCall *call,
 	{
 		if (schedule_retry(conn, call, resp))
 			return;
-		report_failure(conn, call, resp);
+		fail_call(conn, call, resp);
+		return;
 	}
 
 	if (resp->status >= 200 && resp->status < 300)
@@ -437,7 +493,60 @@ finish_transfer(SnowfdwConnection *conn, SnowfdwCall *call,
 		call->done = true;
 		return;
 	}
-	report_failure(conn, call, resp);
+	fail_call(conn, call, resp);
+}
+
+/*
+ * may_have_acted
+ *		Whether a write that failed this way may have been carried out:
+ *		it was not repeated, and its answer did not say it was refused
+ */
+static bool
+may_have_acted(SnowfdwCall *call, SnowfdwHttpResponse *resp)
+{
+	return !call->retry_safe && call->poll_path == NULL &&
+		((!resp->transport_ok && !resp->permanent_failure) ||
+		 resp->status == 504);
+}
+
+/*
+ * fail_call
+ *		A call failed for good: raise its error, or keep the answer in the
+ *		call when the caller raises it later (defer_failure)
+ *
+ * The kept answer goes to the call's own context: the one current now may
+ * be reset before the caller raises.
+ */
+static void
+fail_call(SnowfdwConnection *conn, SnowfdwCall *call,
+		  SnowfdwHttpResponse *resp)
+{
+	MemoryContext cxt = GetMemoryChunkContext(call);
+	SnowfdwHttpResponse *kept;
+
+	if (!call->defer_failure)
+		report_failure(conn, call, resp);
+
+	kept = MemoryContextAllocZero(cxt, sizeof(SnowfdwHttpResponse));
+	kept->transport_ok = resp->transport_ok;
+	kept->timed_out = resp->timed_out;
+	kept->permanent_failure = resp->permanent_failure;
+	kept->status = resp->status;
+	if (resp->transport_error)
+		kept->transport_error = MemoryContextStrdup(cxt, resp->transport_error);
+	if (resp->request_id)
+		kept->request_id = MemoryContextStrdup(cxt, resp->request_id);
+	if (resp->body)
+	{
+		kept->body = MemoryContextAlloc(cxt, resp->body_len + 1);
+		memcpy(kept->body, resp->body, resp->body_len);
+		kept->body[resp->body_len] = '\0';
+		kept->body_len = resp->body_len;
+	}
+	call->failure = kept;
+	call->maybe_done = may_have_acted(call, resp);
+	call->failed = true;
+	call->done = true;
 }
 
 /*
@@ -502,8 +611,10 @@ schedule_poll(SnowfdwConnection *conn, SnowfdwCall *call,
 						   resp->request_id ? resp->request_id : "(none)"),
 				 errhint("Raise the server option \"poll_timeout\" or snowfdw.poll_timeout."),
 				 errcontext("Snowflake request: %s %s", call->method, call->path)));
+	/* in the call's context: the current one may end before the call does */
 	if (call->poll_path == NULL || strcmp(call->poll_path, location) != 0)
-		call->poll_path = pstrdup(location);
+		call->poll_path = MemoryContextStrdup(GetMemoryChunkContext(call),
+											  location);
 	call->not_before = GetCurrentTimestamp() +
 		(TimestampTz) (Min(POLL_MAX_DELAY,
 						   POLL_BASE_DELAY * pow(2, Min(call->polls, 10))) * USECS_PER_SEC);
@@ -790,9 +901,7 @@ report_failure(SnowfdwConnection *conn, SnowfdwCall *call,
 	char	   *attempts;
 
 	/* a write that failed this way was not repeated: say why */
-	bool		maybe_done = !call->retry_safe && call->poll_path == NULL &&
-		((!resp->transport_ok && !resp->permanent_failure) ||
-		 resp->status == 504);
+	bool		maybe_done = may_have_acted(call, resp);
 
 	CHECK_FOR_INTERRUPTS();
 	attempts = call->retries > 0 ?

@@ -130,6 +130,7 @@ typedef struct SnowfdwOptions
 	double		request_cost;	/* planner cost of one request; -1: measured */
 	double		row_cost;		/* planner cost of one row; -1: default */
 	int			cache_ttl;		/* seconds; 0: statement scope only */
+	bool		pipeline_writes;	/* writes keep requests in flight */
 	/* user mapping */
 	char	   *token;
 	char	   *token_type;
@@ -181,6 +182,7 @@ typedef struct SnowfdwCall
 	bool		retry_safe;		/* repeating it cannot change the outcome */
 	bool		missing_ok;		/* 404 is an answer, not an error */
 	bool		stream;			/* a 200 body is read as it arrives */
+	bool		defer_failure;	/* a failure is kept in the call, not raised */
 	/* output */
 	long		status;
 	char	   *response;		/* body text, unless streaming */
@@ -189,6 +191,8 @@ typedef struct SnowfdwCall
 	size_t		consumed;		/* bytes of response already read */
 	char	   *request_id;
 	char	   *link;			/* raw Link header, or NULL */
+	bool		failed;			/* done, with failure: defer_failure only */
+	bool		maybe_done;		/* failed, and may have been carried out */
 	/* private to rest.c */
 	int			attempts;
 	int			retries;		/* failed transfers tried again */
@@ -203,6 +207,7 @@ typedef struct SnowfdwCall
 	TimestampTz first_failure;	/* start of the retry time budget */
 	TimestampTz not_before;
 	char	   *poll_path;		/* Location of a pending 202 */
+	SnowfdwHttpResponse *failure;	/* the answer that failed it, if failed */
 } SnowfdwCall;
 
 /* GUC variables */
@@ -213,6 +218,7 @@ extern int	snowfdw_max_retries;
 extern double snowfdw_retry_max_time;
 extern double snowfdw_poll_timeout;
 extern char *snowfdw_create_mode;
+extern bool snowfdw_pipeline_writes;
 
 /* in options.c */
 extern void snowfdw_define_gucs(void);
@@ -279,6 +285,12 @@ extern const char *snowfdw_connection_bearer(SnowfdwConnection *conn,
 /* in rest.c */
 extern void snowfdw_run_calls(SnowfdwConnection *conn, SnowfdwCall **calls,
 							  int ncalls);
+extern bool snowfdw_step_calls(SnowfdwConnection *conn, SnowfdwCall **calls,
+							   int ncalls, bool start_new, bool block);
+extern void snowfdw_abort_calls(SnowfdwConnection *conn, SnowfdwCall **calls,
+								int ncalls);
+pg_noreturn extern void snowfdw_raise_call_failure(SnowfdwConnection *conn,
+												   SnowfdwCall *call);
 extern SnowfdwCall *snowfdw_new_call(const char *method, char *path,
 									 char *body, bool retry_safe,
 									 bool missing_ok);
