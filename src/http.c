@@ -811,16 +811,20 @@ fill_response(SnowfdwHttpSession *session, HttpSlot *slot,
 
 /*
  * snowfdw_http_wait
- *		Wait up to timeout_ms for any transfer of the session to end, or for
+ *		Wait up to timeout_ms for one of the given transfers to end, or for
  *		a streamed one to start its body
  *
- * Returns the slot with *response filled in, or -1 if none was ready in
- * time.  Each transfer is handed out once.  Interrupts are checked at least
- * every SNOWFDW_HTTP_POLL_MS; the caller must abort its transfers if an
- * error is thrown from here.
+ * wanted[] holds the caller's slots (nwanted of them): other transfers may
+ * be in flight in the session, such as the writes of a statement while its
+ * scan fetches, and are left for their own caller.  Returns the slot with
+ * *response filled in, or -1 if none was ready in time.  Each transfer is
+ * handed out once.  Interrupts are checked at least every
+ * SNOWFDW_HTTP_POLL_MS; the caller must abort its transfers if an error is
+ * thrown from here.
  */
 int
 snowfdw_http_wait(SnowfdwHttpSession *session, long timeout_ms,
+				  const int *wanted, int nwanted,
 				  SnowfdwHttpResponse *response)
 {
 	instr_time	start;
@@ -838,17 +842,20 @@ snowfdw_http_wait(SnowfdwHttpSession *session, long timeout_ms,
 		CHECK_FOR_INTERRUPTS();
 		curl_multi_perform(session->multi, &running);
 		collect_finished(session);
-		for (i = 0; i < session->nslots; i++)
+		for (i = 0; i < nwanted; i++)
 		{
-			HttpSlot   *slot = &session->slots[i];
+			HttpSlot   *slot;
 
+			if (wanted[i] < 0 || wanted[i] >= session->nslots)
+				continue;
+			slot = &session->slots[wanted[i]];
 			if (!slot->in_use || slot->reported)
 				continue;
 			if (slot->finished ||
 				(streaming_body(slot) && slot->headers_done))
 			{
 				fill_response(session, slot, response);
-				return i;
+				return wanted[i];
 			}
 			waiting = true;
 		}

@@ -75,6 +75,7 @@ extern void snowfdw_http_session_destroy(SnowfdwHttpSession *session);
 extern int	snowfdw_http_start(SnowfdwHttpSession *session,
 							   const SnowfdwHttpRequest *request);
 extern int	snowfdw_http_wait(SnowfdwHttpSession *session, long timeout_ms,
+							  const int *wanted, int nwanted,
 							  SnowfdwHttpResponse *response);
 extern void snowfdw_http_stream_window(SnowfdwHttpSession *session, int slot,
 									   uint32 serial, const char **data,

@@ -380,8 +380,8 @@ create_modify_state(EState *estate, ResultRelInfo *rinfo, CmdType operation,
 														  ALLOCSET_SMALL_SIZES);
 			if (operation == CMD_UPDATE)
 				state->pending[i].slot =
-					MakeSingleTupleTableSlot(RelationGetDescr(rel),
-											 &TTSOpsVirtual);
+					ExecInitExtraTupleSlot(estate, RelationGetDescr(rel),
+										   &TTSOpsVirtual);
 		}
 		state->step_cxt = AllocSetContextCreate(state->cxt,
 												"snowfdw pipelined answers",
@@ -1034,15 +1034,15 @@ finish_row_call(SnowfdwModifyState *state, SnowfdwPendingRow *entry)
 		snowfdw_cache_invalidate(state->conn->serverid);
 	if (call->failed)
 	{
-		if (call->maybe_done)
-			state->unknown = remember_object(state, state->unknown, entry->row,
-											 entry->scope, entry->name);
 		if (state->failure == NULL)
 		{
-			/* the entry keeps the failed call until it is raised */
+			/* its error says whether it may have acted; the entry keeps it */
 			state->failure = call;
 			return;
 		}
+		if (call->maybe_done)
+			state->unknown = remember_object(state, state->unknown, entry->row,
+											 entry->scope, entry->name);
 		release_entry(entry);
 		return;
 	}

@@ -399,6 +399,8 @@ wait_for_transfer(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
 {
 	SnowfdwHttpResponse resp;
 	long		wait_ms = 1000;
+	int			wanted[SNOWFDW_HTTP_MAX_SLOTS];
+	int			nwanted = 0;
 	int			slot;
 	int			i;
 
@@ -406,7 +408,10 @@ wait_for_transfer(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
 		wait_ms = Max(1, Min(wait_ms, (next_wake - now) / 1000));
 	if (!block)
 		wait_ms = 0;
-	slot = snowfdw_http_wait(conn->http, wait_ms, &resp);
+	for (i = 0; i < ncalls && nwanted < SNOWFDW_HTTP_MAX_SLOTS; i++)
+		if (calls[i]->handle >= 0 && !calls[i]->done)
+			wanted[nwanted++] = calls[i]->handle;
+	slot = snowfdw_http_wait(conn->http, wait_ms, wanted, nwanted, &resp);
 	if (slot < 0)
 		return;
 	for (i = 0; i < ncalls; i++)
