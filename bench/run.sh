@@ -217,6 +217,7 @@ done
 
 echo
 bash "$(dirname "$0")/dashboard.sh"
+bash "$(dirname "$0")/writes.sh"
 
 # ---------------------------------------------------------------------------
 # B1 across majors: the 200,000-file listing on each PostgreSQL major that

@@ -8,6 +8,7 @@
 set -euo pipefail
 . "$(dirname "$0")/../test/lib.sh"
 trap stop_all EXIT
+build_and_install   # already done when bench/run.sh calls this script
 prepare_run_dir "$REPO/tmp_check/bench-writes"
 start_emulator "$REPO/test/emulator/fixtures/test.json"
 start_cluster 55438 ""
