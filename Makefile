@@ -11,6 +11,7 @@ OBJS = \
 	src/connection.o \
 	src/deparse.o \
 	src/estimate.o \
+	src/fault.o \
 	src/functions.o \
 	src/http.o \
 	src/httptext.o \
@@ -24,6 +25,7 @@ OBJS = \
 	src/options.o \
 	src/rest.o \
 	src/scan.o \
+	src/shmem.o \
 	src/snowfdw.o \
 	src/stats.o \
 	src/writemap.o

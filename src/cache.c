@@ -16,15 +16,15 @@
  *	  larger), so that big listings still flow through the scan one batch
  *	  at a time.
  *
- *	- The response cache (across statements, on when a scan's cache_ttl
- *	  is above 0) lives in a DSA area with a dshash table, bounded by
- *	  snowfdw.cache_size with least-recently-used eviction.  When snowfdw is
- *	  in shared_preload_libraries the area is pinned and shared by every
- *	  backend: its handles sit in a small fixed shared memory struct
- *	  reserved through shmem_request_hook.  Otherwise each backend makes a
- *	  private area with the same code, and writes reach the caches of the
- *	  other backends as a catalog invalidation of the server (sent at
- *	  commit).
+ *	- The response cache (across statements, on when a call's cache_ttl is
+ *	  above 0) is bounded by snowfdw.cache_size with least-recently-used
+ *	  eviction.  When snowfdw is in shared_preload_libraries it is shared
+ *	  by every backend: a dshash table and data blocks in the DSA area of
+ *	  shmem.c, and a fixed struct (the LRU list, the byte count and the
+ *	  cache lock) registered there.  Otherwise it is this backend's: a
+ *	  dynahash table and a dlist in a memory context of its own, with no
+ *	  lock, and writes reach the caches of the other backends as a catalog
+ *	  invalidation of the server (sent at commit).
  *
  * A key is the server, the user mapping, the catalog versions (xmin) of
  * both, and a hash of the request text (Snowflake role and path); the text
@@ -32,13 +32,25 @@
  * is part of a key or an entry: a changed token changes the mapping's
  * xmin, and entries of the old version are never found again.
  *
- * Locking: one LWLock (the control lock) serializes every change of the
- * cache table, the LRU list and the byte count; dshash's partition locks
- * are only taken under it.  Nothing that can throw an error runs while it
- * is held except DSA and dshash calls that fail only on corruption or an
- * exhausted DSM space; allocations use the NO_OOM variants.  An entry is
- * written whole before it is linked, under the lock with interrupts held,
- * so a backend terminated at any point leaves no half-filled entry.
+ * This file is a leaf under the call layer (rest.c): it never sends a
+ * request and never counts statistics; rest.c asks it, stores into it and
+ * counts its hits and misses.  A call says whether it may be cached (its
+ * cache_ttl: -1 never, 0 the statement store only).
+ *
+ * Locking (shared mode): the cache lock serializes every change of the
+ * LRU list, the byte count and the links from table entries to data
+ * blocks; dshash's partition locks are taken under it, never the other
+ * way round.  Nothing that can raise an error runs while it is held: the
+ * table entry of a new answer is inserted (the NO_OOM insert where the
+ * server has one) and its data block allocated and filled before the lock
+ * is taken, and an answer is copied out with NO_OOM allocations, the
+ * error raised after the release.  An entry inserted but not yet linked
+ * to its data is a placeholder: a miss for everyone, linked or deleted by
+ * its inserter, dropped by any clear.  A backend that fails between the
+ * insert and the link leaves a harmless placeholder, never a half-filled
+ * entry.  What remains under the lock are DSA address look-ups, which
+ * fail only if the operating system refuses to map a segment (as for
+ * PostgreSQL's own shared statistics).
  *
  * Copyright (c) 2026, snowfdw developers
  *
@@ -57,11 +69,9 @@
 #include "foreign/foreign.h"
 #include "funcapi.h"
 #include "lib/dshash.h"
+#include "lib/ilist.h"
 #include "miscadmin.h"
-#include "storage/ipc.h"
 #include "storage/lwlock.h"
-#include "storage/proc.h"
-#include "storage/shmem.h"
 #include "utils/builtins.h"
 #include "utils/dsa.h"
 #include "utils/hsearch.h"
@@ -76,6 +86,9 @@
 #define STATEMENT_STORE_MAX (4 * 1024 * 1024)
 #define STATEMENT_ENTRY_MAX (256 * 1024)
 
+/* Names of the cache's struct and table in shmem.c */
+#define CACHE_SHMEM_NAME "snowfdw cache"
+
 /* Key of both stores; no padding, compared and hashed as bytes */
 typedef struct CacheKey
 {
@@ -86,18 +99,11 @@ typedef struct CacheKey
 	uint64		request_hash;
 } CacheKey;
 
-/* Entry of the dshash cache table: the key and where the data is */
-typedef struct CacheEntry
-{
-	CacheKey	key;
-	dsa_pointer data;			/* CacheData */
-} CacheEntry;
-
-/* One cached answer in the DSA area, linked in the LRU list */
+/* One cached answer: in the DSA area (shared) or the cache's context */
 typedef struct CacheData
 {
-	dsa_pointer prev;			/* towards the most recently used */
-	dsa_pointer next;			/* towards the least recently used */
+	dsa_pointer prev;			/* shared: towards the most recently used */
+	dsa_pointer next;			/* shared: towards the least recently used */
 	CacheKey	key;
 	TimestampTz stored_at;
 	long		status;
@@ -109,19 +115,30 @@ typedef struct CacheData
 												 * NUL-terminated */
 } CacheData;
 
-/* Where the area is, in shared memory (preloaded) or local memory */
-typedef struct CacheControl
+/* Entry of the shared dshash table: the key and where the data is */
+typedef struct SharedEntry
 {
-	LWLock		lock;			/* the control lock */
-	int			tranche_id;
-	dsa_handle	area_handle;	/* DSM_HANDLE_INVALID until made */
-	dshash_table_handle cache_handle;
-	dshash_table_handle stats_handle;
+	CacheKey	key;
+	dsa_pointer data;			/* CacheData; invalid: a placeholder */
+} SharedEntry;
+
+/* The shared cache's fixed struct (shmem.c) */
+typedef struct SharedCache
+{
+	LWLock		lock;			/* the cache lock */
 	dsa_pointer lru_head;
 	dsa_pointer lru_tail;
 	Size		total_bytes;
 	int64		entries;
-} CacheControl;
+} SharedCache;
+
+/* Entry of the backend-local table */
+typedef struct LocalEntry
+{
+	CacheKey	key;
+	CacheData  *data;			/* NULL: a placeholder */
+	dlist_node	lru;			/* head: the most recently used */
+} LocalEntry;
 
 /* Entry of the statement store */
 typedef struct StatementEntry
@@ -134,20 +151,29 @@ typedef struct StatementEntry
 	long		status;
 } StatementEntry;
 
+/* What a look-up found */
+typedef enum CacheFound
+{
+	CACHE_MISS,
+	CACHE_HIT,
+	CACHE_NO_MEMORY				/* a hit that could not be copied out */
+} CacheFound;
+
 /* GUC variables */
 int			snowfdw_cache_ttl = 0;
 int			snowfdw_cache_size_kb = 64 * 1024;
 
-/* the wait event name of the shared cache's locks */
-#define SNOWFDW_TRANCHE_NAME "snowfdw"
-
-static bool shared_mode = false;
-static CacheControl *control = NULL;
+/* shared mode, once attached */
+static SharedCache *shared = NULL;
 static dsa_area *area = NULL;
-static dshash_table *cache_table = NULL;
-static dshash_table *stats_table = NULL;
-static shmem_request_hook_type prev_shmem_request_hook = NULL;
-static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+static dshash_table *shared_table = NULL;
+
+/* local mode */
+static MemoryContext local_cxt = NULL;
+static HTAB *local_table = NULL;
+static dlist_head local_lru = DLIST_STATIC_INIT(local_lru);
+static Size local_bytes = 0;
+static int64 local_entries = 0;
 
 static HTAB *statement_store = NULL;
 static MemoryContext statement_cxt = NULL;
@@ -161,18 +187,11 @@ static bool callbacks_registered = false;
 /*
  * Named members only: 17 inserted copy_function before tranche_id, and a
  * positional list compiled there left it NULL (a crash at the first insert).
- * The tranche is set at attach.
+ * shmem.c sets the tranche.
  */
 static const dshash_parameters cache_params = {
 	.key_size = sizeof(CacheKey),
-	.entry_size = sizeof(CacheEntry),
-	.compare_function = dshash_memcmp,
-	.hash_function = dshash_memhash,
-	SNOWFDW_DSHASH_COPY_MEMCPY
-};
-static const dshash_parameters stats_params = {
-	.key_size = sizeof(SnowfdwStatsKey),
-	.entry_size = sizeof(SnowfdwStatsEntry),
+	.entry_size = sizeof(SharedEntry),
 	.compare_function = dshash_memcmp,
 	.hash_function = dshash_memhash,
 	SNOWFDW_DSHASH_COPY_MEMCPY
@@ -181,157 +200,73 @@ static const dshash_parameters stats_params = {
 PG_FUNCTION_INFO_V1(snowfdw_cache_clear);
 PG_FUNCTION_INFO_V1(snowfdw_cache_info);
 
-static void cache_shmem_request(void);
-static void cache_shmem_startup(void);
 static void register_callbacks(void);
 static void process_pending_invals(void);
+static void local_drop(Oid serverid, int64 *dropped);
 static void drop_entries(Oid serverid, int64 *dropped);
 
 /*
+ * shared_cache_init
+ *		Set up the shared cache's struct, once (shmem.c)
+ */
+static void
+shared_cache_init(void *ptr)
+{
+	SharedCache *c = ptr;
+
+	LWLockInitialize(&c->lock, snowfdw_shmem_tranche());
+	c->lru_head = InvalidDsaPointer;
+	c->lru_tail = InvalidDsaPointer;
+	c->total_bytes = 0;
+	c->entries = 0;
+}
+
+/*
  * snowfdw_cache_init
- *		Module load: reserve shared memory when preloaded
+ *		Module load: register the shared struct and table with shmem.c
  */
 void
 snowfdw_cache_init(void)
 {
-	if (!process_shared_preload_libraries_in_progress)
-		return;
-	shared_mode = true;
-	prev_shmem_request_hook = shmem_request_hook;
-	shmem_request_hook = cache_shmem_request;
-	prev_shmem_startup_hook = shmem_startup_hook;
-	shmem_startup_hook = cache_shmem_startup;
-}
-
-/*
- * snowfdw_cache_is_shared
- *		Whether the cache and statistics are shared by all backends
- */
-bool
-snowfdw_cache_is_shared(void)
-{
-	return shared_mode;
-}
-
-/*
- * cache_shmem_request
- *		Ask for the control struct's space
- */
-static void
-cache_shmem_request(void)
-{
-	if (prev_shmem_request_hook)
-		prev_shmem_request_hook();
-	RequestAddinShmemSpace(MAXALIGN(sizeof(CacheControl)));
-}
-
-/*
- * cache_shmem_startup
- *		Create or find the control struct; the area is made on first use
- */
-static void
-cache_shmem_startup(void)
-{
-	bool		found;
-
-	if (prev_shmem_startup_hook)
-		prev_shmem_startup_hook();
-	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-	control = ShmemInitStruct("snowfdw cache", sizeof(CacheControl), &found);
-	if (!found)
-	{
-		control->tranche_id = snowfdw_new_tranche_id(SNOWFDW_TRANCHE_NAME);
-		LWLockInitialize(&control->lock, control->tranche_id);
-		control->area_handle = DSM_HANDLE_INVALID;
-		control->lru_head = InvalidDsaPointer;
-		control->lru_tail = InvalidDsaPointer;
-		control->total_bytes = 0;
-		control->entries = 0;
-	}
-	LWLockRelease(AddinShmemInitLock);
+	snowfdw_shmem_register(CACHE_SHMEM_NAME, sizeof(SharedCache),
+						   shared_cache_init);
+	snowfdw_shmem_register_table(CACHE_SHMEM_NAME, &cache_params);
 }
 
 /*
  * attach
- *		Attach to the area and its tables, making them on first use
- *
- * The first backend creates the area (pinned in shared mode, so that it
- * outlives that backend); the others attach.  Mappings are pinned for the
- * backend's life.
+ *		Find the stores of this mode: the shared struct, area and table, or
+ *		the local table
  */
 static void
 attach(void)
 {
-	MemoryContext oldcxt;
-	dshash_parameters cparams = cache_params;
-	dshash_parameters sparams = stats_params;
-
-	if (cache_table != NULL)
-		return;
 	register_callbacks();
-	if (control == NULL)
+	if (snowfdw_shmem_is_shared())
 	{
-		if (shared_mode)
-			elog(ERROR, "snowfdw shared memory is not initialized");
-		control = MemoryContextAllocZero(TopMemoryContext, sizeof(CacheControl));
-
-		/*
-		 * The area and its locks are this backend's alone, so nobody waits
-		 * on them: borrow a built-in tranche rather than make one per
-		 * backend (19 caps named tranches cluster-wide).
-		 */
-		control->tranche_id = LWTRANCHE_PER_SESSION_DSA;
-		LWLockInitialize(&control->lock, control->tranche_id);
-		control->area_handle = DSM_HANDLE_INVALID;
-		control->lru_head = InvalidDsaPointer;
-		control->lru_tail = InvalidDsaPointer;
+		if (shared_table != NULL)
+			return;
+		shared = snowfdw_shmem_struct(CACHE_SHMEM_NAME);
+		area = snowfdw_shmem_area();
+		shared_table = snowfdw_shmem_table(CACHE_SHMEM_NAME);
 	}
-	else
-		snowfdw_register_tranche(control->tranche_id, SNOWFDW_TRANCHE_NAME);
-	cparams.tranche_id = control->tranche_id;
-	sparams.tranche_id = control->tranche_id;
-
-	oldcxt = MemoryContextSwitchTo(TopMemoryContext);
-	LWLockAcquire(&control->lock, LW_EXCLUSIVE);
-	if (control->area_handle == DSM_HANDLE_INVALID)
+	else if (local_table == NULL)
 	{
-		area = dsa_create(control->tranche_id);
-		if (shared_mode)
-			dsa_pin(area);
-		dsa_pin_mapping(area);
-		cache_table = dshash_create(area, &cparams, NULL);
-		stats_table = dshash_create(area, &sparams, NULL);
-		control->cache_handle = dshash_get_hash_table_handle(cache_table);
-		control->stats_handle = dshash_get_hash_table_handle(stats_table);
-		control->area_handle = dsa_get_handle(area);
-	}
-	else
-	{
-		area = dsa_attach(control->area_handle);
-		dsa_pin_mapping(area);
-		cache_table = dshash_attach(area, &cparams, control->cache_handle, NULL);
-		stats_table = dshash_attach(area, &sparams, control->stats_handle, NULL);
-	}
-	LWLockRelease(&control->lock);
-	MemoryContextSwitchTo(oldcxt);
-}
+		HASHCTL		ctl;
 
-/*
- * snowfdw_stats_table
- *		The statistics table (stats.c), attaching first if may_attach
- *
- * NULL while this backend holds the control lock: an error raised under it
- * is being handled, and the caller must not wait for the lock.  Error
- * handlers pass may_attach false, so as not to create the area then.
- */
-dshash_table *
-snowfdw_stats_table(bool may_attach)
-{
-	if (control != NULL && LWLockHeldByMe(&control->lock))
-		return NULL;
-	if (may_attach)
-		attach();
-	return stats_table;
+		if (local_cxt == NULL)
+			local_cxt = AllocSetContextCreate(TopMemoryContext,
+											  "snowfdw response cache",
+											  ALLOCSET_DEFAULT_SIZES);
+		ctl.keysize = sizeof(CacheKey);
+		ctl.entrysize = sizeof(LocalEntry);
+		ctl.hcxt = local_cxt;
+		local_table = hash_create("snowfdw response cache", 64, &ctl,
+								  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		dlist_init(&local_lru);
+		local_bytes = 0;
+		local_entries = 0;
+	}
 }
 
 /*
@@ -396,8 +331,7 @@ register_callbacks(void)
  * Only the backend-local cache needs this: writes drop the entries of the
  * shared cache directly.  Server invalidations are rare (ALTER SERVER, or
  * a write in another backend), and computing a server's hash value may
- * open the catalog, which must not happen under the control lock: so any
- * of them drops every local entry.
+ * open the catalog: so any of them drops every local entry.
  */
 static void
 process_pending_invals(void)
@@ -405,8 +339,8 @@ process_pending_invals(void)
 	if (!pending_invals)
 		return;
 	pending_invals = false;
-	if (!shared_mode && cache_table != NULL)
-		drop_entries(InvalidOid, NULL);
+	if (!snowfdw_shmem_is_shared() && local_table != NULL)
+		local_drop(InvalidOid, NULL);
 }
 
 /*
@@ -537,161 +471,28 @@ statement_store_put(const CacheKey *key, const char *request, long status,
 }
 
 /*
- * lru_unlink
- *		Take a data block out of the LRU list (control lock held)
+ * answer_size
+ *		Bytes of the data block of an answer
+ */
+static Size
+answer_size(const char *request, size_t len, const char *link)
+{
+	return offsetof(CacheData, text) + strlen(request) +
+		(link ? strlen(link) : 0) + len + 3;
+}
+
+/*
+ * fill_data
+ *		Write an answer into its data block (no lock needed: not linked)
  */
 static void
-lru_unlink(dsa_pointer dp, CacheData *data)
+fill_data(CacheData *data, Size size, const CacheKey *key,
+		  const char *request, long status, const char *body, size_t len,
+		  const char *link)
 {
-	if (DsaPointerIsValid(data->prev))
-		((CacheData *) dsa_get_address(area, data->prev))->next = data->next;
-	else
-		control->lru_head = data->next;
-	if (DsaPointerIsValid(data->next))
-		((CacheData *) dsa_get_address(area, data->next))->prev = data->prev;
-	else
-		control->lru_tail = data->prev;
-	data->prev = data->next = InvalidDsaPointer;
-}
-
-/*
- * lru_push
- *		Put a data block at the most recently used end (control lock held)
- */
-static void
-lru_push(dsa_pointer dp, CacheData *data)
-{
-	data->prev = InvalidDsaPointer;
-	data->next = control->lru_head;
-	if (DsaPointerIsValid(control->lru_head))
-		((CacheData *) dsa_get_address(area, control->lru_head))->prev = dp;
-	else
-		control->lru_tail = dp;
-	control->lru_head = dp;
-}
-
-/*
- * free_data
- *		Unlink and free a data block whose table entry is gone (lock held)
- */
-static void
-free_data(dsa_pointer dp)
-{
-	CacheData  *data = dsa_get_address(area, dp);
-
-	lru_unlink(dp, data);
-	control->total_bytes -= data->size;
-	control->entries--;
-	dsa_free(area, dp);
-}
-
-/*
- * evict_one
- *		Drop the least recently used entry (control lock held); false if none
- */
-static bool
-evict_one(void)
-{
-	dsa_pointer dp = control->lru_tail;
-	CacheData  *data;
-	CacheEntry *entry;
-
-	if (!DsaPointerIsValid(dp))
-		return false;
-	data = dsa_get_address(area, dp);
-	entry = dshash_find(cache_table, &data->key, true);
-	if (entry != NULL && entry->data == dp)
-		dshash_delete_entry(cache_table, entry);
-	else if (entry != NULL)
-		dshash_release_lock(cache_table, entry);
-	free_data(dp);
-	return true;
-}
-
-/*
- * cache_lookup_key
- *		The response cache's answer to a request no older than ttl seconds
- *
- * The strings are copied into the current memory context.  An expired
- * entry is dropped on the way.
- */
-static bool
-cache_lookup_key(const CacheKey *key, const char *request, int ttl,
-				 long *status, char **body, size_t *len, char **link)
-{
-	CacheEntry *entry;
-	CacheData  *data;
-	bool		hit = false;
-
-	LWLockAcquire(&control->lock, LW_EXCLUSIVE);
-	entry = dshash_find(cache_table, key, true);
-	if (entry != NULL)
-	{
-		dsa_pointer dp = entry->data;
-
-		data = dsa_get_address(area, dp);
-		if (data->stored_at + (TimestampTz) ttl * USECS_PER_SEC <= GetCurrentTimestamp() ||
-			strcmp(data->text, request) != 0)
-		{
-			/* expired, or another request with the same hash */
-			dshash_delete_entry(cache_table, entry);
-			free_data(dp);
-		}
-		else
-		{
-			char	   *link_text = data->text + data->request_len + 1;
-			char	   *body_text = link_text + data->link_len + 1;
-
-			*body = palloc_extended(data->body_len + 1, MCXT_ALLOC_NO_OOM);
-			*link = data->link_len > 0 ?
-				palloc_extended(data->link_len + 1, MCXT_ALLOC_NO_OOM) : NULL;
-			if (*body != NULL && (data->link_len == 0 || *link != NULL))
-			{
-				memcpy(*body, body_text, data->body_len + 1);
-				*len = data->body_len;
-				if (*link)
-					memcpy(*link, link_text, data->link_len + 1);
-				*status = data->status;
-				lru_unlink(dp, data);
-				lru_push(dp, data);
-				hit = true;
-			}
-			dshash_release_lock(cache_table, entry);
-		}
-	}
-	LWLockRelease(&control->lock);
-	return hit;
-}
-
-/*
- * cache_store_key
- *		Keep an answer in the response cache, evicting LRU entries for room
- */
-static void
-cache_store_key(const CacheKey *key, const char *request, long status,
-				const char *body, size_t len, const char *link)
-{
-	Size		limit = (Size) snowfdw_cache_size_kb * 1024;
 	Size		request_len = strlen(request);
 	Size		link_len = link ? strlen(link) : 0;
-	Size		size = offsetof(CacheData, text) + request_len + link_len + len + 3;
-	dsa_pointer dp;
-	CacheData  *data;
-	CacheEntry *entry;
-	bool		found;
 
-	if (size > limit)
-		return;
-	LWLockAcquire(&control->lock, LW_EXCLUSIVE);
-	while (control->total_bytes + size > limit && evict_one())
-		;
-	dp = dsa_allocate_extended(area, size, DSA_ALLOC_NO_OOM);
-	if (!DsaPointerIsValid(dp))
-	{
-		LWLockRelease(&control->lock);
-		return;
-	}
-	data = dsa_get_address(area, dp);
 	data->prev = data->next = InvalidDsaPointer;
 	data->key = *key;
 	data->stored_at = GetCurrentTimestamp();
@@ -707,34 +508,438 @@ cache_store_key(const CacheKey *key, const char *request, long status,
 		data->text[request_len + 1] = '\0';
 	memcpy(data->text + request_len + link_len + 2, body, len);
 	data->text[request_len + link_len + 2 + len] = '\0';
+}
 
-	entry = dshash_find_or_insert(cache_table, key, &found);
-	if (found)
-		free_data(entry->data);
-	entry->data = dp;
-	lru_push(dp, data);
-	control->total_bytes += size;
-	control->entries++;
-	dshash_release_lock(cache_table, entry);
-	LWLockRelease(&control->lock);
+/*
+ * data_fresh
+ *		Whether a data block answers a request and is younger than ttl
+ */
+static bool
+data_fresh(CacheData *data, const char *request, int ttl, TimestampTz now)
+{
+	return data->stored_at + (TimestampTz) ttl * USECS_PER_SEC > now &&
+		strcmp(data->text, request) == 0;
+}
+
+/*
+ * copy_out
+ *		Copy an answer into the current memory context; false when memory
+ *		ran out (NO_OOM: this may run under the cache lock)
+ */
+static bool
+copy_out(CacheData *data, long *status, char **body, size_t *len,
+		 char **link)
+{
+	char	   *link_text = data->text + data->request_len + 1;
+	char	   *body_text = link_text + data->link_len + 1;
+	int			flags = MCXT_ALLOC_NO_OOM | MCXT_ALLOC_HUGE;
+
+	if (snowfdw_fault("cache_copy"))
+		return false;
+	*body = palloc_extended(data->body_len + 1, flags);
+	*link = NULL;
+	if (*body == NULL)
+		return false;
+	if (data->link_len > 0)
+	{
+		*link = palloc_extended(data->link_len + 1, flags);
+		if (*link == NULL)
+		{
+			pfree(*body);
+			*body = NULL;
+			return false;
+		}
+		memcpy(*link, link_text, data->link_len + 1);
+	}
+	memcpy(*body, body_text, data->body_len + 1);
+	*len = data->body_len;
+	*status = data->status;
+	return true;
+}
+
+/* ----------------------------------------------------------------
+ * Shared mode: dshash table, DSA data blocks, the cache lock
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * lru_unlink
+ *		Take a data block out of the LRU list (cache lock held)
+ */
+static void
+lru_unlink(dsa_pointer dp, CacheData *data)
+{
+	if (DsaPointerIsValid(data->prev))
+		((CacheData *) dsa_get_address(area, data->prev))->next = data->next;
+	else
+		shared->lru_head = data->next;
+	if (DsaPointerIsValid(data->next))
+		((CacheData *) dsa_get_address(area, data->next))->prev = data->prev;
+	else
+		shared->lru_tail = data->prev;
+	data->prev = data->next = InvalidDsaPointer;
+}
+
+/*
+ * lru_push
+ *		Put a data block at the most recently used end (cache lock held)
+ */
+static void
+lru_push(dsa_pointer dp, CacheData *data)
+{
+	data->prev = InvalidDsaPointer;
+	data->next = shared->lru_head;
+	if (DsaPointerIsValid(shared->lru_head))
+		((CacheData *) dsa_get_address(area, shared->lru_head))->prev = dp;
+	else
+		shared->lru_tail = dp;
+	shared->lru_head = dp;
+}
+
+/*
+ * free_data
+ *		Unlink and free a data block whose table entry is gone (lock held)
+ */
+static void
+free_data(dsa_pointer dp)
+{
+	CacheData  *data = dsa_get_address(area, dp);
+
+	lru_unlink(dp, data);
+	shared->total_bytes -= data->size;
+	shared->entries--;
+	dsa_free(area, dp);
+}
+
+/*
+ * evict_one
+ *		Drop the least recently used entry (cache lock held); false if none
+ */
+static bool
+evict_one(void)
+{
+	dsa_pointer dp = shared->lru_tail;
+	CacheData  *data;
+	SharedEntry *entry;
+
+	if (!DsaPointerIsValid(dp))
+		return false;
+	data = dsa_get_address(area, dp);
+	entry = dshash_find(shared_table, &data->key, true);
+	if (entry != NULL && entry->data == dp)
+		dshash_delete_entry(shared_table, entry);
+	else if (entry != NULL)
+		dshash_release_lock(shared_table, entry);
+	free_data(dp);
+	return true;
+}
+
+/*
+ * shared_lookup
+ *		The shared cache's answer to a request no older than ttl seconds
+ *
+ * An expired entry is dropped on the way.
+ */
+static CacheFound
+shared_lookup(const CacheKey *key, const char *request, int ttl,
+			  long *status, char **body, size_t *len, char **link)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	SharedEntry *entry;
+	CacheFound	found = CACHE_MISS;
+
+	LWLockAcquire(&shared->lock, LW_EXCLUSIVE);
+	entry = dshash_find(shared_table, key, true);
+	if (entry != NULL && !DsaPointerIsValid(entry->data))
+		dshash_release_lock(shared_table, entry);	/* being stored */
+	else if (entry != NULL)
+	{
+		dsa_pointer dp = entry->data;
+		CacheData  *data = dsa_get_address(area, dp);
+
+		if (!data_fresh(data, request, ttl, now))
+		{
+			/* expired, or another request with the same hash */
+			dshash_delete_entry(shared_table, entry);
+			free_data(dp);
+		}
+		else
+		{
+			if (copy_out(data, status, body, len, link))
+			{
+				lru_unlink(dp, data);
+				lru_push(dp, data);
+				found = CACHE_HIT;
+			}
+			else
+				found = CACHE_NO_MEMORY;
+			dshash_release_lock(shared_table, entry);
+		}
+	}
+	LWLockRelease(&shared->lock);
+	return found;
+}
+
+/*
+ * shared_forget_placeholder
+ *		Delete the placeholder of a key, if it still is one
+ */
+static void
+shared_forget_placeholder(const CacheKey *key)
+{
+	SharedEntry *entry;
+
+	LWLockAcquire(&shared->lock, LW_EXCLUSIVE);
+	entry = dshash_find(shared_table, key, true);
+	if (entry != NULL && !DsaPointerIsValid(entry->data))
+		dshash_delete_entry(shared_table, entry);
+	else if (entry != NULL)
+		dshash_release_lock(shared_table, entry);
+	LWLockRelease(&shared->lock);
+}
+
+/*
+ * shared_store
+ *		Keep an answer in the shared cache, evicting LRU entries for room
+ *
+ * The table entry and the data block are made with no lock of snowfdw's
+ * held; the cache lock is taken only to link them.  Memory that runs out
+ * leaves the answer uncached.
+ */
+static void
+shared_store(const CacheKey *key, const char *request, long status,
+			 const char *body, size_t len, const char *link, Size size,
+			 Size limit)
+{
+	SharedEntry *entry;
+	dsa_pointer dp;
+	bool		found = false;
+
+	/* 1. the table entry: a placeholder unless the key is there already */
+	entry = snowfdw_fault("cache_insert") ? NULL :
+		snowfdw_dshash_insert(shared_table, key, &found);
+	if (entry == NULL)
+		return;
+	if (!found)
+		entry->data = InvalidDsaPointer;
+	dshash_release_lock(shared_table, entry);
+
+	/* 2. the data block, written whole before anyone can see it */
+	dp = snowfdw_fault("cache_alloc") ? InvalidDsaPointer :
+		dsa_allocate_extended(area, size, DSA_ALLOC_NO_OOM | DSA_ALLOC_HUGE);
+	if (!DsaPointerIsValid(dp))
+	{
+		shared_forget_placeholder(key);
+		return;
+	}
+	fill_data(dsa_get_address(area, dp), size, key, request, status, body,
+			  len, link);
+
+	/* 3. make room and link, unless a clear dropped the entry meanwhile */
+	LWLockAcquire(&shared->lock, LW_EXCLUSIVE);
+	while (shared->total_bytes + size > limit && evict_one())
+		;
+	entry = dshash_find(shared_table, key, true);
+	if (entry == NULL)
+		dsa_free(area, dp);
+	else
+	{
+		if (DsaPointerIsValid(entry->data))
+			free_data(entry->data);
+		entry->data = dp;
+		lru_push(dp, dsa_get_address(area, dp));
+		shared->total_bytes += size;
+		shared->entries++;
+		dshash_release_lock(shared_table, entry);
+	}
+	LWLockRelease(&shared->lock);
+}
+
+/*
+ * shared_drop
+ *		Drop the shared cache's entries of a server (InvalidOid: all),
+ *		placeholders included; counts answers dropped into *dropped
+ */
+static void
+shared_drop(Oid serverid, int64 *dropped)
+{
+	dshash_seq_status status;
+	SharedEntry *entry;
+
+	LWLockAcquire(&shared->lock, LW_EXCLUSIVE);
+	dshash_seq_init(&status, shared_table, true);
+	while ((entry = dshash_seq_next(&status)) != NULL)
+	{
+		dsa_pointer dp = entry->data;
+
+		if (OidIsValid(serverid) && entry->key.serverid != serverid)
+			continue;
+		dshash_delete_current(&status);
+		if (!DsaPointerIsValid(dp))
+			continue;
+		free_data(dp);
+		if (dropped)
+			(*dropped)++;
+	}
+	dshash_seq_term(&status);
+	LWLockRelease(&shared->lock);
+}
+
+/* ----------------------------------------------------------------
+ * Local mode: dynahash table, dlist, the cache's memory context
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * local_remove
+ *		Drop a local entry and its data
+ */
+static void
+local_remove(LocalEntry *entry)
+{
+	if (entry->data != NULL)
+	{
+		dlist_delete(&entry->lru);
+		local_bytes -= entry->data->size;
+		local_entries--;
+		pfree(entry->data);
+	}
+	(void) hash_search(local_table, &entry->key, HASH_REMOVE, NULL);
+}
+
+/*
+ * local_lookup
+ *		This backend's cached answer to a request no older than ttl seconds
+ */
+static CacheFound
+local_lookup(const CacheKey *key, const char *request, int ttl,
+			 long *status, char **body, size_t *len, char **link)
+{
+	LocalEntry *entry = hash_search(local_table, key, HASH_FIND, NULL);
+
+	if (entry == NULL || entry->data == NULL)
+		return CACHE_MISS;
+	if (!data_fresh(entry->data, request, ttl, GetCurrentTimestamp()))
+	{
+		local_remove(entry);
+		return CACHE_MISS;
+	}
+	if (!copy_out(entry->data, status, body, len, link))
+		return CACHE_NO_MEMORY;
+	dlist_move_head(&local_lru, &entry->lru);
+	return CACHE_HIT;
+}
+
+/*
+ * local_store
+ *		Keep an answer in this backend's cache, evicting LRU entries for room
+ *
+ * The entry is made first (a placeholder, no data): running out of memory
+ * then, or for the data, leaves nothing half made.
+ */
+static void
+local_store(const CacheKey *key, const char *request, long status,
+			const char *body, size_t len, const char *link, Size size,
+			Size limit)
+{
+	LocalEntry *entry;
+	CacheData  *data;
+	bool		found;
+	if (snowfdw_fault("cache_insert"))
+		snowfdw_fault_error("cache_insert");
+	entry = hash_search(local_table, key, HASH_ENTER, &found);
+	if (!found)
+		entry->data = NULL;
+	data = snowfdw_fault("cache_alloc") ? NULL :
+		MemoryContextAllocExtended(local_cxt, size,
+								   MCXT_ALLOC_NO_OOM | MCXT_ALLOC_HUGE);
+	if (data == NULL)
+	{
+		if (entry->data == NULL)
+			local_remove(entry);
+		return;
+	}
+	fill_data(data, size, key, request, status, body, len, link);
+	if (entry->data != NULL)
+	{
+		dlist_delete(&entry->lru);
+		local_bytes -= entry->data->size;
+		local_entries--;
+		pfree(entry->data);
+		entry->data = NULL;
+	}
+	while (local_bytes + size > limit && !dlist_is_empty(&local_lru))
+		local_remove(dlist_container(LocalEntry, lru,
+									 dlist_tail_node(&local_lru)));
+	entry->data = data;
+	dlist_push_head(&local_lru, &entry->lru);
+	local_bytes += size;
+	local_entries++;
+}
+
+/*
+ * local_drop
+ *		Drop this backend's entries of a server (InvalidOid: all)
+ */
+static void
+local_drop(Oid serverid, int64 *dropped)
+{
+	HASH_SEQ_STATUS status;
+	LocalEntry *entry;
+
+	if (local_table == NULL)
+		return;
+	hash_seq_init(&status, local_table);
+	while ((entry = hash_seq_search(&status)) != NULL)
+	{
+		if (OidIsValid(serverid) && entry->key.serverid != serverid)
+			continue;
+		if (dropped && entry->data != NULL)
+			(*dropped)++;
+		local_remove(entry);
+	}
+}
+
+/* ----------------------------------------------------------------
+ * Both modes
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * drop_entries
+ *		Drop the response cache's entries of a server (InvalidOid: all);
+ *		counts them into *dropped
+ */
+static void
+drop_entries(Oid serverid, int64 *dropped)
+{
+	attach();
+	if (snowfdw_shmem_is_shared())
+		shared_drop(serverid, dropped);
+	else
+		local_drop(serverid, dropped);
 }
 
 /*
  * snowfdw_cache_lookup
  *		Answer of a GET from the statement store or the response cache
  *
- * ttl 0 asks only the statement store.  The strings are palloc'd in the
- * current memory context.  A response-cache hit is also kept in the
- * statement store, so that the statement goes on seeing it after expiry.
+ * ttl 0 asks only the statement store; *missed tells whether the response
+ * cache was asked in vain.  The strings are palloc'd in the current memory
+ * context.  A response-cache hit is also kept in the statement store, so
+ * that the statement goes on seeing it after expiry.
  */
 bool
 snowfdw_cache_lookup(SnowfdwConnection *conn, const char *path, int ttl,
-					 long *status, char **body, size_t *len, char **link)
+					 long *status, char **body, size_t *len, char **link,
+					 bool *missed)
 {
 	char	   *request = request_text(conn, path);
 	CacheKey	key;
 	StatementEntry *entry;
+	CacheFound	found;
 
+	*missed = false;
 	make_key(conn, request, &key);
 	entry = statement_lookup(&key, request);
 	if (entry != NULL)
@@ -749,9 +954,18 @@ snowfdw_cache_lookup(SnowfdwConnection *conn, const char *path, int ttl,
 		return false;
 	attach();
 	process_pending_invals();
-	if (!cache_lookup_key(&key, request, ttl, status, body, len, link))
+	if (snowfdw_shmem_is_shared())
+		found = shared_lookup(&key, request, ttl, status, body, len, link);
+	else
+		found = local_lookup(&key, request, ttl, status, body, len, link);
+	if (found == CACHE_NO_MEMORY)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory"),
+				 errdetail("Failed to copy a cached Snowflake response.")));
+	if (found == CACHE_MISS)
 	{
-		snowfdw_stats_count_cache(conn, false);
+		*missed = true;
 		return false;
 	}
 	statement_store_put(&key, request, *status, *body, *len, *link);
@@ -767,28 +981,34 @@ snowfdw_cache_store(SnowfdwConnection *conn, const char *path, long status,
 					const char *body, size_t len, const char *link, int ttl)
 {
 	char	   *request = request_text(conn, path);
+	Size		limit = (Size) snowfdw_cache_size_kb * 1024;
+	Size		size = answer_size(request, len, link);
 	CacheKey	key;
 
 	make_key(conn, request, &key);
 	statement_store_put(&key, request, status, body, len, link);
-	if (ttl <= 0)
+	/* an answer larger than the whole cache is not kept */
+	if (ttl <= 0 || size > limit)
 		return;
 	attach();
 	process_pending_invals();
-	cache_store_key(&key, request, status, body, len, link);
+	if (snowfdw_shmem_is_shared())
+		shared_store(&key, request, status, body, len, link, size, limit);
+	else
+		local_store(&key, request, status, body, len, link, size, limit);
 }
 
 /*
  * cacheable
  *		Whether a call may be answered from, and kept in, the stores
  *
- * Only GET calls of scans qualify (conn->cache_ttl is -1 outside a scan):
- * the reads that writes make always go to Snowflake.
+ * Only GET calls of scans qualify (a call's cache_ttl is -1 unless a scan
+ * set it): the reads that writes make always go to Snowflake.
  */
 static bool
-cacheable(SnowfdwConnection *conn, SnowfdwCall *call)
+cacheable(SnowfdwCall *call)
 {
-	return conn->cache_ttl >= 0 && strcmp(call->method, "GET") == 0 &&
+	return call->cache_ttl >= 0 && strcmp(call->method, "GET") == 0 &&
 		call->poll_path == NULL && call->body == NULL;
 }
 
@@ -799,23 +1019,23 @@ cacheable(SnowfdwConnection *conn, SnowfdwCall *call)
  * Returns true when the call must not be started now: it was answered
  * (marked done, no transfer), or an identical call of the same batch is
  * running, whose answer the statement store will have next time round.
+ * *missed tells the caller to count a response-cache miss.
  */
 bool
 snowfdw_cache_answer(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
-					 SnowfdwCall *call)
+					 SnowfdwCall *call, bool *missed)
 {
 	int			i;
 
-	if (!cacheable(conn, call) || call->attempts > 0)
+	*missed = false;
+	if (!cacheable(call) || call->attempts > 0)
 		return false;
-	if (snowfdw_cache_lookup(conn, call->path, conn->cache_ttl, &call->status,
+	if (snowfdw_cache_lookup(conn, call->path, call->cache_ttl, &call->status,
 							 &call->response, &call->response_len,
-							 &call->link))
+							 &call->link, missed))
 	{
 		call->request_id = NULL;
 		call->done = true;
-		conn->cache_hits++;
-		snowfdw_stats_count_cache(conn, true);
 		return true;
 	}
 	for (i = 0; i < ncalls; i++)
@@ -837,38 +1057,10 @@ snowfdw_cache_answer(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
 void
 snowfdw_cache_store_call(SnowfdwConnection *conn, SnowfdwCall *call)
 {
-	if (!cacheable(conn, call) || call->response == NULL)
+	if (!cacheable(call) || call->response == NULL)
 		return;
 	snowfdw_cache_store(conn, call->path, call->status, call->response,
-						call->response_len, call->link, conn->cache_ttl);
-}
-
-/*
- * drop_entries
- *		Drop the response cache's entries of a server (InvalidOid: all);
- *		counts them into *dropped
- */
-static void
-drop_entries(Oid serverid, int64 *dropped)
-{
-	dshash_seq_status status;
-	CacheEntry *entry;
-
-	LWLockAcquire(&control->lock, LW_EXCLUSIVE);
-	dshash_seq_init(&status, cache_table, true);
-	while ((entry = dshash_seq_next(&status)) != NULL)
-	{
-		dsa_pointer dp = entry->data;
-
-		if (OidIsValid(serverid) && entry->key.serverid != serverid)
-			continue;
-		dshash_delete_current(&status);
-		free_data(dp);
-		if (dropped)
-			(*dropped)++;
-	}
-	dshash_seq_term(&status);
-	LWLockRelease(&control->lock);
+						call->response_len, call->link, call->cache_ttl);
 }
 
 /*
@@ -907,10 +1099,9 @@ void
 snowfdw_cache_invalidate(Oid serverid)
 {
 	statement_store_reset();
-	attach();
 	process_pending_invals();
 	drop_entries(serverid, NULL);
-	if (!shared_mode)
+	if (!snowfdw_shmem_is_shared())
 		send_server_invalidation(serverid);
 }
 
@@ -927,7 +1118,6 @@ snowfdw_write_call(SnowfdwConnection *conn, const char *method, char *path,
 {
 	SnowfdwCall *volatile call = NULL;
 
-	conn->cache_ttl = -1;
 	if (strcmp(method, "GET") == 0)
 		return snowfdw_call(conn, method, path, body, retry_safe, missing_ok);
 	PG_TRY();
@@ -958,7 +1148,6 @@ snowfdw_cache_clear(PG_FUNCTION_ARGS)
 		serverid = GetForeignServerByName(NameStr(*PG_GETARG_NAME(0)),
 										  false)->serverid;
 	statement_store_reset();
-	attach();
 	process_pending_invals();
 	drop_entries(serverid, &dropped);
 	PG_RETURN_INT64(dropped);
@@ -974,16 +1163,38 @@ snowfdw_cache_info(PG_FUNCTION_ARGS)
 	TupleDesc	tupdesc;
 	Datum		values[3];
 	bool		nulls[3] = {false, false, false};
+	int64		entries;
+	Size		bytes;
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	attach();
 	process_pending_invals();
-	LWLockAcquire(&control->lock, LW_SHARED);
-	values[0] = BoolGetDatum(shared_mode);
-	values[1] = Int64GetDatum(control->entries);
-	values[2] = Int64GetDatum((int64) control->total_bytes);
-	LWLockRelease(&control->lock);
+	if (snowfdw_shmem_is_shared())
+	{
+		LWLockAcquire(&shared->lock, LW_SHARED);
+		entries = shared->entries;
+		bytes = shared->total_bytes;
+		LWLockRelease(&shared->lock);
+	}
+	else
+	{
+		entries = local_entries;
+		bytes = local_bytes;
+	}
+	values[0] = BoolGetDatum(snowfdw_shmem_is_shared());
+	values[1] = Int64GetDatum(entries);
+	values[2] = Int64GetDatum((int64) bytes);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc),
 													  values, nulls)));
+}
+
+/*
+ * snowfdw_cache_locks_held
+ *		How many of the cache's locks this backend holds (tests)
+ */
+int
+snowfdw_cache_locks_held(void)
+{
+	return shared != NULL && LWLockHeldByMe(&shared->lock) ? 1 : 0;
 }

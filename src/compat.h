@@ -28,6 +28,7 @@
 #endif
 
 #include "commands/explain.h"
+#include "lib/dshash.h"
 #include "storage/lwlock.h"
 #include "storage/proc.h"
 #include "utils/acl.h"
@@ -76,6 +77,19 @@
 #define SNOWFDW_DSHASH_COPY_MEMCPY .copy_function = dshash_memcpy,
 #else
 #define SNOWFDW_DSHASH_COPY_MEMCPY
+#endif
+
+/*
+ * dshash inserts that return NULL when memory runs out exist in the minor
+ * releases that define DSHASH_INSERT_NO_OOM; elsewhere an insert raises the
+ * error itself, so it is called with no lock of snowfdw's held.
+ */
+#ifdef DSHASH_INSERT_NO_OOM
+#define snowfdw_dshash_insert(table, key, found) \
+	dshash_find_or_insert_extended((table), (key), (found), DSHASH_INSERT_NO_OOM)
+#else
+#define snowfdw_dshash_insert(table, key, found) \
+	dshash_find_or_insert((table), (key), (found))
 #endif
 
 /*

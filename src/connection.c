@@ -250,7 +250,6 @@ make_connection(SnowfdwConnection *conn, Oid serverid, UserMapping *mapping)
 	conn->requests = 0;
 	conn->cache_hits = 0;
 	conn->bytes_received = 0;
-	conn->cache_ttl = -1;
 	conn->invalidated = false;
 	conn->server_hashvalue =
 		GetSysCacheHashValue1(FOREIGNSERVEROID, ObjectIdGetDatum(serverid));

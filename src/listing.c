@@ -16,9 +16,10 @@
  * and the last of them must be the same object again, or the listing
  * changed and the scan fails rather than return rows twice or not at all.
  *
- * A streamed body that ends well is also handed to the response cache
- * (cache.c) when the scan uses one and the body is small enough to keep:
- * its bytes are copied as they are consumed, up to that bound.
+ * A streamed body that ends well is also handed back to the call layer
+ * (rest.c), which keeps it as the call's cache policy says, when the body
+ * is small enough to keep: its bytes are copied as they are consumed, up
+ * to the bound rest.c gives.
  *
  * Copyright (c) 2026, snowfdw developers
  *
@@ -51,9 +52,6 @@ struct SnowfdwListing
 	size_t		copy_limit;
 };
 
-/* Largest streamed body kept for the statement scope alone */
-#define SNOWFDW_STATEMENT_COPY_LIMIT (256 * 1024)
-
 /*
  * snowfdw_listing_open
  *		Start reading the body of a successful list call
@@ -68,15 +66,9 @@ snowfdw_listing_open(SnowfdwConnection *conn, SnowfdwCall *call)
 	listing->max_element = (size_t) conn->options->max_response_size;
 	snowfdw_split_init(&listing->splitter, listing->max_element);
 	initStringInfo(&listing->last_name);
-	/* a body from a cache is not stored again */
-	if (call->streaming && conn->cache_ttl >= 0)
-	{
-		listing->copy_limit = SNOWFDW_STATEMENT_COPY_LIMIT;
-		if (conn->cache_ttl > 0)
-			listing->copy_limit = Max(listing->copy_limit,
-									  (size_t) snowfdw_cache_size_kb * 1024 / 4);
+	listing->copy_limit = snowfdw_call_cache_limit(call);
+	if (listing->copy_limit > 0)
 		listing->copy = makeStringInfo();
-	}
 	return listing;
 }
 
@@ -116,10 +108,8 @@ finish_body(SnowfdwListing *listing)
 		return;
 	snowfdw_stats_count_bytes(listing->conn, listing->received);
 	if (listing->copy)
-		snowfdw_cache_store(listing->conn, listing->call->path,
-							listing->call->status, listing->copy->data,
-							listing->copy->len, listing->call->link,
-							listing->conn->cache_ttl);
+		snowfdw_call_keep_body(listing->conn, listing->call,
+							   listing->copy->data, listing->copy->len);
 }
 
 /*

@@ -1082,6 +1082,22 @@ finish_row_call(SnowfdwModifyState *state, SnowfdwPendingRow *entry)
 }
 
 /*
+ * count_done
+ *		Number of calls done
+ */
+static int
+count_done(SnowfdwCall **calls, int ncalls)
+{
+	int			done = 0;
+	int			i;
+
+	for (i = 0; i < ncalls; i++)
+		if (calls[i]->done)
+			done++;
+	return done;
+}
+
+/*
  * step_pipeline
  *		One step of the calls in flight (see snowfdw_step_calls), then act
  *		on those that ended; false when none can go on
@@ -1097,11 +1113,18 @@ step_pipeline(SnowfdwModifyState *state, bool block)
 
 	if (n == 0)
 		return false;
-	/* a write is never answered from the cache */
-	state->conn->cache_ttl = -1;
 	oldcxt = MemoryContextSwitchTo(state->step_cxt);
 	more = snowfdw_step_calls(state->conn, state->calls, n,
 							  state->failure == NULL, block);
+	/* every answer already there is taken before anything more is sent */
+	for (;;)
+	{
+		int			done = count_done(state->calls, n);
+
+		(void) snowfdw_step_calls(state->conn, state->calls, n, false, false);
+		if (count_done(state->calls, n) == done)
+			break;
+	}
 	state->requests += state->conn->requests - before;
 	for (i = 0; i < state->window; i++)
 	{

@@ -41,6 +41,8 @@
 /* First delay between polls of a 202 and its ceiling, in seconds */
 #define POLL_BASE_DELAY 0.05
 #define POLL_MAX_DELAY 2.0
+/* Largest streamed body kept for the statement scope alone */
+#define SNOWFDW_STATEMENT_COPY_LIMIT (256 * 1024)
 /* Longest text of a response quoted in an error */
 #define MAX_QUOTED 500
 
@@ -93,6 +95,7 @@ snowfdw_new_call(const char *method, char *path, char *body,
 	call->body = body;
 	call->retry_safe = retry_safe;
 	call->missing_ok = missing_ok;
+	call->cache_ttl = -1;
 	call->handle = -1;
 	call->stream_slot = -1;
 	return call;
@@ -148,6 +151,38 @@ snowfdw_call(SnowfdwConnection *conn, const char *method, char *path,
 
 	snowfdw_run_calls(conn, &call, 1);
 	return call;
+}
+
+/*
+ * snowfdw_call_cache_limit
+ *		How many bytes of a streamed body may be kept for the cache, or 0
+ *
+ * A body small enough is copied while it is read (listing.c) and handed
+ * back with snowfdw_call_keep_body; a body from a cache is not streamed,
+ * so it is never stored again.
+ */
+size_t
+snowfdw_call_cache_limit(SnowfdwCall *call)
+{
+	if (!call->streaming || call->cache_ttl < 0)
+		return 0;
+	if (call->cache_ttl == 0)
+		return SNOWFDW_STATEMENT_COPY_LIMIT;
+	return Max(SNOWFDW_STATEMENT_COPY_LIMIT,
+			   (size_t) snowfdw_cache_size_kb * 1024 / 4);
+}
+
+/*
+ * snowfdw_call_keep_body
+ *		A streamed body was read whole: keep it as the call's cache policy
+ *		says
+ */
+void
+snowfdw_call_keep_body(SnowfdwConnection *conn, SnowfdwCall *call,
+					   const char *body, size_t len)
+{
+	snowfdw_cache_store(conn, call->path, call->status, body, len,
+						call->link, call->cache_ttl);
 }
 
 /*
@@ -339,7 +374,8 @@ count_pending(SnowfdwCall **calls, int ncalls, int *running)
  *		Start the calls whose time has come, in order, while fewer than
  *		max_running transfers run; return how many run now
  *
- * A call the cache can answer is done without a transfer.
+ * A call the cache can answer is done without a transfer; its hits and
+ * misses are counted here.
  */
 static int
 start_due_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
@@ -350,12 +386,23 @@ start_due_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
 	for (i = 0; i < ncalls && running < max_running; i++)
 	{
 		SnowfdwCall *call = calls[i];
+		bool		missed;
 
 		if (call->done || call->handle >= 0)
 			continue;
 		if (call->not_before <= now)
 		{
-			if (snowfdw_cache_answer(conn, calls, ncalls, call))
+			bool		held = snowfdw_cache_answer(conn, calls, ncalls, call,
+													&missed);
+
+			if (missed)
+				snowfdw_stats_count_cache(conn, false);
+			if (held && call->done)
+			{
+				conn->cache_hits++;
+				snowfdw_stats_count_cache(conn, true);
+			}
+			if (held)
 				continue;
 			start_call(conn, call);
 			running++;

@@ -72,6 +72,7 @@ struct SnowfdwFetcher
 	double		current_rows;	/* rows it gave */
 	SnowfdwListing *listing;	/* its body, for a list call */
 	bool		handoff;		/* its body was a large-result hand-off */
+	int			cache_ttl;		/* the calls' cache policy (SnowfdwCall) */
 };
 
 static List *expand_scope(SnowfdwFetcher *f, char **prefix, int depth);
@@ -184,6 +185,7 @@ snowfdw_fetcher_begin(SnowfdwConnection *conn, SnowfdwPushdown *pushdown,
 	int			level;
 
 	f->conn = conn;
+	f->cache_ttl = -1;
 	f->pushdown = pushdown;
 	f->info = pushdown->info;
 	f->cxt = CurrentMemoryContext;
@@ -281,6 +283,17 @@ continuation(SnowfdwFetcher *f, FetchTask *task, SnowfdwCall *call,
 }
 
 /*
+ * snowfdw_fetcher_set_cache_ttl
+ *		The cache policy of the fetcher's calls (SnowfdwCall.cache_ttl); a
+ *		fetcher begins with -1, no cache (ANALYZE)
+ */
+void
+snowfdw_fetcher_set_cache_ttl(SnowfdwFetcher *fetcher, int cache_ttl)
+{
+	fetcher->cache_ttl = cache_ttl;
+}
+
+/*
  * run_batch
  *		Send the next tasks concurrently; their bodies are read in turn
  */
@@ -303,6 +316,7 @@ run_batch(SnowfdwFetcher *f)
 		calls[i] = snowfdw_new_call("GET", task->path, NULL, true,
 									task->missing_ok);
 		calls[i]->stream = !task->fetch;
+		calls[i]->cache_ttl = f->cache_ttl;
 	}
 	snowfdw_run_calls(f->conn, calls, n);
 	for (i = 0; i < n; i++)

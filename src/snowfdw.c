@@ -112,7 +112,10 @@ _PG_init(void)
 {
 	snowfdw_define_gucs();
 	snowfdw_json_init();
+	snowfdw_shmem_init();
 	snowfdw_cache_init();
+	snowfdw_stats_init();
+	snowfdw_fault_init();
 }
 
 /*
@@ -724,6 +727,7 @@ start_fetcher(ForeignScanState *node, SnowfdwScanState *sstate)
 											scope_values,
 											sstate->scope_from_options,
 											names, sstate->batch_cxt);
+	snowfdw_fetcher_set_cache_ttl(sstate->fetcher, sstate->cache_ttl);
 	MemoryContextSwitchTo(oldcxt);
 }
 
@@ -742,7 +746,6 @@ snowfdwIterateForeignScan(ForeignScanState *node)
 	int64		requests;
 	int64		hits;
 	int64		bytes;
-	int			saved_ttl;
 
 	ExecClearTuple(slot);
 	MemoryContextReset(sstate->temp_cxt);
@@ -758,12 +761,9 @@ snowfdwIterateForeignScan(ForeignScanState *node)
 	requests = sstate->conn->requests;
 	hits = sstate->conn->cache_hits;
 	bytes = sstate->conn->bytes_received;
-	saved_ttl = sstate->conn->cache_ttl;
-	sstate->conn->cache_ttl = sstate->cache_ttl;
 	oldcxt = MemoryContextSwitchTo(sstate->scan_cxt);
 	row = snowfdw_fetcher_next(sstate->fetcher, &scope);
 	MemoryContextSwitchTo(oldcxt);
-	sstate->conn->cache_ttl = saved_ttl;
 	sstate->requests += sstate->conn->requests - requests;
 	sstate->cache_hits += sstate->conn->cache_hits - hits;
 	sstate->bytes_received += sstate->conn->bytes_received - bytes;

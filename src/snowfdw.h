@@ -168,8 +168,6 @@ typedef struct SnowfdwConnection
 	int64		requests;		/* HTTP requests sent */
 	int64		cache_hits;		/* calls answered from a cache */
 	int64		bytes_received; /* response bytes of the requests */
-	int			cache_ttl;		/* while a scan fetches: its cache_ttl;
-								 * -1 otherwise (no cache) */
 } SnowfdwConnection;
 
 /* One logical REST call, with retries, 202 polling and its outcome */
@@ -183,6 +181,9 @@ typedef struct SnowfdwCall
 	bool		missing_ok;		/* 404 is an answer, not an error */
 	bool		stream;			/* a 200 body is read as it arrives */
 	bool		defer_failure;	/* a failure is kept in the call, not raised */
+	int			cache_ttl;		/* the cache policy: -1 (the default) never
+								 * cached; 0 the statement store only; else
+								 * seconds in the response cache */
 	/* output */
 	long		status;
 	char	   *response;		/* body text, unless streaming */
@@ -297,6 +298,9 @@ extern SnowfdwCall *snowfdw_new_call(const char *method, char *path,
 extern SnowfdwCall *snowfdw_call(SnowfdwConnection *conn, const char *method,
 								 char *path, char *body, bool retry_safe,
 								 bool missing_ok);
+extern size_t snowfdw_call_cache_limit(SnowfdwCall *call);
+extern void snowfdw_call_keep_body(SnowfdwConnection *conn, SnowfdwCall *call,
+								   const char *body, size_t len);
 extern const char *snowfdw_call_response_string(SnowfdwCall *call,
 												const char *key);
 extern SnowfdwJson *snowfdw_call_response_object(SnowfdwCall *call);
@@ -321,27 +325,55 @@ pg_noreturn extern void snowfdw_report_bad_body(SnowfdwCall *call,
 extern char *snowfdw_link_target(const char *link, const char *rel);
 extern char *snowfdw_quote_text(const char *text, size_t len);
 
+/* in shmem.c */
+typedef void (*SnowfdwShmemInit) (void *ptr);
+extern void snowfdw_shmem_init(void);
+extern bool snowfdw_shmem_is_shared(void);
+extern void snowfdw_shmem_register(const char *name, Size size,
+								   SnowfdwShmemInit init);
+extern void snowfdw_shmem_register_table(const char *name,
+										 const dshash_parameters *params);
+extern int	snowfdw_shmem_tranche(void);
+extern void *snowfdw_shmem_struct(const char *name);
+extern dsa_area *snowfdw_shmem_area(void);
+extern dshash_table *snowfdw_shmem_table(const char *name);
+extern dshash_table *snowfdw_shmem_attached_table(const char *name);
+extern int	snowfdw_shmem_locks_held(void);
+
+/*
+ * in fault.c: test-build fault points (snowfdw.fault_point); in any other
+ * build a fault never fires and the calls compile to nothing
+ */
+#ifdef SNOWFDW_FAULT_INJECTION
+extern void snowfdw_fault_init(void);
+extern bool snowfdw_fault(const char *point);
+pg_noreturn extern void snowfdw_fault_error(const char *point);
+#else
+#define snowfdw_fault_init() ((void) 0)
+#define snowfdw_fault(point) false
+#define snowfdw_fault_error(point) ((void) 0)
+#endif
+
 /* in cache.c */
 extern int	snowfdw_cache_ttl;
 extern int	snowfdw_cache_size_kb;
 extern void snowfdw_cache_init(void);
-extern bool snowfdw_cache_is_shared(void);
 extern bool snowfdw_cache_lookup(SnowfdwConnection *conn, const char *path,
 								 int ttl, long *status, char **body,
-								 size_t *len, char **link);
+								 size_t *len, char **link, bool *missed);
 extern void snowfdw_cache_store(SnowfdwConnection *conn, const char *path,
 								long status, const char *body, size_t len,
 								const char *link, int ttl);
 extern bool snowfdw_cache_answer(SnowfdwConnection *conn, SnowfdwCall **calls,
-								 int ncalls, SnowfdwCall *call);
+								 int ncalls, SnowfdwCall *call, bool *missed);
 extern void snowfdw_cache_store_call(SnowfdwConnection *conn,
 									 SnowfdwCall *call);
 extern void snowfdw_cache_invalidate(Oid serverid);
+extern int	snowfdw_cache_locks_held(void);
 extern SnowfdwCall *snowfdw_write_call(SnowfdwConnection *conn,
 									   const char *method, char *path,
 									   char *body, bool retry_safe,
 									   bool missing_ok);
-extern struct dshash_table *snowfdw_stats_table(bool may_attach);
 
 /* in stats.c */
 typedef struct SnowfdwStatsKey
@@ -367,6 +399,7 @@ typedef struct SnowfdwStatsEntry
 	double		total_time_ms;
 } SnowfdwStatsEntry;
 
+extern void snowfdw_stats_init(void);
 extern void snowfdw_stats_count_request(SnowfdwConnection *conn, long status,
 										size_t bytes, double elapsed_ms);
 extern void snowfdw_stats_count_bytes(SnowfdwConnection *conn, size_t bytes);
@@ -543,6 +576,8 @@ extern SnowfdwFetcher *snowfdw_fetcher_begin(SnowfdwConnection *conn,
 											 bool *scope_from_options,
 											 List *names,
 											 MemoryContext batch_cxt);
+extern void snowfdw_fetcher_set_cache_ttl(SnowfdwFetcher *fetcher,
+										  int cache_ttl);
 extern SnowfdwJson *snowfdw_fetcher_next(SnowfdwFetcher *fetcher,
 										 char ***scope);
 extern void snowfdw_fetcher_end(SnowfdwFetcher *fetcher);

@@ -3,12 +3,20 @@
  * stats.c
  *		  Request statistics of snowfdw, per server and user mapping
  *
- * Counters live in a dshash table of the cache's DSA area (cache.c): shared
- * by all backends when snowfdw is preloaded, this backend's otherwise.
- * rest.c counts every transfer when it ends, every retry it schedules and
- * every batch of calls that ends in an error; cache.c counts hits and
- * misses.  An update holds one partition lock of the table for a few
- * additions.
+ * Counters live in a dshash table that shmem.c keeps in its DSA area,
+ * shared by all backends, when snowfdw is preloaded; otherwise in a
+ * backend-local dynahash table.  This file is a leaf under the call layer:
+ * rest.c counts every transfer when it ends, every retry it schedules,
+ * the cache's hits and misses, and every batch of calls that ends in an
+ * error; listing.c the bytes of a streamed body.
+ *
+ * Locking: an update holds one partition lock of the shared table for a
+ * few additions, and nothing else.  A row's first counting inserts it with
+ * no lock of snowfdw's held (the NO_OOM insert where the server has one;
+ * memory that runs out leaves that count out).  An error handler takes no
+ * lock: snowfdw_stats_count_error only notes the error in backend memory,
+ * and the note is counted when the transaction ends (after every lock was
+ * released), or at the next update or read of the view.
  *
  * Statistics are private: a role sees the rows of the current database whose
  * user mapping is its own or whose server it owns; members of
@@ -35,6 +43,8 @@
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
 #include "utils/syscache.h"
 #include "utils/tuplestore.h"
 
@@ -42,43 +52,216 @@
 
 #define STATS_COLUMNS 13
 
+/* Name of the shared table in shmem.c */
+#define STATS_SHMEM_NAME "snowfdw stats"
+
+/* Errors noted by error handlers, not yet counted (no allocation there) */
+#define PENDING_ERROR_SLOTS 16
+
+typedef struct PendingErrors
+{
+	Oid			serverid;
+	Oid			umid;
+	int64		errors;
+} PendingErrors;
+
+static PendingErrors pending[PENDING_ERROR_SLOTS];
+static int	npending = 0;
+static bool xact_callback_registered = false;
+
+/* local mode: this backend's counters */
+static HTAB *local_table = NULL;
+
+static const dshash_parameters stats_params = {
+	.key_size = sizeof(SnowfdwStatsKey),
+	.entry_size = sizeof(SnowfdwStatsEntry),
+	.compare_function = dshash_memcmp,
+	.hash_function = dshash_memhash,
+	SNOWFDW_DSHASH_COPY_MEMCPY
+};
+
 PG_FUNCTION_INFO_V1(snowfdw_stats_raw);
 PG_FUNCTION_INFO_V1(snowfdw_stats_reset);
 
-/* an update is under way: an error inside it must not count itself */
-static bool updating = false;
+static void flush_pending(bool may_insert);
 
 /*
- * stats_entry
- *		The locked counters of a session's server and mapping, or NULL
- *
- * Without may_attach, NULL also when this backend has not attached yet.
+ * snowfdw_stats_init
+ *		Module load: register the shared table with shmem.c
  */
-static SnowfdwStatsEntry *
-stats_entry(SnowfdwConnection *conn, dshash_table **table, bool may_attach)
+void
+snowfdw_stats_init(void)
 {
+	snowfdw_shmem_register_table(STATS_SHMEM_NAME, &stats_params);
+}
+
+/*
+ * stats_xact_callback
+ *		Count the noted errors when a transaction ends
+ *
+ * At abort every LWLock was released already; rows are only looked up
+ * then, never inserted, so nothing there needs memory (a note for a row
+ * not made yet waits for the next counting).
+ */
+static void
+stats_xact_callback(XactEvent event, void *arg)
+{
+	if (npending == 0)
+		return;
+	if (event == XACT_EVENT_PRE_COMMIT)
+		flush_pending(true);
+	else if (event == XACT_EVENT_ABORT)
+		flush_pending(false);
+}
+
+/*
+ * stats_table
+ *		The shared table, attached on first use, or NULL in local mode
+ *		(the local table is made then)
+ */
+static dshash_table *
+stats_table(void)
+{
+	if (!xact_callback_registered)
+	{
+		RegisterXactCallback(stats_xact_callback, NULL);
+		xact_callback_registered = true;
+	}
+	if (snowfdw_shmem_is_shared())
+		return snowfdw_shmem_table(STATS_SHMEM_NAME);
+	if (local_table == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(SnowfdwStatsKey);
+		ctl.entrysize = sizeof(SnowfdwStatsEntry);
+		ctl.hcxt = TopMemoryContext;
+		local_table = hash_create("snowfdw statistics", 16, &ctl,
+								  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	return NULL;
+}
+
+/*
+ * add_counts
+ *		Add a set of counts to the row of a server and mapping; false if
+ *		the row is missing and may not be made
+ *
+ * Shared: a row that exists is updated under its partition lock; a new one
+ * is inserted with no lock of ours held, and memory that runs out leaves
+ * the counts out.  Local: dynahash raises the error itself.
+ */
+static bool
+add_counts(Oid serverid, Oid umid, const SnowfdwStatsEntry *delta,
+		   bool may_insert)
+{
+	dshash_table *table;
 	SnowfdwStatsKey key;
 	SnowfdwStatsEntry *entry;
-	bool		found;
+	bool		found = true;
 
-	if (updating)
-		return NULL;
-	*table = snowfdw_stats_table(may_attach);
-	if (*table == NULL)
-		return NULL;
+	/* at abort: nothing is attached or made */
+	if (may_insert)
+		table = stats_table();
+	else if (snowfdw_shmem_is_shared())
+	{
+		table = snowfdw_shmem_attached_table(STATS_SHMEM_NAME);
+		if (table == NULL)
+			return false;
+	}
+	else if (local_table == NULL)
+		return false;
+	else
+		table = NULL;
+
 	memset(&key, 0, sizeof(key));
 	key.dbid = MyDatabaseId;
-	key.serverid = conn->serverid;
-	key.umid = conn->umid;
-	updating = true;
-	entry = dshash_find_or_insert(*table, &key, &found);
-	updating = false;
+	key.serverid = serverid;
+	key.umid = umid;
+	if (table != NULL)
+	{
+		entry = dshash_find(table, &key, true);
+		if (entry == NULL && !may_insert)
+			return false;
+		if (entry == NULL)
+		{
+			entry = snowfdw_fault("stats_insert") ? NULL :
+				snowfdw_dshash_insert(table, &key, &found);
+			if (entry == NULL)
+				return true;	/* out of memory: left out */
+		}
+	}
+	else
+	{
+		entry = hash_search(local_table, &key, HASH_FIND, NULL);
+		if (entry == NULL && !may_insert)
+			return false;
+		if (entry == NULL)
+		{
+			if (snowfdw_fault("stats_insert"))
+				snowfdw_fault_error("stats_insert");
+			entry = hash_search(local_table, &key, HASH_ENTER, &found);
+		}
+	}
 	if (!found)
 	{
 		memset(entry, 0, sizeof(SnowfdwStatsEntry));
 		entry->key = key;
 	}
-	return entry;
+	entry->requests += delta->requests;
+	entry->status_2xx += delta->status_2xx;
+	entry->status_4xx += delta->status_4xx;
+	entry->status_5xx += delta->status_5xx;
+	entry->status_429 += delta->status_429;
+	entry->retries += delta->retries;
+	entry->bytes_received += delta->bytes_received;
+	entry->cache_hits += delta->cache_hits;
+	entry->cache_misses += delta->cache_misses;
+	entry->errors += delta->errors;
+	entry->total_time_ms += delta->total_time_ms;
+	if (table != NULL)
+		dshash_release_lock(table, entry);
+	return true;
+}
+
+/*
+ * flush_pending
+ *		Count the errors error handlers noted; without may_insert, notes
+ *		of rows not made yet stay
+ *
+ * Each note is taken off before it is counted, so an error while counting
+ * cannot count it twice.
+ */
+static void
+flush_pending(bool may_insert)
+{
+	PendingErrors notes[PENDING_ERROR_SLOTS];
+	int			nnotes = npending;
+	int			i;
+
+	memcpy(notes, pending, sizeof(PendingErrors) * nnotes);
+	npending = 0;
+	for (i = 0; i < nnotes; i++)
+	{
+		SnowfdwStatsEntry delta;
+
+		memset(&delta, 0, sizeof(delta));
+		delta.errors = notes[i].errors;
+		if (!add_counts(notes[i].serverid, notes[i].umid, &delta, may_insert))
+			pending[npending++] = notes[i];
+	}
+}
+
+/*
+ * count
+ *		Add a session's counts, and the errors noted before them
+ */
+static void
+count(SnowfdwConnection *conn, const SnowfdwStatsEntry *delta)
+{
+	if (npending > 0)
+		flush_pending(true);
+	(void) add_counts(conn->serverid, conn->umid, delta, true);
 }
 
 /*
@@ -89,23 +272,21 @@ void
 snowfdw_stats_count_request(SnowfdwConnection *conn, long status,
 							size_t bytes, double elapsed_ms)
 {
-	dshash_table *table;
-	SnowfdwStatsEntry *entry = stats_entry(conn, &table, true);
+	SnowfdwStatsEntry delta;
 
-	if (entry == NULL)
-		return;
-	entry->requests++;
+	memset(&delta, 0, sizeof(delta));
+	delta.requests = 1;
 	if (status >= 200 && status < 300)
-		entry->status_2xx++;
+		delta.status_2xx = 1;
 	else if (status >= 400 && status < 500)
-		entry->status_4xx++;
+		delta.status_4xx = 1;
 	else if (status >= 500 && status < 600)
-		entry->status_5xx++;
+		delta.status_5xx = 1;
 	if (status == 429)
-		entry->status_429++;
-	entry->bytes_received += bytes;
-	entry->total_time_ms += elapsed_ms;
-	dshash_release_lock(table, entry);
+		delta.status_429 = 1;
+	delta.bytes_received = bytes;
+	delta.total_time_ms = elapsed_ms;
+	count(conn, &delta);
 }
 
 /*
@@ -115,15 +296,12 @@ snowfdw_stats_count_request(SnowfdwConnection *conn, long status,
 void
 snowfdw_stats_count_bytes(SnowfdwConnection *conn, size_t bytes)
 {
-	dshash_table *table;
-	SnowfdwStatsEntry *entry;
+	SnowfdwStatsEntry delta;
 
 	conn->bytes_received += bytes;
-	entry = stats_entry(conn, &table, true);
-	if (entry == NULL)
-		return;
-	entry->bytes_received += bytes;
-	dshash_release_lock(table, entry);
+	memset(&delta, 0, sizeof(delta));
+	delta.bytes_received = bytes;
+	count(conn, &delta);
 }
 
 /*
@@ -133,31 +311,42 @@ snowfdw_stats_count_bytes(SnowfdwConnection *conn, size_t bytes)
 void
 snowfdw_stats_count_retry(SnowfdwConnection *conn)
 {
-	dshash_table *table;
-	SnowfdwStatsEntry *entry = stats_entry(conn, &table, true);
+	SnowfdwStatsEntry delta;
 
-	if (entry == NULL)
-		return;
-	entry->retries++;
-	dshash_release_lock(table, entry);
+	memset(&delta, 0, sizeof(delta));
+	delta.retries = 1;
+	count(conn, &delta);
 }
 
 /*
  * snowfdw_stats_count_error
- *		Count calls that ended in an error (a cancel included)
+ *		Note calls that ended in an error (a cancel included)
  *
- * Called while the error is handled: nothing is created then.
+ * Called from error handlers: no lock, no allocation, nothing that can
+ * fail.  The note is counted later (flush_pending).  With every slot taken
+ * by other sessions, the error goes uncounted.
  */
 void
 snowfdw_stats_count_error(SnowfdwConnection *conn)
 {
-	dshash_table *table;
-	SnowfdwStatsEntry *entry = stats_entry(conn, &table, false);
+	int			i;
 
-	if (entry == NULL)
-		return;
-	entry->errors++;
-	dshash_release_lock(table, entry);
+	for (i = 0; i < npending; i++)
+	{
+		if (pending[i].serverid == conn->serverid &&
+			pending[i].umid == conn->umid)
+		{
+			pending[i].errors++;
+			return;
+		}
+	}
+	if (npending < PENDING_ERROR_SLOTS)
+	{
+		pending[npending].serverid = conn->serverid;
+		pending[npending].umid = conn->umid;
+		pending[npending].errors = 1;
+		npending++;
+	}
 }
 
 /*
@@ -167,16 +356,97 @@ snowfdw_stats_count_error(SnowfdwConnection *conn)
 void
 snowfdw_stats_count_cache(SnowfdwConnection *conn, bool hit)
 {
-	dshash_table *table;
-	SnowfdwStatsEntry *entry = stats_entry(conn, &table, true);
+	SnowfdwStatsEntry delta;
 
-	if (entry == NULL)
-		return;
+	memset(&delta, 0, sizeof(delta));
 	if (hit)
-		entry->cache_hits++;
+		delta.cache_hits = 1;
 	else
-		entry->cache_misses++;
-	dshash_release_lock(table, entry);
+		delta.cache_misses = 1;
+	count(conn, &delta);
+}
+
+/*
+ * copy_rows
+ *		Copy the rows of the current database out of the table
+ *
+ * Shared: under the partition locks of a scan, so the array grows with
+ * NO_OOM allocations, and running out of memory is reported after the
+ * scan ended.
+ */
+static SnowfdwStatsEntry *
+copy_rows(dshash_table *table, int *nrows)
+{
+	SnowfdwStatsEntry *rows = NULL;
+	SnowfdwStatsEntry *entry;
+	int			maxrows = 0;
+	bool		no_memory = false;
+
+	*nrows = 0;
+	if (table == NULL)
+	{
+		HASH_SEQ_STATUS status;
+
+		hash_seq_init(&status, local_table);
+		while ((entry = hash_seq_search(&status)) != NULL)
+		{
+			if (entry->key.dbid != MyDatabaseId)
+				continue;
+			if (snowfdw_fault("stats_rows"))
+			{
+				hash_seq_term(&status);
+				snowfdw_fault_error("stats_rows");
+			}
+			if (*nrows == maxrows)
+			{
+				maxrows = maxrows == 0 ? 16 : maxrows * 2;
+				rows = rows == NULL ?
+					palloc(maxrows * sizeof(SnowfdwStatsEntry)) :
+					repalloc(rows, maxrows * sizeof(SnowfdwStatsEntry));
+			}
+			rows[(*nrows)++] = *entry;
+		}
+		return rows;
+	}
+	else
+	{
+		dshash_seq_status status;
+
+		dshash_seq_init(&status, table, false);
+		while ((entry = dshash_seq_next(&status)) != NULL)
+		{
+			if (entry->key.dbid != MyDatabaseId)
+				continue;
+			if (*nrows == maxrows)
+			{
+				SnowfdwStatsEntry *grown;
+
+				maxrows = maxrows == 0 ? 16 : maxrows * 2;
+				grown = snowfdw_fault("stats_rows") ? NULL :
+					palloc_extended(maxrows * sizeof(SnowfdwStatsEntry),
+									MCXT_ALLOC_NO_OOM);
+				if (grown == NULL)
+				{
+					no_memory = true;
+					break;
+				}
+				if (rows != NULL)
+				{
+					memcpy(grown, rows, *nrows * sizeof(SnowfdwStatsEntry));
+					pfree(rows);
+				}
+				rows = grown;
+			}
+			rows[(*nrows)++] = *entry;
+		}
+		dshash_seq_term(&status);
+	}
+	if (no_memory)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory"),
+				 errdetail("Failed to copy the rows of snowfdw_stats.")));
+	return rows;
 }
 
 /*
@@ -211,41 +481,20 @@ stats_row_visible(const SnowfdwStatsKey *key)
  *		the current role may see
  *
  * The rows are copied out first: the catalog lookups that decide what a role
- * sees must not run under the table's partition locks.
+ * sees, and the tuplestore, must not run under the table's partition locks.
  */
 Datum
 snowfdw_stats_raw(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	bool		read_all = has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS);
-	dshash_table *table;
-	dshash_seq_status status;
-	SnowfdwStatsEntry *entry;
-	SnowfdwStatsEntry *rows = NULL;
-	int			nrows = 0;
-	int			maxrows = 0;
+	SnowfdwStatsEntry *rows;
+	int			nrows;
 	int			n;
 
 	InitMaterializedSRF(fcinfo, 0);
-	table = snowfdw_stats_table(true);
-	if (table == NULL)
-		PG_RETURN_VOID();
-
-	dshash_seq_init(&status, table, false);
-	while ((entry = dshash_seq_next(&status)) != NULL)
-	{
-		if (entry->key.dbid != MyDatabaseId)
-			continue;
-		if (nrows == maxrows)
-		{
-			maxrows = maxrows == 0 ? 16 : maxrows * 2;
-			rows = rows == NULL ?
-				palloc(maxrows * sizeof(SnowfdwStatsEntry)) :
-				repalloc(rows, maxrows * sizeof(SnowfdwStatsEntry));
-		}
-		rows[nrows++] = *entry;
-	}
-	dshash_seq_term(&status);
+	flush_pending(true);
+	rows = copy_rows(stats_table(), &nrows);
 
 	for (n = 0; n < nrows; n++)
 	{
@@ -283,14 +532,22 @@ snowfdw_stats_raw(PG_FUNCTION_ARGS)
 Datum
 snowfdw_stats_reset(PG_FUNCTION_ARGS)
 {
-	dshash_table *table = snowfdw_stats_table(true);
-	dshash_seq_status status;
+	dshash_table *table = stats_table();
 
+	npending = 0;
 	if (table == NULL)
+	{
+		hash_destroy(local_table);
+		local_table = NULL;
 		PG_RETURN_VOID();
-	dshash_seq_init(&status, table, true);
-	while (dshash_seq_next(&status) != NULL)
-		dshash_delete_current(&status);
-	dshash_seq_term(&status);
+	}
+	{
+		dshash_seq_status status;
+
+		dshash_seq_init(&status, table, true);
+		while (dshash_seq_next(&status) != NULL)
+			dshash_delete_current(&status);
+		dshash_seq_term(&status);
+	}
 	PG_RETURN_VOID();
 }

@@ -1,0 +1,457 @@
+/*-------------------------------------------------------------------------
+ *
+ * shmem.c
+ *		  Shared state of snowfdw: fixed structs, one DSA area, dshash tables
+ *
+ * This file alone talks to PostgreSQL's shared-memory set-up: it chains
+ * shmem_request_hook and shmem_startup_hook, makes the "snowfdw" LWLock
+ * tranche (named in a way that works from 15 to 19), and owns the one DSA
+ * area and the handles of the dshash tables in it.  The other files say
+ * what they need from _PG_init and get it back by name:
+ *
+ *	snowfdw_shmem_register(name, size, init)
+ *		A fixed-size struct.  Preloaded, it lives in the main shared memory
+ *		segment, and init(ptr) runs once, at postmaster start-up.  Not
+ *		preloaded, it is backend-local (zeroed, in TopMemoryContext) and
+ *		init(ptr) runs at the first snowfdw_shmem_struct(name).  init must
+ *		not raise errors; LWLocks in the struct use snowfdw_shmem_tranche().
+ *	snowfdw_shmem_struct(name)
+ *		The struct, never NULL (an unregistered name is an elog ERROR).
+ *	snowfdw_shmem_register_table(name, params)
+ *		A dshash table in the shared DSA area (preloaded only; the caller
+ *		keeps its own backend-local structure otherwise).  params is copied;
+ *		its tranche_id is set here.
+ *	snowfdw_shmem_table(name)
+ *		The table, attached on first use; NULL when not preloaded.
+ *	snowfdw_shmem_area()
+ *		The DSA area the tables live in, for data the entries point to;
+ *		NULL when not preloaded.
+ *	snowfdw_shmem_is_shared()
+ *		Whether snowfdw is preloaded, so that all of the above is shared.
+ *	snowfdw_shmem_tranche()
+ *		The tranche id of the locks in registered structs.
+ *
+ * Registration happens in _PG_init only (up to SHMEM_MAX_STRUCTS structs
+ * and SHMEM_MAX_TABLES tables), in the same order in every process.
+ *
+ * Attaching the area raises no error under a lock: a backend that finds no
+ * published area makes its own area and tables with no lock held, then
+ * takes the control lock only to publish their handles if they are still
+ * unset; a backend that lost that race drops its area and attaches to the
+ * published one, again with no lock held.  An area made in vain is
+ * released with the resource owner if an error comes before it is pinned.
+ *
+ * Copyright (c) 2026, snowfdw developers
+ *
+ * IDENTIFICATION
+ *		  src/shmem.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "lib/dshash.h"
+#include "miscadmin.h"
+#include "storage/ipc.h"
+#include "storage/lwlock.h"
+#include "storage/shmem.h"
+#include "utils/dsa.h"
+#include "utils/memutils.h"
+
+#include "snowfdw.h"
+
+#define SHMEM_MAX_STRUCTS 8
+#define SHMEM_MAX_TABLES 8
+
+/* the wait event name of snowfdw's locks */
+#define SNOWFDW_TRANCHE_NAME "snowfdw"
+
+/* A registered fixed-size struct */
+typedef struct ShmemStruct
+{
+	const char *name;
+	Size		size;
+	SnowfdwShmemInit init;
+	void	   *ptr;			/* NULL until found or made */
+} ShmemStruct;
+
+/* A registered dshash table */
+typedef struct ShmemTable
+{
+	const char *name;
+	dshash_parameters params;
+	dshash_table *table;		/* NULL until attached */
+} ShmemTable;
+
+/* In shared memory: the tranche and the handles of the area and tables */
+typedef struct ShmemControl
+{
+	LWLock		lock;			/* guards the handles */
+	int			tranche_id;
+	dsa_handle	area_handle;	/* DSM_HANDLE_INVALID until published */
+	dshash_table_handle table_handles[SHMEM_MAX_TABLES];
+} ShmemControl;
+
+static bool shared_mode = false;
+static ShmemStruct structs[SHMEM_MAX_STRUCTS];
+static int	nstructs = 0;
+static ShmemTable tables[SHMEM_MAX_TABLES];
+static int	ntables = 0;
+static ShmemControl *control = NULL;
+static dsa_area *area = NULL;
+static bool tranche_registered = false;
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+
+static void shmem_request(void);
+static void shmem_startup(void);
+
+/*
+ * snowfdw_shmem_init
+ *		Module load: reserve shared memory when preloaded
+ */
+void
+snowfdw_shmem_init(void)
+{
+	if (!process_shared_preload_libraries_in_progress)
+		return;
+	shared_mode = true;
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = shmem_request;
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = shmem_startup;
+}
+
+/*
+ * snowfdw_shmem_is_shared
+ *		Whether the shared state is shared by all backends (preloaded)
+ */
+bool
+snowfdw_shmem_is_shared(void)
+{
+	return shared_mode;
+}
+
+/*
+ * snowfdw_shmem_register
+ *		Ask for a fixed-size struct (from _PG_init)
+ */
+void
+snowfdw_shmem_register(const char *name, Size size, SnowfdwShmemInit init)
+{
+	if (nstructs >= SHMEM_MAX_STRUCTS)
+		elog(ERROR, "too many snowfdw shared memory structs");
+	structs[nstructs++] = (ShmemStruct) {
+		.name = name,
+		.size = size,
+		.init = init,
+		.ptr = NULL
+	};
+}
+
+/*
+ * snowfdw_shmem_register_table
+ *		Ask for a dshash table in the shared area (from _PG_init)
+ */
+void
+snowfdw_shmem_register_table(const char *name,
+							 const dshash_parameters *params)
+{
+	if (ntables >= SHMEM_MAX_TABLES)
+		elog(ERROR, "too many snowfdw shared hash tables");
+	tables[ntables].name = name;
+	tables[ntables].params = *params;
+	tables[ntables].table = NULL;
+	ntables++;
+}
+
+/*
+ * shmem_request
+ *		Ask for the space of the control struct and the registered structs
+ */
+static void
+shmem_request(void)
+{
+	Size		size = MAXALIGN(sizeof(ShmemControl));
+	int			i;
+
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+	for (i = 0; i < nstructs; i++)
+		size = add_size(size, MAXALIGN(structs[i].size));
+	RequestAddinShmemSpace(size);
+}
+
+/*
+ * shmem_startup
+ *		Create or find the control struct and the registered structs
+ *
+ * The tranche is made first, so that the structs' init functions can give
+ * their locks to it.  The area is made on first use, by a backend.
+ */
+static void
+shmem_startup(void)
+{
+	bool		found;
+	int			i;
+
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	control = ShmemInitStruct("snowfdw control", sizeof(ShmemControl), &found);
+	if (!found)
+	{
+		control->tranche_id = snowfdw_new_tranche_id(SNOWFDW_TRANCHE_NAME);
+		LWLockInitialize(&control->lock, control->tranche_id);
+		control->area_handle = DSM_HANDLE_INVALID;
+		for (i = 0; i < SHMEM_MAX_TABLES; i++)
+			control->table_handles[i] = (dshash_table_handle) InvalidDsaPointer;
+	}
+	for (i = 0; i < nstructs; i++)
+	{
+		structs[i].ptr = ShmemInitStruct(structs[i].name, structs[i].size,
+										 &found);
+		if (!found)
+		{
+			memset(structs[i].ptr, 0, structs[i].size);
+			structs[i].init(structs[i].ptr);
+		}
+	}
+	LWLockRelease(AddinShmemInitLock);
+}
+
+/*
+ * snowfdw_shmem_tranche
+ *		The tranche of snowfdw's locks; its name is registered in this
+ *		backend on first use (before 19, each backend names it itself)
+ *
+ * Not preloaded, the locks are this backend's alone and nobody waits on
+ * them: a built-in tranche serves, rather than a new one per backend (19
+ * caps named tranches cluster-wide).
+ */
+int
+snowfdw_shmem_tranche(void)
+{
+	if (!shared_mode)
+		return LWTRANCHE_PER_SESSION_DSA;
+	if (control == NULL)
+		elog(ERROR, "snowfdw shared memory is not initialized");
+	if (!tranche_registered)
+	{
+		snowfdw_register_tranche(control->tranche_id, SNOWFDW_TRANCHE_NAME);
+		tranche_registered = true;
+	}
+	return control->tranche_id;
+}
+
+/*
+ * snowfdw_shmem_struct
+ *		A registered struct, made backend-local on first use when not
+ *		preloaded
+ */
+void *
+snowfdw_shmem_struct(const char *name)
+{
+	int			i;
+
+	for (i = 0; i < nstructs; i++)
+	{
+		ShmemStruct *s = &structs[i];
+
+		if (strcmp(s->name, name) != 0)
+			continue;
+		if (s->ptr == NULL)
+		{
+			void	   *ptr;
+
+			if (shared_mode)
+				elog(ERROR, "snowfdw shared memory is not initialized");
+			ptr = MemoryContextAllocZero(TopMemoryContext, s->size);
+			s->init(ptr);
+			s->ptr = ptr;
+		}
+		(void) snowfdw_shmem_tranche();
+		return s->ptr;
+	}
+	elog(ERROR, "snowfdw shared memory struct \"%s\" is not registered", name);
+	return NULL;				/* keep compiler quiet */
+}
+
+/*
+ * make_area
+ *		Make an area and every table in it, with no lock held; their handles
+ *		go to the arrays
+ *
+ * An error on the way releases the area with the resource owner: nothing
+ * is pinned yet.
+ */
+static dsa_area *
+make_area(dshash_table **made, dshash_table_handle *handles)
+{
+	dsa_area   *new_area;
+	int			i;
+
+	if (snowfdw_fault("dsa_create"))
+		snowfdw_fault_error("dsa_create");
+	new_area = dsa_create(control->tranche_id);
+	for (i = 0; i < ntables; i++)
+	{
+		if (snowfdw_fault("dshash_create"))
+			snowfdw_fault_error("dshash_create");
+		made[i] = dshash_create(new_area, &tables[i].params, NULL);
+		handles[i] = dshash_get_hash_table_handle(made[i]);
+	}
+	return new_area;
+}
+
+/*
+ * attach_area
+ *		Attach to the shared area and its tables, making them on first use
+ */
+static void
+attach_area(void)
+{
+	dsa_handle	published;
+	dshash_table_handle handles[SHMEM_MAX_TABLES];
+	dshash_table *made[SHMEM_MAX_TABLES];
+	dsa_area   *new_area = NULL;
+	MemoryContext oldcxt;
+	int			i;
+
+	if (area != NULL)
+		return;
+	if (!shared_mode || control == NULL)
+		elog(ERROR, "snowfdw shared memory is not initialized");
+	(void) snowfdw_shmem_tranche();
+	for (i = 0; i < ntables; i++)
+		tables[i].params.tranche_id = control->tranche_id;
+
+	oldcxt = MemoryContextSwitchTo(TopMemoryContext);
+	LWLockAcquire(&control->lock, LW_SHARED);
+	published = control->area_handle;
+	memcpy(handles, control->table_handles, sizeof(handles));
+	LWLockRelease(&control->lock);
+
+	if (published == DSM_HANDLE_INVALID)
+	{
+		dshash_table_handle mine[SHMEM_MAX_TABLES];
+
+		new_area = make_area(made, mine);
+		/* pinned before it is published: it must outlive this backend */
+		dsa_pin(new_area);
+		LWLockAcquire(&control->lock, LW_EXCLUSIVE);
+		if (control->area_handle == DSM_HANDLE_INVALID)
+		{
+			memcpy(control->table_handles, mine, sizeof(mine));
+			control->area_handle = dsa_get_handle(new_area);
+		}
+		published = control->area_handle;
+		memcpy(handles, control->table_handles, sizeof(handles));
+		LWLockRelease(&control->lock);
+
+		if (published != dsa_get_handle(new_area))
+		{
+			/* another backend was first: ours goes */
+			dsa_unpin(new_area);
+			dsa_detach(new_area);
+			new_area = NULL;
+		}
+	}
+
+	if (new_area != NULL)
+	{
+		area = new_area;
+		for (i = 0; i < ntables; i++)
+			tables[i].table = made[i];
+	}
+	else
+	{
+		if (snowfdw_fault("dsa_attach"))
+			snowfdw_fault_error("dsa_attach");
+		area = dsa_attach(published);
+		PG_TRY();
+		{
+			for (i = 0; i < ntables; i++)
+			{
+				if (snowfdw_fault("dshash_attach"))
+					snowfdw_fault_error("dshash_attach");
+				tables[i].table = dshash_attach(area, &tables[i].params,
+												handles[i], NULL);
+			}
+		}
+		PG_CATCH();
+		{
+			/* the mapping goes with the resource owner; forget it */
+			area = NULL;
+			for (i = 0; i < ntables; i++)
+				tables[i].table = NULL;
+			PG_RE_THROW();
+		}
+		PG_END_TRY();
+	}
+	/* from now on the mapping lives as long as the backend */
+	dsa_pin_mapping(area);
+	MemoryContextSwitchTo(oldcxt);
+}
+
+/*
+ * snowfdw_shmem_area
+ *		The shared DSA area, attached on first use; NULL when not preloaded
+ */
+dsa_area *
+snowfdw_shmem_area(void)
+{
+	if (!shared_mode)
+		return NULL;
+	attach_area();
+	return area;
+}
+
+/*
+ * snowfdw_shmem_table
+ *		A registered dshash table, attached on first use; NULL when not
+ *		preloaded
+ */
+dshash_table *
+snowfdw_shmem_table(const char *name)
+{
+	int			i;
+
+	if (!shared_mode)
+		return NULL;
+	for (i = 0; i < ntables; i++)
+	{
+		if (strcmp(tables[i].name, name) != 0)
+			continue;
+		attach_area();
+		return tables[i].table;
+	}
+	elog(ERROR, "snowfdw shared hash table \"%s\" is not registered", name);
+	return NULL;				/* keep compiler quiet */
+}
+
+/*
+ * snowfdw_shmem_attached_table
+ *		A registered table if this backend is attached already, else NULL;
+ *		never attaches (for exit callbacks)
+ */
+dshash_table *
+snowfdw_shmem_attached_table(const char *name)
+{
+	int			i;
+
+	for (i = 0; i < ntables; i++)
+		if (strcmp(tables[i].name, name) == 0)
+			return tables[i].table;
+	return NULL;
+}
+
+/*
+ * snowfdw_shmem_locks_held
+ *		How many of this file's locks this backend holds (tests)
+ */
+int
+snowfdw_shmem_locks_held(void)
+{
+	return control != NULL && LWLockHeldByMe(&control->lock) ? 1 : 0;
+}
