@@ -3,7 +3,7 @@
  * modify.c
  *		  INSERT, UPDATE and DELETE on snowfdw foreign tables
  *
- * Every row becomes REST calls of its own, one row after the other:
+ * Every row becomes REST calls of its own:
  *	- INSERT: POST <collection>?createMode=... whose body holds the non-null
  *	  writable columns; with RETURNING, a GET of the new object follows, so
  *	  that server-set columns come back;
@@ -22,6 +22,15 @@
  * error stays done, and ROLLBACK does not undo it.  An error raised while
  * a row is processed therefore names, in its detail, the objects that the
  * statement already created, altered or dropped.
+ *
+ * Writes are pipelined (option pipeline_writes, on by default): up to
+ * max_concurrency rows have calls in flight.  INSERT gets its rows in
+ * PostgreSQL's batches and ends each batch's calls before it returns, so
+ * that counts and ON CONFLICT DO NOTHING stay exact; UPDATE and DELETE
+ * return a row once its call is sent, and EndForeignModify waits for the
+ * rest.  Where a returned row must hold Snowflake's answer (INSERT or
+ * UPDATE RETURNING), or a trigger could run before its call ends, rows go
+ * one after the other as without the pipeline.
  *
  * Copyright (c) 2026, snowfdw developers
  *
@@ -1194,6 +1203,23 @@ take_entry(SnowfdwModifyState *state, int64 row, char *const *scope,
 }
 
 /*
+ * take_row_entry
+ *		An entry of the pipeline for the object of a row to update or
+ *		delete; NULL for the row of a dropped object, which is skipped
+ */
+static SnowfdwPendingRow *
+take_row_entry(SnowfdwModifyState *state, TupleTableSlot *planSlot)
+{
+	char	   *scope[SNOWFDW_MAX_SCOPES] = {NULL, NULL, NULL};
+	char	   *name = row_identity(state, planSlot, scope);
+
+	state->rows++;
+	if (name == NULL)
+		return NULL;
+	return take_entry(state, state->rows, scope, name);
+}
+
+/*
  * delete_row_pipelined
  *		Send the drop of one row's object; the row counts as deleted
  */
@@ -1201,15 +1227,10 @@ static TupleTableSlot *
 delete_row_pipelined(SnowfdwModifyState *state, TupleTableSlot *slot,
 					 TupleTableSlot *planSlot)
 {
-	char	   *scope[SNOWFDW_MAX_SCOPES] = {NULL, NULL, NULL};
-	char	   *name = row_identity(state, planSlot, scope);
-	SnowfdwPendingRow *entry;
+	SnowfdwPendingRow *entry = take_row_entry(state, planSlot);
 
-	state->rows++;
-	if (name == NULL)
-		return NULL;			/* a dropped object: nothing to drop */
-
-	entry = take_entry(state, state->rows, scope, name);
+	if (entry == NULL)
+		return NULL;
 	send_row_call(state, entry, SNOWFDW_ACTION_DROP, NULL, true, false);
 	(void) step_pipeline(state, false);
 
@@ -1227,15 +1248,10 @@ static TupleTableSlot *
 update_row_pipelined(SnowfdwModifyState *state, TupleTableSlot *slot,
 					 TupleTableSlot *planSlot)
 {
-	char	   *scope[SNOWFDW_MAX_SCOPES] = {NULL, NULL, NULL};
-	char	   *name = row_identity(state, planSlot, scope);
-	SnowfdwPendingRow *entry;
+	SnowfdwPendingRow *entry = take_row_entry(state, planSlot);
 
-	state->rows++;
-	if (name == NULL)
-		return NULL;			/* a dropped schema */
-
-	entry = take_entry(state, state->rows, scope, name);
+	if (entry == NULL)
+		return NULL;
 	slot_getallattrs(slot);
 	ExecCopySlot(entry->slot, slot);
 	send_row_call(state, entry, SNOWFDW_ACTION_FETCH, NULL, true, true);
