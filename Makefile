@@ -43,13 +43,24 @@ PG_CPPFLAGS = $(shell pkg-config --cflags libcurl libcjson 2>/dev/null) -DSNOWFD
 SHLIB_LINK = $(shell pkg-config --libs libcurl libcjson 2>/dev/null) -lcrypto
 PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter
 
+# The test build (test/lib.sh passes SNOWFDW_FAULT_INJECTION=yes) adds the
+# fault points of src/fault.c; packages and plain builds never have them.
+# A stamp per kind of build recompiles everything when the kind changes.
+ifeq ($(SNOWFDW_FAULT_INJECTION),yes)
+PG_CPPFLAGS += -DSNOWFDW_FAULT_INJECTION
+SNOWFDW_BUILD_KIND = test
+else
+SNOWFDW_BUILD_KIND = release
+endif
+SNOWFDW_BUILD_STAMP = src/.build-$(SNOWFDW_BUILD_KIND)
+
 # The Debian package ships no JIT bitcode: an FDW's calls gain nothing from
 # inlining, and the bitcode would make the package depend on LLVM.
 ifeq ($(SNOWFDW_BITCODE),no)
 override with_llvm = no
 endif
 
-EXTRA_CLEAN = test/fuzz/build
+EXTRA_CLEAN = test/fuzz/build src/.build-test src/.build-release
 
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 ifneq ($(wildcard $(PGXS)),)
@@ -58,7 +69,10 @@ endif
 
 # every object depends on every header: PGXS tracks no header dependencies
 # (after PGXS, so that its "all" stays the default goal)
-$(OBJS): $(wildcard src/*.h)
+$(OBJS): $(wildcard src/*.h) $(SNOWFDW_BUILD_STAMP)
+$(SNOWFDW_BUILD_STAMP):
+	rm -f src/.build-test src/.build-release
+	touch $@
 
 # Set-up and test entry points: each installs what it needs first (Debian 12,
 # root), so they work from a fresh clone.

@@ -236,6 +236,29 @@ SELECT count(*) FROM cache.sales_long;
 SELECT * FROM pg_temp.counts();
 
 -- ===================================================================
+-- the cache policy belongs to a scan's calls: an error in a cached scan
+-- leaves none behind, and a later ANALYZE neither reads nor fills the cache
+-- ===================================================================
+SELECT snowfdw_cache_clear() >= 0 AS cleared;
+SELECT count(*) FROM cache.sales_long;
+SELECT entries FROM snowfdw_cache_info();
+CALL pg_temp.emuctl('fault', '{"method": "GET", "times": 1, "action": "latency", "ms": 5000}');
+SET statement_timeout = '500ms';
+-- should fail
+SELECT count(*) FROM cache.sales_long WHERE name = 'PUBLIC';
+RESET statement_timeout;
+CALL pg_temp.emuctl('clear-faults');
+CALL pg_temp.emuctl('clear-log');
+ANALYZE cache.sales_long;
+-- ANALYZE asked Snowflake (the listing it makes is cached), and kept nothing
+SELECT count(*) AS requests FROM pg_temp.emu_requests();
+SELECT entries FROM snowfdw_cache_info();
+-- the scan still has its policy: a hit
+CALL pg_temp.emuctl('clear-log');
+SELECT count(*) FROM cache.sales_long;
+SELECT count(*) AS requests FROM pg_temp.emu_requests();
+
+-- ===================================================================
 -- snowfdw_stats against the emulator's log
 -- ===================================================================
 SELECT snowfdw_cache_clear() >= 0 AS cleared;

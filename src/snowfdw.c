@@ -110,12 +110,13 @@ static List *snowfdwImportForeignSchema(ImportForeignSchemaStmt *stmt,
 void
 _PG_init(void)
 {
+	/* before the GUCs: those reserve the prefix */
+	snowfdw_fault_init();
 	snowfdw_define_gucs();
 	snowfdw_json_init();
 	snowfdw_shmem_init();
 	snowfdw_cache_init();
 	snowfdw_stats_init();
-	snowfdw_fault_init();
 }
 
 /*

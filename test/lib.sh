@@ -65,10 +65,38 @@ run_from_copy() {
   exec bash "$dest/tree/${script#"$(realpath "$REPO")"/}" "$@"
 }
 
-# build_and_install: compile (warnings are errors here) and install the extension
+# build_and_install: compile (warnings are errors here) and install the
+# extension, with the test build's fault points (src/fault.c)
 build_and_install() {
-  make -C "$REPO" -s PG_CONFIG="$PG_CONFIG" COPT=-Werror >/dev/null
-  make -C "$REPO" -s PG_CONFIG="$PG_CONFIG" install >/dev/null
+  make -C "$REPO" -s PG_CONFIG="$PG_CONFIG" COPT=-Werror SNOWFDW_FAULT_INJECTION=yes >/dev/null
+  make -C "$REPO" -s PG_CONFIG="$PG_CONFIG" SNOWFDW_FAULT_INJECTION=yes install >/dev/null
+}
+
+# check NAME EXPECTED ACTUAL: one TAP-like line of a shell suite, counted
+# in the suite's passed and failed
+check() {
+  if [ "$2" = "$3" ]; then
+    echo "ok - $1"
+    passed=$((passed + 1))
+  else
+    echo "not ok - $1: expected '$2', got '$3'"
+    failed=$((failed + 1))
+  fi
+}
+
+# make_cache_db PORT DB: a new database DB on the cluster on PORT, with a
+# server whose cache_ttl is an hour and a table t of the schemas of SALES
+make_cache_db() {
+  as_postgres "$PG_BIN/psql" -X -q -h "$RUN_DIR" -p "$1" -d postgres \
+    -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $2" \
+    -c "CREATE DATABASE $2" >/dev/null
+  as_postgres "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$RUN_DIR" -p "$1" -d "$2" \
+    -v url="$SNOWFDW_EMU_URL" >/dev/null <<'SQL'
+CREATE EXTENSION snowfdw;
+CREATE SERVER s FOREIGN DATA WRAPPER snowfdw OPTIONS (url :'url', cache_ttl '3600');
+CREATE USER MAPPING FOR CURRENT_USER SERVER s OPTIONS (token 'test-pat-alice-0123456789');
+CREATE FOREIGN TABLE t (name text) SERVER s OPTIONS (object 'schemas', database 'SALES');
+SQL
 }
 
 # prepare_run_dir DIR: an empty directory the postgres user owns

@@ -27,29 +27,8 @@ emu() { "$PYTHON" "$EMU_DIR/emuctl.py" "$@"; }
 requests() { emu log --tsv | wc -l; }
 # q PORT SQL: run SQL in a new backend of the cluster on PORT, database cache_suite
 q() { as_postgres "$PG_BIN/psql" -X -At -q -v ON_ERROR_STOP=1 -h "$RUN_DIR" -p "$1" -d cache_suite -c "$2"; }
-# check NAME EXPECTED ACTUAL
-check() {
-  if [ "$2" = "$3" ]; then
-    echo "ok - $1"
-    passed=$((passed + 1))
-  else
-    echo "not ok - $1: expected '$2', got '$3'"
-    failed=$((failed + 1))
-  fi
-}
 # setup PORT: a database with a server whose cache_ttl is an hour
-setup() {
-  as_postgres "$PG_BIN/psql" -X -q -h "$RUN_DIR" -p "$1" -d postgres \
-    -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS cache_suite" \
-    -c "CREATE DATABASE cache_suite" >/dev/null
-  as_postgres "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$RUN_DIR" -p "$1" -d cache_suite \
-    -v url="$SNOWFDW_EMU_URL" >/dev/null <<'SQL'
-CREATE EXTENSION snowfdw;
-CREATE SERVER s FOREIGN DATA WRAPPER snowfdw OPTIONS (url :'url', cache_ttl '3600');
-CREATE USER MAPPING FOR CURRENT_USER SERVER s OPTIONS (token 'test-pat-alice-0123456789');
-CREATE FOREIGN TABLE t (name text) SERVER s OPTIONS (object 'schemas', database 'SALES');
-SQL
-}
+setup() { make_cache_db "$1" cache_suite; }
 
 # ---------------------------------------------------------------------
 # 1. shared mode

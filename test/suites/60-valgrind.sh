@@ -30,7 +30,7 @@ reinstalled=0
 reinstall() {
   [ "$reinstalled" -eq 0 ] || return 0
   reinstalled=1
-  make -C "$REPO" -s PG_CONFIG="$PG_CONFIG" install >/dev/null &&
+  make -C "$REPO" -s PG_CONFIG="$PG_CONFIG" SNOWFDW_FAULT_INJECTION=yes install >/dev/null &&
     cmp -s "$REPO/snowfdw.so" "$("$PG_CONFIG" --pkglibdir)/snowfdw.so" ||
     { echo "60-valgrind: could not install the normal build again" >&2; return 1; }
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Suite: the Debian package. After the other suites, so that a packaging
 # fault cannot hide a code fault:
-#   1. make deb builds postgresql-<major>-snowfdw_<version>-1_<arch>.deb;
+#   1. make deb builds postgresql-<major>-snowfdw_<version>-1_<arch>.deb,
+#      without the test build's fault points;
 #   2. it installs with apt (dependencies from Debian), and a fresh cluster
 #      creates the extension from the packaged files and lists schemas from
 #      the emulator of this run;
@@ -27,9 +28,18 @@ if bash "$REPO/test/build-deb.sh" "$PKG_DIR" >"$PKG_DIR/build.out" 2>&1 &&
   ok "make deb built $(basename "$deb")"
 else
   bad "make deb"; tail -30 "$PKG_DIR/build.out"
-  echo "$passed passed, $((failed + 3)) failed"; exit 1
+  echo "$passed passed, $((failed + 4)) failed"; exit 1
 fi
 dpkg-deb -c "$deb" | awk '{print $6}' | sed 's#^\./#/#' | grep -v '/$' >"$PKG_DIR/files"
+# the test build's fault points (src/fault.c) are not in the package
+mkdir -p "$PKG_DIR/contents" && dpkg-deb -x "$deb" "$PKG_DIR/contents"
+so=$(find "$PKG_DIR/contents" -name snowfdw.so | head -1)
+if [ -n "$so" ] && ! grep -q -a 'snowfdw.fault_point' "$so" &&
+   grep -q -a 'snowfdw.fault_point' "$("$PG_CONFIG" --pkglibdir)/snowfdw.so"; then
+  ok "no fault points in the package's snowfdw.so (the test build has them)"
+else
+  bad "fault points in the package"
+fi
 
 # 2. install and use it from a fresh cluster
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$deb" >"$PKG_DIR/install.out" 2>&1
