@@ -13,6 +13,7 @@ OBJS = \
 	src/estimate.o \
 	src/fault.o \
 	src/functions.o \
+	src/holdoff.o \
 	src/http.o \
 	src/httptext.o \
 	src/ident.o \
@@ -20,6 +21,7 @@ OBJS = \
 	src/jsontext.o \
 	src/listing.o \
 	src/mapping.o \
+	src/measured.o \
 	src/modify.o \
 	src/objects.o \
 	src/options.o \
@@ -28,6 +30,7 @@ OBJS = \
 	src/shmem.o \
 	src/snowfdw.o \
 	src/stats.o \
+	src/write.o \
 	src/writemap.o
 
 EXTENSION = snowfdw

@@ -217,6 +217,7 @@ done
 
 echo
 bash "$(dirname "$0")/dashboard.sh"
+bash "$(dirname "$0")/invalidation.sh"
 bash "$(dirname "$0")/writes.sh"
 
 # ---------------------------------------------------------------------------

@@ -221,6 +221,54 @@ SELECT * FROM pg_temp.other_backend(
 DELETE FROM cache.sales_long WHERE name = 'CACHE_CLONE';
 
 -- ===================================================================
+-- writes invalidate once per statement, and only what may have changed
+-- ===================================================================
+-- a three-row INSERT drops the server's entries once, not once per row
+SELECT current_setting('snowfdw.write_invalidations')::int AS invals \gset
+INSERT INTO cache.sales_long (name) VALUES ('CACHE_W1'), ('CACHE_W2'), ('CACHE_W3');
+SELECT current_setting('snowfdw.write_invalidations')::int - :invals AS invalidations;
+SELECT count(*) FILTER (WHERE name LIKE 'CACHE_W_') AS new_rows FROM cache.sales_long;
+DELETE FROM cache.sales_long WHERE name IN ('CACHE_W1', 'CACHE_W2', 'CACHE_W3');
+SELECT current_setting('snowfdw.write_invalidations')::int - :invals AS invalidations;
+-- a write Snowflake refused (409, the schema exists) changed nothing: the
+-- cached listing stays and answers without a request
+SELECT count(*) FROM cache.sales_long;
+SELECT current_setting('snowfdw.write_invalidations')::int AS invals \gset
+-- should fail
+INSERT INTO cache.sales_long (name) VALUES ('PUBLIC');
+SELECT current_setting('snowfdw.write_invalidations')::int - :invals AS invalidations;
+CALL pg_temp.emuctl('clear-log');
+SELECT count(*) FROM cache.sales_long;
+SELECT * FROM pg_temp.counts();
+-- nor does a function call refused with 401
+CALL pg_temp.emuctl('fault', '{"action": "status", "status": 401, "method": "POST", "times": 1}');
+-- should fail
+SELECT snowfdw_clone_schema('cache_srv', 'SALES', 'STAGING', 'CACHE_CLONE');
+SELECT current_setting('snowfdw.write_invalidations')::int - :invals AS invalidations;
+CALL pg_temp.emuctl('clear-log');
+SELECT count(*) FROM cache.sales_long;
+SELECT * FROM pg_temp.counts();
+-- a 500 may have been carried out: the abort drops the entries, once
+CALL pg_temp.emuctl('fault', '{"action": "status", "status": 500, "method": "POST", "times": 1}');
+-- should fail
+INSERT INTO cache.sales_long (name) VALUES ('CACHE_W4'), ('CACHE_W6');
+SELECT current_setting('snowfdw.write_invalidations')::int - :invals AS invalidations;
+CALL pg_temp.emuctl('clear-log');
+SELECT count(*) FROM cache.sales_long;
+SELECT * FROM pg_temp.counts();
+-- and so does a subtransaction's abort, before the transaction goes on
+SELECT count(*) FROM cache.sales_long;
+CALL pg_temp.emuctl('fault', '{"action": "status", "status": 500, "method": "POST", "times": 1}');
+DO $$
+BEGIN
+  INSERT INTO cache.sales_long (name) VALUES ('CACHE_W4');
+EXCEPTION WHEN others THEN
+  RAISE NOTICE 'caught: %', SQLERRM;
+END $$;
+SELECT current_setting('snowfdw.write_invalidations')::int - :invals AS invalidations;
+CALL pg_temp.emuctl('clear-faults');
+
+-- ===================================================================
 -- cancel during a cached scan leaves the cache usable
 -- ===================================================================
 SELECT snowfdw_cache_clear() >= 0 AS cleared;

@@ -10,7 +10,8 @@
  *	  scans of one query, or a rescan, see one consistent answer and make
  *	  each distinct request once.  It is emptied when the next statement
  *	  starts (its scope is the transaction's local id and the statement's
- *	  start time), at transaction end, and by any write through snowfdw.
+ *	  start time), at transaction end, and by any write through snowfdw
+ *	  that may have changed something (write.c).
  *	  It holds at most STATEMENT_STORE_MAX bytes, and no single answer
  *	  larger than STATEMENT_ENTRY_MAX (a full page of a big listing is
  *	  larger), so that big listings still flow through the scan one batch
@@ -23,8 +24,16 @@
  *	  shmem.c, and a fixed struct (the LRU list, the byte count and the
  *	  cache lock) registered there.  Otherwise it is this backend's: a
  *	  dynahash table and a dlist in a memory context of its own, with no
- *	  lock, and writes reach the caches of the other backends as a catalog
- *	  invalidation of the server (sent at commit).
+ *	  lock, which the writes of other backends do not reach (entries age
+ *	  out after cache_ttl).
+ *
+ * Writes: write.c notes each server a write call may have changed
+ * (snowfdw_cache_note_changed: no lock, no allocation, so that error paths
+ * may call it) and flushes once when the write ends.  Servers noted and
+ * not flushed are dropped when the (sub)transaction aborts, where every
+ * LWLock has been released (never in a PG_CATCH, which may run while this
+ * backend holds the cache lock), else before commit, else at the next
+ * cache access.
  *
  * A key is the server, the user mapping, the catalog versions (xmin) of
  * both, and a hash of the request text (Snowflake role and path); the text
@@ -62,9 +71,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
-#include "access/table.h"
 #include "access/xact.h"
-#include "catalog/pg_foreign_server.h"
 #include "common/hashfn.h"
 #include "foreign/foreign.h"
 #include "funcapi.h"
@@ -184,6 +191,13 @@ static Size statement_bytes = 0;
 static bool pending_invals = false;	/* a server changed meanwhile */
 static bool callbacks_registered = false;
 
+/* Servers this backend's writes changed, whose entries are not dropped */
+#define MAX_CHANGED_SERVERS 8
+static Oid	changed_servers[MAX_CHANGED_SERVERS];
+static int	nchanged = 0;
+static bool all_changed = false;	/* more servers than the array holds */
+static int64 write_invalidations = 0;	/* flushes that dropped entries */
+
 /*
  * Named members only: 17 inserted copy_function before tranche_id, and a
  * positional list compiled there left it NULL (a crash at the first insert).
@@ -204,6 +218,7 @@ static void register_callbacks(void);
 static void process_pending_invals(void);
 static void local_drop(Oid serverid, int64 *dropped);
 static void drop_entries(Oid serverid, int64 *dropped);
+static void flush_changed(bool may_attach);
 
 /*
  * shared_cache_init
@@ -292,8 +307,25 @@ statement_store_reset(void)
 static void
 statement_xact_callback(XactEvent event, void *arg)
 {
+	/* at abort every LWLock is released: a failed write's servers go now */
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+		flush_changed(false);
+	else if (event == XACT_EVENT_PRE_COMMIT)
+		flush_changed(true);
 	if (snowfdw_xact_ending(event))
 		statement_store_reset();
+}
+
+/*
+ * statement_subxact_callback
+ *		A subtransaction aborts: drop the servers its failed writes changed
+ */
+static void
+statement_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+						   SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		flush_changed(false);
 }
 
 /*
@@ -319,6 +351,7 @@ register_callbacks(void)
 	if (callbacks_registered)
 		return;
 	RegisterXactCallback(statement_xact_callback, NULL);
+	RegisterSubXactCallback(statement_subxact_callback, NULL);
 	CacheRegisterSyscacheCallback(FOREIGNSERVEROID, server_inval_callback,
 								  (Datum) 0);
 	callbacks_registered = true;
@@ -328,14 +361,16 @@ register_callbacks(void)
  * process_pending_invals
  *		Drop the local cache's entries after a server invalidation
  *
- * Only the backend-local cache needs this: writes drop the entries of the
- * shared cache directly.  Server invalidations are rare (ALTER SERVER, or
- * a write in another backend), and computing a server's hash value may
- * open the catalog: so any of them drops every local entry.
+ * Only the backend-local cache needs this: the shared one is keyed by the
+ * server's catalog version.  Server invalidations are rare (ALTER SERVER),
+ * and computing a server's hash value may open the catalog: so any of them
+ * drops every local entry.  Entries of servers this backend's writes
+ * changed go first.
  */
 static void
 process_pending_invals(void)
 {
+	flush_changed(true);
 	if (!pending_invals)
 		return;
 	pending_invals = false;
@@ -1064,36 +1099,13 @@ snowfdw_cache_store_call(SnowfdwConnection *conn, SnowfdwCall *call)
 }
 
 /*
- * send_server_invalidation
- *		Make the other backends drop their local entries of a server
- *
- * A catalog invalidation of the server's row reaches every backend (at
- * the end of this transaction); their syscache callback marks the entries.
- * Only needed without shared memory.
- */
-static void
-send_server_invalidation(Oid serverid)
-{
-	Relation	rel;
-	HeapTuple	tuple;
-
-	rel = table_open(ForeignServerRelationId, AccessShareLock);
-	tuple = SearchSysCacheCopy1(FOREIGNSERVEROID, ObjectIdGetDatum(serverid));
-	if (HeapTupleIsValid(tuple))
-	{
-		CacheInvalidateHeapTuple(rel, tuple, NULL);
-		heap_freetuple(tuple);
-	}
-	table_close(rel, AccessShareLock);
-}
-
-/*
  * snowfdw_cache_invalidate
- *		A write changed a server's objects: forget what is known of them
+ *		A server's objects changed: forget what is known of them
  *
  * The statement store is emptied, the response cache loses every entry of
- * the server, of every user mapping (the objects are the same for all); in
- * shared mode that is every backend's view at once.
+ * the server (InvalidOid: of every server), of every user mapping (the
+ * objects are the same for all); in shared mode that is every backend's
+ * view at once.
  */
 void
 snowfdw_cache_invalidate(Oid serverid)
@@ -1101,35 +1113,102 @@ snowfdw_cache_invalidate(Oid serverid)
 	statement_store_reset();
 	process_pending_invals();
 	drop_entries(serverid, NULL);
-	if (!snowfdw_shmem_is_shared())
-		send_server_invalidation(serverid);
 }
 
 /*
- * snowfdw_write_call
- *		Run a call that may change Snowflake objects, then invalidate
+ * snowfdw_cache_prepare_changes
+ *		Before a write: what dropping its entries after an error needs
  *
- * The cache is dropped also when the call fails: a write that timed out
- * may have been carried out.
+ * The callbacks are registered and, in shared mode, this backend attaches
+ * to the shared cache: both can fail, which an abort callback must not.
  */
-SnowfdwCall *
-snowfdw_write_call(SnowfdwConnection *conn, const char *method, char *path,
-				   char *body, bool retry_safe, bool missing_ok)
+void
+snowfdw_cache_prepare_changes(void)
 {
-	SnowfdwCall *volatile call = NULL;
+	register_callbacks();
+	if (snowfdw_shmem_is_shared())
+		attach();
+}
 
-	if (strcmp(method, "GET") == 0)
-		return snowfdw_call(conn, method, path, body, retry_safe, missing_ok);
-	PG_TRY();
+/*
+ * snowfdw_cache_note_changed
+ *		A write may have changed a server's objects
+ *
+ * The statement store goes at once, so that the rest of the statement
+ * reads the change; the response cache's entries go at the next
+ * flush_changed.  No lock and no allocation: error paths call this.
+ */
+void
+snowfdw_cache_note_changed(Oid serverid)
+{
+	int			i;
+
+	statement_store_reset();
+	if (all_changed)
+		return;
+	for (i = 0; i < nchanged; i++)
+		if (changed_servers[i] == serverid)
+			return;
+	if (nchanged < MAX_CHANGED_SERVERS)
+		changed_servers[nchanged++] = serverid;
+	else
+		all_changed = true;
+}
+
+/*
+ * snowfdw_cache_flush_changed
+ *		A write ended: drop the entries of the servers it changed, once
+ */
+void
+snowfdw_cache_flush_changed(void)
+{
+	flush_changed(true);
+}
+
+/*
+ * flush_changed
+ *		Drop the entries of the changed servers
+ *
+ * With may_attach false (abort callbacks), only a backend attached to the
+ * shared cache drops them; the others keep them noted for the next
+ * access.  A backend without a local cache has nothing to drop.
+ */
+static void
+flush_changed(bool may_attach)
+{
+	int			i;
+
+	if (nchanged == 0 && !all_changed)
+		return;
+	if (snowfdw_shmem_is_shared())
 	{
-		call = snowfdw_call(conn, method, path, body, retry_safe, missing_ok);
+		if (shared_table == NULL && !may_attach)
+			return;
 	}
-	PG_FINALLY();
+	else if (local_table == NULL)
 	{
-		snowfdw_cache_invalidate(conn->serverid);
+		nchanged = 0;
+		all_changed = false;
+		return;
 	}
-	PG_END_TRY();
-	return call;
+	if (all_changed)
+		drop_entries(InvalidOid, NULL);
+	else
+		for (i = 0; i < nchanged; i++)
+			drop_entries(changed_servers[i], NULL);
+	nchanged = 0;
+	all_changed = false;
+	write_invalidations++;
+}
+
+/*
+ * snowfdw_cache_write_invalidations
+ *		How many times this backend's writes dropped cached entries
+ */
+int64
+snowfdw_cache_write_invalidations(void)
+{
+	return write_invalidations;
 }
 
 /*

@@ -154,6 +154,24 @@ arg_create_mode(FunctionCallInfo fcinfo, int argno)
 }
 
 /*
+ * function_write
+ *		Run a function's write call and drop the cached answers it made old
+ *
+ * A call Snowflake refused (a 401, say) changed nothing and drops nothing;
+ * after an error the abort drops what may have changed (write.c).
+ */
+static SnowfdwCall *
+function_write(SnowfdwConnection *conn, const char *method, char *path,
+			   char *body, bool retry_safe, bool missing_ok)
+{
+	SnowfdwCall *call = snowfdw_write_call(conn, method, path, body,
+										   retry_safe, missing_ok);
+
+	snowfdw_flush_write_invalidations();
+	return call;
+}
+
+/*
  * status_result
  *		The function result for a call answered with a SuccessResponse
  *
@@ -235,11 +253,11 @@ snowfdw_clone_schema(PG_FUNCTION_ARGS)
 		snowfdw_append_query(&path, "targetDatabase",
 							 snowfdw_quote_identifier(target_database));
 	snowfdw_append_query(&path, "createMode", create_mode);
-	call = snowfdw_write_call(function_connection(server),
-							  snowfdw_action_method(SNOWFDW_ACTION_CLONE),
-							  path.data,
-							  snowfdw_json_builder_finish(body),
-							  snowfdw_create_is_repeatable(create_mode), false);
+	call = function_write(function_connection(server),
+						  snowfdw_action_method(SNOWFDW_ACTION_CLONE),
+						  path.data,
+						  snowfdw_json_builder_finish(body),
+						  snowfdw_create_is_repeatable(create_mode), false);
 	return status_result(call);
 }
 
@@ -258,13 +276,13 @@ snowfdw_undrop_schema(PG_FUNCTION_ARGS)
 
 	PreventCommandIfReadOnly("snowfdw_undrop_schema()");
 	/* not repeatable: a second undrop finds the schema live (409) */
-	call = snowfdw_write_call(function_connection(server),
-							  snowfdw_action_method(SNOWFDW_ACTION_UNDROP),
-							  snowfdw_request_path(snowfdw_object_info(SNOWFDW_OBJECT_SCHEMAS),
+	call = function_write(function_connection(server),
+						  snowfdw_action_method(SNOWFDW_ACTION_UNDROP),
+						  snowfdw_request_path(snowfdw_object_info(SNOWFDW_OBJECT_SCHEMAS),
 												   SNOWFDW_ACTION_UNDROP,
 												   (const char *const *) scope,
 												   name),
-							  NULL, false, false);
+						  NULL, false, false);
 	return status_result(call);
 }
 
@@ -312,11 +330,11 @@ snowfdw_clone_stream(PG_FUNCTION_ARGS)
 	snowfdw_append_query(&path, "createMode", create_mode);
 	if (copy_grants)
 		snowfdw_append_query(&path, "copyGrants", "true");
-	call = snowfdw_write_call(function_connection(server),
-							  snowfdw_action_method(SNOWFDW_ACTION_CLONE),
-							  path.data,
-							  snowfdw_json_builder_finish(body),
-							  snowfdw_create_is_repeatable(create_mode), false);
+	call = function_write(function_connection(server),
+						  snowfdw_action_method(SNOWFDW_ACTION_CLONE),
+						  path.data,
+						  snowfdw_json_builder_finish(body),
+						  snowfdw_create_is_repeatable(create_mode), false);
 	return status_result(call);
 }
 

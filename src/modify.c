@@ -993,8 +993,12 @@ abandon_pending(SnowfdwModifyState *state)
 		state->calls[n++] = entry->call;
 		if (entry->action != SNOWFDW_ACTION_FETCH &&
 			entry->call->first_sent != 0)
+		{
+			/* no lock, no allocation: fit for this error path */
+			snowfdw_note_write(state->conn, entry->call);
 			state->unknown = remember_object(state, state->unknown, entry->row,
 											 entry->scope, entry->name);
+		}
 		entry->call = NULL;
 	}
 	snowfdw_abort_calls(state->conn, state->calls, n);
@@ -1010,8 +1014,12 @@ send_row_call(SnowfdwModifyState *state, SnowfdwPendingRow *entry,
 			  SnowfdwAction action, char *body, bool retry_safe,
 			  bool missing_ok)
 {
-	MemoryContext oldcxt = MemoryContextSwitchTo(entry->cxt);
+	MemoryContext oldcxt;
 
+	/* what the error path will need, while an error is still harmless */
+	if (action != SNOWFDW_ACTION_FETCH)
+		snowfdw_write_begin();
+	oldcxt = MemoryContextSwitchTo(entry->cxt);
 	entry->action = action;
 	entry->call = snowfdw_new_call(snowfdw_action_method(action),
 								   snowfdw_write_path(state->info, state->options,
@@ -1040,7 +1048,7 @@ finish_row_call(SnowfdwModifyState *state, SnowfdwPendingRow *entry)
 
 	/* as snowfdw_write_call: also after a failure, which may have acted */
 	if (entry->action != SNOWFDW_ACTION_FETCH)
-		snowfdw_cache_invalidate(state->conn->serverid);
+		snowfdw_note_write(state->conn, call);
 	if (call->failed)
 	{
 		if (state->failure == NULL)
@@ -1376,8 +1384,10 @@ snowfdwExecForeignBatchInsert(EState *estate, ResultRelInfo *rinfo,
 
 /*
  * snowfdwEndForeignModify
- *		Wait for the pipelined calls still in flight; memory goes with the
- *		query, the session stays
+ *		Wait for the pipelined calls still in flight, then drop the cached
+ *		answers of what the statement changed, once
+ *
+ * Memory goes with the query, the session stays.
  */
 static void
 snowfdwEndForeignModify(EState *estate, ResultRelInfo *rinfo)
@@ -1386,6 +1396,7 @@ snowfdwEndForeignModify(EState *estate, ResultRelInfo *rinfo)
 
 	if (state != NULL && state->window > 1)
 		(void) run_row_action(state, finish_pipeline, NULL, NULL);
+	snowfdw_flush_write_invalidations();
 }
 
 /*

@@ -192,8 +192,9 @@ bool		snowfdw_pipeline_writes = true;
 
 PG_FUNCTION_INFO_V1(snowfdw_validator);
 
-/* backs snowfdw.open_transfers, whose show hook gives the live count */
+/* back snowfdw.open_transfers and write_invalidations (show hooks count) */
 static int	open_transfers_shown = 0;
+static int	write_invalidations_shown = 0;
 
 static const SnowfdwOptionDef *find_option(Oid catalog, const char *name);
 static int	option_index(Oid catalog, size_t offset);
@@ -226,6 +227,20 @@ show_open_transfers(void)
 	static char buf[16];
 
 	snprintf(buf, sizeof(buf), "%d", snowfdw_http_open_transfers());
+	return buf;
+}
+
+/*
+ * show_write_invalidations
+ *		Show hook of snowfdw.write_invalidations: the count at this moment
+ */
+static const char *
+show_write_invalidations(void)
+{
+	static char buf[24];
+
+	snprintf(buf, sizeof(buf), INT64_FORMAT,
+			 snowfdw_cache_write_invalidations());
 	return buf;
 }
 
@@ -294,6 +309,13 @@ snowfdw_define_gucs(void)
 							PGC_INTERNAL,
 							GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE,
 							NULL, NULL, show_open_transfers);
+	DefineCustomIntVariable("snowfdw.write_invalidations",
+							"Times this backend's writes dropped the cached answers of the servers they changed.",
+							"Once per writing statement or function call that may have changed something.",
+							&write_invalidations_shown, 0, 0, INT_MAX,
+							PGC_INTERNAL,
+							GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE,
+							NULL, NULL, show_write_invalidations);
 	MarkGUCPrefixReserved("snowfdw");
 }
 

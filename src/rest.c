@@ -7,6 +7,8 @@
  * several at once, until each has its final answer.  On the way it
  *	- retries 429, 503, 504 and transport failures with jittered exponential
  *	  backoff, honouring Retry-After, bounded by attempts and total time;
+ *	  a 429's Retry-After holds off every backend of the user mapping
+ *	  (holdoff.c);
  *	- follows 202 Accepted to its Location until the result is ready,
  *	  bounded by poll_timeout;
  *	- makes a new key-pair JWT once when Snowflake answers 401;
@@ -51,6 +53,8 @@ static int	count_pending(SnowfdwCall **calls, int ncalls, int *running);
 static int	start_due_calls(SnowfdwConnection *conn, SnowfdwCall **calls,
 							int ncalls, TimestampTz now, int running,
 							int max_running);
+static bool held_off(SnowfdwConnection *conn, SnowfdwCall *call,
+					 TimestampTz now);
 static TimestampTz next_wake_time(SnowfdwCall **calls, int ncalls);
 static void wait_for_transfer(SnowfdwConnection *conn, SnowfdwCall **calls,
 							  int ncalls, TimestampTz now,
@@ -404,11 +408,47 @@ start_due_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
 			}
 			if (held)
 				continue;
+			if (held_off(conn, call, now))
+				continue;
 			start_call(conn, call);
 			running++;
 		}
 	}
 	return running;
+}
+
+/*
+ * held_off
+ *		Whether a call must wait for a 429's Retry-After seen by any backend
+ *		of its user mapping; it is then due at that time
+ *
+ * The wait counts against the call's retry budget as a retry's would: a
+ * hold-off longer than what remains of retry_max_time fails the call now,
+ * with the error its own 429 would have given.
+ */
+static bool
+held_off(SnowfdwConnection *conn, SnowfdwCall *call, TimestampTz now)
+{
+	TimestampTz until = snowfdw_holdoff_until(conn->serverid, conn->umid);
+	SnowfdwHttpResponse resp;
+
+	if (until <= now)
+		return false;
+	if (call->first_failure == 0)
+		call->first_failure = now;
+	if ((double) (until - call->first_failure) / USECS_PER_SEC <=
+		conn->options->retry_max_time)
+	{
+		call->not_before = until;
+		return true;
+	}
+	memset(&resp, 0, sizeof(resp));
+	resp.transport_ok = true;
+	resp.status = 429;
+	resp.body = psprintf("Too many requests: Snowflake asked this user mapping to wait until %s.",
+						 timestamptz_to_str(until));
+	resp.body_len = strlen(resp.body);
+	report_failure(conn, call, &resp);
 }
 
 /*
@@ -491,6 +531,9 @@ finish_transfer(SnowfdwConnection *conn, SnowfdwCall *call,
 				SnowfdwHttpResponse *resp)
 {
 	conn->bytes_received += resp->body_len;
+	call->last_status = resp->transport_ok ? resp->status : 0;
+	if (call->last_status == 202)
+		call->accepted = true;
 	snowfdw_stats_count_request(conn, resp->transport_ok ? resp->status : 0,
 								resp->body_len,
 								(double) (GetCurrentTimestamp() - call->attempt_sent) / 1000.0);
@@ -805,7 +848,8 @@ retry_after_seconds(const char *value)
  * not eat into it.  The delay doubles from RETRY_BASE_DELAY up to
  * RETRY_MAX_DELAY with jitter; a Retry-After header replaces it, and a
  * server that asks for a wait longer than the budget gets an error now
- * rather than after the wait.
+ * rather than after the wait.  The Retry-After of a 429 holds off every
+ * backend of the user mapping too (holdoff.c, checked by held_off).
  */
 static bool
 schedule_retry(SnowfdwConnection *conn, SnowfdwCall *call,
@@ -819,6 +863,11 @@ schedule_retry(SnowfdwConnection *conn, SnowfdwCall *call,
 	double		requested;
 	double		elapsed;
 
+	requested = retry_after_seconds(resp->retry_after);
+	/* every backend of the user mapping holds off, not just this call */
+	if (resp->transport_ok && resp->status == 429 && requested > 0)
+		snowfdw_holdoff_note(conn->serverid, conn->umid,
+							 now + (TimestampTz) (requested * USECS_PER_SEC));
 	if (resp->interrupted || resp->permanent_failure)
 		return false;
 	if (!not_acted_on && !call->retry_safe && call->poll_path == NULL)
@@ -831,7 +880,6 @@ schedule_retry(SnowfdwConnection *conn, SnowfdwCall *call,
 	delay = Min(RETRY_MAX_DELAY, RETRY_BASE_DELAY * pow(2, call->retries));
 	/* jitter between half and all of the delay spreads out herds */
 	delay = delay / 2 + pg_prng_double(&pg_global_prng_state) * delay / 2;
-	requested = retry_after_seconds(resp->retry_after);
 	if (requested >= 0)
 		delay = requested;
 	elapsed = (double) (now - call->first_failure) / USECS_PER_SEC;

@@ -117,6 +117,8 @@ _PG_init(void)
 	snowfdw_shmem_init();
 	snowfdw_cache_init();
 	snowfdw_stats_init();
+	snowfdw_measured_init();
+	snowfdw_holdoff_init();
 }
 
 /*

@@ -194,6 +194,8 @@ typedef struct SnowfdwCall
 	char	   *link;			/* raw Link header, or NULL */
 	bool		failed;			/* done, with failure: defer_failure only */
 	bool		maybe_done;		/* failed, and may have been carried out */
+	long		last_status;	/* of the last transfer; 0: no HTTP answer */
+	bool		accepted;		/* Snowflake answered 202 at least once */
 	/* private to rest.c */
 	int			attempts;
 	int			retries;		/* failed transfers tried again */
@@ -325,6 +327,23 @@ pg_noreturn extern void snowfdw_report_bad_body(SnowfdwCall *call,
 extern char *snowfdw_link_target(const char *link, const char *rel);
 extern char *snowfdw_quote_text(const char *text, size_t len);
 
+/*
+ * in write.c: calls that may change Snowflake objects.  A write runs each
+ * of its calls with snowfdw_write_call, or runs them itself: then it calls
+ * snowfdw_write_begin before the first request and passes each ended
+ * call, answered or failed, to snowfdw_note_write (no lock, no allocation:
+ * it may run in PG_CATCH).  Once the statement's write ends it calls
+ * snowfdw_flush_write_invalidations (EndForeignModify), never from
+ * PG_CATCH: a failed write's changes are dropped by the abort.
+ */
+extern SnowfdwCall *snowfdw_write_call(SnowfdwConnection *conn,
+									   const char *method, char *path,
+									   char *body, bool retry_safe,
+									   bool missing_ok);
+extern void snowfdw_write_begin(void);
+extern void snowfdw_note_write(SnowfdwConnection *conn, SnowfdwCall *call);
+extern void snowfdw_flush_write_invalidations(void);
+
 /* in shmem.c */
 typedef void (*SnowfdwShmemInit) (void *ptr);
 extern void snowfdw_shmem_init(void);
@@ -370,10 +389,10 @@ extern void snowfdw_cache_store_call(SnowfdwConnection *conn,
 									 SnowfdwCall *call);
 extern void snowfdw_cache_invalidate(Oid serverid);
 extern int	snowfdw_cache_locks_held(void);
-extern SnowfdwCall *snowfdw_write_call(SnowfdwConnection *conn,
-									   const char *method, char *path,
-									   char *body, bool retry_safe,
-									   bool missing_ok);
+extern void snowfdw_cache_prepare_changes(void);
+extern void snowfdw_cache_note_changed(Oid serverid);
+extern void snowfdw_cache_flush_changed(void);
+extern int64 snowfdw_cache_write_invalidations(void);
 
 /* in stats.c */
 typedef struct SnowfdwStatsKey
@@ -549,9 +568,19 @@ extern void snowfdw_scan_cost(SnowfdwOptions *options, Oid serverid,
 							  SnowfdwEstimate *est, Cost *startup,
 							  Cost *total);
 extern double snowfdw_request_cost(SnowfdwOptions *options, Oid serverid);
+
+/* in measured.c: what requests measured, read by the estimates */
+extern void snowfdw_measured_init(void);
 extern void snowfdw_note_listing(Oid serverid, SnowfdwObjectKind kind,
 								 char *const *scope, int nscopes, double rows);
 extern void snowfdw_note_latency(Oid serverid, double ms);
+extern double snowfdw_measured_value(Oid serverid, int kind,
+									 char *const *scope, int n);
+
+/* in holdoff.c: the shared 429 back-off */
+extern void snowfdw_holdoff_init(void);
+extern void snowfdw_holdoff_note(Oid serverid, Oid umid, TimestampTz until);
+extern TimestampTz snowfdw_holdoff_until(Oid serverid, Oid umid);
 
 /* in analyze.c */
 extern bool snowfdw_analyze_foreign_table(Relation relation,
