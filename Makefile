@@ -17,6 +17,7 @@ OBJS = \
 	src/http.o \
 	src/httptext.o \
 	src/ident.o \
+	src/inflight.o \
 	src/json.o \
 	src/jsontext.o \
 	src/listing.o \
@@ -25,9 +26,11 @@ OBJS = \
 	src/modify.o \
 	src/objects.o \
 	src/options.o \
+	src/refresh.o \
 	src/rest.o \
 	src/scan.o \
 	src/shmem.o \
+	src/siblings.o \
 	src/snowfdw.o \
 	src/stats.o \
 	src/write.o \
@@ -37,7 +40,7 @@ EXTENSION = snowfdw
 DATA = snowfdw--1.0.sql snowfdw--1.0--1.1.sql snowfdw--1.1--1.2.sql
 PGFILEDESC = "snowfdw - foreign data wrapper for Snowflake"
 
-REGRESS = select import pushdown protocol join auth options_check connection https errors cancel dml functions cache streaming planner explain_request privileges subxact later_pages pipeline
+REGRESS = select import pushdown protocol join auth options_check connection https errors cancel dml functions cache streaming planner explain_request privileges subxact later_pages async generic_plans pipeline
 REGRESS_OPTS = --inputdir=. --load-extension=snowfdw
 
 PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config

@@ -218,6 +218,9 @@ done
 echo
 bash "$(dirname "$0")/dashboard.sh"
 bash "$(dirname "$0")/invalidation.sh"
+echo
+bash "$(dirname "$0")/viewers.sh"
+bash "$(dirname "$0")/statement.sh"
 bash "$(dirname "$0")/writes.sh"
 
 # ---------------------------------------------------------------------------

@@ -91,6 +91,33 @@ SELECT * FROM pg_temp.explained_vs_sent($$
   DELETE FROM er.remote_schemas
    WHERE database_name = 'SALES' AND name = 'EXPLAINED_1' $$);
 
+-- ===================================================================
+-- generic plans: values known when the scan starts show as {column},
+-- {name_filter} (startsWith, like or pattern) and showLimit={limit}
+-- ===================================================================
+SET plan_cache_mode = force_generic_plan;
+PREPARE er_like(text, text) AS
+  SELECT name FROM er.remote_schemas WHERE database_name = $1 AND name LIKE $2;
+PREPARE er_ilike(text) AS
+  SELECT name FROM er.remote_schemas WHERE database_name = 'SALES' AND name ILIKE $1;
+PREPARE er_regex(text) AS
+  SELECT name FROM er.stage_files
+   WHERE database_name = 'SALES' AND schema_name = 'PUBLIC' AND stage_name = 'RAW' AND name ~ $1;
+PREPARE er_limit(bigint) AS
+  SELECT name FROM er.remote_schemas WHERE database_name = 'SALES' LIMIT $1;
+SELECT * FROM pg_temp.explained_vs_sent($$EXECUTE er_like('SALES', 'ST%')$$);
+SELECT * FROM pg_temp.explained_vs_sent($$EXECUTE er_like('SALES', '%i%')$$);
+SELECT * FROM pg_temp.explained_vs_sent($$EXECUTE er_ilike('pub%')$$);
+SELECT * FROM pg_temp.explained_vs_sent($$EXECUTE er_regex('csv$')$$);
+SELECT * FROM pg_temp.explained_vs_sent($$EXECUTE er_limit(2)$$);
+SET er.prefix = '%TAG';
+SELECT * FROM pg_temp.explained_vs_sent($$
+  SELECT name FROM er.remote_schemas
+   WHERE database_name = 'SALES' AND name LIKE current_setting('er.prefix') || '%' $$);
+RESET er.prefix;
+DEALLOCATE ALL;
+RESET plan_cache_mode;
+
 -- the matcher itself: a placeholder is one segment, the rest is literal
 SELECT 'GET /api/v2/databases/A/schemas?showLimit=3' ~ pg_temp.request_pattern('GET /api/v2/databases/{database_name}/schemas?showLimit=3') AS same,
        'GET /api/v2/databases/A/B/schemas?showLimit=3' ~ pg_temp.request_pattern('GET /api/v2/databases/{database_name}/schemas?showLimit=3') AS two_segments,

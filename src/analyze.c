@@ -148,7 +148,9 @@ acquire_sample_rows(Relation relation, int elevel, HeapTuple *rows,
 	for (;;)
 	{
 		char	  **scope;
-		SnowfdwJson *row = snowfdw_fetcher_next(fetcher, &scope);
+		bool		waiting;
+		SnowfdwJson *row = snowfdw_fetcher_next(fetcher, &scope, false,
+												&waiting);
 		int			pos;
 
 		if (row == NULL)

@@ -46,6 +46,11 @@
  * counts its hits and misses.  A call says whether it may be cached (its
  * cache_ttl: -1 never, 0 the statement store only).
  *
+ * Shared mode also coalesces misses and has a stale window (inflight.c,
+ * refresh.c): a call that misses claims its request before it is sent, or
+ * waits while another process fetches it; an entry past its cache_ttl but
+ * within the call's cache_stale_ttl answers, and queues one refresh.
+ *
  * Locking (shared mode): the cache lock serializes every change of the
  * LRU list, the byte count and the links from table entries to data
  * blocks; dshash's partition locks are taken under it, never the other
@@ -72,6 +77,8 @@
 
 #include "access/htup_details.h"
 #include "access/xact.h"
+#include "catalog/pg_foreign_server.h"
+#include "catalog/pg_user_mapping.h"
 #include "common/hashfn.h"
 #include "foreign/foreign.h"
 #include "funcapi.h"
@@ -163,12 +170,20 @@ typedef enum CacheFound
 {
 	CACHE_MISS,
 	CACHE_HIT,
+	CACHE_STALE,				/* a hit past its TTL, within the stale window */
 	CACHE_NO_MEMORY				/* a hit that could not be copied out */
 } CacheFound;
 
 /* GUC variables */
 int			snowfdw_cache_ttl = 0;
+int			snowfdw_cache_stale_ttl = 0;
 int			snowfdw_cache_size_kb = 64 * 1024;
+
+/* This process is a refresh worker: its GETs always go to Snowflake */
+bool		snowfdw_cache_refreshing = false;
+
+/* How often a call waiting for another process's answer looks again */
+#define COALESCE_RECHECK_MS 100
 
 /* shared mode, once attached */
 static SharedCache *shared = NULL;
@@ -671,13 +686,15 @@ evict_one(void)
 
 /*
  * shared_lookup
- *		The shared cache's answer to a request no older than ttl seconds
+ *		The shared cache's answer to a request no older than ttl seconds,
+ *		or no older than ttl + stale_ttl (CACHE_STALE)
  *
- * An expired entry is dropped on the way.
+ * An entry past both is dropped on the way.
  */
 static CacheFound
 shared_lookup(const CacheKey *key, const char *request, int ttl,
-			  long *status, char **body, size_t *len, char **link)
+			  int stale_ttl, long *status, char **body, size_t *len,
+			  char **link)
 {
 	TimestampTz now = GetCurrentTimestamp();
 	SharedEntry *entry;
@@ -692,7 +709,7 @@ shared_lookup(const CacheKey *key, const char *request, int ttl,
 		dsa_pointer dp = entry->data;
 		CacheData  *data = dsa_get_address(area, dp);
 
-		if (!data_fresh(data, request, ttl, now))
+		if (!data_fresh(data, request, ttl + stale_ttl, now))
 		{
 			/* expired, or another request with the same hash */
 			dshash_delete_entry(shared_table, entry);
@@ -704,7 +721,8 @@ shared_lookup(const CacheKey *key, const char *request, int ttl,
 			{
 				lru_unlink(dp, data);
 				lru_push(dp, data);
-				found = CACHE_HIT;
+				found = data_fresh(data, request, ttl, now) ?
+					CACHE_HIT : CACHE_STALE;
 			}
 			else
 				found = CACHE_NO_MEMORY;
@@ -956,6 +974,106 @@ drop_entries(Oid serverid, int64 *dropped)
 }
 
 /*
+ * inflight_ident
+ *		The identity of a request among the requests under way (inflight.c)
+ */
+static uint64
+inflight_ident(const CacheKey *key)
+{
+	uint64		ident = hash_bytes_extended((const unsigned char *) key,
+											sizeof(CacheKey), 0);
+
+	return ident != 0 ? ident : 1;
+}
+
+/*
+ * queue_refresh
+ *		A stale entry answered: have its request fetched again in the
+ *		background (refresh.c), unless it is under way
+ */
+static void
+queue_refresh(SnowfdwConnection *conn, const CacheKey *key,
+			  const char *request, int ttl, int stale_ttl)
+{
+	SnowfdwRefreshJob job;
+	HeapTuple	tuple;
+	int			worker;
+
+	if (strlen(request) >= SNOWFDW_REFRESH_REQUEST_MAX)
+		return;
+	memset(&job, 0, sizeof(job));
+	job.ident = inflight_ident(key);
+	job.dboid = MyDatabaseId;
+	job.userid = GetUserId();
+	/* the mapping's own user; the viewer's for a PUBLIC mapping */
+	tuple = SearchSysCache1(USERMAPPINGOID, ObjectIdGetDatum(conn->umid));
+	if (HeapTupleIsValid(tuple))
+	{
+		Oid			umuser = ((Form_pg_user_mapping) GETSTRUCT(tuple))->umuser;
+
+		if (OidIsValid(umuser))
+			job.userid = umuser;
+		ReleaseSysCache(tuple);
+	}
+	job.serverid = conn->serverid;
+	job.umid = conn->umid;
+	job.ttl = ttl;
+	job.stale_ttl = stale_ttl;
+	strlcpy(job.request, request, sizeof(job.request));
+	worker = snowfdw_refresh_enqueue(&job, conn->options->request_timeout +
+									 conn->options->connect_timeout);
+	if (worker >= 0)
+		snowfdw_refresh_launch(worker, job.dboid, job.userid);
+}
+
+/*
+ * lookup
+ *		Answer of a GET from the statement store or the response cache;
+ *		*key gets the request's key
+ *
+ * A stale answer (shared mode, within stale_ttl past ttl) queues a refresh.
+ */
+static CacheFound
+lookup(SnowfdwConnection *conn, const char *path, int ttl, int stale_ttl,
+	   CacheKey *key, long *status, char **body, size_t *len, char **link)
+{
+	char	   *request = request_text(conn, path);
+	StatementEntry *entry;
+	CacheFound	found;
+
+	make_key(conn, request, key);
+	entry = statement_lookup(key, request);
+	if (entry != NULL)
+	{
+		*status = entry->status;
+		*body = pnstrdup(entry->body, entry->body_len);
+		*len = entry->body_len;
+		*link = entry->link ? pstrdup(entry->link) : NULL;
+		return CACHE_HIT;
+	}
+	if (ttl <= 0)
+		return CACHE_MISS;
+	attach();
+	process_pending_invals();
+	if (snowfdw_shmem_is_shared())
+		found = shared_lookup(key, request, ttl, Max(stale_ttl, 0), status,
+							  body, len, link);
+	else
+		found = local_lookup(key, request, ttl, status, body, len, link);
+	if (found == CACHE_NO_MEMORY)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory"),
+				 errdetail("Failed to copy a cached Snowflake response.")));
+	if (found == CACHE_MISS)
+		return found;
+	statement_store_put(key, request, *status, *body, *len, *link);
+	if (found == CACHE_STALE)
+		queue_refresh(conn, key, request, ttl, stale_ttl);
+	return found;
+}
+
+/*
  * snowfdw_cache_lookup
  *		Answer of a GET from the statement store or the response cache
  *
@@ -969,42 +1087,13 @@ snowfdw_cache_lookup(SnowfdwConnection *conn, const char *path, int ttl,
 					 long *status, char **body, size_t *len, char **link,
 					 bool *missed)
 {
-	char	   *request = request_text(conn, path);
 	CacheKey	key;
-	StatementEntry *entry;
-	CacheFound	found;
 
 	*missed = false;
-	make_key(conn, request, &key);
-	entry = statement_lookup(&key, request);
-	if (entry != NULL)
-	{
-		*status = entry->status;
-		*body = pnstrdup(entry->body, entry->body_len);
-		*len = entry->body_len;
-		*link = entry->link ? pstrdup(entry->link) : NULL;
+	if (lookup(conn, path, ttl, 0, &key, status, body, len, link) != CACHE_MISS)
 		return true;
-	}
-	if (ttl <= 0)
-		return false;
-	attach();
-	process_pending_invals();
-	if (snowfdw_shmem_is_shared())
-		found = shared_lookup(&key, request, ttl, status, body, len, link);
-	else
-		found = local_lookup(&key, request, ttl, status, body, len, link);
-	if (found == CACHE_NO_MEMORY)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory"),
-				 errdetail("Failed to copy a cached Snowflake response.")));
-	if (found == CACHE_MISS)
-	{
-		*missed = true;
-		return false;
-	}
-	statement_store_put(&key, request, *status, *body, *len, *link);
-	return true;
+	*missed = ttl > 0;
+	return false;
 }
 
 /*
@@ -1028,7 +1117,11 @@ snowfdw_cache_store(SnowfdwConnection *conn, const char *path, long status,
 	attach();
 	process_pending_invals();
 	if (snowfdw_shmem_is_shared())
+	{
 		shared_store(&key, request, status, body, len, link, size, limit);
+		/* waiters for this answer find it now */
+		snowfdw_inflight_release(inflight_ident(&key));
+	}
 	else
 		local_store(&key, request, status, body, len, link, size, limit);
 }
@@ -1052,27 +1145,36 @@ cacheable(SnowfdwCall *call)
  *		Before a call starts: answer it from the stores, or hold it back
  *
  * Returns true when the call must not be started now: it was answered
- * (marked done, no transfer), or an identical call of the same batch is
- * running, whose answer the statement store will have next time round.
- * *missed tells the caller to count a response-cache miss.
+ * (marked done, no transfer), another process is fetching the same
+ * request (shared mode: the call looks again when that answer is stored,
+ * or after COALESCE_RECHECK_MS), a call of the same batch waits so (this
+ * one waits behind it, see inflight.c), or an identical call of the same
+ * batch is running, whose answer the statement store will have next time
+ * round.  A call that waited its request timeout takes the request over.
+ * *missed tells the caller to count a response-cache miss (once a call).
  */
 bool
 snowfdw_cache_answer(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
 					 SnowfdwCall *call, bool *missed)
 {
+	CacheKey	key;
 	int			i;
 
 	*missed = false;
 	if (!cacheable(call) || call->attempts > 0)
 		return false;
-	if (snowfdw_cache_lookup(conn, call->path, call->cache_ttl, &call->status,
-							 &call->response, &call->response_len,
-							 &call->link, missed))
+	if (snowfdw_cache_refreshing)
+		return false;			/* a refresh worker: the stale entry is known */
+	if (lookup(conn, call->path, call->cache_ttl, call->cache_stale_ttl, &key,
+			   &call->status, &call->response, &call->response_len,
+			   &call->link) != CACHE_MISS)
 	{
 		call->request_id = NULL;
 		call->done = true;
+		call->coalescing = call->held_behind = false;
 		return true;
 	}
+	*missed = call->cache_ttl > 0 && call->coalesce_since == 0;
 	for (i = 0; i < ncalls; i++)
 	{
 		SnowfdwCall *other = calls[i];
@@ -1081,6 +1183,34 @@ snowfdw_cache_answer(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
 			strcmp(other->method, call->method) == 0 &&
 			strcmp(other->path, call->path) == 0)
 			return true;
+	}
+	if (call->cache_ttl > 0 && snowfdw_inflight_enabled())
+	{
+		TimestampTz now = GetCurrentTimestamp();
+		double		timeout = conn->options->request_timeout;
+		bool		take_over;
+		SnowfdwClaim claim = SNOWFDW_CLAIM_NONE;
+
+		if (call->coalesce_since == 0)
+			call->coalesce_since = now;
+		take_over = now - call->coalesce_since >=
+			(TimestampTz) (timeout * USECS_PER_SEC);
+		call->held_behind = false;
+		for (i = 0; i < ncalls && !take_over; i++)
+			if (calls[i] != call && !calls[i]->done && calls[i]->coalescing)
+				call->held_behind = true;
+		if (!call->held_behind)
+			claim = snowfdw_inflight_claim(inflight_ident(&key),
+										   timeout + conn->options->connect_timeout,
+										   take_over);
+		call->coalescing = claim == SNOWFDW_CLAIM_BUSY;
+		if (call->held_behind || call->coalescing)
+		{
+			call->not_before = now + COALESCE_RECHECK_MS * 1000;
+			return true;
+		}
+		if (claim == SNOWFDW_CLAIM_MINE)
+			call->inflight = inflight_ident(&key);
 	}
 	return false;
 }

@@ -17,6 +17,9 @@
  *	- LIMIT: showLimit, paged on with fromName until the executor stops.
  * Values may be constants, query parameters or outer columns of a
  * parameterized join path; non-constant ones are evaluated at execution.
+ * So are the values of name LIKE/ILIKE/~ and of LIMIT/OFFSET in a generic
+ * plan (or from a stable function): they are translated when the scan
+ * starts, by snowfdw_apply_name_filter, the rules constants follow.
  *
  * Copyright (c) 2026, snowfdw developers
  *
@@ -454,6 +457,72 @@ classify_equality(PlannerInfo *root, RelOptInfo *baserel, Node *left,
 }
 
 /*
+ * filter_can_push
+ *		Whether some value of "name <op> value" could become a request
+ *		parameter of this kind
+ */
+static bool
+filter_can_push(const SnowfdwObjectInfo *info, Oid opno)
+{
+	switch (opno)
+	{
+		case OID_TEXT_LIKE_OP:
+			return (info->list_params & (SNOWFDW_PARAM_STARTS_WITH |
+										 SNOWFDW_PARAM_LIKE |
+										 SNOWFDW_PARAM_PATTERN)) != 0;
+		case OID_TEXT_ICLIKE_OP:
+			return (info->list_params & SNOWFDW_PARAM_LIKE) != 0;
+		case OID_TEXT_REGEXEQ_OP:
+			return (info->list_params & SNOWFDW_PARAM_PATTERN) != 0;
+		default:
+			return false;
+	}
+}
+
+/*
+ * snowfdw_apply_name_filter
+ *		Push "name <op> value" (LIKE, ILIKE or ~) into the request where the
+ *		translation is exact; otherwise it stays a local filter only
+ *
+ * Used at plan time for constants and when a scan starts for values known
+ * only then: both follow the same rules.  The first filter to claim a
+ * parameter keeps it.
+ */
+void
+snowfdw_apply_name_filter(SnowfdwPushdown *pushdown, Oid opno,
+						  const char *text)
+{
+	const SnowfdwObjectInfo *info = pushdown->info;
+
+	if (opno == OID_TEXT_LIKE_OP)
+	{
+		char	   *prefix = like_to_starts_with(text);
+
+		if (prefix && (info->list_params & SNOWFDW_PARAM_STARTS_WITH) &&
+			pushdown->starts_with == NULL)
+			pushdown->starts_with = prefix;
+		else if ((info->list_params & SNOWFDW_PARAM_LIKE) &&
+				 pushdown->like == NULL && strchr(text, '\\') == NULL)
+			pushdown->like = pstrdup(text);
+		else if ((info->list_params & SNOWFDW_PARAM_PATTERN) &&
+				 pushdown->pattern == NULL)
+			pushdown->pattern = like_to_pattern(text);
+	}
+	else if (opno == OID_TEXT_ICLIKE_OP)
+	{
+		if ((info->list_params & SNOWFDW_PARAM_LIKE) &&
+			pushdown->like == NULL && strchr(text, '\\') == NULL)
+			pushdown->like = pstrdup(text);
+	}
+	else if (opno == OID_TEXT_REGEXEQ_OP)
+	{
+		if ((info->list_params & SNOWFDW_PARAM_PATTERN) &&
+			pushdown->pattern == NULL)
+			pushdown->pattern = regex_to_pattern(text);
+	}
+}
+
+/*
  * classify_clause
  *		Record what one qual contributes to the request
  */
@@ -484,37 +553,19 @@ classify_clause(PlannerInfo *root, RelOptInfo *baserel, Expr *clause,
 		}
 
 		column = column_name_of(root, baserel, left);
-		if (column == NULL || strcmp(column, "name") != 0)
+		if (column == NULL || strcmp(column, "name") != 0 ||
+			!collation_is_exact(op->inputcollid) ||
+			!filter_can_push(info, op->opno))
 			return;
 		text = const_text(right);
-		if (text == NULL || !collation_is_exact(op->inputcollid))
-			return;
-
-		if (op->opno == OID_TEXT_LIKE_OP)
+		if (text)
+			snowfdw_apply_name_filter(pushdown, op->opno, text);
+		else if (is_runtime_value(baserel, right) &&
+				 (exprType(right) == TEXTOID || exprType(right) == VARCHAROID))
 		{
-			char	   *prefix = like_to_starts_with(text);
-
-			if (prefix && (info->list_params & SNOWFDW_PARAM_STARTS_WITH) &&
-				pushdown->starts_with == NULL)
-				pushdown->starts_with = prefix;
-			else if ((info->list_params & SNOWFDW_PARAM_LIKE) &&
-					 pushdown->like == NULL && strchr(text, '\\') == NULL)
-				pushdown->like = text;
-			else if ((info->list_params & SNOWFDW_PARAM_PATTERN) &&
-					 pushdown->pattern == NULL)
-				pushdown->pattern = like_to_pattern(text);
-		}
-		else if (op->opno == OID_TEXT_ICLIKE_OP)
-		{
-			if ((info->list_params & SNOWFDW_PARAM_LIKE) &&
-				pushdown->like == NULL && strchr(text, '\\') == NULL)
-				pushdown->like = text;
-		}
-		else if (op->opno == OID_TEXT_REGEXEQ_OP)
-		{
-			if ((info->list_params & SNOWFDW_PARAM_PATTERN) &&
-				pushdown->pattern == NULL)
-				pushdown->pattern = regex_to_pattern(text);
+			/* translated when the scan starts, by the same rules */
+			pushdown->filter_ops = lappend_oid(pushdown->filter_ops, op->opno);
+			pushdown->filter_exprs = lappend(pushdown->filter_exprs, right);
 		}
 	}
 	else if (IsA(clause, ScalarArrayOpExpr))
@@ -655,20 +706,36 @@ snowfdw_clause_scope_level(PlannerInfo *root, RelOptInfo *baserel,
 }
 
 /*
+ * is_limit_value
+ *		Whether a LIMIT or OFFSET expression can be evaluated when the scan
+ *		starts: no columns, nothing volatile, no subquery
+ */
+static bool
+is_limit_value(Node *node)
+{
+	return bms_is_empty(pull_varnos(NULL, node)) &&
+		!contain_volatile_functions(node) && !contain_subplans(node);
+}
+
+/*
  * snowfdw_query_limit
- *		Rows the query needs from this scan, or -1 if not known
+ *		Set the rows the query needs from this scan: pushdown->limit for a
+ *		constant LIMIT, limit_expr and offset_expr for one known only at
+ *		run time (a generic plan's $n); neither if not known
  *
  * Only a plain single-table query whose LIMIT applies directly to the
  * scan's output qualifies: no ORDER BY, grouping, aggregates, window
  * functions, DISTINCT, set-returning functions or row locks.
  */
-int64
-snowfdw_query_limit(PlannerInfo *root, RelOptInfo *baserel)
+void
+snowfdw_query_limit(PlannerInfo *root, RelOptInfo *baserel,
+					SnowfdwPushdown *pushdown)
 {
 	Query	   *parse = root->parse;
 	int64		count;
 	int64		offset = 0;
 
+	pushdown->limit = -1;
 	if (!snowfdw_enable_pushdown || parse->limitCount == NULL ||
 		parse->limitOption != LIMIT_OPTION_COUNT ||
 		parse->sortClause || parse->groupClause || parse->groupingSets ||
@@ -676,19 +743,35 @@ snowfdw_query_limit(PlannerInfo *root, RelOptInfo *baserel)
 		parse->hasTargetSRFs || parse->havingQual || parse->rowMarks ||
 		parse->setOperations || parse->hasSubLinks ||
 		root->parent_root != NULL ||
-		bms_membership(root->all_baserels) != BMS_SINGLETON ||
-		!IsA(parse->limitCount, Const))
-		return -1;
-	if (((Const *) parse->limitCount)->constisnull)
-		return -1;
-	count = DatumGetInt64(((Const *) parse->limitCount)->constvalue);
-	if (parse->limitOffset)
+		bms_membership(root->all_baserels) != BMS_SINGLETON)
+		return;
+	if (!IsA(parse->limitCount, Const) ||
+		(parse->limitOffset && !IsA(parse->limitOffset, Const)))
 	{
-		if (!IsA(parse->limitOffset, Const))
-			return -1;
-		if (!((Const *) parse->limitOffset)->constisnull)
-			offset = DatumGetInt64(((Const *) parse->limitOffset)->constvalue);
+		if (is_limit_value(parse->limitCount) &&
+			(parse->limitOffset == NULL || is_limit_value(parse->limitOffset)))
+		{
+			pushdown->limit_expr = (Expr *) parse->limitCount;
+			pushdown->offset_expr = (Expr *) parse->limitOffset;
+		}
+		return;
 	}
+	if (((Const *) parse->limitCount)->constisnull)
+		return;
+	count = DatumGetInt64(((Const *) parse->limitCount)->constvalue);
+	if (parse->limitOffset &&
+		!((Const *) parse->limitOffset)->constisnull)
+		offset = DatumGetInt64(((Const *) parse->limitOffset)->constvalue);
+	pushdown->limit = snowfdw_rows_needed(count, offset);
+}
+
+/*
+ * snowfdw_rows_needed
+ *		Rows LIMIT count OFFSET offset takes from a scan, or -1 for all
+ */
+int64
+snowfdw_rows_needed(int64 count, int64 offset)
+{
 	if (count < 0 || offset < 0 || count > PG_INT64_MAX - offset)
 		return -1;
 	return count + offset;
@@ -740,15 +823,29 @@ snowfdw_show_limit(SnowfdwPushdown *pushdown, int page_size)
 }
 
 /*
- * snowfdw_list_path
+ * append_placeholder
+ *		Append a query parameter known only at run time, as {what}
+ */
+static void
+append_placeholder(StringInfo buf, const char *what)
+{
+	appendStringInfoChar(buf, strchr(buf->data, '?') ? '&' : '?');
+	appendStringInfo(buf, "{%s}", what);
+}
+
+/*
+ * list_path
  *		Path and query of a final list request; *show_limit is the showLimit
  *		sent, 0 for none
  *
- * NULL scope values show as {column} (EXPLAIN at plan time).
+ * NULL scope values show as {column}; with placeholders (EXPLAIN at plan
+ * time), run-time name filters show as {name_filter} (startsWith, like or
+ * pattern, as the value allows, or nothing when no translation is exact)
+ * and a run-time LIMIT as showLimit={limit}.
  */
-char *
-snowfdw_list_path(SnowfdwPushdown *pushdown, const char *const *scope,
-				  int page_size, const char *from_name, int64 *show_limit)
+static char *
+list_path(SnowfdwPushdown *pushdown, const char *const *scope, int page_size,
+		  const char *from_name, int64 *show_limit, bool placeholders)
 {
 	StringInfoData buf;
 
@@ -761,12 +858,31 @@ snowfdw_list_path(SnowfdwPushdown *pushdown, const char *const *scope,
 		snowfdw_append_query(&buf, "startsWith", pushdown->starts_with);
 	if (pushdown->pattern)
 		snowfdw_append_query(&buf, "pattern", pushdown->pattern);
+	if (placeholders && pushdown->filter_ops != NIL)
+		append_placeholder(&buf, "name_filter");
 	if (pushdown->history)
 		snowfdw_append_query(&buf, "history", "true");
-	*show_limit = append_page_query(&buf,
-									snowfdw_show_limit(pushdown, page_size),
-									from_name);
+	*show_limit = snowfdw_show_limit(pushdown, page_size);
+	if (placeholders && pushdown->limit_expr && *show_limit > 0)
+	{
+		appendStringInfoString(&buf, strchr(buf.data, '?') ? "&" : "?");
+		appendStringInfoString(&buf, "showLimit={limit}");
+	}
+	else
+		*show_limit = append_page_query(&buf, *show_limit, from_name);
 	return buf.data;
+}
+
+/*
+ * snowfdw_list_path
+ *		Path and query of a final list request; *show_limit is the showLimit
+ *		sent, 0 for none
+ */
+char *
+snowfdw_list_path(SnowfdwPushdown *pushdown, const char *const *scope,
+				  int page_size, const char *from_name, int64 *show_limit)
+{
+	return list_path(pushdown, scope, page_size, from_name, show_limit, false);
 }
 
 /*
@@ -840,8 +956,8 @@ snowfdw_describe_requests(SnowfdwPushdown *pushdown, int page_size)
 	else
 		appendStringInfo(&buf, "%s %s",
 						 snowfdw_action_method(SNOWFDW_ACTION_LIST),
-						 snowfdw_list_path(pushdown, scope, page_size, NULL,
-										   &show_limit));
+						 list_path(pushdown, scope, page_size, NULL,
+								   &show_limit, true));
 	return buf.data;
 }
 
@@ -867,6 +983,11 @@ snowfdw_pushdown_to_private(SnowfdwPushdown *pushdown, List **fdw_exprs)
 	}
 	if (pushdown->name_expr)
 		*fdw_exprs = lappend(*fdw_exprs, pushdown->name_expr);
+	*fdw_exprs = list_concat(*fdw_exprs, list_copy(pushdown->filter_exprs));
+	if (pushdown->limit_expr)
+		*fdw_exprs = lappend(*fdw_exprs, pushdown->limit_expr);
+	if (pushdown->offset_expr)
+		*fdw_exprs = lappend(*fdw_exprs, pushdown->offset_expr);
 
 	private = list_make5(makeInteger(pushdown->info->kind),
 						 counts,
@@ -876,6 +997,17 @@ snowfdw_pushdown_to_private(SnowfdwPushdown *pushdown, List **fdw_exprs)
 	private = lappend(private, makeString(pushdown->pattern ? pushdown->pattern : ""));
 	private = lappend(private, makeInteger(pushdown->history));
 	private = lappend(private, makeString(psprintf(INT64_FORMAT, pushdown->limit)));
+	{
+		List	   *ops = NIL;
+		ListCell   *lc;
+
+		foreach(lc, pushdown->filter_ops)
+			ops = lappend(ops, makeInteger((int) lfirst_oid(lc)));
+		private = lappend(private, ops);
+	}
+	private = lappend(private,
+					  makeInteger((pushdown->limit_expr ? 1 : 0) |
+								  (pushdown->offset_expr ? 2 : 0)));
 	return private;
 }
 
@@ -905,6 +1037,8 @@ snowfdw_pushdown_from_private(List *private, List *fdw_exprs,
 	List	   *counts = list_nth(private, SnowfdwScanPrivateScopeCounts);
 	int			pos = 0;
 	int			level;
+	ListCell   *lc;
+	int			limit_exprs;
 
 	memset(pushdown, 0, sizeof(SnowfdwPushdown));
 	pushdown->info = snowfdw_object_info(intVal(list_nth(private, SnowfdwScanPrivateKind)));
@@ -919,7 +1053,19 @@ snowfdw_pushdown_from_private(List *private, List *fdw_exprs,
 		}
 	}
 	if (intVal(list_nth(private, SnowfdwScanPrivateHasName)))
-		pushdown->name_expr = list_nth(fdw_exprs, pos);
+		pushdown->name_expr = list_nth(fdw_exprs, pos++);
+	foreach(lc, (List *) list_nth(private, SnowfdwScanPrivateFilterOps))
+	{
+		pushdown->filter_ops = lappend_oid(pushdown->filter_ops,
+										   (Oid) intVal(lfirst(lc)));
+		pushdown->filter_exprs = lappend(pushdown->filter_exprs,
+										 list_nth(fdw_exprs, pos++));
+	}
+	limit_exprs = intVal(list_nth(private, SnowfdwScanPrivateLimitExprs));
+	if (limit_exprs & 1)
+		pushdown->limit_expr = list_nth(fdw_exprs, pos++);
+	if (limit_exprs & 2)
+		pushdown->offset_expr = list_nth(fdw_exprs, pos++);
 	pushdown->like = empty_to_null(list_nth(private, SnowfdwScanPrivateLike));
 	pushdown->starts_with = empty_to_null(list_nth(private, SnowfdwScanPrivateStartsWith));
 	pushdown->pattern = empty_to_null(list_nth(private, SnowfdwScanPrivatePattern));

@@ -6,7 +6,9 @@
  * A session is one libcurl multi handle plus a pool of easy handles
  * ("slots").  All slots of a session share the multi handle's connection
  * cache, so requests of one user mapping reuse their TCP/TLS connections,
- * and several transfers can run at once for fan-out scans.
+ * and several transfers can run at once for fan-out scans and for the
+ * scans of an Append: a waiter is handed only the transfers it asks for,
+ * and every wait drives all of them.
  *
  * libcurl callbacks never ereport, palloc or check for interrupts: they
  * record what went wrong and return an abort code (the progress callback
@@ -38,9 +40,6 @@
 #include "utils/resowner.h"
 
 #include "http.h"
-
-/* How long one poll of the multi handle may block before interrupts are checked */
-#define SNOWFDW_HTTP_POLL_MS 20
 
 /*
  * A streamed body that nobody reads right now pauses its transfer once this
@@ -811,21 +810,19 @@ fill_response(SnowfdwHttpSession *session, HttpSlot *slot,
 
 /*
  * snowfdw_http_wait
- *		Wait up to timeout_ms for one of the given transfers to end, or for
+ *		Wait up to timeout_ms for any transfer of the session to end, or for
  *		a streamed one to start its body
  *
- * wanted[] holds the caller's slots (nwanted of them): other transfers may
- * be in flight in the session, such as the writes of a statement while its
- * scan fetches, and are left for their own caller.  Returns the slot with
- * *response filled in, or -1 if none was ready in time.  Each transfer is
- * handed out once.  Interrupts are checked at least every
- * SNOWFDW_HTTP_POLL_MS; the caller must abort its transfers if an error is
- * thrown from here.
+ * Only the slots in the wanted mask (bit i: slot i) are handed out: other
+ * scans of the session keep theirs until they ask, while every transfer
+ * progresses.  Returns the slot with *response filled in, or -1 if none was
+ * ready in time.  Each transfer is handed out once.  Interrupts are checked at least
+ * every SNOWFDW_HTTP_POLL_MS; the caller must abort its transfers if an
+ * error is thrown from here.
  */
 int
 snowfdw_http_wait(SnowfdwHttpSession *session, long timeout_ms,
-				  const int *wanted, int nwanted,
-				  SnowfdwHttpResponse *response)
+				  uint64 wanted, SnowfdwHttpResponse *response)
 {
 	instr_time	start;
 
@@ -842,20 +839,18 @@ snowfdw_http_wait(SnowfdwHttpSession *session, long timeout_ms,
 		CHECK_FOR_INTERRUPTS();
 		curl_multi_perform(session->multi, &running);
 		collect_finished(session);
-		for (i = 0; i < nwanted; i++)
+		for (i = 0; i < session->nslots; i++)
 		{
-			HttpSlot   *slot;
+			HttpSlot   *slot = &session->slots[i];
 
-			if (wanted[i] < 0 || wanted[i] >= session->nslots)
-				continue;
-			slot = &session->slots[wanted[i]];
-			if (!slot->in_use || slot->reported)
+			if (!slot->in_use || slot->reported ||
+				(wanted & ((uint64) 1 << i)) == 0)
 				continue;
 			if (slot->finished ||
 				(streaming_body(slot) && slot->headers_done))
 			{
 				fill_response(session, slot, response);
-				return wanted[i];
+				return i;
 			}
 			waiting = true;
 		}
@@ -868,6 +863,58 @@ snowfdw_http_wait(SnowfdwHttpSession *session, long timeout_ms,
 			return -1;
 		curl_multi_poll(session->multi, NULL, 0,
 						Min(SNOWFDW_HTTP_POLL_MS, timeout_ms - elapsed), NULL);
+	}
+}
+
+/*
+ * snowfdw_http_in_flight
+ *		Transfers of the session waiting for their answer: started, not
+ *		finished, and whose headers no reader has taken
+ *
+ * This is what max_concurrency bounds across the scans of a statement; a
+ * finished transfer that waits for its scan to read it does not count, so a
+ * scan that stopped asking (a cursor, a LIMIT) never holds the others up.
+ */
+int
+snowfdw_http_in_flight(SnowfdwHttpSession *session)
+{
+	int			n = 0;
+	int			i;
+
+	for (i = 0; i < session->nslots; i++)
+	{
+		HttpSlot   *slot = &session->slots[i];
+
+		if (slot->in_use && !slot->reported && !slot->finished &&
+			!(streaming_body(slot) && slot->headers_done))
+			n++;
+	}
+	return n;
+}
+
+/*
+ * snowfdw_http_drive
+ *		Let every transfer of the session progress, waiting up to timeout_ms
+ *		for activity on its connections; nothing is handed out
+ *
+ * Interrupts are checked first; an asynchronous scan that waits for its
+ * answer, or for room under max_concurrency, waits here.
+ */
+void
+snowfdw_http_drive(SnowfdwHttpSession *session, long timeout_ms)
+{
+	int			running;
+
+	session->reader = -1;
+	CHECK_FOR_INTERRUPTS();
+	curl_multi_perform(session->multi, &running);
+	collect_finished(session);
+	if (timeout_ms > 0 && running > 0)
+	{
+		curl_multi_poll(session->multi, NULL, 0,
+						Min(timeout_ms, SNOWFDW_HTTP_POLL_MS), NULL);
+		curl_multi_perform(session->multi, &running);
+		collect_finished(session);
 	}
 }
 

@@ -29,6 +29,13 @@ typedef struct SnowfdwHttpSession SnowfdwHttpSession;
  */
 #define SNOWFDW_HTTP_MAX_SLOTS 64
 
+/*
+ * How long one poll of a session may block before interrupts are checked;
+ * also the longest wait of an asynchronous scan between two looks at its
+ * answers (snowfdw.c).
+ */
+#define SNOWFDW_HTTP_POLL_MS 20
+
 /* Settings of one transfer, set again on every request */
 typedef struct SnowfdwHttpRequest
 {
@@ -75,8 +82,9 @@ extern void snowfdw_http_session_destroy(SnowfdwHttpSession *session);
 extern int	snowfdw_http_start(SnowfdwHttpSession *session,
 							   const SnowfdwHttpRequest *request);
 extern int	snowfdw_http_wait(SnowfdwHttpSession *session, long timeout_ms,
-							  const int *wanted, int nwanted,
-							  SnowfdwHttpResponse *response);
+							  uint64 wanted, SnowfdwHttpResponse *response);
+extern int	snowfdw_http_in_flight(SnowfdwHttpSession *session);
+extern void snowfdw_http_drive(SnowfdwHttpSession *session, long timeout_ms);
 extern void snowfdw_http_stream_window(SnowfdwHttpSession *session, int slot,
 									   uint32 serial, const char **data,
 									   size_t *len);

@@ -84,6 +84,9 @@ keep_bytes(SnowfdwListing *listing, const char *data, size_t n)
 		return;
 	if (listing->copy->len + n > listing->copy_limit)
 	{
+		/* too large to keep: the processes waiting for it ask themselves */
+		snowfdw_inflight_release(listing->call->inflight);
+		listing->call->inflight = 0;
 		pfree(listing->copy->data);
 		pfree(listing->copy);
 		listing->copy = NULL;

@@ -1001,7 +1001,8 @@ abandon_pending(SnowfdwModifyState *state)
 		}
 		entry->call = NULL;
 	}
-	snowfdw_abort_calls(state->conn, state->calls, n);
+	for (i = 0; i < n; i++)
+		snowfdw_call_abort(state->conn, state->calls[i]);
 }
 
 /*
@@ -1099,22 +1100,6 @@ finish_row_call(SnowfdwModifyState *state, SnowfdwPendingRow *entry)
 }
 
 /*
- * count_done
- *		Number of calls done
- */
-static int
-count_done(SnowfdwCall **calls, int ncalls)
-{
-	int			done = 0;
-	int			i;
-
-	for (i = 0; i < ncalls; i++)
-		if (calls[i]->done)
-			done++;
-	return done;
-}
-
-/*
  * step_pipeline
  *		One step of the calls in flight (see snowfdw_step_calls), then act
  *		on those that ended; false when none can go on
@@ -1131,17 +1116,9 @@ step_pipeline(SnowfdwModifyState *state, bool block)
 	if (n == 0)
 		return false;
 	oldcxt = MemoryContextSwitchTo(state->step_cxt);
+	/* every answer there is taken before anything more is sent */
 	more = snowfdw_step_calls(state->conn, state->calls, n,
 							  state->failure == NULL, block);
-	/* every answer already there is taken before anything more is sent */
-	for (;;)
-	{
-		int			done = count_done(state->calls, n);
-
-		(void) snowfdw_step_calls(state->conn, state->calls, n, false, false);
-		if (count_done(state->calls, n) == done)
-			break;
-	}
 	state->requests += state->conn->requests - before;
 	for (i = 0; i < state->window; i++)
 	{

@@ -143,6 +143,9 @@ static const SnowfdwOptionDef valid_options[] = {
 		AT(request_cost, STORE_DOUBLE), .default_value = "-1"},
 	{"row_cost", SERVER, COST, AT(row_cost, STORE_DOUBLE), .default_value = "-1"},
 	{"cache_ttl", SERVER, INT_FROM(0), AT(cache_ttl, STORE_INT)},
+	{"cache_stale_ttl", SERVER, INT_FROM(0), AT(cache_stale_ttl, STORE_INT)},
+	{"async_capable", SERVER, .kind = OPT_BOOL,
+		AT(async_capable, STORE_BOOL), .default_value = "true"},
 	{"pipeline_writes", SERVER, .kind = OPT_BOOL,
 		AT(pipeline_writes, STORE_BOOL)},
 	/* user mapping: the only place secrets are accepted */
@@ -166,6 +169,9 @@ static const SnowfdwOptionDef valid_options[] = {
 	{"restrict", TABLE, .kind = OPT_BOOL, AT(restrict_drop, STORE_BOOL)},
 	{"copy_grants", TABLE, .kind = OPT_BOOL, AT(copy_grants, STORE_BOOL)},
 	{"cache_ttl", TABLE, INT_FROM(0), AT(cache_ttl, STORE_INT)},
+	{"cache_stale_ttl", TABLE, INT_FROM(0), AT(cache_stale_ttl, STORE_INT)},
+	{"async_capable", TABLE, .kind = OPT_BOOL,
+		AT(async_capable, STORE_BOOL), .default_value = "true"},
 	{"pipeline_writes", TABLE, .kind = OPT_BOOL,
 		AT(pipeline_writes, STORE_BOOL)},
 	/* column: the JSON field name (snowfdw_column_json_name), the only one */
@@ -295,6 +301,11 @@ snowfdw_define_gucs(void)
 							"Seconds a cached Snowflake response may be served to later statements.",
 							"0 turns the response cache off; the cache_ttl option of a server or foreign table takes precedence.",
 							&snowfdw_cache_ttl, 0, 0, 86400 * 365,
+							PGC_USERSET, GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomIntVariable("snowfdw.cache_stale_ttl",
+							"Seconds past cache_ttl a cached Snowflake response may still answer while it is refreshed in the background.",
+							"0 turns the stale window off; it needs snowfdw in shared_preload_libraries. The cache_stale_ttl option of a server or foreign table takes precedence.",
+							&snowfdw_cache_stale_ttl, 0, 0, 86400 * 365,
 							PGC_USERSET, GUC_UNIT_S, NULL, NULL, NULL);
 	DefineCustomIntVariable("snowfdw.cache_size",
 							"Memory the response cache may use.",
@@ -934,6 +945,7 @@ snowfdw_get_options(Oid serverid, Oid userid, Oid relid)
 	opts->max_retries = snowfdw_max_retries;
 	opts->retry_max_time = snowfdw_retry_max_time;
 	opts->cache_ttl = snowfdw_cache_ttl;
+	opts->cache_stale_ttl = snowfdw_cache_stale_ttl;
 	opts->pipeline_writes = snowfdw_pipeline_writes;
 
 	apply_options(opts, GetForeignServer(serverid)->options,

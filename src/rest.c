@@ -49,6 +49,7 @@
 #define MAX_QUOTED 500
 
 static void start_call(SnowfdwConnection *conn, SnowfdwCall *call);
+static void release_unstored(SnowfdwCall **calls, int ncalls);
 static int	count_pending(SnowfdwCall **calls, int ncalls, int *running);
 static int	start_due_calls(SnowfdwConnection *conn, SnowfdwCall **calls,
 							int ncalls, TimestampTz now, int running,
@@ -58,7 +59,14 @@ static bool held_off(SnowfdwConnection *conn, SnowfdwCall *call,
 static TimestampTz next_wake_time(SnowfdwCall **calls, int ncalls);
 static void wait_for_transfer(SnowfdwConnection *conn, SnowfdwCall **calls,
 							  int ncalls, TimestampTz now,
-							  TimestampTz next_wake, bool block);
+							  TimestampTz next_wake);
+static bool take_transfer(SnowfdwConnection *conn, SnowfdwCall **calls,
+						  int ncalls, long wait_ms);
+static uint64 call_slots(SnowfdwCall **calls, int ncalls);
+static bool collect_transfers(SnowfdwConnection *conn, SnowfdwCall **calls,
+							  int ncalls);
+static bool call_waits_for_room(SnowfdwCall **calls, int ncalls,
+								TimestampTz now);
 static void finish_transfer(SnowfdwConnection *conn, SnowfdwCall *call,
 							SnowfdwHttpResponse *resp);
 static bool may_have_acted(SnowfdwCall *call, SnowfdwHttpResponse *resp);
@@ -243,31 +251,129 @@ seconds_since(TimestampTz start)
 }
 
 /*
+ * drive_calls
+ *		Move calls on until all are done (wait) or as far as they go without
+ *		waiting (!wait); returns whether all are done
+ *
+ * Errors are thrown as soon as one call fails for good; this batch's
+ * transfers still running are aborted first.
+ */
+static bool
+drive_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
+			bool wait)
+{
+	int			max_running = Max(conn->options->max_concurrency, 1);
+	bool		all_done = false;
+
+	PG_TRY();
+	{
+		for (;;)
+		{
+			TimestampTz now = GetCurrentTimestamp();
+			TimestampTz next_wake;
+			int			running = 0;
+
+			if (count_pending(calls, ncalls, &running) == 0)
+			{
+				all_done = true;
+				break;
+			}
+			running = start_due_calls(conn, calls, ncalls, now,
+									  running, max_running);
+			next_wake = next_wake_time(calls, ncalls);
+
+			if (!wait)
+			{
+				/* take what has arrived, then leave */
+				if (running == 0 || !collect_transfers(conn, calls, ncalls))
+				{
+					all_done = count_pending(calls, ncalls, &running) == 0;
+					break;
+				}
+				continue;
+			}
+			if (running > 0)
+				wait_for_transfer(conn, calls, ncalls, now, next_wake);
+			else if (call_waits_for_room(calls, ncalls, now))
+			{
+				/* other scans' transfers fill max_concurrency: let them end */
+				snowfdw_http_drive(conn->http, SNOWFDW_HTTP_POLL_MS);
+			}
+			else if (next_wake > now)
+			{
+				long		sleep_ms = Max(1, (next_wake - now) / 1000);
+
+				(void) WaitLatch(MyLatch,
+								 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+								 sleep_ms, PG_WAIT_EXTENSION);
+				ResetLatch(MyLatch);
+				CHECK_FOR_INTERRUPTS();
+			}
+		}
+		release_unstored(calls, ncalls);
+	}
+	PG_CATCH();
+	{
+		int			i;
+
+		/* only this batch's transfers: other scans may be streaming */
+		for (i = 0; i < ncalls; i++)
+			snowfdw_call_abort(conn, calls[i]);
+		snowfdw_stats_count_error(conn);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	return all_done;
+}
+
+/*
  * snowfdw_run_calls
  *		Run calls concurrently (up to max_concurrency) until all are done
- *
- * Errors are thrown as soon as one call fails for good; transfers still
- * running are aborted first.
  */
 void
 snowfdw_run_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls)
 {
-	while (snowfdw_step_calls(conn, calls, ncalls, true, true))
-		;
+	(void) drive_calls(conn, calls, ncalls, true);
+}
+
+/*
+ * snowfdw_poll_calls
+ *		Start the calls that may start and take the answers that arrived,
+ *		without waiting; returns whether all calls are done
+ *
+ * An asynchronous scan sends its batch with this and comes back for it
+ * (snowfdw_run_calls finishes what it started).
+ */
+bool
+snowfdw_poll_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls)
+{
+	return drive_calls(conn, calls, ncalls, false);
+}
+
+/*
+ * snowfdw_call_abort
+ *		Stop a call's transfer, whether it waits for its answer or streams
+ */
+void
+snowfdw_call_abort(SnowfdwConnection *conn, SnowfdwCall *call)
+{
+	if (call->handle >= 0)
+		snowfdw_http_abort(conn->http, call->handle);
+	call->handle = -1;
+	snowfdw_call_close(conn, call);
 }
 
 /*
  * snowfdw_step_calls
- *		Start the calls that are due (up to max_concurrency running), then
- *		wait for one transfer to end or for the next call to fall due
+ *		One step of a write pipeline: start the due calls (unless start_new
+ *		is false), wait up to a second for one transfer to end (not at all
+ *		unless block), then take every other answer already there
  *
  * Returns false when nothing is left to do: every call is done, or, with
- * start_new false, none has a transfer running (a caller that has seen a
- * failure sends nothing more, not even a retry).  A caller that wants some
- * calls done steps until they are.  With block false the step does not
- * wait: it sends what is due and takes an answer already there.  On an
- * error, the given calls' transfers are aborted before it propagates;
- * other scans' are not, since they may be streaming.
+ * start_new false, none has a transfer running.  Unlike snowfdw_run_calls
+ * nothing starts between two answers, so that a caller that finds a
+ * failure among them sends nothing more, not even a retry.  On an error,
+ * the given calls' transfers are aborted before it propagates.
  */
 bool
 snowfdw_step_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
@@ -293,10 +399,20 @@ snowfdw_step_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
 				next_wake = next_wake_time(calls, ncalls);
 			}
 			if (running > 0)
-				wait_for_transfer(conn, calls, ncalls, now, next_wake, block);
+			{
+				if (block)
+					wait_for_transfer(conn, calls, ncalls, now, next_wake);
+				while (collect_transfers(conn, calls, ncalls))
+					;
+			}
 			else if (!start_new)
 				more = false;
-			else if (next_wake > now && block)
+			else if (block && call_waits_for_room(calls, ncalls, now))
+			{
+				/* other scans' transfers fill max_concurrency: let them end */
+				snowfdw_http_drive(conn->http, SNOWFDW_HTTP_POLL_MS);
+			}
+			else if (block && next_wake > now)
 			{
 				long		sleep_ms = Max(1, (next_wake - now) / 1000);
 
@@ -310,7 +426,10 @@ snowfdw_step_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
 	}
 	PG_CATCH();
 	{
-		snowfdw_abort_calls(conn, calls, ncalls);
+		int			i;
+
+		for (i = 0; i < ncalls; i++)
+			snowfdw_call_abort(conn, calls[i]);
 		snowfdw_stats_count_error(conn);
 		PG_RE_THROW();
 	}
@@ -319,35 +438,41 @@ snowfdw_step_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
 }
 
 /*
- * snowfdw_abort_calls
- *		Abort the transfers of calls not done; they stay not done
- *
- * Raises no error, so that it may run in a PG_CATCH block.
+ * call_waits_for_room
+ *		Whether a call is due but not started: max_concurrency is full
  */
-void
-snowfdw_abort_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls)
+static bool
+call_waits_for_room(SnowfdwCall **calls, int ncalls, TimestampTz now)
+{
+	int			i;
+
+	for (i = 0; i < ncalls; i++)
+		if (!calls[i]->done && calls[i]->handle < 0 &&
+			calls[i]->not_before <= now)
+			return true;
+	return false;
+}
+
+/*
+ * release_unstored
+ *		Calls that ended with nothing to keep let waiters for their
+ *		requests go (a stored answer already did); a streamed body keeps
+ *		its claim until it is read to its end or closed
+ */
+static void
+release_unstored(SnowfdwCall **calls, int ncalls)
 {
 	int			i;
 
 	for (i = 0; i < ncalls; i++)
 	{
-		if (calls[i]->handle >= 0)
-			snowfdw_http_abort(conn->http, calls[i]->handle);
-		calls[i]->handle = -1;
-		snowfdw_call_close(conn, calls[i]);
+		if (calls[i]->inflight != 0 && !calls[i]->streaming)
+		{
+			snowfdw_inflight_release(calls[i]->inflight);
+			calls[i]->inflight = 0;
+		}
 	}
-}
-
-/*
- * snowfdw_raise_call_failure
- *		Raise the error of a call that failed with defer_failure set
- */
-void
-snowfdw_raise_call_failure(SnowfdwConnection *conn, SnowfdwCall *call)
-{
-	Assert(call->failed);
-	snowfdw_stats_count_error(conn);
-	report_failure(conn, call, call->failure);
+	snowfdw_inflight_end_wait();
 }
 
 /*
@@ -376,7 +501,8 @@ count_pending(SnowfdwCall **calls, int ncalls, int *running)
 /*
  * start_due_calls
  *		Start the calls whose time has come, in order, while fewer than
- *		max_running transfers run; return how many run now
+ *		max_running transfers of the session (all scans of the statement)
+ *		wait for an answer; return how many of these calls run now
  *
  * A call the cache can answer is done without a transfer; its hits and
  * misses are counted here.
@@ -385,16 +511,18 @@ static int
 start_due_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
 				TimestampTz now, int running, int max_running)
 {
+	int			in_flight = snowfdw_http_in_flight(conn->http);
 	int			i;
 
-	for (i = 0; i < ncalls && running < max_running; i++)
+	for (i = 0; i < ncalls && in_flight < max_running; i++)
 	{
 		SnowfdwCall *call = calls[i];
 		bool		missed;
 
 		if (call->done || call->handle >= 0)
 			continue;
-		if (call->not_before <= now)
+		/* a call waiting for another process's answer may have it now */
+		if (call->not_before <= now || call->coalescing || call->held_behind)
 		{
 			bool		held = snowfdw_cache_answer(conn, calls, ncalls, call,
 													&missed);
@@ -412,6 +540,7 @@ start_due_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
 				continue;
 			start_call(conn, call);
 			running++;
+			in_flight++;
 		}
 	}
 	return running;
@@ -475,32 +604,39 @@ next_wake_time(SnowfdwCall **calls, int ncalls)
 
 /*
  * wait_for_transfer
- *		Wait for a transfer to end and act on its call
+ *		Wait for a transfer of these calls to end and act on its call
  *
  * The wait ends by the time the first waiting call is due, and after a
- * second at most (at once unless block); nothing ended then is no error.
+ * second at most; nothing ended then is no error.
  */
 static void
 wait_for_transfer(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
-				  TimestampTz now, TimestampTz next_wake, bool block)
+				  TimestampTz now, TimestampTz next_wake)
 {
-	SnowfdwHttpResponse resp;
 	long		wait_ms = 1000;
-	int			wanted[SNOWFDW_HTTP_MAX_SLOTS];
-	int			nwanted = 0;
-	int			slot;
-	int			i;
 
 	if (next_wake != 0)
 		wait_ms = Max(1, Min(wait_ms, (next_wake - now) / 1000));
-	if (!block)
-		wait_ms = 0;
-	for (i = 0; i < ncalls && nwanted < SNOWFDW_HTTP_MAX_SLOTS; i++)
-		if (calls[i]->handle >= 0 && !calls[i]->done)
-			wanted[nwanted++] = calls[i]->handle;
-	slot = snowfdw_http_wait(conn->http, wait_ms, wanted, nwanted, &resp);
+	(void) take_transfer(conn, calls, ncalls, wait_ms);
+}
+
+/*
+ * take_transfer
+ *		Act on the first transfer of these calls to end within wait_ms;
+ *		false if none did
+ */
+static bool
+take_transfer(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
+			  long wait_ms)
+{
+	SnowfdwHttpResponse resp;
+	int			slot;
+	int			i;
+
+	slot = snowfdw_http_wait(conn->http, wait_ms, call_slots(calls, ncalls),
+							 &resp);
 	if (slot < 0)
-		return;
+		return false;
 	for (i = 0; i < ncalls; i++)
 	{
 		if (calls[i]->handle == slot && !calls[i]->done)
@@ -520,6 +656,34 @@ wait_for_transfer(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
 			break;
 		}
 	}
+	return true;
+}
+
+/*
+ * call_slots
+ *		The transfer slots of the calls that have a transfer under way
+ */
+static uint64
+call_slots(SnowfdwCall **calls, int ncalls)
+{
+	uint64		slots = 0;
+	int			i;
+
+	for (i = 0; i < ncalls; i++)
+		if (!calls[i]->done && calls[i]->handle >= 0)
+			slots |= (uint64) 1 << calls[i]->handle;
+	return slots;
+}
+
+/*
+ * collect_transfers
+ *		Act on one transfer of these calls that has ended, without waiting;
+ *		false if none had
+ */
+static bool
+collect_transfers(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls)
+{
+	return take_transfer(conn, calls, ncalls, 0);
 }
 
 /*
@@ -579,6 +743,8 @@ finish_transfer(SnowfdwConnection *conn, SnowfdwCall *call,
 		call->link = resp->link;
 		call->done = true;
 		snowfdw_cache_store_call(conn, call);
+		if (call->streaming)
+			snowfdw_inflight_streaming(call->inflight);
 		return;
 	}
 	if (resp->status == 404 && call->missing_ok)
@@ -642,6 +808,18 @@ fail_call(SnowfdwConnection *conn, SnowfdwCall *call,
 	call->maybe_done = may_have_acted(call, resp);
 	call->failed = true;
 	call->done = true;
+}
+
+/*
+ * snowfdw_raise_call_failure
+ *		Raise the error of a call that failed with defer_failure set
+ */
+void
+snowfdw_raise_call_failure(SnowfdwConnection *conn, SnowfdwCall *call)
+{
+	Assert(call->failed);
+	snowfdw_stats_count_error(conn);
+	report_failure(conn, call, call->failure);
 }
 
 /*
@@ -797,6 +975,12 @@ snowfdw_call_more(SnowfdwConnection *conn, SnowfdwCall *call)
 void
 snowfdw_call_close(SnowfdwConnection *conn, SnowfdwCall *call)
 {
+	if (call->inflight != 0)
+	{
+		/* read or abandoned: another process may ask now */
+		snowfdw_inflight_release(call->inflight);
+		call->inflight = 0;
+	}
 	if (!call->streaming)
 		return;
 	snowfdw_http_stream_close(conn->http, call->stream_slot,

@@ -66,6 +66,9 @@ struct SnowfdwFetcher
 	MemoryContext batch_cxt;	/* calls of the current batch */
 	MemoryContext row_cxt;		/* the row returned last */
 	List	   *queue;			/* FetchTask, in order */
+	SnowfdwCall **sent;			/* the next batch, sent, answers not all in */
+	FetchTask **sent_tasks;
+	int			nsent;
 	List	   *batch;			/* BatchEntry not read yet */
 	List	   *front;			/* tasks the batch found, to run first */
 	BatchEntry *current;		/* being read */
@@ -73,6 +76,7 @@ struct SnowfdwFetcher
 	SnowfdwListing *listing;	/* its body, for a list call */
 	bool		handoff;		/* its body was a large-result hand-off */
 	int			cache_ttl;		/* the calls' cache policy (SnowfdwCall) */
+	int			cache_stale_ttl;
 };
 
 static List *expand_scope(SnowfdwFetcher *f, char **prefix, int depth);
@@ -283,53 +287,88 @@ continuation(SnowfdwFetcher *f, FetchTask *task, SnowfdwCall *call,
 }
 
 /*
+
  * snowfdw_fetcher_set_cache_ttl
- *		The cache policy of the fetcher's calls (SnowfdwCall.cache_ttl); a
- *		fetcher begins with -1, no cache (ANALYZE)
+ *		The cache policy of the fetcher's calls (SnowfdwCall.cache_ttl and
+ *		cache_stale_ttl); a fetcher begins with -1, no cache (ANALYZE)
  */
 void
-snowfdw_fetcher_set_cache_ttl(SnowfdwFetcher *fetcher, int cache_ttl)
+snowfdw_fetcher_set_cache_ttl(SnowfdwFetcher *fetcher, int cache_ttl,
+							  int cache_stale_ttl)
 {
 	fetcher->cache_ttl = cache_ttl;
+	fetcher->cache_stale_ttl = cache_stale_ttl;
 }
 
 /*
- * run_batch
- *		Send the next tasks concurrently; their bodies are read in turn
+ * send_batch
+ *		Send the next tasks concurrently, without waiting for the answers
  */
 static void
-run_batch(SnowfdwFetcher *f)
+send_batch(SnowfdwFetcher *f)
 {
 	int			n = Min(list_length(f->queue),
 						Max(f->conn->options->max_concurrency, 1));
-	SnowfdwCall **calls;
 	MemoryContext oldcxt;
 	int			i;
 
 	MemoryContextReset(f->batch_cxt);
 	oldcxt = MemoryContextSwitchTo(f->batch_cxt);
-	calls = palloc(sizeof(SnowfdwCall *) * n);
+	f->sent = palloc(sizeof(SnowfdwCall *) * n);
+	f->sent_tasks = palloc(sizeof(FetchTask *) * n);
 	for (i = 0; i < n; i++)
 	{
 		FetchTask  *task = list_nth(f->queue, i);
 
-		calls[i] = snowfdw_new_call("GET", task->path, NULL, true,
-									task->missing_ok);
-		calls[i]->stream = !task->fetch;
-		calls[i]->cache_ttl = f->cache_ttl;
+		f->sent_tasks[i] = task;
+		f->sent[i] = snowfdw_new_call("GET", task->path, NULL, true,
+									  task->missing_ok);
+		f->sent[i]->stream = !task->fetch;
+		f->sent[i]->cache_ttl = f->cache_ttl;
+		f->sent[i]->cache_stale_ttl = f->cache_stale_ttl;
 	}
-	snowfdw_run_calls(f->conn, calls, n);
-	for (i = 0; i < n; i++)
+	f->nsent = n;
+	MemoryContextSwitchTo(f->cxt);
+	f->queue = list_copy_tail(f->queue, n);
+	MemoryContextSwitchTo(f->batch_cxt);
+	(void) snowfdw_poll_calls(f->conn, f->sent, n);
+	MemoryContextSwitchTo(oldcxt);
+}
+
+/*
+ * receive_batch
+ *		The answers of the sent batch, read in turn from now on; with nowait,
+ *		false while some have not arrived
+ */
+static bool
+receive_batch(SnowfdwFetcher *f, bool nowait)
+{
+	MemoryContext oldcxt = MemoryContextSwitchTo(f->batch_cxt);
+	int			i;
+
+	if (nowait)
+	{
+		if (!snowfdw_poll_calls(f->conn, f->sent, f->nsent))
+		{
+			MemoryContextSwitchTo(oldcxt);
+			return false;
+		}
+	}
+	else
+		snowfdw_run_calls(f->conn, f->sent, f->nsent);
+	for (i = 0; i < f->nsent; i++)
 	{
 		BatchEntry *entry = palloc(sizeof(BatchEntry));
 
-		entry->task = list_nth(f->queue, i);
-		entry->call = calls[i];
+		entry->task = f->sent_tasks[i];
+		entry->call = f->sent[i];
 		f->batch = lappend(f->batch, entry);
 	}
-	MemoryContextSwitchTo(f->cxt);
-	f->queue = list_copy_tail(f->queue, n);
+	f->sent = NULL;
+	f->sent_tasks = NULL;
+	f->nsent = 0;
 	MemoryContextSwitchTo(oldcxt);
+	return true;
 }
 
 /*
@@ -473,13 +512,18 @@ next_listed(SnowfdwFetcher *f, BatchEntry *entry)
  * snowfdw_fetcher_next
  *		Next row (a JSON object) of the scan and its scope names, or NULL
  *
- * The row lives until the next call.
+ * The row lives until the next call.  With nowait, a scan whose next rows
+ * need answers that have not arrived sends what it needs, sets *waiting and
+ * returns NULL instead of waiting (an asynchronous Append asks again later).
+ * Rows of a body that has begun to arrive are read without that check.
  */
 SnowfdwJson *
-snowfdw_fetcher_next(SnowfdwFetcher *f, char ***scope)
+snowfdw_fetcher_next(SnowfdwFetcher *f, char ***scope, bool nowait,
+					 bool *waiting)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
 
+	*waiting = false;
 	for (;;)
 	{
 		BatchEntry *entry = f->current;
@@ -518,14 +562,49 @@ snowfdw_fetcher_next(SnowfdwFetcher *f, char ***scope)
 			continue;
 		}
 		/* what the batch found runs before the rest of the queue */
+		if (f->sent)
+		{
+			if (!receive_batch(f, nowait))
+			{
+				*waiting = true;
+				return NULL;
+			}
+			continue;
+		}
 		MemoryContextSwitchTo(f->cxt);
 		f->queue = list_concat(f->front, f->queue);
 		f->front = NIL;
 		MemoryContextSwitchTo(oldcxt);
-		if (f->queue == NIL)
+		if (f->sent == NULL)
+		{
+			if (f->queue == NIL)
+				return NULL;
+			send_batch(f);
+		}
+		if (!receive_batch(f, nowait))
+		{
+			*waiting = true;
 			return NULL;
-		run_batch(f);
+		}
 	}
+}
+
+/*
+ * snowfdw_fetcher_send
+ *		Send the scan's first calls now, before its rows are asked for
+ *
+ * Used for a sibling of the scan an Append reads first (siblings.c); the
+ * answers are taken when the scan is read.
+ */
+void
+snowfdw_fetcher_send(SnowfdwFetcher *f)
+{
+	if (f->sent != NULL || f->batch != NIL || f->current != NULL)
+		return;
+	f->queue = list_concat(f->front, f->queue);
+	f->front = NIL;
+	if (f->queue != NIL)
+		send_batch(f);
 }
 
 /*
@@ -536,11 +615,16 @@ void
 snowfdw_fetcher_end(SnowfdwFetcher *f)
 {
 	ListCell   *lc;
+	int			i;
 
 	if (f->current)
 		snowfdw_call_close(f->conn, f->current->call);
 	foreach(lc, f->batch)
 		snowfdw_call_close(f->conn, ((BatchEntry *) lfirst(lc))->call);
+	for (i = 0; i < f->nsent; i++)
+		snowfdw_call_abort(f->conn, f->sent[i]);
+	f->sent = NULL;
+	f->nsent = 0;
 	f->current = NULL;
 	f->batch = NIL;
 	f->listing = NULL;

@@ -3,8 +3,8 @@
  * snowfdw.c
  *		  Foreign data wrapper for Snowflake catalog objects (REST API v2)
  *
- * This file holds the module entry points and the planner, scan, EXPLAIN
- * and IMPORT FOREIGN SCHEMA callbacks.  Which quals become request
+ * This file holds the module entry points and the planner, scan,
+ * asynchronous execution, EXPLAIN and IMPORT FOREIGN SCHEMA callbacks.  Which quals become request
  * parameters is decided in deparse.c, the calls are made by scan.c and
  * rest.c, and modification lives in modify.c.
  *
@@ -22,6 +22,7 @@
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "commands/explain.h"
+#include "executor/execAsync.h"
 #include "executor/executor.h"
 #include "foreign/fdwapi.h"
 #include "miscadmin.h"
@@ -62,6 +63,11 @@ typedef struct SnowfdwScanState
 	SnowfdwPushdown pushdown;
 	List	   *scope_states[SNOWFDW_MAX_SCOPES];	/* ExprStates */
 	ExprState  *name_state;
+	List	   *filter_states;	/* run-time name filters' values */
+	ExprState  *limit_state;	/* run-time LIMIT and OFFSET */
+	ExprState  *offset_state;
+	SnowfdwPushdown planned;	/* the pushdown before run-time values */
+	SnowfdwSiblings *siblings;	/* scans an Append reads in turn with it */
 	bool		scope_from_options[SNOWFDW_MAX_SCOPES];
 	SnowfdwFetcher *fetcher;
 	MemoryContext scan_cxt;		/* fetcher state, reset on rescan */
@@ -71,7 +77,10 @@ typedef struct SnowfdwScanState
 	int64		cache_hits;		/* calls answered from a cache */
 	int64		bytes_received; /* response bytes of its requests */
 	int			cache_ttl;		/* 0 for the target of an UPDATE or DELETE */
+	int			cache_stale_ttl;
 	bool		started;		/* path values evaluated, calls planned */
+	bool		nowait;			/* an async request: never wait for answers */
+	bool		waiting;		/* the last Iterate stopped for answers */
 	SnowfdwRowConverter *converter;
 } SnowfdwScanState;
 
@@ -94,6 +103,11 @@ static void snowfdwBeginForeignScan(ForeignScanState *node, int eflags);
 static TupleTableSlot *snowfdwIterateForeignScan(ForeignScanState *node);
 static void snowfdwReScanForeignScan(ForeignScanState *node);
 static void snowfdwEndForeignScan(ForeignScanState *node);
+/* asynchronous execution */
+static bool snowfdwIsForeignPathAsyncCapable(ForeignPath *path);
+static void snowfdwForeignAsyncRequest(AsyncRequest *areq);
+static void snowfdwForeignAsyncConfigureWait(AsyncRequest *areq);
+static void snowfdwForeignAsyncNotify(AsyncRequest *areq);
 /* EXPLAIN */
 static void snowfdwExplainForeignScan(ForeignScanState *node,
 									  ExplainState *es);
@@ -119,6 +133,7 @@ _PG_init(void)
 	snowfdw_stats_init();
 	snowfdw_measured_init();
 	snowfdw_holdoff_init();
+	snowfdw_inflight_init();
 }
 
 /*
@@ -138,6 +153,12 @@ snowfdw_handler(PG_FUNCTION_ARGS)
 	routine->IterateForeignScan = snowfdwIterateForeignScan;
 	routine->ReScanForeignScan = snowfdwReScanForeignScan;
 	routine->EndForeignScan = snowfdwEndForeignScan;
+
+	/* asynchronous execution */
+	routine->IsForeignPathAsyncCapable = snowfdwIsForeignPathAsyncCapable;
+	routine->ForeignAsyncRequest = snowfdwForeignAsyncRequest;
+	routine->ForeignAsyncConfigureWait = snowfdwForeignAsyncConfigureWait;
+	routine->ForeignAsyncNotify = snowfdwForeignAsyncNotify;
 
 	/* modify */
 	snowfdw_set_modify_routines(routine);
@@ -560,7 +581,7 @@ snowfdwGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 		intVal(lsecond(best_path->fdw_private)) == 1)
 		pushdown.name_expr = NULL;
 	if (best_path->path.param_info == NULL)
-		pushdown.limit = snowfdw_query_limit(root, baserel);
+		snowfdw_query_limit(root, baserel, &pushdown);
 
 	fdw_private = snowfdw_pushdown_to_private(&pushdown, &fdw_exprs);
 	rel = table_open(foreigntableid, NoLock);
@@ -575,6 +596,30 @@ snowfdwGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 
 	return make_foreignscan(tlist, local_quals, baserel->relid, fdw_exprs,
 							fdw_private, NIL, NIL, outer_plan);
+}
+
+/*
+ * exec_param_walker
+ *		Whether an expression reads a value an outer plan node sets
+ */
+static bool
+exec_param_walker(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Param) && ((Param *) node)->paramkind == PARAM_EXEC)
+		return true;
+	return expression_tree_walker(node, exec_param_walker, context);
+}
+
+/*
+ * contain_exec_param
+ *		Whether a scan's values come from outer rows
+ */
+static bool
+contain_exec_param(Node *node)
+{
+	return exec_param_walker(node, NULL);
 }
 
 /*
@@ -604,6 +649,7 @@ snowfdwBeginForeignScan(ForeignScanState *node, int eflags)
 	/* rows about to be changed are read fresh (the statement scope stays) */
 	sstate->cache_ttl = ExecRelationIsTargetRelation(estate, fsplan->scan.scanrelid) ?
 		0 : options->cache_ttl;
+	sstate->cache_stale_ttl = options->cache_stale_ttl;
 	snowfdw_pushdown_from_private(fsplan->fdw_private, fsplan->fdw_exprs,
 								  &sstate->pushdown);
 
@@ -619,6 +665,13 @@ snowfdwBeginForeignScan(ForeignScanState *node, int eflags)
 	if (sstate->pushdown.name_expr)
 		sstate->name_state = ExecInitExpr(sstate->pushdown.name_expr,
 										  (PlanState *) node);
+	sstate->filter_states = ExecInitExprList(sstate->pushdown.filter_exprs,
+											 (PlanState *) node);
+	sstate->limit_state = ExecInitExpr(sstate->pushdown.limit_expr,
+									   (PlanState *) node);
+	sstate->offset_state = ExecInitExpr(sstate->pushdown.offset_expr,
+										(PlanState *) node);
+	sstate->planned = sstate->pushdown;
 
 	sstate->scan_cxt = AllocSetContextCreate(estate->es_query_cxt,
 											 "snowfdw scan state",
@@ -629,6 +682,15 @@ snowfdwBeginForeignScan(ForeignScanState *node, int eflags)
 	sstate->temp_cxt = AllocSetContextCreate(estate->es_query_cxt,
 											 "snowfdw tuple data",
 											 ALLOCSET_DEFAULT_SIZES);
+
+	/*
+	 * Values known before the Append runs: the scan may start early, if
+	 * scans may run at once at all
+	 */
+	if (options->async_capable && enable_async_append &&
+		!contain_exec_param((Node *) fsplan->fdw_exprs))
+		sstate->siblings = snowfdw_siblings_join(estate, &fsplan->scan.plan,
+												 node);
 
 	retrieved = list_nth(fsplan->fdw_private, SnowfdwScanPrivateRetrieved);
 	sstate->converter = snowfdw_row_converter(rel, sstate->pushdown.info,
@@ -674,6 +736,64 @@ add_text_values(List *values, Datum value, bool isnull, Oid type)
 }
 
 /*
+ * eval_limit_value
+ *		A run-time LIMIT or OFFSET value; -1 for NULL (no limit) or none
+ */
+static int64
+eval_limit_value(ExprState *state, ExprContext *econtext)
+{
+	bool		isnull;
+	Datum		value;
+
+	if (state == NULL)
+		return 0;
+	value = ExecEvalExpr(state, econtext, &isnull);
+	return isnull ? -1 : DatumGetInt64(value);
+}
+
+/*
+ * apply_runtime_values
+ *		Push the values known only now as constants would be: name filters
+ *		where the translation is exact, and the rows LIMIT needs; false if a
+ *		filter's value is NULL (no row can match)
+ */
+static bool
+apply_runtime_values(ForeignScanState *node, SnowfdwScanState *sstate)
+{
+	ExprContext *econtext = node->ss.ps.ps_ExprContext;
+	SnowfdwPushdown *pd = &sstate->pushdown;
+	ListCell   *lo;
+	ListCell   *ls;
+
+	/* a rescan starts again from what the plan knew */
+	pd->like = sstate->planned.like;
+	pd->starts_with = sstate->planned.starts_with;
+	pd->pattern = sstate->planned.pattern;
+	pd->limit = sstate->planned.limit;
+	forboth(lo, pd->filter_ops, ls, sstate->filter_states)
+	{
+		bool		isnull;
+		Datum		value = ExecEvalExpr(lfirst(ls), econtext, &isnull);
+
+		/* LIKE, ILIKE and ~ are strict */
+		if (isnull)
+			return false;
+		snowfdw_apply_name_filter(pd, lfirst_oid(lo),
+								  TextDatumGetCString(value));
+	}
+	if (sstate->limit_state)
+	{
+		int64		count = eval_limit_value(sstate->limit_state, econtext);
+		int64		offset = eval_limit_value(sstate->offset_state, econtext);
+
+		/* LIMIT NULL is no limit; OFFSET NULL is none */
+		pd->limit = count < 0 ? -1 :
+			snowfdw_rows_needed(count, Max(offset, 0));
+	}
+	return true;
+}
+
+/*
  * start_fetcher
  *		Evaluate the path values and plan the scan's calls
  */
@@ -691,6 +811,12 @@ start_fetcher(ForeignScanState *node, SnowfdwScanState *sstate)
 	MemoryContextReset(sstate->scan_cxt);
 	MemoryContextReset(sstate->batch_cxt);
 	oldcxt = MemoryContextSwitchTo(sstate->scan_cxt);
+	if (!apply_runtime_values(node, sstate))
+	{
+		sstate->fetcher = NULL;
+		MemoryContextSwitchTo(oldcxt);
+		return;
+	}
 	for (level = 0; level < SNOWFDW_MAX_SCOPES; level++)
 	{
 		forboth(lc, sstate->scope_states[level], le, sstate->pushdown.scope_exprs[level])
@@ -730,8 +856,68 @@ start_fetcher(ForeignScanState *node, SnowfdwScanState *sstate)
 											scope_values,
 											sstate->scope_from_options,
 											names, sstate->batch_cxt);
-	snowfdw_fetcher_set_cache_ttl(sstate->fetcher, sstate->cache_ttl);
+	snowfdw_fetcher_set_cache_ttl(sstate->fetcher, sstate->cache_ttl,
+								  sstate->cache_stale_ttl);
 	MemoryContextSwitchTo(oldcxt);
+}
+
+/* A scan's share of its session's counters, taken around a fetch */
+typedef struct ScanCounters
+{
+	int64		requests;
+	int64		hits;
+	int64		bytes;
+} ScanCounters;
+
+/*
+ * begin_counting
+ *		Before a scan's fetch: note the session's counters
+ *
+ * The session is shared (with a modify node, other scans of an Append):
+ * each scan counts its own calls.
+ */
+static void
+begin_counting(SnowfdwScanState *sstate, ScanCounters *counters)
+{
+	counters->requests = sstate->conn->requests;
+	counters->hits = sstate->conn->cache_hits;
+	counters->bytes = sstate->conn->bytes_received;
+}
+
+/*
+ * end_counting
+ *		After a scan's fetch: add what it did to its counters
+ */
+static void
+end_counting(SnowfdwScanState *sstate, ScanCounters *counters)
+{
+	sstate->requests += sstate->conn->requests - counters->requests;
+	sstate->cache_hits += sstate->conn->cache_hits - counters->hits;
+	sstate->bytes_received += sstate->conn->bytes_received - counters->bytes;
+}
+
+/*
+ * send_early
+ *		Start a sibling scan and send its first calls (see siblings.c)
+ */
+static void
+send_early(ForeignScanState *node)
+{
+	SnowfdwScanState *sstate = node->fdw_state;
+	ScanCounters counters;
+	MemoryContext oldcxt;
+
+	if (sstate->started)
+		return;
+	start_fetcher(node, sstate);
+	sstate->started = true;
+	if (sstate->fetcher == NULL)
+		return;
+	begin_counting(sstate, &counters);
+	oldcxt = MemoryContextSwitchTo(sstate->scan_cxt);
+	snowfdw_fetcher_send(sstate->fetcher);
+	MemoryContextSwitchTo(oldcxt);
+	end_counting(sstate, &counters);
 }
 
 /*
@@ -746,32 +932,31 @@ snowfdwIterateForeignScan(ForeignScanState *node)
 	SnowfdwJson *row;
 	char	  **scope;
 	MemoryContext oldcxt;
-	int64		requests;
-	int64		hits;
-	int64		bytes;
+	ScanCounters counters;
 
 	ExecClearTuple(slot);
 	MemoryContextReset(sstate->temp_cxt);
+	sstate->waiting = false;
 	if (!sstate->started)
 	{
+		ListCell   *lc;
+
+		foreach(lc, snowfdw_siblings_first_read(sstate->siblings, node))
+			send_early(lfirst(lc));
 		start_fetcher(node, sstate);
 		sstate->started = true;
 	}
 	if (sstate->fetcher == NULL)
 		return slot;			/* no value of a path can match */
 
-	/* the session is shared (with a modify node, say): count our own calls */
-	requests = sstate->conn->requests;
-	hits = sstate->conn->cache_hits;
-	bytes = sstate->conn->bytes_received;
+	begin_counting(sstate, &counters);
 	oldcxt = MemoryContextSwitchTo(sstate->scan_cxt);
-	row = snowfdw_fetcher_next(sstate->fetcher, &scope);
+	row = snowfdw_fetcher_next(sstate->fetcher, &scope, sstate->nowait,
+							   &sstate->waiting);
 	MemoryContextSwitchTo(oldcxt);
-	sstate->requests += sstate->conn->requests - requests;
-	sstate->cache_hits += sstate->conn->cache_hits - hits;
-	sstate->bytes_received += sstate->conn->bytes_received - bytes;
+	end_counting(sstate, &counters);
 	if (row == NULL)
-		return slot;
+		return slot;			/* the end, or waiting for answers */
 
 	oldcxt = MemoryContextSwitchTo(sstate->temp_cxt);
 	snowfdw_convert_row(sstate->converter, slot->tts_tupleDescriptor, row,
@@ -793,6 +978,7 @@ snowfdwReScanForeignScan(ForeignScanState *node)
 		snowfdw_fetcher_end(sstate->fetcher);
 	sstate->fetcher = NULL;
 	sstate->started = false;
+	snowfdw_siblings_rescan(sstate->siblings);
 	MemoryContextReset(sstate->scan_cxt);
 	MemoryContextReset(sstate->batch_cxt);
 }
@@ -811,6 +997,133 @@ snowfdwEndForeignScan(ForeignScanState *node)
 
 	if (sstate && sstate->fetcher)
 		snowfdw_fetcher_end(sstate->fetcher);
+}
+
+/*
+ * snowfdwIsForeignPathAsyncCapable
+ *		Whether an Append may run this scan at once with its siblings
+ */
+static bool
+snowfdwIsForeignPathAsyncCapable(ForeignPath *path)
+{
+	SnowfdwPlanState *state = path->path.parent->fdw_private;
+
+	return state->options->async_capable;
+}
+
+/*
+ * produce_row
+ *		Answer an Append's request with the scan's next row, its end, or
+ *		"pending" while the answers it needs are on their way
+ *
+ * The scan runs as when it is iterated (local quals, projection), except
+ * that a fetch that would wait for an answer stops instead.
+ */
+static void
+produce_row(AsyncRequest *areq)
+{
+	ForeignScanState *node = (ForeignScanState *) areq->requestee;
+	SnowfdwScanState *sstate = node->fdw_state;
+	TupleTableSlot *result;
+
+	/* an error ends the scan with its statement: no reset needed then */
+	sstate->nowait = true;
+	result = areq->requestee->ExecProcNodeReal(areq->requestee);
+	sstate->nowait = false;
+	if (TupIsNull(result) && sstate->waiting)
+		ExecAsyncRequestPending(areq);
+	else
+		ExecAsyncRequestDone(areq, result);
+}
+
+/*
+ * snowfdwForeignAsyncRequest
+ *		An Append asks for a row: the first one sends the scan's first calls
+ */
+static void
+snowfdwForeignAsyncRequest(AsyncRequest *areq)
+{
+	produce_row(areq);
+}
+
+/*
+ * first_waiter_of_session
+ *		Whether no earlier pending request of the same Append waits on the
+ *		same HTTP session
+ *
+ * The Append asks its pending requests in order; the first of a session
+ * waits for it, the others only look whether their answers came.
+ */
+static bool
+first_waiter_of_session(AsyncRequest *areq, SnowfdwScanState *sstate)
+{
+	AppendState *append = (AppendState *) areq->requestor;
+	int			i = -1;
+
+	if (!IsA(append, AppendState))
+		return true;
+	while ((i = bms_next_member(append->as_asyncplans, i)) >= 0 &&
+		   i < areq->request_index)
+	{
+		AsyncRequest *other = append->as_asyncrequests[i];
+		ForeignScanState *fss = (ForeignScanState *) other->requestee;
+
+		if (other->callback_pending && IsA(fss, ForeignScanState) &&
+			fss->fdwroutine->ForeignAsyncConfigureWait == snowfdwForeignAsyncConfigureWait &&
+			fss->fdw_state != NULL &&
+			((SnowfdwScanState *) fss->fdw_state)->conn->http == sstate->conn->http)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * snowfdwForeignAsyncConfigureWait
+ *		Wait a little for the answers a pending request needs; deliver the
+ *		row if they came
+ *
+ * The transfers of all scans of a user mapping share one libcurl multi
+ * handle, whose sockets change as connections open and close, and whose
+ * timers (timeouts, retries, polls of a 202) no socket announces; so no
+ * socket is added to the Append's wait set.  Instead the first pending
+ * scan of a session lets libcurl wait on every socket of the session for
+ * up to 20 ms (less when an answer arrives), and every pending scan then
+ * looks whether its answers are in.  The Append checks for interrupts
+ * between rounds, so a cancel is seen within 20 ms.  While the Append
+ * still has synchronous children to run, nobody waits.
+ */
+static void
+snowfdwForeignAsyncConfigureWait(AsyncRequest *areq)
+{
+	ForeignScanState *node = (ForeignScanState *) areq->requestee;
+	SnowfdwScanState *sstate = node->fdw_state;
+	AppendState *append = (AppendState *) areq->requestor;
+	bool		may_wait = !IsA(append, AppendState) || append->as_syncdone;
+
+	if (may_wait && first_waiter_of_session(areq, sstate))
+		snowfdw_http_drive(sstate->conn->http, SNOWFDW_HTTP_POLL_MS);
+	areq->callback_pending = false;
+	produce_row(areq);
+	if (areq->callback_pending)
+		return;
+	/* the executor counts no row delivered here (it expects none) */
+	if (node->ss.ps.instrument && !TupIsNull(areq->result))
+		node->ss.ps.instrument->tuplecount += 1;
+	/* and the Append hears of it only from Request and Notify: tell it */
+	ExecAsyncResponse(areq);
+}
+
+/*
+ * snowfdwForeignAsyncNotify
+ *		An event of the request came: produce its row if it can
+ *
+ * No event is ever registered (see snowfdwForeignAsyncConfigureWait), so
+ * this only serves the API.
+ */
+static void
+snowfdwForeignAsyncNotify(AsyncRequest *areq)
+{
+	produce_row(areq);
 }
 
 /*

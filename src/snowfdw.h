@@ -130,6 +130,9 @@ typedef struct SnowfdwOptions
 	double		request_cost;	/* planner cost of one request; -1: measured */
 	double		row_cost;		/* planner cost of one row; -1: default */
 	int			cache_ttl;		/* seconds; 0: statement scope only */
+	int			cache_stale_ttl;	/* seconds past cache_ttl a stale
+									 * answer serves while it is refreshed */
+	bool		async_capable;	/* scans may run at once under an Append */
 	bool		pipeline_writes;	/* writes keep requests in flight */
 	/* user mapping */
 	char	   *token;
@@ -184,6 +187,8 @@ typedef struct SnowfdwCall
 	int			cache_ttl;		/* the cache policy: -1 (the default) never
 								 * cached; 0 the statement store only; else
 								 * seconds in the response cache */
+	int			cache_stale_ttl;	/* seconds past cache_ttl a stale answer
+									 * serves while it is refreshed */
 	/* output */
 	long		status;
 	char	   *response;		/* body text, unless streaming */
@@ -211,6 +216,11 @@ typedef struct SnowfdwCall
 	TimestampTz not_before;
 	char	   *poll_path;		/* Location of a pending 202 */
 	SnowfdwHttpResponse *failure;	/* the answer that failed it, if failed */
+	uint64		inflight;		/* the request this call claimed (inflight.c),
+								 * or 0 */
+	bool		coalescing;		/* waits for another process's answer */
+	bool		held_behind;	/* waits behind a call of its batch that does */
+	TimestampTz coalesce_since; /* when it began to wait, or 0 */
 } SnowfdwCall;
 
 /* GUC variables */
@@ -286,12 +296,13 @@ extern const char *snowfdw_connection_bearer(SnowfdwConnection *conn,
 											 bool renew);
 
 /* in rest.c */
+extern bool snowfdw_poll_calls(SnowfdwConnection *conn, SnowfdwCall **calls,
+							   int ncalls);
+extern void snowfdw_call_abort(SnowfdwConnection *conn, SnowfdwCall *call);
 extern void snowfdw_run_calls(SnowfdwConnection *conn, SnowfdwCall **calls,
 							  int ncalls);
 extern bool snowfdw_step_calls(SnowfdwConnection *conn, SnowfdwCall **calls,
 							   int ncalls, bool start_new, bool block);
-extern void snowfdw_abort_calls(SnowfdwConnection *conn, SnowfdwCall **calls,
-								int ncalls);
 pg_noreturn extern void snowfdw_raise_call_failure(SnowfdwConnection *conn,
 												   SnowfdwCall *call);
 extern SnowfdwCall *snowfdw_new_call(const char *method, char *path,
@@ -375,6 +386,7 @@ pg_noreturn extern void snowfdw_fault_error(const char *point);
 
 /* in cache.c */
 extern int	snowfdw_cache_ttl;
+extern int	snowfdw_cache_stale_ttl;
 extern int	snowfdw_cache_size_kb;
 extern void snowfdw_cache_init(void);
 extern bool snowfdw_cache_lookup(SnowfdwConnection *conn, const char *path,
@@ -393,6 +405,58 @@ extern void snowfdw_cache_prepare_changes(void);
 extern void snowfdw_cache_note_changed(Oid serverid);
 extern void snowfdw_cache_flush_changed(void);
 extern int64 snowfdw_cache_write_invalidations(void);
+extern bool snowfdw_cache_refreshing;
+
+/* in inflight.c */
+#define SNOWFDW_REFRESH_JOBS 256
+#define SNOWFDW_REFRESH_WORKERS 4
+#define SNOWFDW_REFRESH_REQUEST_MAX 1024
+
+/* A queued refresh of a stale response cache entry */
+typedef struct SnowfdwRefreshJob
+{
+	uint64		ident;			/* the request's in-flight identity; 0: free */
+	bool		running;		/* a worker took it */
+	Oid			dboid;
+	Oid			userid;			/* the role the worker connects as */
+	Oid			serverid;
+	Oid			umid;
+	int			ttl;
+	int			stale_ttl;
+	char		request[SNOWFDW_REFRESH_REQUEST_MAX];	/* role, newline, path */
+} SnowfdwRefreshJob;
+
+/* A refresh worker's slot: the database and user it serves */
+typedef struct SnowfdwRefreshWorker
+{
+	bool		in_use;
+	Oid			dboid;
+	Oid			userid;
+} SnowfdwRefreshWorker;
+
+extern void snowfdw_inflight_init(void);
+extern bool snowfdw_inflight_enabled(void);
+typedef enum SnowfdwClaim
+{
+	SNOWFDW_CLAIM_MINE,			/* this backend fetches the request */
+	SNOWFDW_CLAIM_BUSY,			/* another process does: wait for it */
+	SNOWFDW_CLAIM_NONE			/* fetch it, not coalesced */
+} SnowfdwClaim;
+extern SnowfdwClaim snowfdw_inflight_claim(uint64 ident, double timeout_s,
+										   bool take_over);
+extern void snowfdw_inflight_streaming(uint64 ident);
+extern void snowfdw_inflight_release(uint64 ident);
+extern void snowfdw_inflight_release_all(void);
+extern void snowfdw_inflight_end_wait(void);
+extern int	snowfdw_refresh_enqueue(const SnowfdwRefreshJob *job,
+									double timeout_s);
+extern int	snowfdw_refresh_take(int worker, SnowfdwRefreshJob *out, int max);
+extern void snowfdw_refresh_done(const SnowfdwRefreshJob *jobs, int n);
+extern void snowfdw_refresh_worker_exit(int worker, bool in_worker);
+
+/* in refresh.c */
+extern void snowfdw_refresh_launch(int worker, Oid dboid, Oid userid);
+extern PGDLLEXPORT void snowfdw_refresh_main(Datum arg);
 
 /* in stats.c */
 typedef struct SnowfdwStatsKey
@@ -509,6 +573,11 @@ enum SnowfdwScanPrivateIndex
 	SnowfdwScanPrivatePattern,	/* String, "" for none */
 	SnowfdwScanPrivateHistory,	/* Integer (bool) */
 	SnowfdwScanPrivateLimit,	/* String: int64 rows needed, -1 for none */
+	SnowfdwScanPrivateFilterOps,	/* List of Integer: operators of the
+									 * run-time name filters, whose values
+									 * follow the name in fdw_exprs */
+	SnowfdwScanPrivateLimitExprs,	/* Integer: 1 LIMIT, 2 OFFSET expression
+									 * last in fdw_exprs */
 	SnowfdwScanPrivateRetrieved,	/* List of Integer: attnums converted */
 	SnowfdwScanPrivateExplain,	/* String: the requests, for EXPLAIN */
 	SnowfdwScanPrivateRequests	/* Float: requests the planner expected */
@@ -525,7 +594,15 @@ typedef struct SnowfdwPushdown
 	char	   *pattern;
 	bool		history;
 	int64		limit;			/* rows the query needs, or -1 */
+	/* values known only when the scan starts (parameters, stable calls) */
+	List	   *filter_ops;		/* name LIKE/ILIKE/~ value: operator OIDs */
+	List	   *filter_exprs;	/* ... and the values */
+	Expr	   *limit_expr;		/* LIMIT of a generic plan, or NULL */
+	Expr	   *offset_expr;	/* its OFFSET, or NULL */
 } SnowfdwPushdown;
+
+extern void snowfdw_apply_name_filter(SnowfdwPushdown *pushdown, Oid opno,
+									  const char *value);
 
 extern void snowfdw_classify_quals(PlannerInfo *root, RelOptInfo *baserel,
 								   List *clauses, SnowfdwPushdown *pushdown,
@@ -538,9 +615,11 @@ extern int	snowfdw_clause_scope_level(PlannerInfo *root, RelOptInfo *baserel,
 									   RestrictInfo *rinfo,
 									   const SnowfdwObjectInfo *info,
 									   Expr **value);
-extern int64 snowfdw_query_limit(PlannerInfo *root, RelOptInfo *baserel);
+extern void snowfdw_query_limit(PlannerInfo *root, RelOptInfo *baserel,
+								SnowfdwPushdown *pushdown);
 extern char *snowfdw_describe_requests(SnowfdwPushdown *pushdown,
 									   int page_size);
+extern int64 snowfdw_rows_needed(int64 count, int64 offset);
 extern int64 snowfdw_show_limit(SnowfdwPushdown *pushdown, int page_size);
 extern char *snowfdw_list_path(SnowfdwPushdown *pushdown,
 							   const char *const *scope, int page_size,
@@ -606,10 +685,19 @@ extern SnowfdwFetcher *snowfdw_fetcher_begin(SnowfdwConnection *conn,
 											 List *names,
 											 MemoryContext batch_cxt);
 extern void snowfdw_fetcher_set_cache_ttl(SnowfdwFetcher *fetcher,
-										  int cache_ttl);
+										  int cache_ttl, int cache_stale_ttl);
 extern SnowfdwJson *snowfdw_fetcher_next(SnowfdwFetcher *fetcher,
-										 char ***scope);
+										 char ***scope, bool nowait,
+										 bool *waiting);
+extern void snowfdw_fetcher_send(SnowfdwFetcher *fetcher);
 extern void snowfdw_fetcher_end(SnowfdwFetcher *fetcher);
+
+/* in siblings.c */
+typedef struct SnowfdwSiblings SnowfdwSiblings;
+extern SnowfdwSiblings *snowfdw_siblings_join(EState *estate, Plan *plan,
+											  void *scan);
+extern List *snowfdw_siblings_first_read(SnowfdwSiblings *group, void *scan);
+extern void snowfdw_siblings_rescan(SnowfdwSiblings *group);
 
 /* in modify.c */
 extern void snowfdw_set_modify_routines(FdwRoutine *routine);

@@ -41,7 +41,7 @@ packages() {
   echo "postgresql-$1 postgresql-server-dev-$1 postgresql-server-dev-all" \
     "libcurl4-openssl-dev libcjson-dev libssl-dev" \
     "make gcc pkg-config openssl procps curl jq ca-certificates util-linux" \
-    "python3 python3-yaml python3-jsonschema python3-cryptography" \
+    "python3 python3-yaml python3-jsonschema python3-cryptography python3-psycopg" \
     "build-essential debhelper dpkg-dev fakeroot"
 }
 

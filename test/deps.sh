@@ -12,7 +12,7 @@ packages=(
   make gcc pkg-config openssl procps curl jq
   postgresql-15 postgresql-client-15 postgresql-server-dev-15
   libcurl4-openssl-dev libcjson-dev libssl-dev
-  python3 python3-yaml python3-jsonschema python3-cryptography
+  python3 python3-yaml python3-jsonschema python3-cryptography python3-psycopg
   postgresql-server-dev-all debhelper dpkg-dev
   clang-14 libclang-rt-14-dev llvm-14
   valgrind

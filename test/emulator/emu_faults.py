@@ -12,7 +12,8 @@ import re
 
 ACTIONS = {
     # action: {parameter: (type(s), default)}
-    "status": {"status": (int, None), "retry_after": ((str, int), None), "code": (str, None), "message": (str, None)},
+    "status": {"status": (int, None), "retry_after": ((str, int), None), "code": (str, None), "message": (str, None),
+               "ms": ((int, float), 0)},
     "async": {"polls": (int, 1)},
     "large": {"page_size": (int, 2)},
     "link_pages": {"page_size": (int, 2)},

@@ -405,7 +405,7 @@ class Handler(BaseHTTPRequestHandler):
             emu.stop.wait(p["seconds"])
             self.close_connection = True
             return
-        if action == "latency":
+        if action == "latency" or (action == "status" and p["ms"]):
             emu.stop.wait(p["ms"] / 1000.0)
         raw = None
         if action == "status":

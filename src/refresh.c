@@ -1,0 +1,215 @@
+/*-------------------------------------------------------------------------
+ *
+ * refresh.c
+ *		  The refresh worker: stale response cache entries fetched again
+ *		  behind the viewers' backs
+ *
+ * Within an entry's stale window (cache_stale_ttl seconds past cache_ttl)
+ * a lookup answers from the stale entry and queues one refresh of its
+ * request (inflight.c).  A dynamic background worker, one per database and
+ * user at a time, connects to the entry's database as the user of the
+ * entry's user mapping (the viewer's user for a PUBLIC mapping), builds the
+ * session from that user mapping as a scan would, and sends the GETs
+ * through the normal call layer (rest.c), which stores the fresh answers.
+ * A worker takes the queued jobs of one user mapping at a time and runs
+ * them concurrently; it ends when none is left.
+ *
+ * Why a worker: the viewer that found the stale entry must not wait, and a
+ * backend cannot go on with a transfer after its statement ends.  The
+ * worker's session is built from the same catalog rows, so the request
+ * and its cache key are those of the entry; a job whose request text
+ * differs (the mapping changed meanwhile) is dropped.
+ *
+ * A failed refresh is logged (the error names the request, never a
+ * secret); the stale entry answers until its window ends, and a later
+ * lookup queues the refresh again.
+ *
+ * Copyright (c) 2026, snowfdw developers
+ *
+ * IDENTIFICATION
+ *		  src/refresh.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "storage/ipc.h"
+#include "tcop/tcopprot.h"
+#include "utils/memutils.h"
+
+#include "snowfdw.h"
+
+/* Jobs one batch of a worker runs concurrently, at most */
+#define REFRESH_BATCH 32
+
+/* This worker's slot (inflight.c); -1 once it gave the slot back */
+static int	worker_slot = -1;
+
+/*
+ * snowfdw_refresh_launch
+ *		Start the refresh worker of a worker slot
+ *
+ * If it cannot start, the slot and its queued jobs are given up: the stale
+ * answers serve on, and a later lookup tries again.
+ */
+void
+snowfdw_refresh_launch(int worker, Oid dboid, Oid userid)
+{
+	BackgroundWorker bgw;
+	BackgroundWorkerHandle *handle;
+
+	memset(&bgw, 0, sizeof(bgw));
+	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS |
+		BGWORKER_BACKEND_DATABASE_CONNECTION;
+	bgw.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	bgw.bgw_restart_time = BGW_NEVER_RESTART;
+	strlcpy(bgw.bgw_library_name, "snowfdw", sizeof(bgw.bgw_library_name));
+	strlcpy(bgw.bgw_function_name, "snowfdw_refresh_main",
+			sizeof(bgw.bgw_function_name));
+	snprintf(bgw.bgw_name, BGW_MAXLEN, "snowfdw refresh worker");
+	snprintf(bgw.bgw_type, BGW_MAXLEN, "snowfdw refresh worker");
+	bgw.bgw_main_arg = Int32GetDatum(worker);
+	memcpy(bgw.bgw_extra, &dboid, sizeof(Oid));
+	memcpy(bgw.bgw_extra + sizeof(Oid), &userid, sizeof(Oid));
+	bgw.bgw_notify_pid = 0;
+	if (!RegisterDynamicBackgroundWorker(&bgw, &handle))
+	{
+		snowfdw_refresh_worker_exit(worker, false);
+		ereport(DEBUG1,
+				(errmsg("could not start a snowfdw refresh worker"),
+				 errhint("You might need to increase \"max_worker_processes\".")));
+	}
+}
+
+/*
+ * refresh_worker_exit
+ *		before_shmem_exit: give back the slot and the jobs taken
+ */
+static void
+refresh_worker_exit(int code, Datum arg)
+{
+	if (worker_slot >= 0)
+		snowfdw_refresh_worker_exit(worker_slot, true);
+	worker_slot = -1;
+}
+
+/*
+ * refresh_batch
+ *		Fetch the requests of jobs of one user mapping, storing the answers
+ *
+ * Returns false if the batch failed; the error was logged.
+ */
+static bool
+refresh_batch(SnowfdwRefreshJob *jobs, int n)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	volatile bool ok = true;
+	ErrorData  *volatile edata = NULL;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PG_TRY();
+	{
+		SnowfdwConnection *conn = snowfdw_get_connection(jobs[0].serverid,
+														 GetUserId());
+		SnowfdwCall **calls = palloc(sizeof(SnowfdwCall *) * n);
+		int			ncalls = 0;
+		int			i;
+
+		for (i = 0; i < n; i++)
+		{
+			const char *path = strchr(jobs[i].request, '\n');
+			char	   *expected;
+
+			if (path == NULL || conn->umid != jobs[i].umid)
+				continue;
+			path++;
+			/* the same role as the entry's, or another request and key */
+			expected = psprintf("%s\n%s",
+								conn->options->role ? conn->options->role : "",
+								path);
+			if (strcmp(expected, jobs[i].request) != 0)
+				continue;
+			calls[ncalls] = snowfdw_new_call("GET", pstrdup(path), NULL,
+											 true, false);
+			calls[ncalls]->cache_ttl = jobs[i].ttl;
+			calls[ncalls]->cache_stale_ttl = jobs[i].stale_ttl;
+			ncalls++;
+		}
+		if (ncalls > 0)
+			snowfdw_run_calls(conn, calls, ncalls);
+		CommitTransactionCommand();
+	}
+	PG_CATCH();
+	{
+		/* the abort (and the markers' release) comes after the catch */
+		HOLD_INTERRUPTS();
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		ok = false;
+	}
+	PG_END_TRY();
+	if (!ok)
+	{
+		AbortOutOfAnyTransaction();
+		RESUME_INTERRUPTS();
+		ereport(LOG,
+				(errmsg("snowfdw could not refresh %d cached responses: %s",
+						n, edata->message),
+				 edata->context ? errcontext("%s", edata->context) : 0));
+		FreeErrorData(edata);
+	}
+	return ok;
+}
+
+/*
+ * snowfdw_refresh_main
+ *		Entry point of a refresh worker
+ */
+void
+snowfdw_refresh_main(Datum arg)
+{
+	Oid			dboid;
+	Oid			userid;
+	SnowfdwRefreshJob *jobs;
+	MemoryContext cxt;
+
+	if (!snowfdw_inflight_enabled())
+		proc_exit(1);			/* cannot happen: started by a preloaded server */
+	worker_slot = DatumGetInt32(arg);
+	memcpy(&dboid, MyBgworkerEntry->bgw_extra, sizeof(Oid));
+	memcpy(&userid, MyBgworkerEntry->bgw_extra + sizeof(Oid), sizeof(Oid));
+	before_shmem_exit(refresh_worker_exit, (Datum) 0);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnectionByOid(dboid, userid, 0);
+	pgstat_report_appname("snowfdw refresh worker");
+	snowfdw_cache_refreshing = true;
+
+	cxt = AllocSetContextCreate(TopMemoryContext, "snowfdw refresh",
+								ALLOCSET_DEFAULT_SIZES);
+	jobs = MemoryContextAlloc(TopMemoryContext,
+							  sizeof(SnowfdwRefreshJob) * REFRESH_BATCH);
+	for (;;)
+	{
+		int			n = snowfdw_refresh_take(worker_slot, jobs, REFRESH_BATCH);
+
+		if (n == 0)
+		{
+			worker_slot = -1;	/* given back by snowfdw_refresh_take */
+			break;
+		}
+		MemoryContextSwitchTo(cxt);
+		(void) refresh_batch(jobs, n);
+		snowfdw_refresh_done(jobs, n);
+		MemoryContextSwitchTo(TopMemoryContext);
+		MemoryContextReset(cxt);
+		CHECK_FOR_INTERRUPTS();
+	}
+	proc_exit(0);
+}
