@@ -221,6 +221,7 @@ bash "$(dirname "$0")/invalidation.sh"
 echo
 bash "$(dirname "$0")/viewers.sh"
 bash "$(dirname "$0")/statement.sh"
+bash "$(dirname "$0")/writes.sh"
 
 # ---------------------------------------------------------------------------
 # B1 across majors: the 200,000-file listing on each PostgreSQL major that

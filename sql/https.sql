@@ -88,9 +88,14 @@ RETURNING name;
 SELECT snowfdw_undrop_schema('tls_https', 'SALES', 'TLS_CLONE');
 SELECT name, comment FROM via_http.remote_schemas WHERE database_name = 'SALES' AND name LIKE 'TLS\_%';
 DELETE FROM via_https.remote_schemas WHERE database_name = 'SALES' AND name = 'TLS_CLONE';
--- what reached the emulator: the same requests as over plain HTTP
-SELECT method, path, query, status FROM pg_temp.emu_requests()
- WHERE method <> 'GET' OR path LIKE '%TLS%' ORDER BY seq;
+-- what reached the emulator: the same requests as over plain HTTP (the
+-- drops of one statement run at once: a run of them is sorted by path)
+SELECT method, path, query, status FROM (
+  SELECT *, row_number() OVER (ORDER BY seq) -
+            row_number() OVER (PARTITION BY method ORDER BY seq) AS run
+    FROM pg_temp.emu_requests() WHERE method <> 'GET' OR path LIKE '%TLS%') r
+ ORDER BY CASE WHEN method = 'DELETE' THEN min(seq) OVER (PARTITION BY method, run)
+               ELSE seq END, path;
 
 -- 127.0.0.1 is in the certificate too
 CREATE SERVER tls_ip FOREIGN DATA WRAPPER snowfdw

@@ -3,7 +3,7 @@
  * modify.c
  *		  INSERT, UPDATE and DELETE on snowfdw foreign tables
  *
- * Every row becomes REST calls of its own, one row after the other:
+ * Every row becomes REST calls of its own:
  *	- INSERT: POST <collection>?createMode=... whose body holds the non-null
  *	  writable columns; with RETURNING, a GET of the new object follows, so
  *	  that server-set columns come back;
@@ -22,6 +22,15 @@
  * error stays done, and ROLLBACK does not undo it.  An error raised while
  * a row is processed therefore names, in its detail, the objects that the
  * statement already created, altered or dropped.
+ *
+ * Writes are pipelined (option pipeline_writes, on by default): up to
+ * max_concurrency rows have calls in flight.  INSERT gets its rows in
+ * PostgreSQL's batches and ends each batch's calls before it returns, so
+ * that counts and ON CONFLICT DO NOTHING stay exact; UPDATE and DELETE
+ * return a row once its call is sent, and EndForeignModify waits for the
+ * rest.  Where a returned row must hold Snowflake's answer (INSERT or
+ * UPDATE RETURNING), or a trigger could run before its call ends, rows go
+ * one after the other as without the pipeline.
  *
  * Copyright (c) 2026, snowfdw developers
  *
@@ -65,6 +74,29 @@ enum SnowfdwModifyPrivateIndex
 /* Name of the junk column that carries the whole row (DELETE RETURNING) */
 #define WHOLEROW_JUNK "wholerow"
 
+/* Rows a batch INSERT hands over at once (GetForeignModifyBatchSize) */
+#define SNOWFDW_WRITE_BATCH_ROWS 200
+
+/* An object the statement changed, with its row's place, for error details */
+typedef struct SnowfdwDoneObject
+{
+	int64		row;			/* rows are numbered in the order they came */
+	char	   *name;			/* qualified name */
+} SnowfdwDoneObject;
+
+/* A row whose calls are in flight (pipelined writes) */
+typedef struct SnowfdwPendingRow
+{
+	SnowfdwCall *call;			/* the call in flight; NULL: entry free */
+	SnowfdwAction action;		/* its action; FETCH leads to an UPDATE's PUT */
+	int64		row;
+	char	   *scope[SNOWFDW_MAX_SCOPES];
+	char	   *name;
+	int			batch_index;	/* INSERT: the row's place in its batch */
+	TupleTableSlot *slot;		/* UPDATE: the new row, for the PUT body */
+	MemoryContext cxt;			/* the call, its answer and the strings */
+} SnowfdwPendingRow;
+
 /* Execution state of a modification of one foreign table */
 typedef struct SnowfdwModifyState
 {
@@ -79,7 +111,21 @@ typedef struct SnowfdwModifyState
 	int64		requests;		/* HTTP requests of this node, for EXPLAIN */
 	MemoryContext cxt;			/* statement lifetime: the state, "done" */
 	MemoryContext temp_cxt;		/* one row, reset at the next */
-	List	   *done;			/* qualified names already changed */
+	List	   *done;			/* SnowfdwDoneObject, in completion order */
+	List	   *unknown;		/* SnowfdwDoneObject: outcome unknown */
+	int64		rows;			/* rows handed to the FDW so far */
+
+	/* pipelined writes: window > 1 calls in flight */
+	int			window;
+	SnowfdwPendingRow *pending; /* window entries */
+	SnowfdwCall **calls;		/* the calls of busy entries, for a step */
+	SnowfdwCall *failure;		/* first call that failed; nothing more sent */
+	MemoryContext step_cxt;		/* answers of one step, reset after it */
+	TupleTableSlot **batch_slots;	/* batch INSERT: the rows */
+	int			batch_rows;
+	bool	   *inserted;		/* batch INSERT: per row, created */
+	TupleTableSlot **inserted_slots;	/* batch INSERT: the created rows */
+	int			batch_done;		/* how many */
 
 	SnowfdwWriteMap *map;		/* columns to fields, for request bodies */
 	SnowfdwRowConverter *returning; /* fetched object to row, or NULL */
@@ -91,6 +137,13 @@ typedef struct SnowfdwModifyState
 	AttrNumber	junk_dropped;	/* or 0 */
 	AttrNumber	junk_wholerow;
 } SnowfdwModifyState;
+
+static TupleTableSlot *update_row_pipelined(SnowfdwModifyState *state,
+											TupleTableSlot *slot,
+											TupleTableSlot *planSlot);
+static TupleTableSlot *delete_row_pipelined(SnowfdwModifyState *state,
+											TupleTableSlot *slot,
+											TupleTableSlot *planSlot);
 
 /*
  * relation_object
@@ -313,6 +366,36 @@ create_modify_state(EState *estate, ResultRelInfo *rinfo, CmdType operation,
 	state->updated = palloc0(sizeof(bool) * RelationGetNumberOfAttributes(rel));
 	foreach(lc, updated)
 		state->updated[lfirst_int(lc) - 1] = true;
+
+	/*
+	 * Pipelined writes return a row before its call has ended: not when the
+	 * row must show what Snowflake made of it (INSERT or UPDATE RETURNING),
+	 * nor when a trigger would run before the calls end.
+	 */
+	state->window = 1;
+	if (state->options->pipeline_writes && rel->trigdesc == NULL &&
+		!(has_returning && operation != CMD_DELETE))
+		state->window = Max(state->conn->options->max_concurrency, 1);
+	if (state->window > 1)
+	{
+		int			i;
+
+		state->pending = palloc0(sizeof(SnowfdwPendingRow) * state->window);
+		state->calls = palloc0(sizeof(SnowfdwCall *) * state->window);
+		for (i = 0; i < state->window; i++)
+		{
+			state->pending[i].cxt = AllocSetContextCreate(state->cxt,
+														  "snowfdw pipelined row",
+														  ALLOCSET_SMALL_SIZES);
+			if (operation == CMD_UPDATE)
+				state->pending[i].slot =
+					ExecInitExtraTupleSlot(estate, RelationGetDescr(rel),
+										   &TTSOpsVirtual);
+		}
+		state->step_cxt = AllocSetContextCreate(state->cxt,
+												"snowfdw pipelined answers",
+												ALLOCSET_DEFAULT_SIZES);
+	}
 	return state;
 }
 
@@ -410,18 +493,67 @@ qualified_name(const SnowfdwObjectInfo *info, char *const *scope,
 }
 
 /*
+ * remember_object
+ *		Add an object of a row to a list of done or unknown objects, in the
+ *		statement's context
+ */
+static List *
+remember_object(SnowfdwModifyState *state, List *list, int64 row,
+				char *const *scope, const char *name)
+{
+	MemoryContext oldcxt = MemoryContextSwitchTo(state->cxt);
+	SnowfdwDoneObject *object = palloc(sizeof(SnowfdwDoneObject));
+
+	object->row = row;
+	object->name = qualified_name(state->info, scope, name);
+	list = lappend(list, object);
+	MemoryContextSwitchTo(oldcxt);
+	return list;
+}
+
+/*
  * remember_done
- *		Record an object this statement changed, for later error details
+ *		Record an object the current row changed, for later error details
  */
 static void
 remember_done(SnowfdwModifyState *state, char *const *scope, const char *name)
 {
-	MemoryContext oldcxt = MemoryContextSwitchTo(state->cxt);
-
-	state->done = lappend(state->done,
-						  qualified_name(state->info, scope, name));
-	MemoryContextSwitchTo(oldcxt);
+	state->done = remember_object(state, state->done, state->rows, scope,
+								  name);
 }
+
+/*
+ * compare_rows
+ *		list_sort comparator: objects in the order of their rows
+ */
+static int
+compare_rows(const ListCell *a, const ListCell *b)
+{
+	const SnowfdwDoneObject *x = lfirst(a);
+	const SnowfdwDoneObject *y = lfirst(b);
+
+	return x->row < y->row ? -1 : x->row > y->row ? 1 : 0;
+}
+
+/*
+ * append_objects
+ *		The names of a list of objects, in row order, separated by commas
+ */
+static void
+append_objects(StringInfo buf, List *objects)
+{
+	ListCell   *lc;
+
+	list_sort(objects, compare_rows);
+	foreach(lc, objects)
+	{
+		if (lc != list_head(objects))
+			appendStringInfoString(buf, ", ");
+		appendStringInfoString(buf, ((SnowfdwDoneObject *) lfirst(lc))->name);
+	}
+}
+
+static void abandon_pending(SnowfdwModifyState *state);
 
 /*
  * rethrow_with_done
@@ -434,9 +566,12 @@ rethrow_with_done(SnowfdwModifyState *state, MemoryContext cxt)
 {
 	ErrorData  *edata;
 	StringInfoData buf;
-	ListCell   *lc;
+	const char *verb = state->operation == CMD_INSERT ? "created" :
+		state->operation == CMD_UPDATE ? "altered" : "dropped";
 
-	if (state->done == NIL)
+	/* calls cut short by the error: Snowflake may have acted on them */
+	abandon_pending(state);
+	if (state->done == NIL && state->unknown == NIL)
 		PG_RE_THROW();
 
 	MemoryContextSwitchTo(cxt);
@@ -446,19 +581,24 @@ rethrow_with_done(SnowfdwModifyState *state, MemoryContext cxt)
 	initStringInfo(&buf);
 	if (edata->detail)
 		appendStringInfo(&buf, "%s ", edata->detail);
-	appendStringInfo(&buf, "Snowflake %ss this statement already %s, which ROLLBACK does not %s: ",
-					 state->info->noun,
-					 state->operation == CMD_INSERT ? "created" :
-					 state->operation == CMD_UPDATE ? "altered" : "dropped",
-					 state->operation == CMD_INSERT ? "remove" :
-					 state->operation == CMD_UPDATE ? "undo" : "restore");
-	foreach(lc, state->done)
+	if (state->done != NIL)
 	{
-		if (lc != list_head(state->done))
-			appendStringInfoString(&buf, ", ");
-		appendStringInfoString(&buf, (char *) lfirst(lc));
+		appendStringInfo(&buf, "Snowflake %ss this statement already %s, which ROLLBACK does not %s: ",
+						 state->info->noun, verb,
+						 state->operation == CMD_INSERT ? "remove" :
+						 state->operation == CMD_UPDATE ? "undo" : "restore");
+		append_objects(&buf, state->done);
+		appendStringInfoChar(&buf, '.');
 	}
-	appendStringInfoChar(&buf, '.');
+	if (state->unknown != NIL)
+	{
+		if (state->done != NIL)
+			appendStringInfoChar(&buf, ' ');
+		appendStringInfo(&buf, "Snowflake may also have %s these %ss, whose requests ended without an answer: ",
+						 verb, state->info->noun);
+		append_objects(&buf, state->unknown);
+		appendStringInfoChar(&buf, '.');
+	}
 	edata->detail = buf.data;
 	ReThrowError(edata);
 }
@@ -608,6 +748,23 @@ run_row_action(SnowfdwModifyState *state, SnowfdwRowAction action,
 }
 
 /*
+ * call_created
+ *		Whether a create call made a new object
+ *
+ * With ifNotExists an existing object is left alone, and Snowflake says so
+ * ("X already exists, statement succeeded."): like ON CONFLICT DO NOTHING,
+ * that row counts as not inserted.
+ */
+static bool
+call_created(SnowfdwModifyState *state, SnowfdwCall *call)
+{
+	const char *status = snowfdw_call_response_string(call, "status");
+
+	return !(strcmp(state->create_mode, "ifNotExists") == 0 &&
+			 status != NULL && strstr(status, "already exists") != NULL);
+}
+
+/*
  * insert_row
  *		Create the object of one row; NULL if ifNotExists found it existing
  */
@@ -620,9 +777,9 @@ insert_row(SnowfdwModifyState *state, TupleTableSlot *slot,
 	char	   *body;
 	char	   *name;
 	SnowfdwCall *call;
-	const char *status;
 	int			level;
 
+	state->rows++;
 	slot_getallattrs(slot);
 	for (level = 0; level < info->nscopes; level++)
 		scope[level] = snowfdw_new_object_scope(state->map, slot, level,
@@ -636,14 +793,7 @@ insert_row(SnowfdwModifyState *state, TupleTableSlot *slot,
 	call = row_call(state, SNOWFDW_ACTION_CREATE, scope, NULL, body,
 					snowfdw_create_is_repeatable(state->create_mode), false);
 
-	/*
-	 * With ifNotExists an existing object is left alone, and Snowflake says
-	 * so ("X already exists, statement succeeded."): like ON CONFLICT DO
-	 * NOTHING, that row counts as not inserted.
-	 */
-	status = snowfdw_call_response_string(call, "status");
-	if (strcmp(state->create_mode, "ifNotExists") == 0 && status != NULL &&
-		strstr(status, "already exists") != NULL)
+	if (!call_created(state, call))
 		return NULL;
 	remember_done(state, scope, name);
 
@@ -677,6 +827,7 @@ update_row(SnowfdwModifyState *state, TupleTableSlot *slot,
 	SnowfdwJson *current;
 	char	   *body;
 
+	state->rows++;
 	if (name == NULL)
 		return NULL;			/* a dropped schema */
 
@@ -708,7 +859,38 @@ static TupleTableSlot *
 snowfdwExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,
 						 TupleTableSlot *slot, TupleTableSlot *planSlot)
 {
-	return run_row_action(rinfo->ri_FdwState, update_row, slot, planSlot);
+	SnowfdwModifyState *state = rinfo->ri_FdwState;
+
+	return run_row_action(state, state->window > 1 ? update_row_pipelined :
+						  update_row, slot, planSlot);
+}
+
+/*
+ * store_scanned_row
+ *		Fill a slot with a deleted row as the scan gave it (DELETE RETURNING)
+ */
+static void
+store_scanned_row(SnowfdwModifyState *state, TupleTableSlot *slot,
+				  TupleTableSlot *planSlot)
+{
+	Datum		value;
+	bool		isnull;
+	HeapTupleHeader td;
+	HeapTupleData tuple;
+
+	/* the row as scanned is all there is to return */
+	value = ExecGetJunkAttribute(planSlot, state->junk_wholerow, &isnull);
+	if (isnull)
+		elog(ERROR, "whole-row junk column is NULL");
+	td = DatumGetHeapTupleHeader(value);
+	tuple.t_len = HeapTupleHeaderGetDatumLength(td);
+	ItemPointerSetInvalid(&tuple.t_self);
+	tuple.t_tableOid = RelationGetRelid(state->rel);
+	tuple.t_data = td;
+	ExecClearTuple(slot);
+	heap_deform_tuple(&tuple, slot->tts_tupleDescriptor,
+					  slot->tts_values, slot->tts_isnull);
+	ExecStoreVirtualTuple(slot);
 }
 
 /*
@@ -722,6 +904,7 @@ delete_row(SnowfdwModifyState *state, TupleTableSlot *slot,
 	char	   *scope[SNOWFDW_MAX_SCOPES] = {NULL, NULL, NULL};
 	char	   *name = row_identity(state, planSlot, scope);
 
+	state->rows++;
 	if (name == NULL)
 		return NULL;			/* a dropped object: nothing to drop */
 
@@ -730,26 +913,7 @@ delete_row(SnowfdwModifyState *state, TupleTableSlot *slot,
 	remember_done(state, scope, name);
 
 	if (state->has_returning)
-	{
-		Datum		value;
-		bool		isnull;
-		HeapTupleHeader td;
-		HeapTupleData tuple;
-
-		/* the row as scanned is all there is to return */
-		value = ExecGetJunkAttribute(planSlot, state->junk_wholerow, &isnull);
-		if (isnull)
-			elog(ERROR, "whole-row junk column is NULL");
-		td = DatumGetHeapTupleHeader(value);
-		tuple.t_len = HeapTupleHeaderGetDatumLength(td);
-		ItemPointerSetInvalid(&tuple.t_self);
-		tuple.t_tableOid = RelationGetRelid(state->rel);
-		tuple.t_data = td;
-		ExecClearTuple(slot);
-		heap_deform_tuple(&tuple, slot->tts_tupleDescriptor,
-						  slot->tts_values, slot->tts_isnull);
-		ExecStoreVirtualTuple(slot);
-	}
+		store_scanned_row(state, slot, planSlot);
 	return slot;
 }
 
@@ -761,18 +925,454 @@ static TupleTableSlot *
 snowfdwExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
 						 TupleTableSlot *slot, TupleTableSlot *planSlot)
 {
-	return run_row_action(rinfo->ri_FdwState, delete_row, slot, planSlot);
+	SnowfdwModifyState *state = rinfo->ri_FdwState;
+
+	return run_row_action(state, state->window > 1 ? delete_row_pipelined :
+						  delete_row, slot, planSlot);
+}
+
+/*
+ * Pipelined writes.  Up to "window" rows have calls in flight; a row is
+ * returned to the executor once its call is sent, and counted as done in an
+ * error's detail once its call has ended well.  After a call has failed,
+ * nothing more is sent: the calls in flight are let end, so that what they
+ * did is known, and then the failure is raised.  The statement ends the
+ * pipeline in EndForeignModify, or a batch INSERT in its batch.
+ */
+
+/*
+ * busy_calls
+ *		Gather the calls of busy entries, not yet done, for a step; their
+ *		number
+ */
+static int
+busy_calls(SnowfdwModifyState *state)
+{
+	int			n = 0;
+	int			i;
+
+	for (i = 0; i < state->window; i++)
+		if (state->pending[i].call != NULL && !state->pending[i].call->done)
+			state->calls[n++] = state->pending[i].call;
+	return n;
+}
+
+/*
+ * release_entry
+ *		Free an entry of the pipeline for another row
+ */
+static void
+release_entry(SnowfdwPendingRow *entry)
+{
+	entry->call = NULL;
+	if (entry->slot != NULL)
+		ExecClearTuple(entry->slot);
+	MemoryContextReset(entry->cxt);
+}
+
+/*
+ * abandon_pending
+ *		Abort the calls still in flight and list their objects as unknown
+ *
+ * Called in PG_CATCH: the error came while calls were in flight, and a
+ * write whose request went out may have been carried out (a GET before an
+ * UPDATE's PUT changed nothing).  first_sent tells a call that was sent.
+ */
+static void
+abandon_pending(SnowfdwModifyState *state)
+{
+	int			n = 0;
+	int			i;
+
+	for (i = 0; i < state->window && state->pending != NULL; i++)
+	{
+		SnowfdwPendingRow *entry = &state->pending[i];
+
+		if (entry->call == NULL || entry->call->done)
+			continue;
+		state->calls[n++] = entry->call;
+		if (entry->action != SNOWFDW_ACTION_FETCH &&
+			entry->call->first_sent != 0)
+		{
+			/* no lock, no allocation: fit for this error path */
+			snowfdw_note_write(state->conn, entry->call);
+			state->unknown = remember_object(state, state->unknown, entry->row,
+											 entry->scope, entry->name);
+		}
+		entry->call = NULL;
+	}
+	for (i = 0; i < n; i++)
+		snowfdw_call_abort(state->conn, state->calls[i]);
+}
+
+/*
+ * send_row_call
+ *		Make the call of an action on an entry's object; the next step
+ *		sends it
+ */
+static void
+send_row_call(SnowfdwModifyState *state, SnowfdwPendingRow *entry,
+			  SnowfdwAction action, char *body, bool retry_safe,
+			  bool missing_ok)
+{
+	MemoryContext oldcxt;
+
+	/* what the error path will need, while an error is still harmless */
+	if (action != SNOWFDW_ACTION_FETCH)
+		snowfdw_write_begin();
+	oldcxt = MemoryContextSwitchTo(entry->cxt);
+	entry->action = action;
+	entry->call = snowfdw_new_call(snowfdw_action_method(action),
+								   snowfdw_write_path(state->info, state->options,
+													  action,
+													  (const char *const *) entry->scope,
+													  action == SNOWFDW_ACTION_CREATE ?
+													  NULL : entry->name,
+													  state->create_mode),
+								   body, retry_safe, missing_ok);
+	/* the pipeline raises it once the other calls in flight have ended */
+	entry->call->defer_failure = true;
+	MemoryContextSwitchTo(oldcxt);
+}
+
+/*
+ * finish_row_call
+ *		Act on the ended call of an entry: note what it did, send an
+ *		UPDATE's PUT after its GET, free the entry
+ *
+ * Runs in the step's context, which holds the answer.
+ */
+static void
+finish_row_call(SnowfdwModifyState *state, SnowfdwPendingRow *entry)
+{
+	SnowfdwCall *call = entry->call;
+
+	/* as snowfdw_write_call: also after a failure, which may have acted */
+	if (entry->action != SNOWFDW_ACTION_FETCH)
+		snowfdw_note_write(state->conn, call);
+	if (call->failed)
+	{
+		if (state->failure == NULL)
+		{
+			/* its error says whether it may have acted; the entry keeps it */
+			state->failure = call;
+			return;
+		}
+		if (call->maybe_done)
+			state->unknown = remember_object(state, state->unknown, entry->row,
+											 entry->scope, entry->name);
+		release_entry(entry);
+		return;
+	}
+	switch (entry->action)
+	{
+		case SNOWFDW_ACTION_CREATE:
+			state->inserted[entry->batch_index] = call_created(state, call);
+			if (state->inserted[entry->batch_index])
+				state->done = remember_object(state, state->done, entry->row,
+											  entry->scope, entry->name);
+			break;
+		case SNOWFDW_ACTION_FETCH:
+			/* dropped meanwhile, or the statement failed: no PUT */
+			if (call->status != 404 && state->failure == NULL)
+			{
+				SnowfdwJson *current = snowfdw_call_response_object(call);
+				MemoryContext oldcxt = MemoryContextSwitchTo(entry->cxt);
+				char	   *body;
+
+				/* the definition now, not as scanned: PUT replaces all of it */
+				body = snowfdw_replace_body(state->map, entry->slot,
+											state->updated, entry->name,
+											current);
+				MemoryContextSwitchTo(oldcxt);
+				/* a full definition: sending it twice gives the same result */
+				send_row_call(state, entry, SNOWFDW_ACTION_REPLACE, body, true,
+							  false);
+				return;
+			}
+			break;
+		default:
+			state->done = remember_object(state, state->done, entry->row,
+										  entry->scope, entry->name);
+			break;
+	}
+	release_entry(entry);
+}
+
+/*
+ * step_pipeline
+ *		One step of the calls in flight (see snowfdw_step_calls), then act
+ *		on those that ended; false when none can go on
+ */
+static bool
+step_pipeline(SnowfdwModifyState *state, bool block)
+{
+	int			n = busy_calls(state);
+	int64		before = state->conn->requests;
+	MemoryContext oldcxt;
+	bool		more;
+	int			i;
+
+	if (n == 0)
+		return false;
+	oldcxt = MemoryContextSwitchTo(state->step_cxt);
+	/* every answer there is taken before anything more is sent */
+	more = snowfdw_step_calls(state->conn, state->calls, n,
+							  state->failure == NULL, block);
+	state->requests += state->conn->requests - before;
+	for (i = 0; i < state->window; i++)
+	{
+		SnowfdwPendingRow *entry = &state->pending[i];
+
+		if (entry->call != NULL && entry->call->done &&
+			entry->call != state->failure)
+			finish_row_call(state, entry);
+	}
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextReset(state->step_cxt);
+	return more;
+}
+
+/*
+ * drive_pipeline
+ *		Step until at most max_busy calls are in flight; after a failure,
+ *		until none is, and raise it
+ *
+ * Calls that still wait to be sent when a failure is raised (a retry after
+ * a pause) are abandoned by rethrow_with_done.
+ */
+static void
+drive_pipeline(SnowfdwModifyState *state, int max_busy)
+{
+	for (;;)
+	{
+		int			n = busy_calls(state);
+
+		if (n <= max_busy && (state->failure == NULL || n == 0))
+			break;
+		if (!step_pipeline(state, true))
+			break;
+	}
+	if (state->failure != NULL)
+		snowfdw_raise_call_failure(state->conn, state->failure);
+}
+
+/*
+ * take_entry
+ *		A free entry of the pipeline for the next row, waiting for one if
+ *		all are busy
+ */
+static SnowfdwPendingRow *
+take_entry(SnowfdwModifyState *state, int64 row, char *const *scope,
+		   const char *name)
+{
+	SnowfdwPendingRow *entry = NULL;
+	MemoryContext oldcxt;
+	int			level;
+	int			i;
+
+	drive_pipeline(state, state->window - 1);
+	for (i = 0; i < state->window && entry == NULL; i++)
+		if (state->pending[i].call == NULL)
+			entry = &state->pending[i];
+	if (entry == NULL)
+		elog(ERROR, "no free entry in the write pipeline");
+
+	oldcxt = MemoryContextSwitchTo(entry->cxt);
+	entry->row = row;
+	for (level = 0; level < SNOWFDW_MAX_SCOPES; level++)
+		entry->scope[level] = scope[level] ? pstrdup(scope[level]) : NULL;
+	entry->name = name ? pstrdup(name) : NULL;
+	MemoryContextSwitchTo(oldcxt);
+	return entry;
+}
+
+/*
+ * take_row_entry
+ *		An entry of the pipeline for the object of a row to update or
+ *		delete; NULL for the row of a dropped object, which is skipped
+ */
+static SnowfdwPendingRow *
+take_row_entry(SnowfdwModifyState *state, TupleTableSlot *planSlot)
+{
+	char	   *scope[SNOWFDW_MAX_SCOPES] = {NULL, NULL, NULL};
+	char	   *name = row_identity(state, planSlot, scope);
+
+	state->rows++;
+	if (name == NULL)
+		return NULL;
+	return take_entry(state, state->rows, scope, name);
+}
+
+/*
+ * delete_row_pipelined
+ *		Send the drop of one row's object; the row counts as deleted
+ */
+static TupleTableSlot *
+delete_row_pipelined(SnowfdwModifyState *state, TupleTableSlot *slot,
+					 TupleTableSlot *planSlot)
+{
+	SnowfdwPendingRow *entry = take_row_entry(state, planSlot);
+
+	if (entry == NULL)
+		return NULL;
+	send_row_call(state, entry, SNOWFDW_ACTION_DROP, NULL, true, false);
+	(void) step_pipeline(state, false);
+
+	if (state->has_returning)
+		store_scanned_row(state, slot, planSlot);
+	return slot;
+}
+
+/*
+ * update_row_pipelined
+ *		Send the GET of one row's schema, which its PUT follows; the row
+ *		counts as updated
+ */
+static TupleTableSlot *
+update_row_pipelined(SnowfdwModifyState *state, TupleTableSlot *slot,
+					 TupleTableSlot *planSlot)
+{
+	SnowfdwPendingRow *entry = take_row_entry(state, planSlot);
+
+	if (entry == NULL)
+		return NULL;
+	slot_getallattrs(slot);
+	ExecCopySlot(entry->slot, slot);
+	send_row_call(state, entry, SNOWFDW_ACTION_FETCH, NULL, true, true);
+	(void) step_pipeline(state, false);
+	return slot;
+}
+
+/*
+ * insert_batch
+ *		Create the objects of a batch of rows; the rows that made new ones
+ *		go to inserted_slots
+ *
+ * Every row's request is made before any is sent, so that a row that
+ * cannot be sent fails the batch with nothing of it done.
+ */
+static TupleTableSlot *
+insert_batch(SnowfdwModifyState *state, TupleTableSlot *slot,
+			 TupleTableSlot *planSlot)
+{
+	int			n = state->batch_rows;
+	TupleTableSlot **slots = state->batch_slots;
+	char	  **scopes = palloc(sizeof(char *) * n * SNOWFDW_MAX_SCOPES);
+	char	  **names = palloc(sizeof(char *) * n);
+	char	  **bodies = palloc(sizeof(char *) * n);
+	int64		first = state->rows + 1;
+	int			i;
+	int			level;
+
+	if (state->inserted == NULL)
+	{
+		state->inserted = MemoryContextAllocZero(state->cxt,
+												 sizeof(bool) * SNOWFDW_WRITE_BATCH_ROWS);
+		state->inserted_slots = MemoryContextAllocZero(state->cxt,
+													   sizeof(TupleTableSlot *) * SNOWFDW_WRITE_BATCH_ROWS);
+	}
+	for (i = 0; i < n; i++)
+	{
+		char	  **scope = &scopes[i * SNOWFDW_MAX_SCOPES];
+
+		slot_getallattrs(slots[i]);
+		for (level = 0; level < SNOWFDW_MAX_SCOPES; level++)
+			scope[level] = level < state->info->nscopes ?
+				snowfdw_new_object_scope(state->map, slots[i], level,
+										 snowfdw_scope_option(state->options,
+															  level)) : NULL;
+		bodies[i] = snowfdw_create_body(state->map, slots[i]);
+		names[i] = snowfdw_column_text(state->rel, state->map->name_attnum,
+									   slots[i]->tts_values[state->map->name_attnum - 1]);
+		state->inserted[i] = false;
+	}
+	state->rows += n;
+
+	for (i = 0; i < n; i++)
+	{
+		SnowfdwPendingRow *entry = take_entry(state, first + i,
+											  &scopes[i * SNOWFDW_MAX_SCOPES],
+											  names[i]);
+
+		entry->batch_index = i;
+		/* repeating errorIfExists could turn success into a 409 */
+		send_row_call(state, entry, SNOWFDW_ACTION_CREATE, bodies[i],
+					  snowfdw_create_is_repeatable(state->create_mode), false);
+		(void) step_pipeline(state, false);
+	}
+	drive_pipeline(state, 0);
+
+	state->batch_done = 0;
+	for (i = 0; i < n; i++)
+		if (state->inserted[i])
+			state->inserted_slots[state->batch_done++] = slots[i];
+	return NULL;
+}
+
+/*
+ * finish_pipeline
+ *		Wait for the calls still in flight at the end of the statement
+ */
+static TupleTableSlot *
+finish_pipeline(SnowfdwModifyState *state, TupleTableSlot *slot,
+				TupleTableSlot *planSlot)
+{
+	drive_pipeline(state, 0);
+	return NULL;
+}
+
+/*
+ * snowfdwGetForeignModifyBatchSize
+ *		Rows an INSERT hands over at once: many when writes are pipelined
+ *
+ * PostgreSQL's batches have no RETURNING and no WITH CHECK OPTION: those
+ * keep one row at a time, as when the pipeline is off.
+ */
+static int
+snowfdwGetForeignModifyBatchSize(ResultRelInfo *rinfo)
+{
+	SnowfdwModifyState *state = rinfo->ri_FdwState;
+
+	if (state == NULL || state->window <= 1 ||
+		state->operation != CMD_INSERT || state->has_returning ||
+		rinfo->ri_WithCheckOptions != NIL)
+		return 1;
+	return SNOWFDW_WRITE_BATCH_ROWS;
+}
+
+/*
+ * snowfdwExecForeignBatchInsert
+ *		Create the objects of a batch of rows, many at once
+ */
+static TupleTableSlot **
+snowfdwExecForeignBatchInsert(EState *estate, ResultRelInfo *rinfo,
+							  TupleTableSlot **slots,
+							  TupleTableSlot **planSlots, int *numSlots)
+{
+	SnowfdwModifyState *state = rinfo->ri_FdwState;
+
+	state->batch_slots = slots;
+	state->batch_rows = *numSlots;
+	(void) run_row_action(state, insert_batch, NULL, NULL);
+	*numSlots = state->batch_done;
+	return state->inserted_slots;
 }
 
 /*
  * snowfdwEndForeignModify
- *		Drop the cached answers of what the statement changed, once
+ *		Wait for the pipelined calls still in flight, then drop the cached
+ *		answers of what the statement changed, once
  *
  * Memory goes with the query, the session stays.
  */
 static void
 snowfdwEndForeignModify(EState *estate, ResultRelInfo *rinfo)
 {
+	SnowfdwModifyState *state = rinfo->ri_FdwState;
+
+	if (state != NULL && state->window > 1)
+		(void) run_row_action(state, finish_pipeline, NULL, NULL);
 	snowfdw_flush_write_invalidations();
 }
 
@@ -783,7 +1383,7 @@ snowfdwEndForeignModify(EState *estate, ResultRelInfo *rinfo)
 static void
 snowfdwEndForeignInsert(EState *estate, ResultRelInfo *rinfo)
 {
-	snowfdw_flush_write_invalidations();
+	snowfdwEndForeignModify(estate, rinfo);
 }
 
 /*
@@ -871,6 +1471,8 @@ snowfdw_set_modify_routines(FdwRoutine *routine)
 	routine->PlanForeignModify = snowfdwPlanForeignModify;
 	routine->BeginForeignModify = snowfdwBeginForeignModify;
 	routine->ExecForeignInsert = snowfdwExecForeignInsert;
+	routine->GetForeignModifyBatchSize = snowfdwGetForeignModifyBatchSize;
+	routine->ExecForeignBatchInsert = snowfdwExecForeignBatchInsert;
 	routine->ExecForeignUpdate = snowfdwExecForeignUpdate;
 	routine->ExecForeignDelete = snowfdwExecForeignDelete;
 	routine->EndForeignModify = snowfdwEndForeignModify;

@@ -146,6 +146,8 @@ static const SnowfdwOptionDef valid_options[] = {
 	{"cache_stale_ttl", SERVER, INT_FROM(0), AT(cache_stale_ttl, STORE_INT)},
 	{"async_capable", SERVER, .kind = OPT_BOOL,
 		AT(async_capable, STORE_BOOL), .default_value = "true"},
+	{"pipeline_writes", SERVER, .kind = OPT_BOOL,
+		AT(pipeline_writes, STORE_BOOL)},
 	/* user mapping: the only place secrets are accepted */
 	{"token", MAPPING, .kind = OPT_TOKEN, .secret = true, .on_wire = true,
 		AT(token, STORE_STRING)},
@@ -170,6 +172,8 @@ static const SnowfdwOptionDef valid_options[] = {
 	{"cache_stale_ttl", TABLE, INT_FROM(0), AT(cache_stale_ttl, STORE_INT)},
 	{"async_capable", TABLE, .kind = OPT_BOOL,
 		AT(async_capable, STORE_BOOL), .default_value = "true"},
+	{"pipeline_writes", TABLE, .kind = OPT_BOOL,
+		AT(pipeline_writes, STORE_BOOL)},
 	/* column: the JSON field name (snowfdw_column_json_name), the only one */
 	{"column_name", COLUMN, .kind = OPT_TEXT},
 	{NULL}
@@ -190,6 +194,7 @@ int			snowfdw_max_retries = 4;
 double		snowfdw_retry_max_time = 30.0;
 double		snowfdw_poll_timeout = 300.0;
 char	   *snowfdw_create_mode = NULL;
+bool		snowfdw_pipeline_writes = true;
 
 PG_FUNCTION_INFO_V1(snowfdw_validator);
 
@@ -287,6 +292,11 @@ snowfdw_define_gucs(void)
 							   "A table's create_mode option takes precedence; ON CONFLICT DO NOTHING means ifNotExists.",
 							   &snowfdw_create_mode, create_modes[0],
 							   PGC_USERSET, 0, check_create_mode, NULL, NULL);
+	DefineCustomBoolVariable("snowfdw.pipeline_writes",
+							 "Keeps up to max_concurrency write requests of one statement in flight.",
+							 "When off, INSERT, UPDATE and DELETE send one request at a time; the pipeline_writes option of a server or foreign table takes precedence.",
+							 &snowfdw_pipeline_writes, true,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("snowfdw.cache_ttl",
 							"Seconds a cached Snowflake response may be served to later statements.",
 							"0 turns the response cache off; the cache_ttl option of a server or foreign table takes precedence.",
@@ -936,6 +946,7 @@ snowfdw_get_options(Oid serverid, Oid userid, Oid relid)
 	opts->retry_max_time = snowfdw_retry_max_time;
 	opts->cache_ttl = snowfdw_cache_ttl;
 	opts->cache_stale_ttl = snowfdw_cache_stale_ttl;
+	opts->pipeline_writes = snowfdw_pipeline_writes;
 
 	apply_options(opts, GetForeignServer(serverid)->options,
 				  ForeignServerRelationId);

@@ -73,6 +73,9 @@ static bool call_waits_for_room(SnowfdwCall **calls, int ncalls,
 								TimestampTz now);
 static void finish_transfer(SnowfdwConnection *conn, SnowfdwCall *call,
 							SnowfdwHttpResponse *resp);
+static bool may_have_acted(SnowfdwCall *call, SnowfdwHttpResponse *resp);
+static void fail_call(SnowfdwConnection *conn, SnowfdwCall *call,
+					  SnowfdwHttpResponse *resp);
 static void check_received_whole(SnowfdwConnection *conn, SnowfdwCall *call,
 								 SnowfdwHttpResponse *resp);
 static void schedule_poll(SnowfdwConnection *conn, SnowfdwCall *call,
@@ -362,6 +365,80 @@ snowfdw_call_abort(SnowfdwConnection *conn, SnowfdwCall *call)
 		snowfdw_http_abort(conn->http, call->handle);
 	call->handle = -1;
 	snowfdw_call_close(conn, call);
+}
+
+/*
+ * snowfdw_step_calls
+ *		One step of a write pipeline: start the due calls (unless start_new
+ *		is false), wait up to a second for one transfer to end (not at all
+ *		unless block), then take every other answer already there
+ *
+ * Returns false when nothing is left to do: every call is done, or, with
+ * start_new false, none has a transfer running.  Unlike snowfdw_run_calls
+ * nothing starts between two answers, so that a caller that finds a
+ * failure among them sends nothing more, not even a retry.  On an error,
+ * the given calls' transfers are aborted before it propagates.
+ */
+bool
+snowfdw_step_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
+				   bool start_new, bool block)
+{
+	int			max_running = Max(conn->options->max_concurrency, 1);
+	volatile bool more = true;
+
+	PG_TRY();
+	{
+		TimestampTz now = GetCurrentTimestamp();
+		TimestampTz next_wake = 0;
+		int			running = 0;
+
+		if (count_pending(calls, ncalls, &running) == 0)
+			more = false;
+		else
+		{
+			if (start_new)
+			{
+				running = start_due_calls(conn, calls, ncalls, now,
+										  running, max_running);
+				next_wake = next_wake_time(calls, ncalls);
+			}
+			if (running > 0)
+			{
+				if (block)
+					wait_for_transfer(conn, calls, ncalls, now, next_wake);
+				while (collect_transfers(conn, calls, ncalls))
+					;
+			}
+			else if (!start_new)
+				more = false;
+			else if (block && call_waits_for_room(calls, ncalls, now))
+			{
+				/* other scans' transfers fill max_concurrency: let them end */
+				snowfdw_http_drive(conn->http, SNOWFDW_HTTP_POLL_MS);
+			}
+			else if (block && next_wake > now)
+			{
+				long		sleep_ms = Max(1, (next_wake - now) / 1000);
+
+				(void) WaitLatch(MyLatch,
+								 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+								 sleep_ms, PG_WAIT_EXTENSION);
+				ResetLatch(MyLatch);
+				CHECK_FOR_INTERRUPTS();
+			}
+		}
+	}
+	PG_CATCH();
+	{
+		int			i;
+
+		for (i = 0; i < ncalls; i++)
+			snowfdw_call_abort(conn, calls[i]);
+		snowfdw_stats_count_error(conn);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	return more;
 }
 
 /*
@@ -658,7 +735,8 @@ finish_transfer(SnowfdwConnection *conn, SnowfdwCall *call,
 	{
 		if (schedule_retry(conn, call, resp))
 			return;
-		report_failure(conn, call, resp);
+		fail_call(conn, call, resp);
+		return;
 	}
 
 	if (resp->status >= 200 && resp->status < 300)
@@ -683,7 +761,72 @@ finish_transfer(SnowfdwConnection *conn, SnowfdwCall *call,
 		call->done = true;
 		return;
 	}
-	report_failure(conn, call, resp);
+	fail_call(conn, call, resp);
+}
+
+/*
+ * may_have_acted
+ *		Whether a write that failed this way may have been carried out:
+ *		it was not repeated, and its answer did not say it was refused
+ */
+static bool
+may_have_acted(SnowfdwCall *call, SnowfdwHttpResponse *resp)
+{
+	return !call->retry_safe && call->poll_path == NULL &&
+		((!resp->transport_ok && !resp->permanent_failure) ||
+		 resp->status == 504);
+}
+
+/*
+ * fail_call
+ *		A call failed for good: raise its error, or keep the answer in the
+ *		call when the caller raises it later (defer_failure)
+ *
+ * The kept answer goes to the call's own context: the one current now may
+ * be reset before the caller raises.
+ */
+static void
+fail_call(SnowfdwConnection *conn, SnowfdwCall *call,
+		  SnowfdwHttpResponse *resp)
+{
+	MemoryContext cxt = GetMemoryChunkContext(call);
+	SnowfdwHttpResponse *kept;
+
+	if (!call->defer_failure)
+		report_failure(conn, call, resp);
+
+	kept = MemoryContextAllocZero(cxt, sizeof(SnowfdwHttpResponse));
+	kept->transport_ok = resp->transport_ok;
+	kept->timed_out = resp->timed_out;
+	kept->permanent_failure = resp->permanent_failure;
+	kept->status = resp->status;
+	if (resp->transport_error)
+		kept->transport_error = MemoryContextStrdup(cxt, resp->transport_error);
+	if (resp->request_id)
+		kept->request_id = MemoryContextStrdup(cxt, resp->request_id);
+	if (resp->body)
+	{
+		kept->body = MemoryContextAlloc(cxt, resp->body_len + 1);
+		memcpy(kept->body, resp->body, resp->body_len);
+		kept->body[resp->body_len] = '\0';
+		kept->body_len = resp->body_len;
+	}
+	call->failure = kept;
+	call->maybe_done = may_have_acted(call, resp);
+	call->failed = true;
+	call->done = true;
+}
+
+/*
+ * snowfdw_raise_call_failure
+ *		Raise the error of a call that failed with defer_failure set
+ */
+void
+snowfdw_raise_call_failure(SnowfdwConnection *conn, SnowfdwCall *call)
+{
+	Assert(call->failed);
+	snowfdw_stats_count_error(conn);
+	report_failure(conn, call, call->failure);
 }
 
 /*
@@ -748,8 +891,10 @@ schedule_poll(SnowfdwConnection *conn, SnowfdwCall *call,
 						   resp->request_id ? resp->request_id : "(none)"),
 				 errhint("Raise the server option \"poll_timeout\" or snowfdw.poll_timeout."),
 				 errcontext("Snowflake request: %s %s", call->method, call->path)));
+	/* in the call's context: the current one may end before the call does */
 	if (call->poll_path == NULL || strcmp(call->poll_path, location) != 0)
-		call->poll_path = pstrdup(location);
+		call->poll_path = MemoryContextStrdup(GetMemoryChunkContext(call),
+											  location);
 	call->not_before = GetCurrentTimestamp() +
 		(TimestampTz) (Min(POLL_MAX_DELAY,
 						   POLL_BASE_DELAY * pow(2, Min(call->polls, 10))) * USECS_PER_SEC);
@@ -1047,9 +1192,7 @@ report_failure(SnowfdwConnection *conn, SnowfdwCall *call,
 	char	   *attempts;
 
 	/* a write that failed this way was not repeated: say why */
-	bool		maybe_done = !call->retry_safe && call->poll_path == NULL &&
-		((!resp->transport_ok && !resp->permanent_failure) ||
-		 resp->status == 504);
+	bool		maybe_done = may_have_acted(call, resp);
 
 	CHECK_FOR_INTERRUPTS();
 	attempts = call->retries > 0 ?

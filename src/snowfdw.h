@@ -133,6 +133,7 @@ typedef struct SnowfdwOptions
 	int			cache_stale_ttl;	/* seconds past cache_ttl a stale
 									 * answer serves while it is refreshed */
 	bool		async_capable;	/* scans may run at once under an Append */
+	bool		pipeline_writes;	/* writes keep requests in flight */
 	/* user mapping */
 	char	   *token;
 	char	   *token_type;
@@ -182,6 +183,7 @@ typedef struct SnowfdwCall
 	bool		retry_safe;		/* repeating it cannot change the outcome */
 	bool		missing_ok;		/* 404 is an answer, not an error */
 	bool		stream;			/* a 200 body is read as it arrives */
+	bool		defer_failure;	/* a failure is kept in the call, not raised */
 	int			cache_ttl;		/* the cache policy: -1 (the default) never
 								 * cached; 0 the statement store only; else
 								 * seconds in the response cache */
@@ -195,6 +197,8 @@ typedef struct SnowfdwCall
 	size_t		consumed;		/* bytes of response already read */
 	char	   *request_id;
 	char	   *link;			/* raw Link header, or NULL */
+	bool		failed;			/* done, with failure: defer_failure only */
+	bool		maybe_done;		/* failed, and may have been carried out */
 	long		last_status;	/* of the last transfer; 0: no HTTP answer */
 	bool		accepted;		/* Snowflake answered 202 at least once */
 	/* private to rest.c */
@@ -211,6 +215,7 @@ typedef struct SnowfdwCall
 	TimestampTz first_failure;	/* start of the retry time budget */
 	TimestampTz not_before;
 	char	   *poll_path;		/* Location of a pending 202 */
+	SnowfdwHttpResponse *failure;	/* the answer that failed it, if failed */
 	uint64		inflight;		/* the request this call claimed (inflight.c),
 								 * or 0 */
 	bool		coalescing;		/* waits for another process's answer */
@@ -226,6 +231,7 @@ extern int	snowfdw_max_retries;
 extern double snowfdw_retry_max_time;
 extern double snowfdw_poll_timeout;
 extern char *snowfdw_create_mode;
+extern bool snowfdw_pipeline_writes;
 
 /* in options.c */
 extern void snowfdw_define_gucs(void);
@@ -295,6 +301,10 @@ extern bool snowfdw_poll_calls(SnowfdwConnection *conn, SnowfdwCall **calls,
 extern void snowfdw_call_abort(SnowfdwConnection *conn, SnowfdwCall *call);
 extern void snowfdw_run_calls(SnowfdwConnection *conn, SnowfdwCall **calls,
 							  int ncalls);
+extern bool snowfdw_step_calls(SnowfdwConnection *conn, SnowfdwCall **calls,
+							   int ncalls, bool start_new, bool block);
+pg_noreturn extern void snowfdw_raise_call_failure(SnowfdwConnection *conn,
+												   SnowfdwCall *call);
 extern SnowfdwCall *snowfdw_new_call(const char *method, char *path,
 									 char *body, bool retry_safe,
 									 bool missing_ok);

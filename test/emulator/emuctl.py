@@ -11,6 +11,7 @@ Subcommands:
   log [--tsv]                    print the request log (JSON, or TSV lines)
   clear-log                      empty the log (and restart connection ids/count)
   connections                    print the number of API connections since reset/clear-log
+  concurrency                    print the most API requests answered at once since reset/clear-log
   listeners [NAME]               print each listener (or NAME's) as TSV: name, scheme, port,
                                  connections, TLS handshakes, of which resumed, failed handshakes
                                  (refused, or left without a request)
@@ -19,7 +20,7 @@ Subcommands:
   add-user NAME PUBLIC_KEY_PEM_FILE [--role ROLE]
   add-token TOKEN TYPE USER [--role ROLE]
 
-Prints nothing on success except for log, connections and listeners; on failure prints a
+Prints nothing on success except for log, connections, concurrency and listeners; on failure prints a
 message to stderr and exits 1. Writes no files, so any user can run it (the
 PostgreSQL server runs it through COPY ... FROM PROGRAM).
 
@@ -113,6 +114,7 @@ def main(argv=None):
     p.add_argument("--tsv", action="store_true")
     sub.add_parser("clear-log", parents=[common])
     sub.add_parser("connections", parents=[common])
+    sub.add_parser("concurrency", parents=[common])
     p = sub.add_parser("listeners", parents=[common])
     p.add_argument("name", nargs="?")
     p = sub.add_parser("clock-offset", parents=[common])
@@ -160,6 +162,8 @@ def main(argv=None):
             call(url, "DELETE", "/_emulator/log")
         elif args.cmd == "connections":
             print(call(url, "GET", "/_emulator/connections")["count"])
+        elif args.cmd == "concurrency":
+            print(call(url, "GET", "/_emulator/concurrency")["max_in_flight"])
         elif args.cmd == "listeners":
             found = False
             for listener in call(url, "GET", "/_emulator/listeners"):

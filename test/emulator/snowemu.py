@@ -114,6 +114,8 @@ class Emulator:
         """Empty the log and start a new connection epoch (ids and count restart)."""
         with self.lock:
             self.log = []
+            self.in_flight = 0      # API requests being answered now
+            self.max_in_flight = 0  # the most at once since the last clear-log
             self.epoch += 1
             self.conn_seq = 0
             self.conns = []
@@ -173,6 +175,9 @@ class Emulator:
                 "request_id": emu_api.REQUEST_ID % self.seq,
             }
             self.log.append(entry)
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            entry["in_flight"] = self.in_flight
             rule = self.faults.pick(method, path, query)
             if rule is not None:
                 entry["fault"] = rule.action
@@ -194,6 +199,7 @@ class Emulator:
             "/_emulator/faults": ("GET", "POST", "DELETE"),
             "/_emulator/log": ("GET", "DELETE"),
             "/_emulator/connections": ("GET",),
+            "/_emulator/concurrency": ("GET",),
             "/_emulator/listeners": ("GET",),
             "/_emulator/clock-offset": ("POST",),
             "/_emulator/users": ("POST",),
@@ -235,6 +241,8 @@ class Emulator:
                 return 200, done
             if path == "/_emulator/connections":
                 return 200, {"count": sum(1 for c in self.conns if c.api)}
+            if path == "/_emulator/concurrency":
+                return 200, {"max_in_flight": self.max_in_flight}
             if path == "/_emulator/listeners":
                 return 200, [listener.describe() for listener in self.listeners]
             data = payload()
@@ -380,8 +388,15 @@ class Handler(BaseHTTPRequestHandler):
         self._api(path, query, body)
 
     def _api(self, path, query, body):
+        entry = self.emu.begin(self.conn, self.command, path, query, body)
+        try:
+            self._answer(path, query, body, *entry)
+        finally:
+            with self.emu.lock:
+                self.emu.in_flight = max(0, self.emu.in_flight - 1)
+
+    def _answer(self, path, query, body, entry, rule):
         emu = self.emu
-        entry, rule = emu.begin(self.conn, self.command, path, query, body)
         action = rule.action if rule else None
         p = rule.params if rule else {}
         rid = entry["request_id"]
