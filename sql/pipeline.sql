@@ -274,7 +274,11 @@ EMPTY_DB	COPY_6	copied
 \.
 CALL pg_temp.snap();
 SELECT count(*) AS creates, count(*) FILTER (WHERE status = 200) AS ok FROM pg_temp.writes();
-SELECT pg_temp.max_in_flight() BETWEEN 2 AND 8 AS overlapped;
+-- COPY hands rows to foreign tables in batches from PostgreSQL 16 on; 15's
+-- COPY inserts one row at a time, so its creates never overlap
+SELECT CASE WHEN current_setting('server_version_num')::int >= 160000
+            THEN pg_temp.max_in_flight() BETWEEN 2 AND 8
+            ELSE pg_temp.max_in_flight() = 1 END AS overlapped_from_16;
 CALL pg_temp.emuctl('clear-faults');
 
 -- ===================================================================
