@@ -77,7 +77,6 @@
 
 #include "access/htup_details.h"
 #include "access/xact.h"
-#include "catalog/pg_foreign_server.h"
 #include "catalog/pg_user_mapping.h"
 #include "common/hashfn.h"
 #include "foreign/foreign.h"
@@ -1210,7 +1209,23 @@ snowfdw_cache_answer(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
 			return true;
 		}
 		if (claim == SNOWFDW_CLAIM_MINE)
+		{
+			/*
+			 * Another process may have stored the answer and let go of the
+			 * request between our miss and our claim: look once more, or
+			 * the request is made twice.
+			 */
+			if (lookup(conn, call->path, call->cache_ttl, 0, &key,
+					   &call->status, &call->response, &call->response_len,
+					   &call->link) != CACHE_MISS)
+			{
+				snowfdw_inflight_release(inflight_ident(&key));
+				call->request_id = NULL;
+				call->done = true;
+				return true;
+			}
 			call->inflight = inflight_ident(&key);
+		}
 	}
 	return false;
 }

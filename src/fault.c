@@ -12,6 +12,9 @@
  *
  *	dsa_create, dshash_create	making the shared area and its tables
  *	dsa_attach, dshash_attach	a backend attaching to them
+ *	area_race					(no failure) a backend makes its own area
+ *								although one is published, as if it lost
+ *								the race to publish, and must drop it
  *	cache_insert, cache_alloc	the table entry and the data of a stored
  *								answer
  *	cache_copy					copying a hit out of the cache

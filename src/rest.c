@@ -14,6 +14,10 @@
  *	- makes a new key-pair JWT once when Snowflake answers 401;
  *	- turns any other failure into one PostgreSQL error, mapped from the
  *	  HTTP status and Snowflake's error body in report_failure.
+ * It is the call layer above the cache (cache.c) and the statistics
+ * (stats.c), which never call back: a call is answered from the cache or
+ * stored into it as its cache_ttl says, and every transfer, retry, error,
+ * hit and miss is counted here.
  * Every wait is interruptible: transfers poll for interrupts, sleeps wait on
  * the latch.  A Location or Link that is not a relative /api/v2/ path is
  * refused, so a response can never send a token to another host.
@@ -462,7 +466,9 @@ call_waits_for_room(SnowfdwCall **calls, int ncalls, TimestampTz now)
  * release_unstored
  *		Calls that ended with nothing to keep let waiters for their
  *		requests go (a stored answer already did); a streamed body keeps
- *		its claim until it is read to its end or closed
+ *		its claim until it is read to its end or closed, and a call still
+ *		under way (an asynchronous scan's, sent and not yet answered) until
+ *		it ends
  */
 static void
 release_unstored(SnowfdwCall **calls, int ncalls)
@@ -471,7 +477,8 @@ release_unstored(SnowfdwCall **calls, int ncalls)
 
 	for (i = 0; i < ncalls; i++)
 	{
-		if (calls[i]->inflight != 0 && !calls[i]->streaming)
+		if (calls[i]->inflight != 0 && calls[i]->done &&
+			!calls[i]->streaming)
 		{
 			snowfdw_inflight_release(calls[i]->inflight);
 			calls[i]->inflight = 0;

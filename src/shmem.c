@@ -139,6 +139,8 @@ snowfdw_shmem_is_shared(void)
 void
 snowfdw_shmem_register(const char *name, Size size, SnowfdwShmemInit init)
 {
+	if (shared_mode && !process_shared_preload_libraries_in_progress)
+		elog(ERROR, "snowfdw shared memory must be registered from _PG_init");
 	if (nstructs >= SHMEM_MAX_STRUCTS)
 		elog(ERROR, "too many snowfdw shared memory structs");
 	structs[nstructs++] = (ShmemStruct) {
@@ -157,6 +159,8 @@ void
 snowfdw_shmem_register_table(const char *name,
 							 const dshash_parameters *params)
 {
+	if (shared_mode && !process_shared_preload_libraries_in_progress)
+		elog(ERROR, "snowfdw shared memory must be registered from _PG_init");
 	if (ntables >= SHMEM_MAX_TABLES)
 		elog(ERROR, "too many snowfdw shared hash tables");
 	tables[ntables].name = name;
@@ -332,7 +336,8 @@ attach_area(void)
 	memcpy(handles, control->table_handles, sizeof(handles));
 	LWLockRelease(&control->lock);
 
-	if (published == DSM_HANDLE_INVALID)
+	/* (the fault point plays a backend that loses the race to publish) */
+	if (published == DSM_HANDLE_INVALID || snowfdw_fault("area_race"))
 	{
 		dshash_table_handle mine[SHMEM_MAX_TABLES];
 
@@ -352,6 +357,8 @@ attach_area(void)
 		if (published != dsa_get_handle(new_area))
 		{
 			/* another backend was first: ours goes */
+			for (i = 0; i < ntables; i++)
+				dshash_detach(made[i]);
 			dsa_unpin(new_area);
 			dsa_detach(new_area);
 			new_area = NULL;

@@ -88,6 +88,20 @@ check "... then both read" "8 t" "$(cat "$RUN_DIR/holdoff-a.out") $(cat "$RUN_DI
 check "... the second one without an error" "0" "$second_status"
 check "... after the Retry-After time (waited >= 2 s)" "1" "$(( (t1 - t0) >= 2000000000 ))"
 check "... with one request each after the 429" "3 1" "$(requests) $(emu log --tsv | awk -F'\t' '$6 == 429' | wc -l)"
+# a hold-off is cancellable, and one past the call's retry budget fails at
+# once with a 429's error, sending nothing
+emu clear-log
+emu fault '{"action": "status", "status": 429, "retry_after": "20", "times": 1}' >/dev/null
+q "$PGPORT" "SET statement_timeout = '4s'; SELECT count(*) FROM t WHERE name LIKE 'A%'" >/dev/null 2>&1 &
+first=$!
+for _ in $(seq 1 50); do [ "$(requests)" -ge 1 ] && break; sleep 0.1; done
+out=$(q "$PGPORT" "SET statement_timeout = '500ms'; SELECT count(*) FROM t WHERE name LIKE 'B%'" 2>&1)
+check "a held-off backend is cancelled by statement_timeout" "1" "$(grep -c 'canceling statement due to statement timeout' <<<"$out")"
+out=$(q "$PGPORT" "SET snowfdw.retry_max_time = 5; SELECT count(*) FROM t WHERE name LIKE 'C%'" 2>&1)
+check "a hold-off past retry_max_time fails with the 429 error" "1" "$(grep -c 'HTTP status 429: Too many requests: Snowflake asked this user mapping to wait until' <<<"$out")"
+check "... and neither sent a request" "1" "$(requests)"
+wait "$first"
+emu clear-faults >/dev/null
 as_postgres "$PG_BIN/psql" -X -q -h "$RUN_DIR" -p "$PGPORT" -d postgres -c "DROP DATABASE cache_suite" >/dev/null
 
 # ---------------------------------------------------------------------

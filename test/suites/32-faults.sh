@@ -102,6 +102,14 @@ for point in dsa_attach dshash_attach; do
   check "shared $point: another backend is not blocked" "8 1 waits=0" "$(others_unblocked "$SHARED_PORT")"
 done
 
+# a backend that loses the race to publish its area drops its own and uses
+# the published one: the entry another backend stored answers it
+emu clear-log
+check "shared area_race: the published area answers, no lock held" "8 0/0 8" \
+  "$(fault "$SHARED_PORT" area_race "" "SELECT count(*) FROM t;")"
+check "shared area_race: from the cache, one entry" "0 1" \
+  "$(requests) $(q "$SHARED_PORT" "SELECT entries FROM snowfdw_cache_info()")"
+
 # storing an answer: the table entry, then the data block; the statement
 # succeeds, the answer is not kept (no placeholder stays), the next keeps it
 for point in cache_insert cache_alloc; do
