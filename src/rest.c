@@ -255,6 +255,36 @@ seconds_since(TimestampTz start)
 }
 
 /*
+ * sleep_until
+ *		Wait on the latch until a call falls due, interruptibly
+ */
+static void
+sleep_until(TimestampTz now, TimestampTz next_wake)
+{
+	long		sleep_ms = Max(1, (next_wake - now) / 1000);
+
+	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+					 sleep_ms, PG_WAIT_EXTENSION);
+	ResetLatch(MyLatch);
+	CHECK_FOR_INTERRUPTS();
+}
+
+/*
+ * abort_batch
+ *		In the error path of a batch: abort its transfers and count the
+ *		error; only this batch's, since other scans may be streaming
+ */
+static void
+abort_batch(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls)
+{
+	int			i;
+
+	for (i = 0; i < ncalls; i++)
+		snowfdw_call_abort(conn, calls[i]);
+	snowfdw_stats_count_error(conn);
+}
+
+/*
  * drive_calls
  *		Move calls on until all are done (wait) or as far as they go without
  *		waiting (!wait); returns whether all are done
@@ -304,26 +334,13 @@ drive_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
 				snowfdw_http_drive(conn->http, SNOWFDW_HTTP_POLL_MS);
 			}
 			else if (next_wake > now)
-			{
-				long		sleep_ms = Max(1, (next_wake - now) / 1000);
-
-				(void) WaitLatch(MyLatch,
-								 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-								 sleep_ms, PG_WAIT_EXTENSION);
-				ResetLatch(MyLatch);
-				CHECK_FOR_INTERRUPTS();
-			}
+				sleep_until(now, next_wake);
 		}
 		release_unstored(calls, ncalls);
 	}
 	PG_CATCH();
 	{
-		int			i;
-
-		/* only this batch's transfers: other scans may be streaming */
-		for (i = 0; i < ncalls; i++)
-			snowfdw_call_abort(conn, calls[i]);
-		snowfdw_stats_count_error(conn);
+		abort_batch(conn, calls, ncalls);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
@@ -417,24 +434,12 @@ snowfdw_step_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
 				snowfdw_http_drive(conn->http, SNOWFDW_HTTP_POLL_MS);
 			}
 			else if (block && next_wake > now)
-			{
-				long		sleep_ms = Max(1, (next_wake - now) / 1000);
-
-				(void) WaitLatch(MyLatch,
-								 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-								 sleep_ms, PG_WAIT_EXTENSION);
-				ResetLatch(MyLatch);
-				CHECK_FOR_INTERRUPTS();
-			}
+				sleep_until(now, next_wake);
 		}
 	}
 	PG_CATCH();
 	{
-		int			i;
-
-		for (i = 0; i < ncalls; i++)
-			snowfdw_call_abort(conn, calls[i]);
-		snowfdw_stats_count_error(conn);
+		abort_batch(conn, calls, ncalls);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
