@@ -21,16 +21,6 @@ requests() { emu log --tsv | wc -l; }
 distinct_requests() { emu log --tsv | cut -f3-5 | sort -u | wc -l; }
 # q SQL: run SQL in a new backend, database coalesce_suite
 q() { as_postgres "$PG_BIN/psql" -X -At -q -v ON_ERROR_STOP=1 -h "$RUN_DIR" -p "$PGPORT" -d coalesce_suite -c "$1"; }
-# check NAME EXPECTED ACTUAL
-check() {
-  if [ "$2" = "$3" ]; then
-    echo "ok - $1"
-    passed=$((passed + 1))
-  else
-    echo "not ok - $1: expected '$2', got '$3'"
-    failed=$((failed + 1))
-  fi
-}
 # backend_of QUERY: the pid of the active backend running QUERY, waiting for it
 backend_of() {
   local pid=""
