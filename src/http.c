@@ -816,13 +816,14 @@ fill_response(SnowfdwHttpSession *session, HttpSlot *slot,
  * Only the slots in the wanted mask (bit i: slot i) are handed out: other
  * scans of the session keep theirs until they ask, while every transfer
  * progresses.  Returns the slot with *response filled in, or -1 if none was
- * ready in time.  Each transfer is handed out once.  Interrupts are checked at least
+ * ready in time, or, with room_at > 0, as soon as fewer than room_at
+ * transfers wait for their answer (calls waiting for room may start).  Each transfer is handed out once.  Interrupts are checked at least
  * every SNOWFDW_HTTP_POLL_MS; the caller must abort its transfers if an
  * error is thrown from here.
  */
 int
 snowfdw_http_wait(SnowfdwHttpSession *session, long timeout_ms,
-				  uint64 wanted, SnowfdwHttpResponse *response)
+				  uint64 wanted, int room_at, SnowfdwHttpResponse *response)
 {
 	instr_time	start;
 
@@ -860,6 +861,8 @@ snowfdw_http_wait(SnowfdwHttpSession *session, long timeout_ms,
 		elapsed = (long) INSTR_TIME_GET_MILLISEC(now);
 		/* nothing to wait for: sleeping on the latch is the caller's job */
 		if (elapsed >= timeout_ms || !waiting)
+			return -1;
+		if (room_at > 0 && snowfdw_http_in_flight(session) < room_at)
 			return -1;
 		curl_multi_poll(session->multi, NULL, 0,
 						Min(SNOWFDW_HTTP_POLL_MS, timeout_ms - elapsed), NULL);

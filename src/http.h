@@ -82,7 +82,8 @@ extern void snowfdw_http_session_destroy(SnowfdwHttpSession *session);
 extern int	snowfdw_http_start(SnowfdwHttpSession *session,
 							   const SnowfdwHttpRequest *request);
 extern int	snowfdw_http_wait(SnowfdwHttpSession *session, long timeout_ms,
-							  uint64 wanted, SnowfdwHttpResponse *response);
+							  uint64 wanted, int room_at,
+							  SnowfdwHttpResponse *response);
 extern int	snowfdw_http_in_flight(SnowfdwHttpSession *session);
 extern void snowfdw_http_drive(SnowfdwHttpSession *session, long timeout_ms);
 extern void snowfdw_http_stream_window(SnowfdwHttpSession *session, int slot,

@@ -77,6 +77,15 @@ enum SnowfdwModifyPrivateIndex
 /* Rows a batch INSERT hands over at once (GetForeignModifyBatchSize) */
 #define SNOWFDW_WRITE_BATCH_ROWS 200
 
+/*
+ * Rows the write pipeline holds, as a multiple of max_concurrency.  Calls
+ * in flight stay bounded by max_concurrency (with the statement's scans);
+ * the rows beyond wait for room, so that the executor goes on reading
+ * while writes wait, and the scan's own requests under an UPDATE or DELETE
+ * get the room as it frees.
+ */
+#define SNOWFDW_WRITE_AHEAD 4
+
 /* An object the statement changed, with its row's place, for error details */
 typedef struct SnowfdwDoneObject
 {
@@ -115,10 +124,11 @@ typedef struct SnowfdwModifyState
 	List	   *unknown;		/* SnowfdwDoneObject: outcome unknown */
 	int64		rows;			/* rows handed to the FDW so far */
 
-	/* pipelined writes: window > 1 calls in flight */
+	/* pipelined writes: window > 1 rows with calls in flight or due */
 	int			window;
 	SnowfdwPendingRow *pending; /* window entries */
 	SnowfdwCall **calls;		/* the calls of busy entries, for a step */
+	SnowfdwPendingRow **busy;	/* their entries, ordered by row */
 	SnowfdwCall *failure;		/* first call that failed; nothing more sent */
 	MemoryContext step_cxt;		/* answers of one step, reset after it */
 	TupleTableSlot **batch_slots;	/* batch INSERT: the rows */
@@ -374,14 +384,17 @@ create_modify_state(EState *estate, ResultRelInfo *rinfo, CmdType operation,
 	 */
 	state->window = 1;
 	if (state->options->pipeline_writes && rel->trigdesc == NULL &&
-		!(has_returning && operation != CMD_DELETE))
-		state->window = Max(state->conn->options->max_concurrency, 1);
+		!(has_returning && operation != CMD_DELETE) &&
+		state->conn->options->max_concurrency > 1)
+		state->window = state->conn->options->max_concurrency *
+			SNOWFDW_WRITE_AHEAD;
 	if (state->window > 1)
 	{
 		int			i;
 
 		state->pending = palloc0(sizeof(SnowfdwPendingRow) * state->window);
 		state->calls = palloc0(sizeof(SnowfdwCall *) * state->window);
+		state->busy = palloc0(sizeof(SnowfdwPendingRow *) * state->window);
 		for (i = 0; i < state->window; i++)
 		{
 			state->pending[i].cxt = AllocSetContextCreate(state->cxt,
@@ -941,19 +954,36 @@ snowfdwExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
  */
 
 /*
+ * compare_entry_rows
+ *		Order pipeline entries by row
+ */
+static int
+compare_entry_rows(const void *a, const void *b)
+{
+	const SnowfdwPendingRow *ea = *(SnowfdwPendingRow *const *) a;
+	const SnowfdwPendingRow *eb = *(SnowfdwPendingRow *const *) b;
+
+	return ea->row < eb->row ? -1 : ea->row > eb->row ? 1 : 0;
+}
+
+/*
  * busy_calls
- *		Gather the calls of busy entries, not yet done, for a step; their
- *		number
+ *		Gather the calls of busy entries, not yet done, for a step, in the
+ *		order of their rows (the order they start in); their number
  */
 static int
 busy_calls(SnowfdwModifyState *state)
 {
+	SnowfdwPendingRow **busy = state->busy;
 	int			n = 0;
 	int			i;
 
 	for (i = 0; i < state->window; i++)
 		if (state->pending[i].call != NULL && !state->pending[i].call->done)
-			state->calls[n++] = state->pending[i].call;
+			busy[n++] = &state->pending[i];
+	qsort(busy, n, sizeof(SnowfdwPendingRow *), compare_entry_rows);
+	for (i = 0; i < n; i++)
+		state->calls[i] = busy[i]->call;
 	return n;
 }
 

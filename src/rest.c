@@ -65,7 +65,7 @@ static void wait_for_transfer(SnowfdwConnection *conn, SnowfdwCall **calls,
 							  int ncalls, TimestampTz now,
 							  TimestampTz next_wake);
 static bool take_transfer(SnowfdwConnection *conn, SnowfdwCall **calls,
-						  int ncalls, long wait_ms);
+						  int ncalls, long wait_ms, int room_at);
 static uint64 call_slots(SnowfdwCall **calls, int ncalls);
 static bool collect_transfers(SnowfdwConnection *conn, SnowfdwCall **calls,
 							  int ncalls);
@@ -294,10 +294,10 @@ abort_batch(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls)
  */
 static bool
 drive_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
-			bool wait)
+			bool wait, int needed)
 {
 	int			max_running = Max(conn->options->max_concurrency, 1);
-	bool		all_done = false;
+	volatile bool all_done = false;
 
 	PG_TRY();
 	{
@@ -314,6 +314,9 @@ drive_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
 			}
 			running = start_due_calls(conn, calls, ncalls, now,
 									  running, max_running);
+			/* the calls after it fill the room first: they are due sooner */
+			if (needed >= 0 && calls[needed]->done)
+				break;
 			next_wake = next_wake_time(calls, ncalls);
 
 			if (!wait)
@@ -354,7 +357,24 @@ drive_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
 void
 snowfdw_run_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls)
 {
-	(void) drive_calls(conn, calls, ncalls, true);
+	(void) drive_calls(conn, calls, ncalls, true, -1);
+}
+
+/*
+ * snowfdw_run_calls_until
+ *		Run calls concurrently (up to max_concurrency) until calls[needed] is
+ *		done; the others go on meanwhile and are taken up again later
+ *
+ * A scan that reads its answers in order reads the first while the rest
+ * still arrive, so that the rows it hands over free room for the writes
+ * they lead to.
+ */
+void
+snowfdw_run_calls_until(SnowfdwConnection *conn, SnowfdwCall **calls,
+						int ncalls, int needed)
+{
+	Assert(needed >= 0 && needed < ncalls);
+	(void) drive_calls(conn, calls, ncalls, true, needed);
 }
 
 /*
@@ -368,7 +388,7 @@ snowfdw_run_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls)
 bool
 snowfdw_poll_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls)
 {
-	return drive_calls(conn, calls, ncalls, false);
+	return drive_calls(conn, calls, ncalls, false, -1);
 }
 
 /*
@@ -618,35 +638,42 @@ next_wake_time(SnowfdwCall **calls, int ncalls)
  * wait_for_transfer
  *		Wait for a transfer of these calls to end and act on its call
  *
- * The wait ends by the time the first waiting call is due, and after a
- * second at most; nothing ended then is no error.
+ * The wait ends by the time the first waiting call is due, after a second
+ * at most, and, when a call waits for room under max_concurrency, as soon
+ * as another transfer of the session (a write's, another scan's) ends;
+ * nothing ended then is no error.
  */
 static void
 wait_for_transfer(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
 				  TimestampTz now, TimestampTz next_wake)
 {
 	long		wait_ms = 1000;
+	int			room_at = 0;
 
 	if (next_wake != 0)
 		wait_ms = Max(1, Min(wait_ms, (next_wake - now) / 1000));
-	(void) take_transfer(conn, calls, ncalls, wait_ms);
+	/* not for a call held for another reason (coalescing): room is there */
+	if (call_waits_for_room(calls, ncalls, now) &&
+		snowfdw_http_in_flight(conn->http) >= Max(conn->options->max_concurrency, 1))
+		room_at = Max(conn->options->max_concurrency, 1);
+	(void) take_transfer(conn, calls, ncalls, wait_ms, room_at);
 }
 
 /*
  * take_transfer
- *		Act on the first transfer of these calls to end within wait_ms;
- *		false if none did
+ *		Act on the first transfer of these calls to end within wait_ms (or
+ *		before room_at, see snowfdw_http_wait); false if none did
  */
 static bool
 take_transfer(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
-			  long wait_ms)
+			  long wait_ms, int room_at)
 {
 	SnowfdwHttpResponse resp;
 	int			slot;
 	int			i;
 
 	slot = snowfdw_http_wait(conn->http, wait_ms, call_slots(calls, ncalls),
-							 &resp);
+							 room_at, &resp);
 	if (slot < 0)
 		return false;
 	for (i = 0; i < ncalls; i++)
@@ -695,7 +722,7 @@ call_slots(SnowfdwCall **calls, int ncalls)
 static bool
 collect_transfers(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls)
 {
-	return take_transfer(conn, calls, ncalls, 0);
+	return take_transfer(conn, calls, ncalls, 0, 0);
 }
 
 /*

@@ -45,6 +45,16 @@ typedef struct FetchTask
 	double		rows_before;	/* rows of the scope on earlier pages */
 } FetchTask;
 
+/*
+ * Fetches (GETs of objects named by the quals) are sent this many times
+ * max_concurrency at once and read in order as each answers: a scan under
+ * an UPDATE or DELETE then hands a row over as soon as its object is there,
+ * and the write it leads to shares max_concurrency with the fetches still
+ * to come.  Listings keep batches of max_concurrency: their rows come out
+ * while their pages arrive.
+ */
+#define SNOWFDW_FETCH_AHEAD 8
+
 /* A call of the current batch, read in turn */
 typedef struct BatchEntry
 {
@@ -69,6 +79,7 @@ struct SnowfdwFetcher
 	SnowfdwCall **sent;			/* the next batch, sent, answers not all in */
 	FetchTask **sent_tasks;
 	int			nsent;
+	int			nreceived;		/* fetch mode: its first calls, taken */
 	List	   *batch;			/* BatchEntry not read yet */
 	List	   *front;			/* tasks the batch found, to run first */
 	BatchEntry *current;		/* being read */
@@ -307,11 +318,13 @@ snowfdw_fetcher_set_cache_ttl(SnowfdwFetcher *fetcher, int cache_ttl,
 static void
 send_batch(SnowfdwFetcher *f)
 {
-	int			n = Min(list_length(f->queue),
-						Max(f->conn->options->max_concurrency, 1));
+	int			n = Max(f->conn->options->max_concurrency, 1);
 	MemoryContext oldcxt;
 	int			i;
 
+	if (f->fetch_mode)
+		n *= SNOWFDW_FETCH_AHEAD;
+	n = Min(list_length(f->queue), n);
 	MemoryContextReset(f->batch_cxt);
 	oldcxt = MemoryContextSwitchTo(f->batch_cxt);
 	f->sent = palloc(sizeof(SnowfdwCall *) * n);
@@ -328,6 +341,7 @@ send_batch(SnowfdwFetcher *f)
 		f->sent[i]->cache_stale_ttl = f->cache_stale_ttl;
 	}
 	f->nsent = n;
+	f->nreceived = 0;
 	MemoryContextSwitchTo(f->cxt);
 	f->queue = list_copy_tail(f->queue, n);
 	MemoryContextSwitchTo(f->batch_cxt);
@@ -338,25 +352,41 @@ send_batch(SnowfdwFetcher *f)
 /*
  * receive_batch
  *		The answers of the sent batch, read in turn from now on; with nowait,
- *		false while some have not arrived
+ *		false while the first not read has not arrived
+ *
+ * A listing batch is taken whole; a fetch batch from its first call not
+ * read to the last call that answered after it, in order (see
+ * SNOWFDW_FETCH_AHEAD).
  */
 static bool
 receive_batch(SnowfdwFetcher *f, bool nowait)
 {
 	MemoryContext oldcxt = MemoryContextSwitchTo(f->batch_cxt);
+	SnowfdwCall **waiting = f->sent + f->nreceived;
+	int			nwaiting = f->nsent - f->nreceived;
+	int			upto = f->nsent;
 	int			i;
 
 	if (nowait)
 	{
-		if (!snowfdw_poll_calls(f->conn, f->sent, f->nsent))
+		if (!snowfdw_poll_calls(f->conn, waiting, nwaiting) &&
+			!(f->fetch_mode && waiting[0]->done))
 		{
 			MemoryContextSwitchTo(oldcxt);
 			return false;
 		}
 	}
+	else if (f->fetch_mode)
+		snowfdw_run_calls_until(f->conn, waiting, nwaiting, 0);
 	else
-		snowfdw_run_calls(f->conn, f->sent, f->nsent);
-	for (i = 0; i < f->nsent; i++)
+		snowfdw_run_calls(f->conn, waiting, nwaiting);
+	if (f->fetch_mode)
+	{
+		for (upto = f->nreceived; upto < f->nsent; upto++)
+			if (!f->sent[upto]->done)
+				break;
+	}
+	for (i = f->nreceived; i < upto; i++)
 	{
 		BatchEntry *entry = palloc(sizeof(BatchEntry));
 
@@ -364,9 +394,14 @@ receive_batch(SnowfdwFetcher *f, bool nowait)
 		entry->call = f->sent[i];
 		f->batch = lappend(f->batch, entry);
 	}
-	f->sent = NULL;
-	f->sent_tasks = NULL;
-	f->nsent = 0;
+	f->nreceived = upto;
+	if (upto == f->nsent)
+	{
+		f->sent = NULL;
+		f->sent_tasks = NULL;
+		f->nsent = 0;
+		f->nreceived = 0;
+	}
 	MemoryContextSwitchTo(oldcxt);
 	return true;
 }
@@ -621,10 +656,11 @@ snowfdw_fetcher_end(SnowfdwFetcher *f)
 		snowfdw_call_close(f->conn, f->current->call);
 	foreach(lc, f->batch)
 		snowfdw_call_close(f->conn, ((BatchEntry *) lfirst(lc))->call);
-	for (i = 0; i < f->nsent; i++)
+	for (i = f->nreceived; i < f->nsent; i++)
 		snowfdw_call_abort(f->conn, f->sent[i]);
 	f->sent = NULL;
 	f->nsent = 0;
+	f->nreceived = 0;
 	f->current = NULL;
 	f->batch = NIL;
 	f->listing = NULL;

@@ -301,6 +301,9 @@ extern bool snowfdw_poll_calls(SnowfdwConnection *conn, SnowfdwCall **calls,
 extern void snowfdw_call_abort(SnowfdwConnection *conn, SnowfdwCall *call);
 extern void snowfdw_run_calls(SnowfdwConnection *conn, SnowfdwCall **calls,
 							  int ncalls);
+extern void snowfdw_run_calls_until(SnowfdwConnection *conn,
+									SnowfdwCall **calls, int ncalls,
+									int needed);
 extern bool snowfdw_step_calls(SnowfdwConnection *conn, SnowfdwCall **calls,
 							   int ncalls, bool start_new, bool block);
 pg_noreturn extern void snowfdw_raise_call_failure(SnowfdwConnection *conn,
