@@ -29,6 +29,7 @@ OBJS = \
 	src/refresh.o \
 	src/rest.o \
 	src/scan.o \
+	src/scanned.o \
 	src/shmem.o \
 	src/siblings.o \
 	src/snowfdw.o \

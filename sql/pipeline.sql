@@ -173,6 +173,43 @@ SELECT count(*) FROM pipe.schemas
   WHERE database_name = 'EMPTY_DB' AND comment = 'updated ' || name;
 CALL pg_temp.emuctl('clear-faults');
 
+-- UPDATE of schemas named by IN: the scan fetched each definition, and the
+-- PUT is built from it, without a GET of its own.  The narrow table does not
+-- know data_retention_time_in_days: the PUT keeps what the scan fetched.
+CREATE FOREIGN TABLE pipe.schemas_wide (database_name text, name text,
+  comment text, data_retention_time_in_days int)
+  SERVER pipe_srv OPTIONS (object 'schemas');
+INSERT INTO pipe.schemas_wide (database_name, name, data_retention_time_in_days)
+  SELECT 'EMPTY_DB', 'R_' || g, g FROM generate_series(1, 10) g;
+CALL pg_temp.emuctl('fault', '{"method": "PUT", "times": -1, "action": "latency", "ms": 50}');
+CALL pg_temp.emuctl('clear-log');
+UPDATE pipe.schemas SET comment = 'fetched ' || name
+  WHERE database_name = 'EMPTY_DB'
+    AND name IN ('R_1', 'R_2', 'R_3', 'R_4', 'R_5', 'R_6', 'R_7', 'R_8', 'R_9', 'R_10');
+CALL pg_temp.snap();
+SELECT count(*) FILTER (WHERE method = 'GET') AS fetches,
+       count(DISTINCT path) FILTER (WHERE method = 'GET') AS objects,
+       count(*) FILTER (WHERE method = 'PUT') AS puts
+  FROM snap;
+SELECT bool_and(g.seq < p.seq) AS fetch_before_put
+  FROM snap p
+  JOIN snap g ON g.method = 'GET' AND g.path = p.path
+ WHERE p.method = 'PUT';
+SELECT pg_temp.max_in_flight() BETWEEN 2 AND 8 AS overlapped;
+SELECT name, comment, data_retention_time_in_days FROM pipe.schemas_wide
+  WHERE database_name = 'EMPTY_DB' AND name LIKE 'R\_%' ORDER BY data_retention_time_in_days;
+-- one at a time (pipeline_writes off): the GET before each PUT as before
+CALL pg_temp.emuctl('clear-log');
+UPDATE pipe.schemas_serial SET comment = 'serial ' || name
+  WHERE database_name = 'EMPTY_DB' AND name IN ('R_1', 'R_2');
+CALL pg_temp.snap();
+SELECT regexp_replace(p.path, '.*/', '') AS object, count(*) AS fetches_before_put
+  FROM snap p
+  JOIN snap g ON g.method = 'GET' AND g.path = p.path AND g.seq < p.seq
+ WHERE p.method = 'PUT'
+ GROUP BY p.path ORDER BY 1;
+CALL pg_temp.emuctl('clear-faults');
+
 -- ===================================================================
 -- A failure in the middle of 40 rows lists exactly what was done
 -- ===================================================================

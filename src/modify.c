@@ -9,7 +9,8 @@
  *	  that server-set columns come back;
  *	- UPDATE (schemas only, the one kind with a PUT endpoint): GET of the
  *	  object, then PUT of its full definition with the SET columns merged
- *	  in (and a GET for RETURNING);
+ *	  in (and a GET for RETURNING); pipelined, the definition the scan
+ *	  fetched by name serves instead of the GET (scanned.c);
  *	- DELETE: DELETE <object>?ifExists=true, so that a row that vanished
  *	  since the scan is no error and the call may be repeated.
  * UPDATE and DELETE identify the object by junk columns that the scan
@@ -24,7 +25,8 @@
  * statement already created, altered or dropped.
  *
  * Writes are pipelined (option pipeline_writes, on by default): up to
- * max_concurrency rows have calls in flight.  INSERT gets its rows in
+ * max_concurrency calls are in flight (with the scans of the statement),
+ * and up to SNOWFDW_WRITE_AHEAD times as many rows wait for room.  INSERT gets its rows in
  * PostgreSQL's batches and ends each batch's calls before it returns, so
  * that counts and ON CONFLICT DO NOTHING stay exact; UPDATE and DELETE
  * return a row once its call is sent, and EndForeignModify waits for the
@@ -126,6 +128,7 @@ typedef struct SnowfdwModifyState
 
 	/* pipelined writes: window > 1 rows with calls in flight or due */
 	int			window;
+	SnowfdwScanned *scanned;	/* UPDATE: the objects its scan fetched */
 	SnowfdwPendingRow *pending; /* window entries */
 	SnowfdwCall **calls;		/* the calls of busy entries, for a step */
 	SnowfdwPendingRow **busy;	/* their entries, ordered by row */
@@ -408,6 +411,8 @@ create_modify_state(EState *estate, ResultRelInfo *rinfo, CmdType operation,
 		state->step_cxt = AllocSetContextCreate(state->cxt,
 												"snowfdw pipelined answers",
 												ALLOCSET_DEFAULT_SIZES);
+		if (operation == CMD_UPDATE)
+			state->scanned = snowfdw_scanned_begin(estate, relid);
 	}
 	return state;
 }
@@ -1256,20 +1261,35 @@ delete_row_pipelined(SnowfdwModifyState *state, TupleTableSlot *slot,
 
 /*
  * update_row_pipelined
- *		Send the GET of one row's schema, which its PUT follows; the row
- *		counts as updated
+ *		Send the PUT of one row's schema, built from the definition its scan
+ *		fetched, or else the GET of that definition, which the PUT follows;
+ *		the row counts as updated
  */
 static TupleTableSlot *
 update_row_pipelined(SnowfdwModifyState *state, TupleTableSlot *slot,
 					 TupleTableSlot *planSlot)
 {
 	SnowfdwPendingRow *entry = take_row_entry(state, planSlot);
+	SnowfdwJson *current;
 
 	if (entry == NULL)
 		return NULL;
 	slot_getallattrs(slot);
 	ExecCopySlot(entry->slot, slot);
-	send_row_call(state, entry, SNOWFDW_ACTION_FETCH, NULL, true, true);
+	current = snowfdw_scanned_find(state->scanned, entry->scope, entry->name);
+	if (current != NULL)
+	{
+		MemoryContext oldcxt = MemoryContextSwitchTo(entry->cxt);
+		char	   *body = snowfdw_replace_body(state->map, entry->slot,
+												state->updated, entry->name,
+												current);
+
+		MemoryContextSwitchTo(oldcxt);
+		/* a full definition: sending it twice gives the same result */
+		send_row_call(state, entry, SNOWFDW_ACTION_REPLACE, body, true, false);
+	}
+	else
+		send_row_call(state, entry, SNOWFDW_ACTION_FETCH, NULL, true, true);
 	(void) step_pipeline(state, false);
 	return slot;
 }

@@ -6,7 +6,8 @@
  * A fetcher turns the scope of a scan into REST calls.  Scope levels
  * without a value are enumerated (databases, then schemas, then stages),
  * depth first, so rows come out grouped by scope.  Calls run in batches of
- * up to max_concurrency over one session.  List bodies are streamed
+ * up to max_concurrency over one session (fetches of named objects: see
+ * SNOWFDW_FETCH_AHEAD).  List bodies are streamed
  * (listing.c): rows come out while their page arrives, the other calls of
  * the batch receive meanwhile and pause once their buffer is full, and each
  * row is parsed in row_cxt, reset for the next.  Memory is thus bounded by
