@@ -148,6 +148,12 @@ SELECT method, path, query FROM pg_temp.emu_requests() ORDER BY seq;
 CALL pg_temp.emuctl('clear-log');
 SELECT name FROM pd.remote_schemas WHERE database_name = 'SALES' AND comment IN ('Slash', 'Colon') LIMIT 2;
 SELECT method, path, query FROM pg_temp.emu_requests() ORDER BY seq;
+-- objects fetched by name: no more fetches than the LIMIT needs, and one
+-- more for a name that is not there
+CALL pg_temp.emuctl('clear-log');
+SELECT name FROM pd.remote_schemas
+ WHERE database_name = 'SALES' AND name IN ('PUBLIC', 'NOPE', 'STAGING', 'My Schema') LIMIT 2;
+SELECT count(*) AS fetches FROM pg_temp.emu_requests();
 -- ORDER BY needs every row: no showLimit below the page size
 EXPLAIN (VERBOSE, COSTS OFF)
 SELECT name FROM pd.remote_schemas WHERE database_name = 'SALES' ORDER BY name LIMIT 2;

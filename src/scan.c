@@ -81,6 +81,7 @@ struct SnowfdwFetcher
 	FetchTask **sent_tasks;
 	int			nsent;
 	int			nreceived;		/* fetch mode: its first calls, taken */
+	int64		fetched;		/* fetch mode: objects returned so far */
 	List	   *batch;			/* BatchEntry not read yet */
 	List	   *front;			/* tasks the batch found, to run first */
 	BatchEntry *current;		/* being read */
@@ -324,7 +325,12 @@ send_batch(SnowfdwFetcher *f)
 	int			i;
 
 	if (f->fetch_mode)
+	{
 		n *= SNOWFDW_FETCH_AHEAD;
+		/* a pushed LIMIT: every object found is a row, no more are needed */
+		if (f->pushdown->limit >= 0)
+			n = Min(n, Max(f->pushdown->limit - f->fetched, 1));
+	}
 	n = Min(list_length(f->queue), n);
 	MemoryContextReset(f->batch_cxt);
 	oldcxt = MemoryContextSwitchTo(f->batch_cxt);
@@ -421,6 +427,7 @@ next_fetched(SnowfdwFetcher *f, BatchEntry *entry)
 		return NULL;
 	body = snowfdw_call_response_object(call);
 	call->response = NULL;		/* returned once */
+	f->fetched++;
 	return body;
 }
 
