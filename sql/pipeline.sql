@@ -35,6 +35,14 @@ $$;
 -- the most requests the emulator answered at once since the log was cleared
 CREATE FUNCTION pg_temp.max_in_flight() RETURNS int
 LANGUAGE sql AS $$ SELECT n::int FROM pg_temp.emu('concurrency') n $$;
+-- whether every PUT of the log came after a GET of its object
+CREATE FUNCTION pg_temp.fetch_before_put() RETURNS bool
+LANGUAGE sql AS $$
+  SELECT bool_and(g.seq < p.seq)
+    FROM snap p
+    JOIN snap g ON g.method = 'GET' AND g.path = p.path
+   WHERE p.method = 'PUT'
+$$;
 
 -- the error of a statement, caught
 CREATE TEMP TABLE caught (sqlstate text, message text, detail text);
@@ -164,10 +172,7 @@ CALL pg_temp.snap();
 SELECT count(*) FILTER (WHERE method = 'GET' AND path LIKE '%/schemas/P\_%') AS fetches,
        count(*) FILTER (WHERE method = 'PUT') AS puts
   FROM snap;
-SELECT bool_and(g.seq < p.seq) AS fetch_before_put
-  FROM snap p
-  JOIN snap g ON g.method = 'GET' AND g.path = p.path
- WHERE p.method = 'PUT';
+SELECT pg_temp.fetch_before_put();
 SELECT pg_temp.max_in_flight() BETWEEN 2 AND 8 AS overlapped;
 SELECT count(*) FROM pipe.schemas
   WHERE database_name = 'EMPTY_DB' AND comment = 'updated ' || name;
@@ -191,10 +196,7 @@ SELECT count(*) FILTER (WHERE method = 'GET') AS fetches,
        count(DISTINCT path) FILTER (WHERE method = 'GET') AS objects,
        count(*) FILTER (WHERE method = 'PUT') AS puts
   FROM snap;
-SELECT bool_and(g.seq < p.seq) AS fetch_before_put
-  FROM snap p
-  JOIN snap g ON g.method = 'GET' AND g.path = p.path
- WHERE p.method = 'PUT';
+SELECT pg_temp.fetch_before_put();
 SELECT pg_temp.max_in_flight() BETWEEN 2 AND 8 AS overlapped;
 SELECT name, comment, data_retention_time_in_days FROM pipe.schemas_wide
   WHERE database_name = 'EMPTY_DB' AND name LIKE 'R\_%' ORDER BY data_retention_time_in_days;
