@@ -298,6 +298,29 @@ SELECT (SELECT array_agg(x ORDER BY x) FROM pg_temp.listed('done') x) =
        (SELECT count(*) FROM pg_temp.writes()) <= 17 AS nothing_after;
 CALL pg_temp.emuctl('clear-faults');
 
+-- an UPDATE of schemas named by IN (each PUT built from the scan's fetch)
+-- that fails at its fifth PUT: the PUTs that ended are listed as altered,
+-- and Snowflake has exactly those
+CALL pg_temp.emuctl('fault', '{"method": "PUT", "skip": 4, "times": 1, "action": "status", "status": 500, "message": "Internal error."}');
+CALL pg_temp.emuctl('fault', '{"method": "PUT", "times": -1, "action": "latency", "ms": 300}');
+CALL pg_temp.emuctl('clear-log');
+CALL pg_temp.catch($$UPDATE pipe.schemas SET comment = 'half way'
+  WHERE database_name = 'EMPTY_DB'
+    AND name IN ('R_1', 'R_2', 'R_3', 'R_4', 'R_5', 'R_6', 'R_7', 'R_8', 'R_9', 'R_10')$$);
+CALL pg_temp.snap();
+SELECT sqlstate, message, detail LIKE '%Snowflake schemas this statement already altered, which ROLLBACK does not undo: %' AS detail_ok
+  FROM caught;
+SELECT (SELECT array_agg(x ORDER BY x) FROM pg_temp.listed('done') x) =
+       (SELECT array_agg(object ORDER BY object) FROM pg_temp.writes() WHERE status = 200)
+         AS listed_is_altered,
+       (SELECT count(*) FROM pg_temp.writes() WHERE status = 500) AS failed,
+       (SELECT count(*) FROM pg_temp.writes()) <= 12 AS nothing_after,
+       (SELECT count(*) FROM snap WHERE method = 'GET') AS fetches;
+SELECT (SELECT array_agg('EMPTY_DB.' || name ORDER BY 'EMPTY_DB.' || name) FROM pipe.schemas
+         WHERE database_name = 'EMPTY_DB' AND comment = 'half way') =
+       (SELECT array_agg(x ORDER BY x) FROM pg_temp.listed('done') x) AS listed_is_there;
+CALL pg_temp.emuctl('clear-faults');
+
 -- ===================================================================
 -- COPY FROM goes through the same batches
 -- ===================================================================
