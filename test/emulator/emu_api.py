@@ -146,6 +146,50 @@ class Api:
                 db.dropped_on = self.state.clock.tick()  # a drop advances the clock
                 self.state.dropped_databases.append(db)
 
+    def check_rule(self, rule):
+        """Refuse a then_alter rule whose settings no ALTER could make: each field
+        must be a writable schema field, with a value the spec's createOrAlterSchema
+        body accepts (so the altered schema stays valid)."""
+        if rule.action != "then_alter":
+            return
+        settings = rule.params["set"]
+        unknown = sorted(k for k in settings if k not in SCHEMA_WRITABLE or k == "name")
+        if unknown:
+            raise emu_faults.FaultError("set: not a writable schema field: %s" % ", ".join(unknown))
+        errors = self.spec.validate_request_body(self.spec.operation("schema:createOrAlterSchema"),
+                                                 dict(settings, name="X"))
+        if errors:
+            raise emu_faults.FaultError("set: %s" % "; ".join(errors))
+
+    def then_change(self, action, params, raw_path):
+        """Faults 'then_alter' and 'then_drop', once the request is answered: alter
+        (set fields, as another client's ALTER SCHEMA ... SET would) or drop (as
+        DELETE would) the schema of the request's path, or the schema named by the
+        rule's 'schema' below the path's database.  Nothing happens when there is
+        no such live schema."""
+        if not raw_path.startswith("/api/v2/"):
+            return
+        segs = [urllib.parse.unquote(s) for s in raw_path[len("/api/v2/"):].split("/")]
+        if len(segs) < 2 or segs[0] != "databases":
+            return
+        try:
+            db = self.state.databases.get(parse_identifier(segs[1]))
+            if params.get("schema") is not None:
+                name = params["schema"]  # a stored name, as in fixtures
+            elif len(segs) >= 4 and segs[2] == "schemas":
+                name = parse_identifier(segs[3])
+            else:
+                return
+        except IdentError:
+            return
+        sc = db.schemas.get(name) if db is not None else None
+        if sc is None:
+            return
+        if action == "then_alter":
+            sc.props.update(json.loads(json.dumps(params["set"])))
+        else:
+            drop_schema(self.state, db, sc)
+
     # ------------------------------------------------------------ routing
     def route(self, method, raw_path):
         """Return (operation key, args) or raise ApiError 400/404/405."""
@@ -376,10 +420,15 @@ def delete_schema(ctx):
             return ok("Drop statement executed successfully (%s already dropped)." % quote_name(name))
         raise not_found("Schema", db.name, name)
     # restrict=true would refuse on foreign keys; the emulator models none.
-    del db.schemas[name]
-    sc.dropped_on = ctx.tick()
-    db.dropped_schemas.append(sc)  # keeps its stages and streams for undrop
+    drop_schema(ctx.state, db, sc)
     return ok("%s successfully dropped." % quote_name(name))
+
+
+def drop_schema(state, db, sc):
+    """Move a live schema to history, with its stages and streams (for undrop)."""
+    del db.schemas[sc.name]
+    sc.dropped_on = state.clock.tick()
+    db.dropped_schemas.append(sc)
 
 
 def undrop_schema(ctx):

@@ -24,11 +24,15 @@ ACTIONS = {
     "drip": {"bytes": (int, 1), "interval_ms": ((int, float), 500), "body": (str, None)},
     "hang": {"seconds": ((int, float), 30)},
     "wrong_types": {},
-    "location": {"value": (str, None)},
+    "location": {"value": (str, None), "ms": ((int, float), 0)},
     "link": {"value": (str, None)},
     "header": {"name": (str, None), "value": (str, None)},
     "vanish": {},
+    "then_alter": {"set": (dict, None), "schema": (str, None)},
+    "then_drop": {"schema": (str, None)},
 }
+# Parameters a rule of their action must give
+REQUIRED = {"status", "value", "name", "set"}
 COMMON = {"action", "method", "path", "query", "skip", "times"}
 
 ACCEPTED_MESSAGE = ("Request execution in progress. Use the provided location header or result "
@@ -72,7 +76,7 @@ class FaultRule:
         self.params = {}
         for k, (typ, default) in params.items():
             v = spec.get(k, default)
-            if v is None and default is None and k in ("status", "value", "name"):
+            if v is None and default is None and k in REQUIRED:
                 raise FaultError("action %s needs %r" % (action, k))
             if v is not None and (isinstance(v, bool) or not isinstance(v, typ)):
                 raise FaultError("%s must be %s" % (k, getattr(typ, "__name__", "a number")))
@@ -88,6 +92,8 @@ class FaultRule:
             raise FaultError("polls must be >= 0 or -1")
         if action == "drip" and self.params["bytes"] < 1:
             raise FaultError("bytes must be >= 1")
+        if action == "then_alter" and not self.params["set"]:
+            raise FaultError("set must name at least one field")
         self.matched = 0
 
     def matches(self, method, raw_path, raw_query=""):
@@ -104,8 +110,13 @@ class Faults:
     def __init__(self):
         self.rules = []
 
-    def add(self, spec):
-        self.rules.append(FaultRule(spec))
+    def add(self, spec, check=None):
+        """Append a rule; check(rule), if given, raises FaultError for a rule the
+        account model cannot carry out (see Api.check_rule)."""
+        rule = FaultRule(spec)
+        if check is not None:
+            check(rule)
+        self.rules.append(rule)
 
     def clear(self):
         self.rules = []

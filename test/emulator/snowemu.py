@@ -230,7 +230,7 @@ class Emulator:
                     self.faults.clear()
                     return 200, done
                 try:
-                    self.faults.add(payload())
+                    self.faults.add(payload(), self.api.check_rule)
                 except emu_faults.FaultError as e:
                     raise AdminError("bad fault rule: %s" % e)
                 return 200, done
@@ -405,7 +405,7 @@ class Handler(BaseHTTPRequestHandler):
             emu.stop.wait(p["seconds"])
             self.close_connection = True
             return
-        if action == "latency" or (action == "status" and p["ms"]):
+        if action == "latency" or (action in ("status", "location") and p["ms"]):
             emu.stop.wait(p["ms"] / 1000.0)
         raw = None
         if action == "status":
@@ -429,6 +429,9 @@ class Handler(BaseHTTPRequestHandler):
                         emu.api.vanish(path)
                     res = emu.api.execute(self.command, path, query, self.headers, body, entry, emu.now())
                     res = self._transform(res, action, p)
+                    if action in ("then_alter", "then_drop"):
+                        # answered as before; every later request sees the change
+                        emu.api.then_change(action, p, path)
         if raw is None:
             out = res.body
             if res.error and isinstance(out, dict):

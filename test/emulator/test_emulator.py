@@ -955,6 +955,65 @@ class TestFaults(EmuTest):
         r = self.api("GET", ST + "/RAW/files", status=200, validate=False)
         self.assertEqual(1024, r.json[0]["size"])
 
+    def test_then_alter(self):
+        # the request is answered as before; the next one sees the change
+        self.fault(method="GET", path="/schemas/PUBLIC$", action="then_alter",
+                   set={"data_retention_time_in_days": 5, "comment": "altered meanwhile"})
+        first = self.get_json(S + "/PUBLIC")
+        self.assertEqual((1, "Default schema"), (first["data_retention_time_in_days"], first["comment"]))
+        second = self.get_json(S + "/PUBLIC")  # still valid per the spec (get_json checks)
+        self.assertEqual((5, 5, "altered meanwhile"),
+                         (second["data_retention_time_in_days"], second["retention_time"], second["comment"]))
+        self.assertEqual({k: v for k, v in first.items() if k not in ("data_retention_time_in_days",
+                                                                      "retention_time", "comment")},
+                         {k: v for k, v in second.items() if k not in ("data_retention_time_in_days",
+                                                                       "retention_time", "comment")})
+        self.assertEqual(["then_alter", None], [e["fault"] for e in self.log()])
+        # with "schema": a schema below the request's database (here a listing)
+        self.fault(method="GET", path="/schemas$", action="then_alter", schema="STAGING",
+                   set={"log_level": "INFO"})
+        self.assertEqual("OFF", [x for x in self.get_json(S) if x["name"] == "STAGING"][0]["log_level"])
+        self.assertEqual("INFO", self.get_json(S + "/STAGING")["log_level"])
+        # an answer that is an error changes nothing when there is no such schema
+        self.fault(method="GET", path="/schemas/NOPE$", action="then_alter", set={"comment": "x"})
+        self.api("GET", S + "/NOPE", status=404)
+        self.api("GET", S + "/NOPE", status=404)
+
+    def test_then_alter_refuses_what_no_alter_could_set(self):
+        for settings in ({}, {"owner": "ME"}, {"name": "OTHER"}, {"retention_time": 3}, {"nope": 1},
+                         {"data_retention_time_in_days": "5"}, {"managed_access": "yes"},
+                         {"kind": "SOMETIMES"}):
+            self.admin("POST", "/_emulator/faults", {"action": "then_alter", "set": settings}, expect=400)
+        self.admin("POST", "/_emulator/faults", {"action": "then_alter"}, expect=400)
+        self.admin("POST", "/_emulator/faults", {"action": "then_drop", "set": {"comment": "x"}}, expect=400)
+        self.assertEqual([], self.admin("GET", "/_emulator/faults"))
+
+    def test_then_drop(self):
+        # the fetch answers 200; the schema is then dropped as DELETE drops it
+        self.fault(method="GET", path="/schemas/STAGING$", action="then_drop")
+        self.get_json(S + "/STAGING")
+        r = self.api("GET", S + "/STAGING", status=404)
+        self.assertEqual("002003", r.json["code"])
+        dropped = [x for x in self.get_json(S + "?history=true") if x["name"] == "STAGING"]
+        self.assertEqual(["2025-01-01T00:00:01.000+00:00"], [x["dropped_on"] for x in dropped])
+        self.api("POST", S + "/STAGING:undrop", status=200)
+        # a PUT is answered (it altered the schema), then the schema goes
+        self.fault(method="PUT", action="then_drop")
+        self.api("PUT", S + "/STAGING", {"name": "STAGING", "comment": "put"}, status=200)
+        self.api("GET", S + "/STAGING", status=404)
+        # with "schema", from a listing: the listing still shows it
+        self.fault(method="GET", path="/schemas$", action="then_drop", schema="My Schema")
+        self.assertIn("My Schema", self.names(S))
+        self.assertNotIn("My Schema", self.names(S))
+
+    def test_location_after_delay(self):
+        self.fault(action="location", value="/not-api/x", ms=300)
+        t = time.time()
+        r = self.api("DELETE", S + "/PUBLIC", status=202)
+        self.assertGreaterEqual(time.time() - t, 0.29)
+        self.assertEqual("/not-api/x", r.header("Location"))
+        self.assertIn("PUBLIC", self.names(S))  # not executed
+
     def test_hostile_location_and_link(self):
         for value in ("http://evil.example/api/v2/results/x", "//evil.example/x", "/not-api/x"):
             self.fault(action="location", value=value)
