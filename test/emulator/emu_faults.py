@@ -27,6 +27,7 @@ ACTIONS = {
     "location": {"value": (str, None), "ms": ((int, float), 0)},
     "link": {"value": (str, None)},
     "header": {"name": (str, None), "value": (str, None)},
+    "pad": {"bytes": (int, 1000), "ms": ((int, float), 0)},
     "vanish": {},
     "then_alter": {"set": (dict, None), "schema": (str, None)},
     "then_drop": {"schema": (str, None)},
@@ -90,7 +91,7 @@ class FaultRule:
             raise FaultError("page_size must be >= 1")
         if action == "async" and self.params["polls"] < -1:
             raise FaultError("polls must be >= 0 or -1")
-        if action == "drip" and self.params["bytes"] < 1:
+        if action in ("drip", "pad") and self.params["bytes"] < 1:
             raise FaultError("bytes must be >= 1")
         if action == "then_alter" and not self.params["set"]:
             raise FaultError("set must name at least one field")

@@ -405,7 +405,7 @@ class Handler(BaseHTTPRequestHandler):
             emu.stop.wait(p["seconds"])
             self.close_connection = True
             return
-        if action == "latency" or (action in ("status", "location") and p["ms"]):
+        if action == "latency" or (action in ("status", "location", "pad") and p["ms"]):
             emu.stop.wait(p["ms"] / 1000.0)
         raw = None
         if action == "status":
@@ -437,6 +437,8 @@ class Handler(BaseHTTPRequestHandler):
             if res.error and isinstance(out, dict):
                 out = dict(out, request_id=rid)
             raw = json.dumps(out, ensure_ascii=False).encode("utf-8")
+            if action == "pad":
+                raw += b" " * p["bytes"]  # whitespace after a JSON value is still JSON
         headers = [("X-Snowflake-Request-ID", rid)] + list(res.headers.items())
         entry["status"] = res.status
         mode = action if action in ("truncate", "drop", "drip") else None

@@ -1006,6 +1006,16 @@ class TestFaults(EmuTest):
         self.assertIn("My Schema", self.names(S))
         self.assertNotIn("My Schema", self.names(S))
 
+    def test_pad(self):
+        self.fault(method="DELETE", action="pad", bytes=5000, ms=300)
+        t = time.time()
+        r = self.api("DELETE", S + "/PUBLIC", status=200)
+        self.assertGreaterEqual(time.time() - t, 0.29)
+        self.assertEqual(b" " * 5000, r.raw[-5000:])
+        self.assertEqual({"status": "PUBLIC successfully dropped."}, r.json)
+        self.assertNotIn("PUBLIC", self.names(S))  # executed
+        self.admin("POST", "/_emulator/faults", {"action": "pad", "bytes": 0}, expect=400)
+
     def test_location_after_delay(self):
         self.fault(action="location", value="/not-api/x", ms=300)
         t = time.time()
