@@ -3,7 +3,52 @@
 # Source it; it defines functions and variables, and starts nothing by itself.
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+
+# private_pg_config SYSTEM_PG_CONFIG: the pg_config of a private copy of that
+# PostgreSQL installation, one per checkout and major, where builds of this
+# checkout are installed.  Two checkouts (worktrees, a run copy) that test at
+# once then never load each other's snowfdw.so: a backend loads the library
+# from the installation's pkglibdir when it starts.  PostgreSQL finds its
+# directories relative to its binaries, so a copy of bin, lib and share (and
+# the server headers, linked) is a whole installation.  Made again when the
+# system's PostgreSQL changes version.  SNOWFDW_PRIVATE_PG=no uses the
+# system's installation itself.
+private_pg_config() {
+  local sys=$1 version root libroot share lock
+  if [ "${SNOWFDW_PRIVATE_PG:-yes}" = no ] || [ ! -x "$sys" ]; then
+    echo "$sys"
+    return
+  fi
+  case "$sys" in /var/tmp/snowfdw-pg/*) echo "$sys"; return ;; esac
+  version=$("$sys" --version)
+  libroot=$(dirname "$("$sys" --bindir)")
+  root=/var/tmp/snowfdw-pg/$(printf %s "$REPO" | md5sum | cut -c1-8)-$(basename "$libroot")
+  share=$("$sys" --sharedir)
+  if [ "$(cat "$root/.complete" 2>/dev/null)" != "$version" ]; then
+    mkdir -p /var/tmp/snowfdw-pg && chmod 0755 /var/tmp/snowfdw-pg
+    lock=$root.lock
+    (
+      flock 9
+      if [ "$(cat "$root/.complete" 2>/dev/null)" != "$version" ]; then
+        rm -rf "$root"
+        mkdir -p "$root$(dirname "$libroot")" "$root$(dirname "$share")" "$root/usr"
+        cp -a "$libroot" "$root$libroot" && cp -a "$share" "$root$share" &&
+          ln -s /usr/include "$root/usr/include" &&
+          chmod -R a+rX "$root" && echo "$version" >"$root/.complete"
+      fi
+    ) 9>"$lock"
+  fi
+  if [ "$(cat "$root/.complete" 2>/dev/null)" = "$version" ]; then
+    echo "$root$libroot/bin/pg_config"
+  else
+    echo "$sys"
+  fi
+}
+
+# SYSTEM_PG_CONFIG is the installation packages go to (test/suites/90-package.sh)
+SYSTEM_PG_CONFIG=${SYSTEM_PG_CONFIG:-${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}}
+export SYSTEM_PG_CONFIG
+PG_CONFIG=$(private_pg_config "$SYSTEM_PG_CONFIG")
 PG_BIN=$("$PG_CONFIG" --bindir)
 PYTHON=/usr/bin/python3
 EMU_DIR=$REPO/test/emulator

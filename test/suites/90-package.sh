@@ -19,8 +19,10 @@ bad() { failed=$((failed + 1)); echo "package: $1: FAILED"; }
 PKG_DIR=$RUN_DIR/package
 rm -rf "$PKG_DIR"; mkdir -p "$PKG_DIR"; chown postgres: "$PKG_DIR" 2>/dev/null || true
 version=$(bash "$REPO/test/version.sh")
-major=$("$PG_CONFIG" --version | sed 's/^PostgreSQL \([0-9]*\).*/\1/')
+major=$("$SYSTEM_PG_CONFIG" --version | sed 's/^PostgreSQL \([0-9]*\).*/\1/')
 pkg=postgresql-$major-snowfdw
+# the package goes to the system's PostgreSQL, not the run's private copy
+SYS_BIN=$("$SYSTEM_PG_CONFIG" --bindir)
 
 # 1. build
 if bash "$REPO/test/build-deb.sh" "$PKG_DIR" >"$PKG_DIR/build.out" 2>&1 &&
@@ -44,11 +46,11 @@ fi
 # 2. install and use it from a fresh cluster
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$deb" >"$PKG_DIR/install.out" 2>&1
 if dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
-  as_postgres "$PG_BIN/initdb" -D "$PKG_DIR/data" -U postgres --encoding=UTF8 --no-locale \
+  as_postgres "$SYS_BIN/initdb" -D "$PKG_DIR/data" -U postgres --encoding=UTF8 --no-locale \
     --auth=trust >"$PKG_DIR/initdb.log" 2>&1
-  as_postgres "$PG_BIN/pg_ctl" -D "$PKG_DIR/data" -l "$PKG_DIR/postgres.log" -w \
+  as_postgres "$SYS_BIN/pg_ctl" -D "$PKG_DIR/data" -l "$PKG_DIR/postgres.log" -w \
     -o "-p 55439 -k $PKG_DIR -c listen_addresses=''" start >/dev/null
-  count=$(as_postgres "$PG_BIN/psql" -X -q -At -h "$PKG_DIR" -p 55439 -d postgres \
+  count=$(as_postgres "$SYS_BIN/psql" -X -q -At -h "$PKG_DIR" -p 55439 -d postgres \
             -v ON_ERROR_STOP=1 -v url="$SNOWFDW_EMU_URL" <<'SQL' 2>"$PKG_DIR/psql.err"
 CREATE EXTENSION snowfdw;
 CREATE SERVER pkg FOREIGN DATA WRAPPER snowfdw OPTIONS (url :'url');
@@ -57,7 +59,7 @@ CREATE FOREIGN TABLE sales_schemas (name text) SERVER pkg OPTIONS (object 'schem
 SELECT extversion || ' ' || (SELECT count(*) FROM sales_schemas) FROM pg_extension WHERE extname = 'snowfdw';
 SQL
 )
-  as_postgres "$PG_BIN/pg_ctl" -D "$PKG_DIR/data" -m fast -w stop >/dev/null 2>&1
+  as_postgres "$SYS_BIN/pg_ctl" -D "$PKG_DIR/data" -m fast -w stop >/dev/null 2>&1
   if [ "${count%% *}" = "$version" ] && [ "${count##* }" -gt 0 ] 2>/dev/null; then
     ok "installed; a fresh cluster lists ${count##* } schemas with extension $version"
   else
