@@ -73,6 +73,7 @@ static bool call_waits_for_room(SnowfdwCall **calls, int ncalls,
 								TimestampTz now);
 static void finish_transfer(SnowfdwConnection *conn, SnowfdwCall *call,
 							SnowfdwHttpResponse *resp);
+static void note_attempt(SnowfdwCall *call, const SnowfdwHttpResponse *resp);
 static bool may_have_acted(SnowfdwCall *call, SnowfdwHttpResponse *resp);
 static void fail_call(SnowfdwConnection *conn, SnowfdwCall *call,
 					  SnowfdwHttpResponse *resp);
@@ -393,11 +394,14 @@ snowfdw_poll_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls)
 
 /*
  * snowfdw_call_abort
- *		Stop a call's transfer, whether it waits for its answer or streams
+ *		Stop a call's transfer, whether it waits for its answer or streams;
+ *		a transfer under way leaves the call's outcome at least "maybe"
  */
 void
 snowfdw_call_abort(SnowfdwConnection *conn, SnowfdwCall *call)
 {
+	/* the request may have reached Snowflake: its outcome stays unknown */
+	call->outcome = snowfdw_call_outcome(call);
 	if (call->handle >= 0)
 		snowfdw_http_abort(conn->http, call->handle);
 	call->handle = -1;
@@ -413,8 +417,11 @@ snowfdw_call_abort(SnowfdwConnection *conn, SnowfdwCall *call)
  * Returns false when nothing is left to do: every call is done, or, with
  * start_new false, none has a transfer running.  Unlike snowfdw_run_calls
  * nothing starts between two answers, so that a caller that finds a
- * failure among them sends nothing more, not even a retry.  On an error,
- * the given calls' transfers are aborted before it propagates.
+ * failure among them sends nothing more, not even a retry.  An error
+ * leaves the given calls' transfers as they are: the caller takes what
+ * ended and aborts the rest with snowfdw_harvest_calls, so that the calls
+ * answered before the error are known (an error raised for one answer of a
+ * step comes before the others are taken).
  */
 bool
 snowfdw_step_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
@@ -459,11 +466,78 @@ snowfdw_step_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
 	}
 	PG_CATCH();
 	{
-		abort_batch(conn, calls, ncalls);
+		snowfdw_stats_count_error(conn);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
 	return more;
+}
+
+/*
+ * snowfdw_harvest_calls
+ *		In an error path: take the answers of these calls' transfers that
+ *		have ended, without waiting, and abort the transfers still running,
+ *		so that each call's outcome says what Snowflake did with it
+ *
+ * A write pipeline calls this after an error (snowfdw_step_calls leaves
+ * the transfers to it).  A 2xx answer is kept in its call as
+ * finish_transfer keeps it (done, status, body), so that the body can be
+ * read (a create's "already exists"); nothing else of finish_transfer runs,
+ * since it may raise.  Interrupts are held, as the error being handled may
+ * be a cancel and snowfdw_http_wait checks for interrupts; no lock is
+ * taken.  The answers are allocated in the current memory context.
+ */
+void
+snowfdw_harvest_calls(SnowfdwConnection *conn, SnowfdwCall **calls,
+					  int ncalls)
+{
+	SnowfdwHttpResponse resp;
+	int			slot;
+	int			i;
+
+	HOLD_INTERRUPTS();
+	while ((slot = snowfdw_http_wait(conn->http, 0, call_slots(calls, ncalls),
+									 0, &resp)) >= 0)
+	{
+		if (resp.streaming)
+			snowfdw_http_stream_close(conn->http, slot, resp.serial);
+		for (i = 0; i < ncalls; i++)
+		{
+			SnowfdwCall *call = calls[i];
+
+			if (call->handle != slot || call->done)
+				continue;
+			call->handle = -1;
+			note_attempt(call, &resp);
+			if (resp.transport_ok && !resp.streaming &&
+				resp.status >= 200 && resp.status < 300 && resp.status != 202)
+			{
+				call->status = resp.status;
+				call->response = resp.body;
+				call->response_len = resp.body_len;
+				call->request_id = resp.request_id;
+				call->done = true;
+			}
+			break;
+		}
+	}
+	for (i = 0; i < ncalls; i++)
+		snowfdw_call_abort(conn, calls[i]);
+	RESUME_INTERRUPTS();
+}
+
+/*
+ * snowfdw_call_outcome
+ *		What a call may have done at Snowflake so far: applied when an
+ *		attempt was answered 2xx, maybe when one may have been carried out
+ *		or a transfer is still under way, else none
+ */
+SnowfdwCallOutcome
+snowfdw_call_outcome(const SnowfdwCall *call)
+{
+	if (call->handle >= 0 && call->outcome < SNOWFDW_OUTCOME_MAYBE)
+		return SNOWFDW_OUTCOME_MAYBE;
+	return call->outcome;
 }
 
 /*
@@ -733,6 +807,8 @@ static void
 finish_transfer(SnowfdwConnection *conn, SnowfdwCall *call,
 				SnowfdwHttpResponse *resp)
 {
+	/* before anything that may raise: the error lists the call by it */
+	note_attempt(call, resp);
 	conn->bytes_received += resp->body_len;
 	call->last_status = resp->transport_ok ? resp->status : 0;
 	if (call->last_status == 202)
@@ -794,6 +870,35 @@ finish_transfer(SnowfdwConnection *conn, SnowfdwCall *call,
 		return;
 	}
 	fail_call(conn, call, resp);
+}
+
+/*
+ * note_attempt
+ *		Raise a call's outcome by what one ended transfer says
+ *
+ * A 2xx status line (not 202) says Snowflake carried the request out, even
+ * when the body then failed (too large, cut short).  Refused: a 4xx, 429
+ * or 503 (which say Snowflake did not act), and a permanent failure
+ * (TLS, URL: nothing was sent).  Anything else may have been carried out:
+ * a 202 (accepted; its result may never come), another 5xx (a 504 may come
+ * after the work), no HTTP answer at all.  A poll answered with an error
+ * leaves its 202's "maybe": the error may be about the result handle.
+ */
+static void
+note_attempt(SnowfdwCall *call, const SnowfdwHttpResponse *resp)
+{
+	SnowfdwCallOutcome seen;
+	long		status = resp->status;
+
+	if (status >= 200 && status < 300 && status != 202)
+		seen = SNOWFDW_OUTCOME_APPLIED;
+	else if (resp->permanent_failure ||
+			 (status >= 400 && status < 500) || status == 503)
+		seen = SNOWFDW_OUTCOME_NONE;
+	else
+		seen = SNOWFDW_OUTCOME_MAYBE;
+	if (seen > call->outcome)
+		call->outcome = seen;
 }
 
 /*

@@ -173,6 +173,20 @@ typedef struct SnowfdwConnection
 	int64		bytes_received; /* response bytes of the requests */
 } SnowfdwConnection;
 
+/*
+ * What a call may have done at Snowflake, judged from all its attempts
+ * (rest.c, snowfdw_call_outcome): the writes of a failed statement are
+ * listed by it.  Ordered: an attempt only ever raises it.
+ */
+typedef enum SnowfdwCallOutcome
+{
+	SNOWFDW_OUTCOME_NONE,		/* never sent, or every answer refused it
+								 * (4xx, 429, 503) */
+	SNOWFDW_OUTCOME_MAYBE,		/* an attempt may have been carried out: 202,
+								 * another 5xx, no answer, a transfer cut */
+	SNOWFDW_OUTCOME_APPLIED		/* an attempt was answered 2xx (not 202) */
+} SnowfdwCallOutcome;
+
 /* One logical REST call, with retries, 202 polling and its outcome */
 typedef struct SnowfdwCall
 {
@@ -201,6 +215,8 @@ typedef struct SnowfdwCall
 	bool		maybe_done;		/* failed, and may have been carried out */
 	long		last_status;	/* of the last transfer; 0: no HTTP answer */
 	bool		accepted;		/* Snowflake answered 202 at least once */
+	SnowfdwCallOutcome outcome; /* of the attempts that ended; read it with
+								 * snowfdw_call_outcome */
 	/* private to rest.c */
 	int			attempts;
 	int			retries;		/* failed transfers tried again */
@@ -308,6 +324,9 @@ extern bool snowfdw_step_calls(SnowfdwConnection *conn, SnowfdwCall **calls,
 							   int ncalls, bool start_new, bool block);
 pg_noreturn extern void snowfdw_raise_call_failure(SnowfdwConnection *conn,
 												   SnowfdwCall *call);
+extern void snowfdw_harvest_calls(SnowfdwConnection *conn, SnowfdwCall **calls,
+								  int ncalls);
+extern SnowfdwCallOutcome snowfdw_call_outcome(const SnowfdwCall *call);
 extern SnowfdwCall *snowfdw_new_call(const char *method, char *path,
 									 char *body, bool retry_safe,
 									 bool missing_ok);
@@ -354,6 +373,7 @@ extern SnowfdwCall *snowfdw_write_call(SnowfdwConnection *conn,
 									   const char *method, char *path,
 									   char *body, bool retry_safe,
 									   bool missing_ok);
+extern void snowfdw_write_run(SnowfdwConnection *conn, SnowfdwCall *call);
 extern void snowfdw_write_begin(void);
 extern void snowfdw_note_write(SnowfdwConnection *conn, SnowfdwCall *call);
 extern void snowfdw_flush_write_invalidations(void);

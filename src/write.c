@@ -42,19 +42,16 @@
  * may_have_changed
  *		Whether a write call may have changed something
  *
- * A call never sent changed nothing, nor one whose last answer was a 4xx:
- * Snowflake refused it (a 404 of a missing_ok call included).  Anything
- * else may have been carried out: a 2xx, a 202 whose result never came, a
- * 5xx (a 504 may come after the work was done), no answer at all.
+ * As its outcome says (snowfdw_call_outcome): a call never sent changed
+ * nothing, nor one whose every answer refused it (a 4xx, a 404 of a
+ * missing_ok call included, 429, 503).  Anything else may have been
+ * carried out: a 2xx, a 202 whose result never came, another 5xx (a 504
+ * may come after the work was done), no answer at all, a transfer cut.
  */
 static bool
 may_have_changed(SnowfdwCall *call)
 {
-	if (call->attempts == 0)
-		return false;
-	if (call->accepted)
-		return true;
-	return !(call->last_status >= 400 && call->last_status < 500);
+	return snowfdw_call_outcome(call) != SNOWFDW_OUTCOME_NONE;
 }
 
 /*
@@ -113,10 +110,24 @@ snowfdw_write_call(SnowfdwConnection *conn, const char *method, char *path,
 	SnowfdwCall *call = snowfdw_new_call(method, path, body, retry_safe,
 										 missing_ok);
 
-	if (strcmp(method, "GET") == 0)
+	snowfdw_write_run(conn, call);
+	return call;
+}
+
+/*
+ * snowfdw_write_run
+ *		Run a call made with snowfdw_new_call as snowfdw_write_call does
+ *
+ * For a caller that keeps the call, so that its error path can tell what
+ * it did (snowfdw_call_outcome) when the call fails.
+ */
+void
+snowfdw_write_run(SnowfdwConnection *conn, SnowfdwCall *call)
+{
+	if (strcmp(call->method, "GET") == 0)
 	{
 		snowfdw_run_calls(conn, &call, 1);
-		return call;
+		return;
 	}
 	snowfdw_write_begin();
 	PG_TRY();
@@ -130,5 +141,4 @@ snowfdw_write_call(SnowfdwConnection *conn, const char *method, char *path,
 	}
 	PG_END_TRY();
 	snowfdw_note_write(conn, call);
-	return call;
 }
