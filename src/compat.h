@@ -170,6 +170,18 @@ snowfdw_result_rel_userid(ResultRelInfo *rinfo, EState *estate)
 }
 #endif
 
+/* ExecutorRun and its hook lost the execute_once argument in 18 */
+#if PG_VERSION_NUM >= 180000
+#define SNOWFDW_EXECUTOR_RUN_PARAMS \
+	QueryDesc *queryDesc, ScanDirection direction, uint64 count
+#define SNOWFDW_EXECUTOR_RUN_ARGS queryDesc, direction, count
+#else
+#define SNOWFDW_EXECUTOR_RUN_PARAMS \
+	QueryDesc *queryDesc, ScanDirection direction, uint64 count, \
+	bool execute_once
+#define SNOWFDW_EXECUTOR_RUN_ARGS queryDesc, direction, count, execute_once
+#endif
+
 /* Custom wait events for transfers and sleeps exist from 17 on */
 #if PG_VERSION_NUM >= 170000
 #define SNOWFDW_HAVE_CUSTOM_WAIT_EVENTS 1

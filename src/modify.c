@@ -20,17 +20,25 @@
  * whole row, which is all it can return.
  *
  * Snowflake objects are not transactional: what a statement did before an
- * error stays done, and ROLLBACK does not undo it.  An error raised while
- * a row is processed therefore names, in its detail, the objects that the
- * statement already created, altered or dropped.
+ * error stays done, and ROLLBACK does not undo it.  An error therefore
+ * names, in its detail, the objects that the statement created, altered
+ * or dropped, and those it may have (list_call says which, from what
+ * each call's attempts were answered).  An error of a row's callback is
+ * decorated there (run_row_action); one raised elsewhere while the
+ * statement runs (its scan, another node of the plan, a cancel) by an
+ * ExecutorRun hook, for every modification of the statement's EState,
+ * which the states register for (modify_states).  Each state's lists are
+ * added once.  The hook also ends the pipelines once the plan has run,
+ * before the command tag is read from es_processed.
  *
  * Writes are pipelined (option pipeline_writes, on by default): up to
  * max_concurrency calls are in flight (with the scans of the statement),
  * and up to SNOWFDW_WRITE_AHEAD times as many rows wait for room.  INSERT gets its rows in
  * PostgreSQL's batches and ends each batch's calls before it returns, so
  * that counts and ON CONFLICT DO NOTHING stay exact; UPDATE and DELETE
- * return a row once its call is sent, and EndForeignModify waits for the
- * rest.  Where a returned row must hold Snowflake's answer (INSERT or
+ * return a row once its call is sent, and the ExecutorRun hook (or else
+ * EndForeignModify) waits for the rest.  Where a returned row must hold
+ * Snowflake's answer (INSERT or
  * UPDATE RETURNING), or a trigger could run before its call ends, rows go
  * one after the other as without the pipeline.
  *
@@ -95,7 +103,10 @@ typedef struct SnowfdwDoneObject
 	char	   *name;			/* qualified name */
 } SnowfdwDoneObject;
 
-/* A row whose calls are in flight (pipelined writes) */
+/*
+ * A row whose calls are in flight (pipelined writes), or the call of the
+ * row at hand (one at a time)
+ */
 typedef struct SnowfdwPendingRow
 {
 	SnowfdwCall *call;			/* the call in flight; NULL: entry free */
@@ -111,6 +122,9 @@ typedef struct SnowfdwPendingRow
 /* Execution state of a modification of one foreign table */
 typedef struct SnowfdwModifyState
 {
+	EState	   *estate;			/* of the statement: the hook finds it so */
+	struct SnowfdwModifyState *next;	/* in modify_states */
+	bool		reported;		/* an error lists what it did: not again */
 	Relation	rel;
 	char	   *relname;
 	CmdType		operation;
@@ -125,6 +139,7 @@ typedef struct SnowfdwModifyState
 	List	   *done;			/* SnowfdwDoneObject, in completion order */
 	List	   *unknown;		/* SnowfdwDoneObject: outcome unknown */
 	int64		rows;			/* rows handed to the FDW so far */
+	SnowfdwPendingRow current;	/* one at a time: the write call under way */
 
 	/* pipelined writes: window > 1 rows with calls in flight or due */
 	int			window;
@@ -151,12 +166,72 @@ typedef struct SnowfdwModifyState
 	AttrNumber	junk_wholerow;
 } SnowfdwModifyState;
 
+/* The modifications of the statements running (nested ones too) */
+static SnowfdwModifyState *modify_states = NULL;
+
+/* The ExecutorRun hook this library replaced */
+static ExecutorRun_hook_type prev_executor_run = NULL;
+
+static void run_executor(SNOWFDW_EXECUTOR_RUN_PARAMS);
 static TupleTableSlot *update_row_pipelined(SnowfdwModifyState *state,
 											TupleTableSlot *slot,
 											TupleTableSlot *planSlot);
 static TupleTableSlot *delete_row_pipelined(SnowfdwModifyState *state,
 											TupleTableSlot *slot,
 											TupleTableSlot *planSlot);
+
+/*
+ * snowfdw_modify_init
+ *		Module load: the ExecutorRun hook (see run_executor)
+ *
+ * Loaded at the latest when a statement that uses snowfdw is planned, so
+ * before that statement's ExecutorRun.
+ */
+void
+snowfdw_modify_init(void)
+{
+	prev_executor_run = ExecutorRun_hook;
+	ExecutorRun_hook = run_executor;
+}
+
+/*
+ * forget_state
+ *		Unregister a modification whose statement's memory goes
+ */
+static void
+forget_state(void *arg)
+{
+	SnowfdwModifyState *state = arg;
+	SnowfdwModifyState **link;
+
+	for (link = &modify_states; *link != NULL; link = &(*link)->next)
+	{
+		if (*link == state)
+		{
+			*link = state->next;
+			break;
+		}
+	}
+}
+
+/*
+ * register_state
+ *		Make a modification known to the ExecutorRun hook of its statement,
+ *		until the statement's memory goes (on success or error)
+ */
+static void
+register_state(SnowfdwModifyState *state)
+{
+	MemoryContextCallback *callback;
+
+	callback = MemoryContextAllocZero(state->estate->es_query_cxt,
+									  sizeof(MemoryContextCallback));
+	callback->func = forget_state;
+	callback->arg = state;
+	MemoryContextRegisterResetCallback(state->estate->es_query_cxt, callback);
+	state->next = modify_states;
+	modify_states = state;
+}
 
 /*
  * relation_object
@@ -359,6 +434,7 @@ create_modify_state(EState *estate, ResultRelInfo *rinfo, CmdType operation,
 	ListCell   *lc;
 
 	state = palloc0(sizeof(SnowfdwModifyState));
+	state->estate = estate;
 	state->rel = rel;
 	state->relname = pstrdup(RelationGetRelationName(rel));
 	state->operation = operation;
@@ -414,6 +490,7 @@ create_modify_state(EState *estate, ResultRelInfo *rinfo, CmdType operation,
 		if (operation == CMD_UPDATE)
 			state->scanned = snowfdw_scanned_begin(estate, relid);
 	}
+	register_state(state);
 	return state;
 }
 
@@ -530,17 +607,6 @@ remember_object(SnowfdwModifyState *state, List *list, int64 row,
 }
 
 /*
- * remember_done
- *		Record an object the current row changed, for later error details
- */
-static void
-remember_done(SnowfdwModifyState *state, char *const *scope, const char *name)
-{
-	state->done = remember_object(state, state->done, state->rows, scope,
-								  name);
-}
-
-/*
  * compare_rows
  *		list_sort comparator: objects in the order of their rows
  */
@@ -571,52 +637,172 @@ append_objects(StringInfo buf, List *objects)
 	}
 }
 
-static void abandon_pending(SnowfdwModifyState *state);
+static bool call_created(SnowfdwModifyState *state, SnowfdwCall *call);
 
 /*
- * rethrow_with_done
- *		Re-raise the current error, its detail naming what is already done
+ * list_call
+ *		Put the object of a write call that has ended, or that an error cut
+ *		short, in the list its outcome says: done when Snowflake carried it
+ *		out, unknown when it may have; nothing for a GET (an UPDATE's PUT
+ *		is never sent before its GET has answered)
  *
- * Called in PG_CATCH with the memory context to work in.
+ * A create answered 2xx that found its object existing (ifNotExists) made
+ * nothing; one whose answer could not be read may have.
  */
 static void
-rethrow_with_done(SnowfdwModifyState *state, MemoryContext cxt)
+list_call(SnowfdwModifyState *state, SnowfdwPendingRow *entry)
 {
-	ErrorData  *edata;
-	StringInfoData buf;
+	SnowfdwCall *call = entry->call;
+	bool		unread;
+
+	if (entry->action == SNOWFDW_ACTION_FETCH)
+		return;
+	switch (snowfdw_call_outcome(call))
+	{
+		case SNOWFDW_OUTCOME_APPLIED:
+			unread = call->response == NULL &&
+				strcmp(state->create_mode, "ifNotExists") == 0;
+			if (entry->action == SNOWFDW_ACTION_CREATE && unread)
+				state->unknown = remember_object(state, state->unknown,
+												 entry->row, entry->scope,
+												 entry->name);
+			else if (entry->action != SNOWFDW_ACTION_CREATE ||
+					 call_created(state, call))
+				state->done = remember_object(state, state->done, entry->row,
+											  entry->scope, entry->name);
+			break;
+		case SNOWFDW_OUTCOME_MAYBE:
+			state->unknown = remember_object(state, state->unknown, entry->row,
+											 entry->scope, entry->name);
+			break;
+		case SNOWFDW_OUTCOME_NONE:
+			break;
+	}
+}
+
+/*
+ * harvest_calls
+ *		In an error path: list every call of a modification that has not
+ *		been listed yet, by its outcome
+ *
+ * That is the call under way one at a time, and the pipeline's entries:
+ * answers taken but not yet acted on (the step that raised took them),
+ * answers that arrived and were not yet taken (snowfdw_harvest_calls takes
+ * them now, without waiting, and aborts the transfers still running), the
+ * failure kept for raising, and calls waiting to be sent again, by their
+ * earlier attempts.  The answers taken now go to the step's context.
+ */
+static void
+harvest_calls(SnowfdwModifyState *state)
+{
+	MemoryContext oldcxt;
+	int			n = 0;
+	int			i;
+
+	if (state->current.call != NULL)
+	{
+		list_call(state, &state->current);
+		state->current.call = NULL;
+	}
+	if (state->pending == NULL)
+		return;
+	oldcxt = MemoryContextSwitchTo(state->step_cxt);
+	for (i = 0; i < state->window; i++)
+		if (state->pending[i].call != NULL)
+			state->calls[n++] = state->pending[i].call;
+	if (n > 0)
+		snowfdw_harvest_calls(state->conn, state->calls, n);
+	for (i = 0; i < state->window; i++)
+	{
+		SnowfdwPendingRow *entry = &state->pending[i];
+
+		if (entry->call == NULL)
+			continue;
+		/* no lock, no allocation: fit for this error path */
+		if (entry->action != SNOWFDW_ACTION_FETCH)
+			snowfdw_note_write(state->conn, entry->call);
+		list_call(state, entry);
+		entry->call = NULL;
+	}
+	MemoryContextSwitchTo(oldcxt);
+}
+
+/*
+ * append_lists
+ *		Add to an error's detail the objects a modification changed, and
+ *		those it may have changed
+ */
+static void
+append_lists(SnowfdwModifyState *state, StringInfo buf)
+{
 	const char *verb = state->operation == CMD_INSERT ? "created" :
 		state->operation == CMD_UPDATE ? "altered" : "dropped";
 
-	/* calls cut short by the error: Snowflake may have acted on them */
-	abandon_pending(state);
-	if (state->done == NIL && state->unknown == NIL)
-		PG_RE_THROW();
-
-	MemoryContextSwitchTo(cxt);
-	edata = CopyErrorData();
-	FlushErrorState();
-
-	initStringInfo(&buf);
-	if (edata->detail)
-		appendStringInfo(&buf, "%s ", edata->detail);
 	if (state->done != NIL)
 	{
-		appendStringInfo(&buf, "Snowflake %ss this statement already %s, which ROLLBACK does not %s: ",
+		if (buf->len > 0)
+			appendStringInfoChar(buf, ' ');
+		appendStringInfo(buf, "Snowflake %ss this statement already %s, which ROLLBACK does not %s: ",
 						 state->info->noun, verb,
 						 state->operation == CMD_INSERT ? "remove" :
 						 state->operation == CMD_UPDATE ? "undo" : "restore");
-		append_objects(&buf, state->done);
-		appendStringInfoChar(&buf, '.');
+		append_objects(buf, state->done);
+		appendStringInfoChar(buf, '.');
 	}
 	if (state->unknown != NIL)
 	{
-		if (state->done != NIL)
-			appendStringInfoChar(&buf, ' ');
-		appendStringInfo(&buf, "Snowflake may also have %s these %ss, whose requests ended without an answer: ",
+		if (buf->len > 0)
+			appendStringInfoChar(buf, ' ');
+		appendStringInfo(buf, "Snowflake may also have %s these %ss, whose requests ended without an answer: ",
 						 verb, state->info->noun);
-		append_objects(&buf, state->unknown);
-		appendStringInfoChar(&buf, '.');
+		append_objects(buf, state->unknown);
+		appendStringInfoChar(buf, '.');
 	}
+}
+
+/*
+ * rethrow_with_lists
+ *		Re-raise the current error, its detail naming what the given
+ *		modifications changed in Snowflake
+ *
+ * Called in PG_CATCH with the memory context to work in.  Each
+ * modification is listed once: one already reported is passed over, so
+ * that run_row_action's catch and the ExecutorRun hook that the same
+ * error then reaches never list it twice.
+ */
+static void
+rethrow_with_lists(SnowfdwModifyState **states, int nstates,
+				   MemoryContext cxt)
+{
+	SnowfdwModifyState **fresh;
+	int			nfresh = 0;
+	ErrorData  *edata;
+	StringInfoData buf;
+	bool		any = false;
+	int			i;
+
+	MemoryContextSwitchTo(cxt);
+	fresh = palloc(sizeof(SnowfdwModifyState *) * nstates);
+	for (i = 0; i < nstates; i++)
+	{
+		if (states[i]->reported)
+			continue;
+		/* calls cut short by the error: Snowflake may have acted on them */
+		harvest_calls(states[i]);
+		states[i]->reported = true;
+		fresh[nfresh++] = states[i];
+		any |= states[i]->done != NIL || states[i]->unknown != NIL;
+	}
+	if (!any)
+		PG_RE_THROW();
+
+	edata = CopyErrorData();
+	FlushErrorState();
+	initStringInfo(&buf);
+	if (edata->detail)
+		appendStringInfoString(&buf, edata->detail);
+	for (i = 0; i < nfresh; i++)
+		append_lists(fresh[i], &buf);
 	edata->detail = buf.data;
 	ReThrowError(edata);
 }
@@ -638,34 +824,49 @@ store_object(SnowfdwModifyState *state, TupleTableSlot *slot,
 }
 
 /*
- * modify_call
- *		Run one REST call for a row, counting its requests
- */
-static SnowfdwCall *
-modify_call(SnowfdwModifyState *state, const char *method, char *path,
-			char *body, bool retry_safe, bool missing_ok)
-{
-	int64		before = state->conn->requests;
-	SnowfdwCall *call = snowfdw_write_call(state->conn, method, path, body,
-										   retry_safe, missing_ok);
-
-	state->requests += state->conn->requests - before;
-	return call;
-}
-
-/*
  * row_call
- *		Make the call of an action on one row's object
+ *		Make the call of an action on one row's object, counting its
+ *		requests; a write it made goes to the done list
+ *
+ * name is the object's also for a create, whose path has none.  While a
+ * write runs it is the state's current call, which an error lists by its
+ * outcome (harvest_calls).
  */
 static SnowfdwCall *
 row_call(SnowfdwModifyState *state, SnowfdwAction action, char *const *scope,
-		 const char *name, char *body, bool retry_safe, bool missing_ok)
+		 char *name, char *body, bool retry_safe, bool missing_ok)
 {
-	return modify_call(state, snowfdw_action_method(action),
-					   snowfdw_write_path(state->info, state->options, action,
-										  (const char *const *) scope, name,
-										  state->create_mode),
-					   body, retry_safe, missing_ok);
+	int64		before = state->conn->requests;
+	SnowfdwPendingRow *current = &state->current;
+	SnowfdwCall *call;
+
+	call = snowfdw_new_call(snowfdw_action_method(action),
+							snowfdw_write_path(state->info, state->options,
+											   action,
+											   (const char *const *) scope,
+											   action == SNOWFDW_ACTION_CREATE ?
+											   NULL : name,
+											   state->create_mode),
+							body, retry_safe, missing_ok);
+	if (action != SNOWFDW_ACTION_FETCH)
+	{
+		current->action = action;
+		current->row = state->rows;
+		memcpy(current->scope, scope, sizeof(current->scope));
+		current->name = name;
+		current->call = call;
+	}
+	snowfdw_write_run(state->conn, call);
+	state->requests += state->conn->requests - before;
+	if (current->call == call)
+	{
+		SnowfdwPendingRow ended = *current;
+
+		/* listed now: an error from here on must not list it again */
+		current->call = NULL;
+		list_call(state, &ended);
+	}
+	return call;
 }
 
 /*
@@ -673,7 +874,7 @@ row_call(SnowfdwModifyState *state, SnowfdwAction action, char *const *scope,
  *		GET one object; NULL if it does not exist and missing_ok
  */
 static SnowfdwJson *
-fetch_object(SnowfdwModifyState *state, char *const *scope, const char *name,
+fetch_object(SnowfdwModifyState *state, char *const *scope, char *name,
 			 bool missing_ok)
 {
 	SnowfdwCall *call = row_call(state, SNOWFDW_ACTION_FETCH, scope, name,
@@ -758,7 +959,7 @@ run_row_action(SnowfdwModifyState *state, SnowfdwRowAction action,
 	}
 	PG_CATCH();
 	{
-		rethrow_with_done(state, oldcxt);
+		rethrow_with_lists(&state, 1, oldcxt);
 	}
 	PG_END_TRY();
 	MemoryContextSwitchTo(oldcxt);
@@ -808,12 +1009,11 @@ insert_row(SnowfdwModifyState *state, TupleTableSlot *slot,
 							   slot->tts_values[state->map->name_attnum - 1]);
 
 	/* repeating errorIfExists could turn success into a 409 */
-	call = row_call(state, SNOWFDW_ACTION_CREATE, scope, NULL, body,
+	call = row_call(state, SNOWFDW_ACTION_CREATE, scope, name, body,
 					snowfdw_create_is_repeatable(state->create_mode), false);
 
 	if (!call_created(state, call))
 		return NULL;
-	remember_done(state, scope, name);
 
 	if (state->has_returning)
 		store_object(state, slot, fetch_object(state, scope, name, false),
@@ -861,7 +1061,6 @@ update_row(SnowfdwModifyState *state, TupleTableSlot *slot,
 	/* a full definition: sending it twice gives the same result */
 	(void) row_call(state, SNOWFDW_ACTION_REPLACE, scope, name, body, true,
 					false);
-	remember_done(state, scope, name);
 
 	if (state->has_returning)
 		store_object(state, slot, fetch_object(state, scope, name, false),
@@ -928,7 +1127,6 @@ delete_row(SnowfdwModifyState *state, TupleTableSlot *slot,
 
 	(void) row_call(state, SNOWFDW_ACTION_DROP, scope, name, NULL, true,
 					false);
-	remember_done(state, scope, name);
 
 	if (state->has_returning)
 		store_scanned_row(state, slot, planSlot);
@@ -954,8 +1152,12 @@ snowfdwExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
  * returned to the executor once its call is sent, and counted as done in an
  * error's detail once its call has ended well.  After a call has failed,
  * nothing more is sent: the calls in flight are let end, so that what they
- * did is known, and then the failure is raised.  The statement ends the
- * pipeline in EndForeignModify, or a batch INSERT in its batch.
+ * did is known, and then the failure is raised.  Any other error (one a
+ * step raises for an answer, or one raised outside the callbacks) takes
+ * the answers that arrived and stops the rest (harvest_calls).  The
+ * statement ends the pipeline once its plan has run (finish_statement),
+ * or a batch INSERT in its batch; EndForeignModify ends what is left
+ * (COPY, which has no ExecutorRun).
  */
 
 /*
@@ -1006,41 +1208,6 @@ release_entry(SnowfdwPendingRow *entry)
 }
 
 /*
- * abandon_pending
- *		Abort the calls still in flight and list their objects as unknown
- *
- * Called in PG_CATCH: the error came while calls were in flight, and a
- * write whose request went out may have been carried out (a GET before an
- * UPDATE's PUT changed nothing).  first_sent tells a call that was sent.
- */
-static void
-abandon_pending(SnowfdwModifyState *state)
-{
-	int			n = 0;
-	int			i;
-
-	for (i = 0; i < state->window && state->pending != NULL; i++)
-	{
-		SnowfdwPendingRow *entry = &state->pending[i];
-
-		if (entry->call == NULL || entry->call->done)
-			continue;
-		state->calls[n++] = entry->call;
-		if (entry->action != SNOWFDW_ACTION_FETCH &&
-			entry->call->first_sent != 0)
-		{
-			/* no lock, no allocation: fit for this error path */
-			snowfdw_note_write(state->conn, entry->call);
-			state->unknown = remember_object(state, state->unknown, entry->row,
-											 entry->scope, entry->name);
-		}
-		entry->call = NULL;
-	}
-	for (i = 0; i < n; i++)
-		snowfdw_call_abort(state->conn, state->calls[i]);
-}
-
-/*
  * send_row_call
  *		Make the call of an action on an entry's object; the next step
  *		sends it
@@ -1085,52 +1252,36 @@ finish_row_call(SnowfdwModifyState *state, SnowfdwPendingRow *entry)
 	/* as snowfdw_write_call: also after a failure, which may have acted */
 	if (entry->action != SNOWFDW_ACTION_FETCH)
 		snowfdw_note_write(state->conn, call);
-	if (call->failed)
+	if (call->failed && state->failure == NULL)
 	{
-		if (state->failure == NULL)
-		{
-			/* its error says whether it may have acted; the entry keeps it */
-			state->failure = call;
-			return;
-		}
-		if (call->maybe_done)
-			state->unknown = remember_object(state, state->unknown, entry->row,
-											 entry->scope, entry->name);
-		release_entry(entry);
+		/* raised once the others end; its entry keeps it for the lists */
+		state->failure = call;
 		return;
 	}
-	switch (entry->action)
+	if (entry->action == SNOWFDW_ACTION_FETCH && !call->failed)
 	{
-		case SNOWFDW_ACTION_CREATE:
-			state->inserted[entry->batch_index] = call_created(state, call);
-			if (state->inserted[entry->batch_index])
-				state->done = remember_object(state, state->done, entry->row,
-											  entry->scope, entry->name);
-			break;
-		case SNOWFDW_ACTION_FETCH:
-			/* dropped meanwhile, or the statement failed: no PUT */
-			if (call->status != 404 && state->failure == NULL)
-			{
-				SnowfdwJson *current = snowfdw_call_response_object(call);
-				MemoryContext oldcxt = MemoryContextSwitchTo(entry->cxt);
-				char	   *body;
+		/* dropped meanwhile, or the statement failed: no PUT */
+		if (call->status != 404 && state->failure == NULL)
+		{
+			SnowfdwJson *current = snowfdw_call_response_object(call);
+			MemoryContext oldcxt = MemoryContextSwitchTo(entry->cxt);
+			char	   *body;
 
-				/* the definition now, not as scanned: PUT replaces all of it */
-				body = snowfdw_replace_body(state->map, entry->slot,
-											state->updated, entry->name,
-											current);
-				MemoryContextSwitchTo(oldcxt);
-				/* a full definition: sending it twice gives the same result */
-				send_row_call(state, entry, SNOWFDW_ACTION_REPLACE, body, true,
-							  false);
-				return;
-			}
-			break;
-		default:
-			state->done = remember_object(state, state->done, entry->row,
-										  entry->scope, entry->name);
-			break;
+			/* the definition now, not as scanned: PUT replaces all of it */
+			body = snowfdw_replace_body(state->map, entry->slot,
+										state->updated, entry->name,
+										current);
+			MemoryContextSwitchTo(oldcxt);
+			/* a full definition: sending it twice gives the same result */
+			send_row_call(state, entry, SNOWFDW_ACTION_REPLACE, body, true,
+						  false);
+			return;
+		}
 	}
+	list_call(state, entry);
+	if (entry->action == SNOWFDW_ACTION_CREATE)
+		state->inserted[entry->batch_index] = !call->failed &&
+			call_created(state, call);
 	release_entry(entry);
 }
 
@@ -1174,7 +1325,7 @@ step_pipeline(SnowfdwModifyState *state, bool block)
  *		until none is, and raise it
  *
  * Calls that still wait to be sent when a failure is raised (a retry after
- * a pause) are abandoned by rethrow_with_done.
+ * a pause) are listed by their earlier attempts (harvest_calls).
  */
 static void
 drive_pipeline(SnowfdwModifyState *state, int max_busy)
@@ -1411,8 +1562,9 @@ snowfdwExecForeignBatchInsert(EState *estate, ResultRelInfo *rinfo,
 
 /*
  * snowfdwEndForeignModify
- *		Wait for the pipelined calls still in flight, then drop the cached
- *		answers of what the statement changed, once
+ *		Wait for the pipelined calls still in flight (none once the
+ *		ExecutorRun hook ended them), then drop the cached answers of what
+ *		the statement changed, once
  *
  * Memory goes with the query, the session stays.
  */
@@ -1434,6 +1586,97 @@ static void
 snowfdwEndForeignInsert(EState *estate, ResultRelInfo *rinfo)
 {
 	snowfdwEndForeignModify(estate, rinfo);
+}
+
+/*
+ * finish_statement
+ *		The plan of a statement has run: end its pipelines
+ *
+ * ProcessQuery and SPI read es_processed for the command tag right after
+ * ExecutorRun, before ExecutorEnd (where EndForeignModify runs): what the
+ * calls still in flight say must be known by then.  A failure among them
+ * is raised here, with its lists.
+ */
+static void
+finish_statement(EState *estate)
+{
+	SnowfdwModifyState *state;
+
+	for (state = modify_states; state != NULL; state = state->next)
+	{
+		if (state->estate != estate || state->reported)
+			continue;
+		if (state->window > 1)
+			(void) run_row_action(state, finish_pipeline, NULL, NULL);
+	}
+}
+
+/*
+ * rethrow_for_statement
+ *		Re-raise an error of a statement's ExecutorRun with the lists of its
+ *		modifications not yet reported (see rethrow_with_lists)
+ *
+ * Called in PG_CATCH.  This is how an error raised outside the
+ * modifications' callbacks (the scan under an UPDATE or DELETE, another
+ * node of the plan, a cancel) names what the statement changed.
+ */
+static void
+rethrow_for_statement(EState *estate, MemoryContext cxt)
+{
+	SnowfdwModifyState *state;
+	SnowfdwModifyState **states;
+	int			n = 0;
+	int			i;
+
+	for (state = modify_states; state != NULL; state = state->next)
+		if (state->estate == estate && !state->reported)
+			n++;
+	if (n == 0)
+		PG_RE_THROW();
+	MemoryContextSwitchTo(cxt);
+	states = palloc(sizeof(SnowfdwModifyState *) * n);
+	n = 0;
+	/* in the order the modifications began (the list is newest first) */
+	for (state = modify_states; state != NULL; state = state->next)
+		if (state->estate == estate && !state->reported)
+			states[n++] = state;
+	for (i = 0; i < n / 2; i++)
+	{
+		SnowfdwModifyState *swap = states[i];
+
+		states[i] = states[n - 1 - i];
+		states[n - 1 - i] = swap;
+	}
+	rethrow_with_lists(states, n, cxt);
+}
+
+/*
+ * run_executor
+ *		ExecutorRun hook: report what the statement's modifications did when
+ *		its plan fails, and end their pipelines when it has run
+ *
+ * Installed when the library loads; chains to the hook it replaced.
+ */
+static void
+run_executor(SNOWFDW_EXECUTOR_RUN_PARAMS)
+{
+	EState	   *estate = queryDesc->estate;
+	MemoryContext cxt = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		if (prev_executor_run)
+			prev_executor_run(SNOWFDW_EXECUTOR_RUN_ARGS);
+		else
+			standard_ExecutorRun(SNOWFDW_EXECUTOR_RUN_ARGS);
+		if (modify_states != NULL)
+			finish_statement(estate);
+	}
+	PG_CATCH();
+	{
+		rethrow_for_statement(estate, cxt);
+	}
+	PG_END_TRY();
 }
 
 /*

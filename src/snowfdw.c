@@ -122,7 +122,7 @@ static List *snowfdwImportForeignSchema(ImportForeignSchemaStmt *stmt,
 /*
  * _PG_init
  *		Module load: GUCs, interrupt checks of the JSON code, the response
- *		cache
+ *		cache, the ExecutorRun hook of writes
  */
 void
 _PG_init(void)
@@ -137,6 +137,7 @@ _PG_init(void)
 	snowfdw_measured_init();
 	snowfdw_holdoff_init();
 	snowfdw_inflight_init();
+	snowfdw_modify_init();
 }
 
 /*

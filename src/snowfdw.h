@@ -732,6 +732,7 @@ extern List *snowfdw_siblings_first_read(SnowfdwSiblings *group, void *scan);
 extern void snowfdw_siblings_rescan(SnowfdwSiblings *group);
 
 /* in modify.c */
+extern void snowfdw_modify_init(void);
 extern void snowfdw_set_modify_routines(FdwRoutine *routine);
 
 #endif							/* SNOWFDW_H */

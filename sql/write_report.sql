@@ -1,0 +1,191 @@
+-- What a failed write reports: the objects the statement changed and those
+-- it may have changed, exactly as the emulator's log has them, whatever
+-- raised the error (an answer taken in the same step as others, the scan
+-- under the write, another node of the plan, a cancel)
+\getenv testdir SNOWFDW_TEST_DIR
+\i :testdir/helpers.sql
+
+-- page_size 4: a DELETE's scan hands over 4 rows, then asks for a second
+-- page; while it waits for that page, the drops of the 4 rows end
+CREATE SERVER wr_srv FOREIGN DATA WRAPPER snowfdw
+  OPTIONS (url :'emu_url', page_size '4', max_retries '0');
+CREATE USER MAPPING FOR CURRENT_USER SERVER wr_srv OPTIONS (token :'pat');
+-- the same, with answers of at most 2000 bytes
+CREATE SERVER wr_small FOREIGN DATA WRAPPER snowfdw
+  OPTIONS (url :'emu_url', page_size '4', max_retries '0', max_response_size '2000');
+CREATE USER MAPPING FOR CURRENT_USER SERVER wr_small OPTIONS (token :'pat');
+CREATE SCHEMA wr;
+CREATE FOREIGN TABLE wr.schemas (database_name text, name text, comment text)
+  SERVER wr_srv OPTIONS (object 'schemas');
+CREATE FOREIGN TABLE wr.schemas_serial (database_name text, name text, comment text)
+  SERVER wr_srv OPTIONS (object 'schemas', pipeline_writes 'false');
+CREATE FOREIGN TABLE wr.schemas_small (database_name text, name text)
+  SERVER wr_small OPTIONS (object 'schemas');
+SET snowfdw.max_concurrency = 8;
+
+-- the request log, read once after each statement (CALL pg_temp.snap())
+CREATE TEMP TABLE snap AS SELECT * FROM pg_temp.emu_requests() WHERE false;
+CREATE PROCEDURE pg_temp.snap()
+LANGUAGE sql AS $$
+  DELETE FROM snap;
+  INSERT INTO snap SELECT * FROM pg_temp.emu_requests();
+$$;
+-- the writes of the log, each with its object's name from its path
+CREATE FUNCTION pg_temp.writes()
+RETURNS TABLE (seq int, method text, object text, status int)
+LANGUAGE sql AS $$
+  SELECT seq, method,
+         substring(path FROM '/databases/([^/]+)/') || '.' || regexp_replace(path, '.*/', ''),
+         status
+    FROM snap
+   WHERE method IN ('POST', 'PUT', 'DELETE') ORDER BY seq
+$$;
+-- the objects of the logged writes that Snowflake carried out (a final 2xx),
+-- or that got no final answer (in flight, never answered, or a 202)
+CREATE FUNCTION pg_temp.logged(what text) RETURNS text[]
+LANGUAGE sql AS $$
+  SELECT coalesce(array_agg(object ORDER BY object), '{}') FROM pg_temp.writes()
+   WHERE CASE what WHEN 'done' THEN status BETWEEN 200 AND 299 AND status <> 202
+                   ELSE status IS NULL OR status = 0 OR status = 202 END
+$$;
+
+-- the error of a statement, caught (a cancel too)
+CREATE TEMP TABLE caught (sqlstate text, message text, detail text);
+CREATE PROCEDURE pg_temp.catch(stmt text)
+LANGUAGE plpgsql AS $$
+DECLARE
+  s text; m text; d text;
+BEGIN
+  DELETE FROM caught;
+  BEGIN
+    EXECUTE stmt;
+    INSERT INTO caught VALUES (NULL, 'no error', NULL);
+  EXCEPTION WHEN OTHERS OR query_canceled THEN
+    GET STACKED DIAGNOSTICS s = RETURNED_SQLSTATE, m = MESSAGE_TEXT,
+                            d = PG_EXCEPTION_DETAIL;
+    INSERT INTO caught VALUES (s, m, d);
+  END;
+END $$;
+-- the objects a caught error's detail lists as done, or as of unknown outcome
+CREATE FUNCTION pg_temp.listed(what text) RETURNS text[]
+LANGUAGE sql AS $$
+  SELECT coalesce(array_agg(x ORDER BY x), '{}') FROM (
+    SELECT unnest(string_to_array(
+             substring(detail FROM CASE what
+               WHEN 'done' THEN 'which ROLLBACK does not (?:remove|restore|undo): ([^.]*(?:\.[^ .][^.]*)*)\.'
+               ELSE 'ended without an answer: ([^.]*(?:\.[^ .][^.]*)*)\.' END), ', ')) x
+      FROM caught) l
+$$;
+-- what the error listed, and whether that is what the log has
+CREATE FUNCTION pg_temp.report()
+RETURNS TABLE (done text[], unknown text[], done_is_logged bool, unknown_is_unanswered bool)
+LANGUAGE sql AS $$
+  SELECT pg_temp.listed('done'), pg_temp.listed('unknown'),
+         pg_temp.listed('done') = pg_temp.logged('done'),
+         pg_temp.listed('unknown') = pg_temp.logged('unknown')
+$$;
+
+-- D_1 to D_4 to drop, created anew before each case
+CREATE PROCEDURE pg_temp.make_d()
+LANGUAGE sql AS $$
+  INSERT INTO wr.schemas (database_name, name)
+    SELECT 'EMPTY_DB', 'D_' || g FROM generate_series(1, 4) g;
+$$;
+
+-- ===================================================================
+-- Answers taken in one step: a 202 with a hostile Location among them
+-- ===================================================================
+-- The 4 drops end while the scan waits 600 ms for its second page; the
+-- pipeline then takes their answers in one step.  Those taken before the
+-- 202 and those not yet taken when it raises were carried out: all are
+-- listed as dropped; the 202 (accepted, never followed) as unknown.
+CALL pg_temp.make_d();
+CALL pg_temp.emuctl('fault', '{"method": "DELETE", "path": "/D_3$", "action": "location", "value": "http://evil.example/api/v2/results/x", "ms": 100}');
+CALL pg_temp.emuctl('fault', '{"method": "DELETE", "times": -1, "action": "latency", "ms": 100}');
+CALL pg_temp.emuctl('fault', '{"method": "GET", "query": "fromName=", "times": -1, "action": "latency", "ms": 600}');
+CALL pg_temp.emuctl('clear-log');
+CALL pg_temp.catch($$DELETE FROM wr.schemas WHERE database_name = 'EMPTY_DB' AND name LIKE 'D\_%'$$);
+CALL pg_temp.snap();
+CALL pg_temp.emuctl('clear-faults');
+SELECT sqlstate, message, detail FROM caught;
+SELECT * FROM pg_temp.report();
+SHOW snowfdw.open_transfers;
+DELETE FROM wr.schemas WHERE database_name = 'EMPTY_DB' AND name LIKE 'D\_%';
+
+-- ===================================================================
+-- ... and a 2xx whose body is larger than max_response_size
+-- ===================================================================
+-- The drop of D_3 is answered with a body too large to read: it was
+-- carried out all the same, and is listed with the others
+CALL pg_temp.make_d();
+CALL pg_temp.emuctl('fault', '{"method": "DELETE", "path": "/D_3$", "action": "pad", "bytes": 5000, "ms": 100}');
+CALL pg_temp.emuctl('fault', '{"method": "DELETE", "times": -1, "action": "latency", "ms": 100}');
+CALL pg_temp.emuctl('fault', '{"method": "GET", "query": "fromName=", "times": -1, "action": "latency", "ms": 600}');
+CALL pg_temp.emuctl('clear-log');
+CALL pg_temp.catch($$DELETE FROM wr.schemas_small WHERE database_name = 'EMPTY_DB' AND name LIKE 'D\_%'$$);
+CALL pg_temp.snap();
+CALL pg_temp.emuctl('clear-faults');
+SELECT sqlstate, message FROM caught;
+SELECT * FROM pg_temp.report();
+SELECT count(*) AS left_over FROM wr.schemas WHERE database_name = 'EMPTY_DB' AND name LIKE 'D\_%';
+DELETE FROM wr.schemas WHERE database_name = 'EMPTY_DB' AND name LIKE 'D\_%';
+
+-- ===================================================================
+-- The scan under the DELETE fails: 403 on its second page
+-- ===================================================================
+-- The error comes from the scan, not from a write: the drops that ended
+-- (taken or not) are listed all the same
+CALL pg_temp.make_d();
+CALL pg_temp.emuctl('fault', '{"method": "GET", "query": "fromName=", "action": "status", "status": 403, "message": "Insufficient privileges.", "ms": 300}');
+CALL pg_temp.emuctl('clear-log');
+CALL pg_temp.catch($$DELETE FROM wr.schemas WHERE database_name = 'EMPTY_DB' AND name LIKE 'D\_%'$$);
+CALL pg_temp.snap();
+CALL pg_temp.emuctl('clear-faults');
+SELECT sqlstate, message FROM caught;
+SELECT * FROM pg_temp.report();
+SELECT count(*) AS left_over FROM wr.schemas WHERE database_name = 'EMPTY_DB' AND name LIKE 'D\_%';
+DELETE FROM wr.schemas WHERE database_name = 'EMPTY_DB' AND name LIKE 'D\_%';
+
+-- ===================================================================
+-- statement_timeout while the scan waits, one drop never answered
+-- ===================================================================
+CALL pg_temp.make_d();
+CALL pg_temp.emuctl('fault', '{"method": "DELETE", "path": "/D_4$", "action": "hang", "seconds": 3}');
+CALL pg_temp.emuctl('fault', '{"method": "DELETE", "times": -1, "action": "latency", "ms": 50}');
+CALL pg_temp.emuctl('fault', '{"method": "GET", "query": "fromName=", "action": "latency", "ms": 3000}');
+CALL pg_temp.emuctl('clear-log');
+SET statement_timeout = '1s';
+CALL pg_temp.catch($$DELETE FROM wr.schemas WHERE database_name = 'EMPTY_DB' AND name LIKE 'D\_%'$$);
+RESET statement_timeout;
+CALL pg_temp.snap();
+CALL pg_temp.emuctl('clear-faults');
+SELECT sqlstate, message FROM caught;
+SELECT * FROM pg_temp.report();
+SHOW snowfdw.open_transfers;
+DELETE FROM wr.schemas WHERE database_name = 'EMPTY_DB' AND name LIKE 'D\_%';
+
+-- ===================================================================
+-- An error raised elsewhere in the plan (a row's qual)
+-- ===================================================================
+CREATE FUNCTION pg_temp.fail_at(name text) RETURNS bool
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+  IF name = 'D_3' THEN
+    PERFORM pg_sleep(0.3);  -- the drops of D_1 and D_2 end meanwhile
+    RAISE EXCEPTION 'no further than %', name;
+  END IF;
+  RETURN true;
+END $$;
+CALL pg_temp.make_d();
+CALL pg_temp.emuctl('clear-log');
+CALL pg_temp.catch($$DELETE FROM wr.schemas WHERE database_name = 'EMPTY_DB' AND name LIKE 'D\_%' AND pg_temp.fail_at(name)$$);
+CALL pg_temp.snap();
+SELECT sqlstate, message FROM caught;
+SELECT * FROM pg_temp.report();
+DELETE FROM wr.schemas WHERE database_name = 'EMPTY_DB' AND name LIKE 'D\_%';
+
+-- clean up
+DELETE FROM wr.schemas WHERE database_name = 'EMPTY_DB';
+DROP SCHEMA wr CASCADE;
+DROP SERVER wr_srv CASCADE;
+DROP SERVER wr_small CASCADE;
