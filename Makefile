@@ -29,7 +29,6 @@ OBJS = \
 	src/refresh.o \
 	src/rest.o \
 	src/scan.o \
-	src/scanned.o \
 	src/shmem.o \
 	src/siblings.o \
 	src/snowfdw.o \

@@ -1,7 +1,8 @@
 -- What a failed write reports: the objects the statement changed and those
 -- it may have changed, exactly as the emulator's log has them, whatever
 -- raised the error (an answer taken in the same step as others, the scan
--- under the write, another node of the plan, a cancel)
+-- under the write, another node of the plan, a cancel); and an UPDATE that
+-- reads each schema right before its PUT, pipelined or not
 \getenv testdir SNOWFDW_TEST_DIR
 \i :testdir/helpers.sql
 
@@ -21,6 +22,9 @@ CREATE FOREIGN TABLE wr.schemas_serial (database_name text, name text, comment t
   SERVER wr_srv OPTIONS (object 'schemas', pipeline_writes 'false');
 CREATE FOREIGN TABLE wr.schemas_small (database_name text, name text)
   SERVER wr_small OPTIONS (object 'schemas');
+CREATE FOREIGN TABLE wr.schemas_wide (database_name text, name text,
+  comment text, data_retention_time_in_days int)
+  SERVER wr_srv OPTIONS (object 'schemas');
 SET snowfdw.max_concurrency = 8;
 
 -- the request log, read once after each statement (CALL pg_temp.snap())
@@ -183,6 +187,64 @@ CALL pg_temp.snap();
 SELECT sqlstate, message FROM caught;
 SELECT * FROM pg_temp.report();
 DELETE FROM wr.schemas WHERE database_name = 'EMPTY_DB' AND name LIKE 'D\_%';
+
+-- ===================================================================
+-- UPDATE reads each schema right before its PUT
+-- ===================================================================
+-- (psql shows the command tags of the UPDATEs: QUIET off)
+-- Another client changes U_1's retention between the scan's GET and the
+-- PUT: the PUT is built from a GET of its own, so that change survives
+INSERT INTO wr.schemas_wide (database_name, name, comment, data_retention_time_in_days)
+  VALUES ('EMPTY_DB', 'U_1', 'before', 1), ('EMPTY_DB', 'U_2', 'before', 1);
+CALL pg_temp.emuctl('fault', '{"method": "GET", "path": "/schemas/U_1$", "action": "then_alter", "set": {"data_retention_time_in_days": 5}}');
+CALL pg_temp.emuctl('clear-log');
+\set QUIET off
+UPDATE wr.schemas SET comment = 'after' WHERE database_name = 'EMPTY_DB' AND name = 'U_1';
+\set QUIET on
+CALL pg_temp.snap();
+SELECT method, regexp_replace(path, '.*/', '') AS object, status FROM snap ORDER BY seq;
+-- one at a time, the same
+CALL pg_temp.emuctl('fault', '{"method": "GET", "path": "/schemas/U_2$", "action": "then_alter", "set": {"data_retention_time_in_days": 6}}');
+\set QUIET off
+UPDATE wr.schemas_serial SET comment = 'after' WHERE database_name = 'EMPTY_DB' AND name = 'U_2';
+\set QUIET on
+CALL pg_temp.emuctl('clear-faults');
+SELECT name, comment, data_retention_time_in_days FROM wr.schemas_wide
+  WHERE database_name = 'EMPTY_DB' AND name LIKE 'U\_%' ORDER BY name;
+
+-- A schema dropped between the scan and the PUT is not updated, and not
+-- created again: UPDATE 0, pipelined or not
+CALL pg_temp.emuctl('fault', '{"method": "GET", "path": "/schemas/U_1$", "action": "then_drop"}');
+CALL pg_temp.emuctl('clear-log');
+\set QUIET off
+UPDATE wr.schemas SET comment = 'again' WHERE database_name = 'EMPTY_DB' AND name = 'U_1';
+\set QUIET on
+CALL pg_temp.snap();
+SELECT method, regexp_replace(path, '.*/', '') AS object, status FROM snap ORDER BY seq;
+CALL pg_temp.emuctl('fault', '{"method": "GET", "path": "/schemas/U_2$", "action": "then_drop"}');
+\set QUIET off
+UPDATE wr.schemas_serial SET comment = 'again' WHERE database_name = 'EMPTY_DB' AND name = 'U_2';
+\set QUIET on
+CALL pg_temp.emuctl('clear-faults');
+SELECT count(*) AS recreated FROM wr.schemas WHERE database_name = 'EMPTY_DB' AND name LIKE 'U\_%';
+
+-- after a listing: V_2 is dropped once the listing is answered, so 2 rows
+-- are updated, pipelined or not
+INSERT INTO wr.schemas (database_name, name)
+  SELECT 'EMPTY_DB', 'V_' || g FROM generate_series(1, 3) g;
+CALL pg_temp.emuctl('fault', '{"method": "GET", "path": "/EMPTY_DB/schemas$", "action": "then_drop", "schema": "V_2"}');
+\set QUIET off
+UPDATE wr.schemas SET comment = 'listed' WHERE database_name = 'EMPTY_DB' AND name LIKE 'V\_%';
+\set QUIET on
+CALL pg_temp.emuctl('clear-faults');
+INSERT INTO wr.schemas (database_name, name) VALUES ('EMPTY_DB', 'V_2');
+CALL pg_temp.emuctl('fault', '{"method": "GET", "path": "/EMPTY_DB/schemas$", "action": "then_drop", "schema": "V_2"}');
+\set QUIET off
+UPDATE wr.schemas_serial SET comment = 'listed' WHERE database_name = 'EMPTY_DB' AND name LIKE 'V\_%';
+\set QUIET on
+CALL pg_temp.emuctl('clear-faults');
+SELECT name, comment FROM wr.schemas
+  WHERE database_name = 'EMPTY_DB' AND name LIKE 'V\_%' ORDER BY name;
 
 -- clean up
 DELETE FROM wr.schemas WHERE database_name = 'EMPTY_DB';

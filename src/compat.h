@@ -182,6 +182,22 @@ snowfdw_result_rel_userid(ResultRelInfo *rinfo, EState *estate)
 #define SNOWFDW_EXECUTOR_RUN_ARGS queryDesc, direction, count, execute_once
 #endif
 
+/*
+ * Take n rows off what the current ExecutorRun processed.  From 16 on,
+ * ExecutorRun adds es_processed (this run's rows) to es_total_processed
+ * when it ends (pg_stat_statements reads that), so both go down.
+ */
+#if PG_VERSION_NUM >= 160000
+#define snowfdw_uncount_processed(estate, n) \
+	do { \
+		(estate)->es_processed -= (n); \
+		(estate)->es_total_processed -= (n); \
+	} while (0)
+#else
+#define snowfdw_uncount_processed(estate, n) \
+	((estate)->es_processed -= (n))
+#endif
+
 /* Custom wait events for transfers and sleeps exist from 17 on */
 #if PG_VERSION_NUM >= 170000
 #define SNOWFDW_HAVE_CUSTOM_WAIT_EVENTS 1

@@ -8,9 +8,11 @@
  *	  writable columns; with RETURNING, a GET of the new object follows, so
  *	  that server-set columns come back;
  *	- UPDATE (schemas only, the one kind with a PUT endpoint): GET of the
- *	  object, then PUT of its full definition with the SET columns merged
- *	  in (and a GET for RETURNING); pipelined, the definition the scan
- *	  fetched by name serves instead of the GET (scanned.c);
+ *	  object right before the PUT of its full definition with the SET
+ *	  columns merged in (and a GET for RETURNING), pipelined or not: PUT
+ *	  replaces the whole definition, so it is built from the newest one,
+ *	  and a schema the GET does not find (dropped since the scan) is not
+ *	  created again by a PUT and is no row updated;
  *	- DELETE: DELETE <object>?ifExists=true, so that a row that vanished
  *	  since the scan is no error and the call may be repeated.
  * UPDATE and DELETE identify the object by junk columns that the scan
@@ -37,8 +39,9 @@
  * PostgreSQL's batches and ends each batch's calls before it returns, so
  * that counts and ON CONFLICT DO NOTHING stay exact; UPDATE and DELETE
  * return a row once its call is sent, and the ExecutorRun hook (or else
- * EndForeignModify) waits for the rest.  Where a returned row must hold
- * Snowflake's answer (INSERT or
+ * EndForeignModify) waits for the rest.  A pipelined UPDATE counts a row
+ * before its GET answers: rows that vanished are taken off es_processed
+ * there.  Where a returned row must hold Snowflake's answer (INSERT or
  * UPDATE RETURNING), or a trigger could run before its call ends, rows go
  * one after the other as without the pipeline.
  *
@@ -124,6 +127,7 @@ typedef struct SnowfdwModifyState
 {
 	EState	   *estate;			/* of the statement: the hook finds it so */
 	struct SnowfdwModifyState *next;	/* in modify_states */
+	bool		can_set_tag;	/* its rows count in es_processed */
 	bool		reported;		/* an error lists what it did: not again */
 	Relation	rel;
 	char	   *relname;
@@ -143,7 +147,7 @@ typedef struct SnowfdwModifyState
 
 	/* pipelined writes: window > 1 rows with calls in flight or due */
 	int			window;
-	SnowfdwScanned *scanned;	/* UPDATE: the objects its scan fetched */
+	int64		vanished;		/* UPDATE rows counted whose schema was gone */
 	SnowfdwPendingRow *pending; /* window entries */
 	SnowfdwCall **calls;		/* the calls of busy entries, for a step */
 	SnowfdwPendingRow **busy;	/* their entries, ordered by row */
@@ -487,8 +491,6 @@ create_modify_state(EState *estate, ResultRelInfo *rinfo, CmdType operation,
 		state->step_cxt = AllocSetContextCreate(state->cxt,
 												"snowfdw pipelined answers",
 												ALLOCSET_DEFAULT_SIZES);
-		if (operation == CMD_UPDATE)
-			state->scanned = snowfdw_scanned_begin(estate, relid);
 	}
 	register_state(state);
 	return state;
@@ -527,6 +529,7 @@ snowfdwBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 								intVal(list_nth(fdw_private, SnowfdwModifyPrivateReturning)) != 0,
 								(List *) list_nth(fdw_private, SnowfdwModifyPrivateUpdated),
 								(List *) list_nth(fdw_private, SnowfdwModifyPrivateRetrieved));
+	state->can_set_tag = mtstate->canSetTag;
 
 	if (mtstate->operation == CMD_UPDATE || mtstate->operation == CMD_DELETE)
 	{
@@ -1260,8 +1263,12 @@ finish_row_call(SnowfdwModifyState *state, SnowfdwPendingRow *entry)
 	}
 	if (entry->action == SNOWFDW_ACTION_FETCH && !call->failed)
 	{
-		/* dropped meanwhile, or the statement failed: no PUT */
-		if (call->status != 404 && state->failure == NULL)
+		if (call->status == 404)
+		{
+			/* dropped since the scan: no PUT, and the row was counted */
+			state->vanished++;
+		}
+		else if (state->failure == NULL)
 		{
 			SnowfdwJson *current = snowfdw_call_response_object(call);
 			MemoryContext oldcxt = MemoryContextSwitchTo(entry->cxt);
@@ -1412,35 +1419,21 @@ delete_row_pipelined(SnowfdwModifyState *state, TupleTableSlot *slot,
 
 /*
  * update_row_pipelined
- *		Send the PUT of one row's schema, built from the definition its scan
- *		fetched, or else the GET of that definition, which the PUT follows;
- *		the row counts as updated
+ *		Send the GET of one row's schema, which its PUT follows; the row
+ *		counts as updated (and is taken off the count if its schema is
+ *		found gone)
  */
 static TupleTableSlot *
 update_row_pipelined(SnowfdwModifyState *state, TupleTableSlot *slot,
 					 TupleTableSlot *planSlot)
 {
 	SnowfdwPendingRow *entry = take_row_entry(state, planSlot);
-	SnowfdwJson *current;
 
 	if (entry == NULL)
 		return NULL;
 	slot_getallattrs(slot);
 	ExecCopySlot(entry->slot, slot);
-	current = snowfdw_scanned_find(state->scanned, entry->scope, entry->name);
-	if (current != NULL)
-	{
-		MemoryContext oldcxt = MemoryContextSwitchTo(entry->cxt);
-		char	   *body = snowfdw_replace_body(state->map, entry->slot,
-												state->updated, entry->name,
-												current);
-
-		MemoryContextSwitchTo(oldcxt);
-		/* a full definition: sending it twice gives the same result */
-		send_row_call(state, entry, SNOWFDW_ACTION_REPLACE, body, true, false);
-	}
-	else
-		send_row_call(state, entry, SNOWFDW_ACTION_FETCH, NULL, true, true);
+	send_row_call(state, entry, SNOWFDW_ACTION_FETCH, NULL, true, true);
 	(void) step_pipeline(state, false);
 	return slot;
 }
@@ -1590,7 +1583,9 @@ snowfdwEndForeignInsert(EState *estate, ResultRelInfo *rinfo)
 
 /*
  * finish_statement
- *		The plan of a statement has run: end its pipelines
+ *		The plan of a statement has run: end its pipelines, and take the
+ *		rows a pipelined UPDATE counted for schemas found gone off the
+ *		count
  *
  * ProcessQuery and SPI read es_processed for the command tag right after
  * ExecutorRun, before ExecutorEnd (where EndForeignModify runs): what the
@@ -1608,6 +1603,14 @@ finish_statement(EState *estate)
 			continue;
 		if (state->window > 1)
 			(void) run_row_action(state, finish_pipeline, NULL, NULL);
+		if (state->vanished > 0 && state->can_set_tag)
+		{
+			uint64		gone = Min((uint64) state->vanished,
+								   estate->es_processed);
+
+			snowfdw_uncount_processed(estate, gone);
+		}
+		state->vanished = 0;
 	}
 }
 

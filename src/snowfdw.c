@@ -78,9 +78,6 @@ typedef struct SnowfdwScanState
 	int64		bytes_received; /* response bytes of its requests */
 	int			cache_ttl;		/* 0 for the target of an UPDATE or DELETE */
 	int			cache_stale_ttl;
-	bool		is_target;		/* it reads the rows an UPDATE or DELETE
-								 * changes */
-	SnowfdwScanned *scanned;	/* an UPDATE's store of fetched objects */
 	bool		started;		/* path values evaluated, calls planned */
 	bool		nowait;			/* an async request: never wait for answers */
 	bool		waiting;		/* the last Iterate stopped for answers */
@@ -651,9 +648,8 @@ snowfdwBeginForeignScan(ForeignScanState *node, int eflags)
 	sstate->conn = snowfdw_get_connection(GetForeignTable(RelationGetRelid(rel))->serverid,
 										  snowfdw_executor_userid(fsplan, estate));
 	/* rows about to be changed are read fresh (the statement scope stays) */
-	sstate->is_target = ExecRelationIsTargetRelation(estate,
-													 fsplan->scan.scanrelid);
-	sstate->cache_ttl = sstate->is_target ? 0 : options->cache_ttl;
+	sstate->cache_ttl = ExecRelationIsTargetRelation(estate, fsplan->scan.scanrelid) ?
+		0 : options->cache_ttl;
 	sstate->cache_stale_ttl = options->cache_stale_ttl;
 	snowfdw_pushdown_from_private(fsplan->fdw_private, fsplan->fdw_exprs,
 								  &sstate->pushdown);
@@ -857,11 +853,6 @@ start_fetcher(ForeignScanState *node, SnowfdwScanState *sstate)
 		MemoryContextSwitchTo(oldcxt);
 		return;
 	}
-	/* a pipelined UPDATE builds its PUTs from the objects fetched here */
-	if (sstate->is_target && sstate->pushdown.name_expr != NULL)
-		sstate->scanned =
-			snowfdw_scanned_find_store(node->ss.ps.state,
-									   RelationGetRelid(node->ss.ss_currentRelation));
 	sstate->fetcher = snowfdw_fetcher_begin(sstate->conn, &sstate->pushdown,
 											scope_values,
 											sstate->scope_from_options,
@@ -967,8 +958,6 @@ snowfdwIterateForeignScan(ForeignScanState *node)
 	end_counting(sstate, &counters);
 	if (row == NULL)
 		return slot;			/* the end, or waiting for answers */
-	if (sstate->scanned)
-		snowfdw_scanned_keep(sstate->scanned, scope, row);
 
 	oldcxt = MemoryContextSwitchTo(sstate->temp_cxt);
 	snowfdw_convert_row(sstate->converter, slot->tts_tupleDescriptor, row,

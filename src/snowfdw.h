@@ -584,15 +584,6 @@ extern char *snowfdw_replace_body(SnowfdwWriteMap *map, TupleTableSlot *slot,
 								  const bool *updated, const char *name,
 								  SnowfdwJson *current);
 
-/* scanned.c */
-typedef struct SnowfdwScanned SnowfdwScanned;
-extern SnowfdwScanned *snowfdw_scanned_begin(EState *estate, Oid relid);
-extern SnowfdwScanned *snowfdw_scanned_find_store(EState *estate, Oid relid);
-extern void snowfdw_scanned_keep(SnowfdwScanned *store, char *const *scope,
-								 const SnowfdwJson *object);
-extern SnowfdwJson *snowfdw_scanned_find(SnowfdwScanned *store,
-										 char *const *scope, const char *name);
-
 /* Indexes of the fdw_private list of a scan */
 enum SnowfdwScanPrivateIndex
 {
