@@ -13,25 +13,8 @@ CREATE FOREIGN TABLE pipe.schemas_serial (database_name text, name text, comment
   SERVER pipe_srv OPTIONS (object 'schemas', pipeline_writes 'false');
 SET snowfdw.max_concurrency = 8;
 
--- the request log, read once after each statement (CALL pg_temp.snap())
-CREATE TEMP TABLE snap AS SELECT * FROM pg_temp.emu_requests() WHERE false;
-CREATE PROCEDURE pg_temp.snap()
-LANGUAGE sql AS $$
-  DELETE FROM snap;
-  INSERT INTO snap SELECT * FROM pg_temp.emu_requests();
-$$;
--- the writes of the log, each with its object's name from its body or path
-CREATE FUNCTION pg_temp.writes()
-RETURNS TABLE (seq int, method text, object text, status int)
-LANGUAGE sql AS $$
-  SELECT seq, method,
-         substring(path FROM '/databases/([^/]+)/') || '.' ||
-         CASE WHEN method = 'POST' THEN body::json->>'name'
-              ELSE regexp_replace(path, '.*/', '') END,
-         status
-    FROM snap
-   WHERE method IN ('POST', 'PUT', 'DELETE') ORDER BY seq
-$$;
+-- the request log (snap, writes), catch and listed
+\i :testdir/write_helpers.sql
 -- the most requests the emulator answered at once since the log was cleared
 CREATE FUNCTION pg_temp.max_in_flight() RETURNS int
 LANGUAGE sql AS $$ SELECT n::int FROM pg_temp.emu('concurrency') n $$;
@@ -42,33 +25,6 @@ LANGUAGE sql AS $$
     FROM snap p
     JOIN snap g ON g.method = 'GET' AND g.path = p.path
    WHERE p.method = 'PUT'
-$$;
-
--- the error of a statement, caught
-CREATE TEMP TABLE caught (sqlstate text, message text, detail text);
-CREATE PROCEDURE pg_temp.catch(stmt text)
-LANGUAGE plpgsql AS $$
-DECLARE
-  s text; m text; d text;
-BEGIN
-  DELETE FROM caught;
-  BEGIN
-    EXECUTE stmt;
-    INSERT INTO caught VALUES (NULL, 'no error', NULL);
-  EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS s = RETURNED_SQLSTATE, m = MESSAGE_TEXT,
-                            d = PG_EXCEPTION_DETAIL;
-    INSERT INTO caught VALUES (s, m, d);
-  END;
-END $$;
--- the objects a caught error's detail lists as done, or as of unknown outcome
-CREATE FUNCTION pg_temp.listed(what text) RETURNS SETOF text
-LANGUAGE sql AS $$
-  SELECT unnest(string_to_array(
-           substring(detail FROM CASE what
-             WHEN 'done' THEN 'which ROLLBACK does not (?:remove|restore|undo): ([^.]*(?:\.[^ .][^.]*)*)\.'
-             ELSE 'ended without an answer: ([^.]*(?:\.[^ .][^.]*)*)\.' END), ', '))
-    FROM caught
 $$;
 
 -- ===================================================================
@@ -366,23 +322,9 @@ RESET statement_timeout;
 SHOW snowfdw.open_transfers;
 -- the error lists the creates that ended as done, those cut short as of
 -- unknown outcome (the emulator carries them out after its delay)
-CREATE PROCEDURE pg_temp.catch_cancel(stmt text)
-LANGUAGE plpgsql AS $$
-DECLARE
-  s text; m text; d text;
-BEGIN
-  DELETE FROM caught;
-  BEGIN
-    EXECUTE stmt;
-  EXCEPTION WHEN query_canceled THEN
-    GET STACKED DIAGNOSTICS s = RETURNED_SQLSTATE, m = MESSAGE_TEXT,
-                            d = PG_EXCEPTION_DETAIL;
-    INSERT INTO caught VALUES (s, m, d);
-  END;
-END $$;
 CALL pg_temp.emuctl('clear-log');
 SET statement_timeout = '600ms';
-CALL pg_temp.catch_cancel($$INSERT INTO pipe.schemas (database_name, name)
+CALL pg_temp.catch($$INSERT INTO pipe.schemas (database_name, name)
   SELECT 'EMPTY_DB', 'L_' || g FROM generate_series(1, 40) g$$);
 RESET statement_timeout;
 SELECT pg_sleep(0.6);

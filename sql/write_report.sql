@@ -27,23 +27,8 @@ CREATE FOREIGN TABLE wr.schemas_wide (database_name text, name text,
   SERVER wr_srv OPTIONS (object 'schemas');
 SET snowfdw.max_concurrency = 8;
 
--- the request log, read once after each statement (CALL pg_temp.snap())
-CREATE TEMP TABLE snap AS SELECT * FROM pg_temp.emu_requests() WHERE false;
-CREATE PROCEDURE pg_temp.snap()
-LANGUAGE sql AS $$
-  DELETE FROM snap;
-  INSERT INTO snap SELECT * FROM pg_temp.emu_requests();
-$$;
--- the writes of the log, each with its object's name from its path
-CREATE FUNCTION pg_temp.writes()
-RETURNS TABLE (seq int, method text, object text, status int)
-LANGUAGE sql AS $$
-  SELECT seq, method,
-         substring(path FROM '/databases/([^/]+)/') || '.' || regexp_replace(path, '.*/', ''),
-         status
-    FROM snap
-   WHERE method IN ('POST', 'PUT', 'DELETE') ORDER BY seq
-$$;
+-- the request log (snap, writes), catch and listed
+\i :testdir/write_helpers.sql
 -- the objects of the logged writes that Snowflake carried out (a final 2xx),
 -- or that got no final answer (in flight, never answered, or a 202)
 CREATE FUNCTION pg_temp.logged(what text) RETURNS text[]
@@ -52,46 +37,32 @@ LANGUAGE sql AS $$
    WHERE CASE what WHEN 'done' THEN status BETWEEN 200 AND 299 AND status <> 202
                    ELSE status IS NULL OR status = 0 OR status = 202 END
 $$;
-
--- the error of a statement, caught (a cancel too)
-CREATE TEMP TABLE caught (sqlstate text, message text, detail text);
-CREATE PROCEDURE pg_temp.catch(stmt text)
-LANGUAGE plpgsql AS $$
-DECLARE
-  s text; m text; d text;
-BEGIN
-  DELETE FROM caught;
-  BEGIN
-    EXECUTE stmt;
-    INSERT INTO caught VALUES (NULL, 'no error', NULL);
-  EXCEPTION WHEN OTHERS OR query_canceled THEN
-    GET STACKED DIAGNOSTICS s = RETURNED_SQLSTATE, m = MESSAGE_TEXT,
-                            d = PG_EXCEPTION_DETAIL;
-    INSERT INTO caught VALUES (s, m, d);
-  END;
-END $$;
--- the objects a caught error's detail lists as done, or as of unknown outcome
-CREATE FUNCTION pg_temp.listed(what text) RETURNS text[]
-LANGUAGE sql AS $$
-  SELECT coalesce(array_agg(x ORDER BY x), '{}') FROM (
-    SELECT unnest(string_to_array(
-             substring(detail FROM CASE what
-               WHEN 'done' THEN 'which ROLLBACK does not (?:remove|restore|undo): ([^.]*(?:\.[^ .][^.]*)*)\.'
-               ELSE 'ended without an answer: ([^.]*(?:\.[^ .][^.]*)*)\.' END), ', ')) x
-      FROM caught) l
-$$;
 -- what the error listed, and whether that is what the log has
 CREATE FUNCTION pg_temp.report()
 RETURNS TABLE (done text[], unknown text[], done_is_logged bool, unknown_is_unanswered bool)
 LANGUAGE sql AS $$
-  SELECT pg_temp.listed('done'), pg_temp.listed('unknown'),
-         pg_temp.listed('done') = pg_temp.logged('done'),
-         pg_temp.listed('unknown') = pg_temp.logged('unknown')
+  SELECT d, u, d = pg_temp.logged('done'), u = pg_temp.logged('unknown')
+    FROM (SELECT ARRAY(SELECT x FROM pg_temp.listed('done') x ORDER BY x) AS d,
+                 ARRAY(SELECT x FROM pg_temp.listed('unknown') x ORDER BY x) AS u) l
 $$;
+-- run a statement that fails, with the log of its requests (cleared before
+-- it; the faults are cleared after it): its error and the report
+CREATE FUNCTION pg_temp.attempt(stmt text)
+RETURNS TABLE (sqlstate text, message text, done text[], unknown text[],
+               done_is_logged bool, unknown_is_unanswered bool)
+LANGUAGE plpgsql AS $$
+BEGIN
+  CALL pg_temp.emuctl('clear-log');
+  CALL pg_temp.catch(stmt);
+  CALL pg_temp.snap();
+  CALL pg_temp.emuctl('clear-faults');
+  RETURN QUERY SELECT c.sqlstate, c.message, r.* FROM caught c, pg_temp.report() r;
+END $$;
 
 -- D_1 to D_4 to drop, created anew before each case
 CREATE PROCEDURE pg_temp.make_d()
 LANGUAGE sql AS $$
+  DELETE FROM wr.schemas WHERE database_name = 'EMPTY_DB' AND name LIKE 'D\_%';
   INSERT INTO wr.schemas (database_name, name)
     SELECT 'EMPTY_DB', 'D_' || g FROM generate_series(1, 4) g;
 $$;
@@ -107,14 +78,9 @@ CALL pg_temp.make_d();
 CALL pg_temp.emuctl('fault', '{"method": "DELETE", "path": "/D_3$", "action": "location", "value": "http://evil.example/api/v2/results/x", "ms": 100}');
 CALL pg_temp.emuctl('fault', '{"method": "DELETE", "times": -1, "action": "latency", "ms": 100}');
 CALL pg_temp.emuctl('fault', '{"method": "GET", "query": "fromName=", "times": -1, "action": "latency", "ms": 600}');
-CALL pg_temp.emuctl('clear-log');
-CALL pg_temp.catch($$DELETE FROM wr.schemas WHERE database_name = 'EMPTY_DB' AND name LIKE 'D\_%'$$);
-CALL pg_temp.snap();
-CALL pg_temp.emuctl('clear-faults');
-SELECT sqlstate, message, detail FROM caught;
-SELECT * FROM pg_temp.report();
+SELECT * FROM pg_temp.attempt($$DELETE FROM wr.schemas WHERE database_name = 'EMPTY_DB' AND name LIKE 'D\_%'$$);
+SELECT detail FROM caught;
 SHOW snowfdw.open_transfers;
-DELETE FROM wr.schemas WHERE database_name = 'EMPTY_DB' AND name LIKE 'D\_%';
 
 -- ===================================================================
 -- ... and a 2xx whose body is larger than max_response_size
@@ -125,14 +91,7 @@ CALL pg_temp.make_d();
 CALL pg_temp.emuctl('fault', '{"method": "DELETE", "path": "/D_3$", "action": "pad", "bytes": 5000, "ms": 100}');
 CALL pg_temp.emuctl('fault', '{"method": "DELETE", "times": -1, "action": "latency", "ms": 100}');
 CALL pg_temp.emuctl('fault', '{"method": "GET", "query": "fromName=", "times": -1, "action": "latency", "ms": 600}');
-CALL pg_temp.emuctl('clear-log');
-CALL pg_temp.catch($$DELETE FROM wr.schemas_small WHERE database_name = 'EMPTY_DB' AND name LIKE 'D\_%'$$);
-CALL pg_temp.snap();
-CALL pg_temp.emuctl('clear-faults');
-SELECT sqlstate, message FROM caught;
-SELECT * FROM pg_temp.report();
-SELECT count(*) AS left_over FROM wr.schemas WHERE database_name = 'EMPTY_DB' AND name LIKE 'D\_%';
-DELETE FROM wr.schemas WHERE database_name = 'EMPTY_DB' AND name LIKE 'D\_%';
+SELECT * FROM pg_temp.attempt($$DELETE FROM wr.schemas_small WHERE database_name = 'EMPTY_DB' AND name LIKE 'D\_%'$$);
 
 -- ===================================================================
 -- The scan under the DELETE fails: 403 on its second page
@@ -141,14 +100,7 @@ DELETE FROM wr.schemas WHERE database_name = 'EMPTY_DB' AND name LIKE 'D\_%';
 -- (taken or not) are listed all the same
 CALL pg_temp.make_d();
 CALL pg_temp.emuctl('fault', '{"method": "GET", "query": "fromName=", "action": "status", "status": 403, "message": "Insufficient privileges.", "ms": 300}');
-CALL pg_temp.emuctl('clear-log');
-CALL pg_temp.catch($$DELETE FROM wr.schemas WHERE database_name = 'EMPTY_DB' AND name LIKE 'D\_%'$$);
-CALL pg_temp.snap();
-CALL pg_temp.emuctl('clear-faults');
-SELECT sqlstate, message FROM caught;
-SELECT * FROM pg_temp.report();
-SELECT count(*) AS left_over FROM wr.schemas WHERE database_name = 'EMPTY_DB' AND name LIKE 'D\_%';
-DELETE FROM wr.schemas WHERE database_name = 'EMPTY_DB' AND name LIKE 'D\_%';
+SELECT * FROM pg_temp.attempt($$DELETE FROM wr.schemas WHERE database_name = 'EMPTY_DB' AND name LIKE 'D\_%'$$);
 
 -- ===================================================================
 -- statement_timeout while the scan waits, one drop never answered
@@ -157,16 +109,10 @@ CALL pg_temp.make_d();
 CALL pg_temp.emuctl('fault', '{"method": "DELETE", "path": "/D_4$", "action": "hang", "seconds": 3}');
 CALL pg_temp.emuctl('fault', '{"method": "DELETE", "times": -1, "action": "latency", "ms": 50}');
 CALL pg_temp.emuctl('fault', '{"method": "GET", "query": "fromName=", "action": "latency", "ms": 3000}');
-CALL pg_temp.emuctl('clear-log');
 SET statement_timeout = '1s';
-CALL pg_temp.catch($$DELETE FROM wr.schemas WHERE database_name = 'EMPTY_DB' AND name LIKE 'D\_%'$$);
+SELECT * FROM pg_temp.attempt($$DELETE FROM wr.schemas WHERE database_name = 'EMPTY_DB' AND name LIKE 'D\_%'$$);
 RESET statement_timeout;
-CALL pg_temp.snap();
-CALL pg_temp.emuctl('clear-faults');
-SELECT sqlstate, message FROM caught;
-SELECT * FROM pg_temp.report();
 SHOW snowfdw.open_transfers;
-DELETE FROM wr.schemas WHERE database_name = 'EMPTY_DB' AND name LIKE 'D\_%';
 
 -- ===================================================================
 -- An error raised elsewhere in the plan (a row's qual)
@@ -181,33 +127,25 @@ BEGIN
   RETURN true;
 END $$;
 CALL pg_temp.make_d();
-CALL pg_temp.emuctl('clear-log');
-CALL pg_temp.catch($$DELETE FROM wr.schemas WHERE database_name = 'EMPTY_DB' AND name LIKE 'D\_%' AND pg_temp.fail_at(name)$$);
-CALL pg_temp.snap();
-SELECT sqlstate, message FROM caught;
-SELECT * FROM pg_temp.report();
-DELETE FROM wr.schemas WHERE database_name = 'EMPTY_DB' AND name LIKE 'D\_%';
+SELECT * FROM pg_temp.attempt($$DELETE FROM wr.schemas WHERE database_name = 'EMPTY_DB' AND name LIKE 'D\_%' AND pg_temp.fail_at(name)$$);
 
 -- ===================================================================
 -- UPDATE reads each schema right before its PUT
 -- ===================================================================
--- (psql shows the command tags of the UPDATEs: QUIET off)
+-- (psql shows the command tags, UPDATE's row counts among them)
+\set QUIET off
 -- Another client changes U_1's retention between the scan's GET and the
 -- PUT: the PUT is built from a GET of its own, so that change survives
 INSERT INTO wr.schemas_wide (database_name, name, comment, data_retention_time_in_days)
   VALUES ('EMPTY_DB', 'U_1', 'before', 1), ('EMPTY_DB', 'U_2', 'before', 1);
 CALL pg_temp.emuctl('fault', '{"method": "GET", "path": "/schemas/U_1$", "action": "then_alter", "set": {"data_retention_time_in_days": 5}}');
 CALL pg_temp.emuctl('clear-log');
-\set QUIET off
 UPDATE wr.schemas SET comment = 'after' WHERE database_name = 'EMPTY_DB' AND name = 'U_1';
-\set QUIET on
 CALL pg_temp.snap();
 SELECT method, regexp_replace(path, '.*/', '') AS object, status FROM snap ORDER BY seq;
 -- one at a time, the same
 CALL pg_temp.emuctl('fault', '{"method": "GET", "path": "/schemas/U_2$", "action": "then_alter", "set": {"data_retention_time_in_days": 6}}');
-\set QUIET off
 UPDATE wr.schemas_serial SET comment = 'after' WHERE database_name = 'EMPTY_DB' AND name = 'U_2';
-\set QUIET on
 CALL pg_temp.emuctl('clear-faults');
 SELECT name, comment, data_retention_time_in_days FROM wr.schemas_wide
   WHERE database_name = 'EMPTY_DB' AND name LIKE 'U\_%' ORDER BY name;
@@ -216,35 +154,37 @@ SELECT name, comment, data_retention_time_in_days FROM wr.schemas_wide
 -- created again: UPDATE 0, pipelined or not
 CALL pg_temp.emuctl('fault', '{"method": "GET", "path": "/schemas/U_1$", "action": "then_drop"}');
 CALL pg_temp.emuctl('clear-log');
-\set QUIET off
 UPDATE wr.schemas SET comment = 'again' WHERE database_name = 'EMPTY_DB' AND name = 'U_1';
-\set QUIET on
 CALL pg_temp.snap();
 SELECT method, regexp_replace(path, '.*/', '') AS object, status FROM snap ORDER BY seq;
 CALL pg_temp.emuctl('fault', '{"method": "GET", "path": "/schemas/U_2$", "action": "then_drop"}');
-\set QUIET off
 UPDATE wr.schemas_serial SET comment = 'again' WHERE database_name = 'EMPTY_DB' AND name = 'U_2';
-\set QUIET on
 CALL pg_temp.emuctl('clear-faults');
 SELECT count(*) AS recreated FROM wr.schemas WHERE database_name = 'EMPTY_DB' AND name LIKE 'U\_%';
 
--- after a listing: V_2 is dropped once the listing is answered, so 2 rows
+-- after a listing (one page: the database holds V_1 to V_3 alone): V_2 is
+-- dropped once the listing is answered, so its GET finds nothing and 2 rows
 -- are updated, pipelined or not
+DELETE FROM wr.schemas WHERE database_name = 'EMPTY_DB';
 INSERT INTO wr.schemas (database_name, name)
   SELECT 'EMPTY_DB', 'V_' || g FROM generate_series(1, 3) g;
 CALL pg_temp.emuctl('fault', '{"method": "GET", "path": "/EMPTY_DB/schemas$", "action": "then_drop", "schema": "V_2"}');
-\set QUIET off
+CALL pg_temp.emuctl('clear-log');
 UPDATE wr.schemas SET comment = 'listed' WHERE database_name = 'EMPTY_DB' AND name LIKE 'V\_%';
-\set QUIET on
-CALL pg_temp.emuctl('clear-faults');
+CALL pg_temp.snap();
+SELECT method, regexp_replace(path, '.*/', '') AS object, query, status FROM snap
+ ORDER BY method, object;
 INSERT INTO wr.schemas (database_name, name) VALUES ('EMPTY_DB', 'V_2');
 CALL pg_temp.emuctl('fault', '{"method": "GET", "path": "/EMPTY_DB/schemas$", "action": "then_drop", "schema": "V_2"}');
-\set QUIET off
+CALL pg_temp.emuctl('clear-log');
 UPDATE wr.schemas_serial SET comment = 'listed' WHERE database_name = 'EMPTY_DB' AND name LIKE 'V\_%';
-\set QUIET on
+CALL pg_temp.snap();
+SELECT method, regexp_replace(path, '.*/', '') AS object, query, status FROM snap
+ ORDER BY seq;
 CALL pg_temp.emuctl('clear-faults');
 SELECT name, comment FROM wr.schemas
   WHERE database_name = 'EMPTY_DB' AND name LIKE 'V\_%' ORDER BY name;
+\set QUIET on
 
 -- clean up
 DELETE FROM wr.schemas WHERE database_name = 'EMPTY_DB';
