@@ -70,14 +70,14 @@ $$;
 -- ===================================================================
 -- Answers taken in one step: a 202 with a hostile Location among them
 -- ===================================================================
--- The 4 drops end while the scan waits 600 ms for its second page; the
+-- The 4 drops end while the scan waits 1 s for its second page; the
 -- pipeline then takes their answers in one step.  Those taken before the
 -- 202 and those not yet taken when it raises were carried out: all are
 -- listed as dropped; the 202 (accepted, never followed) as unknown.
 CALL pg_temp.make_d();
 CALL pg_temp.emuctl('fault', '{"method": "DELETE", "path": "/D_3$", "action": "location", "value": "http://evil.example/api/v2/results/x", "ms": 100}');
 CALL pg_temp.emuctl('fault', '{"method": "DELETE", "times": -1, "action": "latency", "ms": 100}');
-CALL pg_temp.emuctl('fault', '{"method": "GET", "query": "fromName=", "times": -1, "action": "latency", "ms": 600}');
+CALL pg_temp.emuctl('fault', '{"method": "GET", "query": "fromName=", "times": -1, "action": "latency", "ms": 1000}');
 SELECT * FROM pg_temp.attempt($$DELETE FROM wr.schemas WHERE database_name = 'EMPTY_DB' AND name LIKE 'D\_%'$$);
 SELECT detail FROM caught;
 SHOW snowfdw.open_transfers;
@@ -90,7 +90,7 @@ SHOW snowfdw.open_transfers;
 CALL pg_temp.make_d();
 CALL pg_temp.emuctl('fault', '{"method": "DELETE", "path": "/D_3$", "action": "pad", "bytes": 5000, "ms": 100}');
 CALL pg_temp.emuctl('fault', '{"method": "DELETE", "times": -1, "action": "latency", "ms": 100}');
-CALL pg_temp.emuctl('fault', '{"method": "GET", "query": "fromName=", "times": -1, "action": "latency", "ms": 600}');
+CALL pg_temp.emuctl('fault', '{"method": "GET", "query": "fromName=", "times": -1, "action": "latency", "ms": 1000}');
 SELECT * FROM pg_temp.attempt($$DELETE FROM wr.schemas_small WHERE database_name = 'EMPTY_DB' AND name LIKE 'D\_%'$$);
 
 -- ===================================================================
@@ -99,7 +99,7 @@ SELECT * FROM pg_temp.attempt($$DELETE FROM wr.schemas_small WHERE database_name
 -- The error comes from the scan, not from a write: the drops that ended
 -- (taken or not) are listed all the same
 CALL pg_temp.make_d();
-CALL pg_temp.emuctl('fault', '{"method": "GET", "query": "fromName=", "action": "status", "status": 403, "message": "Insufficient privileges.", "ms": 300}');
+CALL pg_temp.emuctl('fault', '{"method": "GET", "query": "fromName=", "action": "status", "status": 403, "message": "Insufficient privileges.", "ms": 1000}');
 SELECT * FROM pg_temp.attempt($$DELETE FROM wr.schemas WHERE database_name = 'EMPTY_DB' AND name LIKE 'D\_%'$$);
 
 -- ===================================================================
@@ -108,8 +108,8 @@ SELECT * FROM pg_temp.attempt($$DELETE FROM wr.schemas WHERE database_name = 'EM
 CALL pg_temp.make_d();
 CALL pg_temp.emuctl('fault', '{"method": "DELETE", "path": "/D_4$", "action": "hang", "seconds": 3}');
 CALL pg_temp.emuctl('fault', '{"method": "DELETE", "times": -1, "action": "latency", "ms": 50}');
-CALL pg_temp.emuctl('fault', '{"method": "GET", "query": "fromName=", "action": "latency", "ms": 3000}');
-SET statement_timeout = '1s';
+CALL pg_temp.emuctl('fault', '{"method": "GET", "query": "fromName=", "action": "latency", "ms": 4000}');
+SET statement_timeout = '1500ms';
 SELECT * FROM pg_temp.attempt($$DELETE FROM wr.schemas WHERE database_name = 'EMPTY_DB' AND name LIKE 'D\_%'$$);
 RESET statement_timeout;
 SHOW snowfdw.open_transfers;
@@ -121,7 +121,7 @@ CREATE FUNCTION pg_temp.fail_at(name text) RETURNS bool
 LANGUAGE plpgsql VOLATILE AS $$
 BEGIN
   IF name = 'D_3' THEN
-    PERFORM pg_sleep(0.3);  -- the drops of D_1 and D_2 end meanwhile
+    PERFORM pg_sleep(1);  -- the drops of D_1 and D_2 end meanwhile
     RAISE EXCEPTION 'no further than %', name;
   END IF;
   RETURN true;
