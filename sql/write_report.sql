@@ -94,6 +94,22 @@ CALL pg_temp.emuctl('fault', '{"method": "GET", "query": "fromName=", "times": -
 SELECT * FROM pg_temp.attempt($$DELETE FROM wr.schemas_small WHERE database_name = 'EMPTY_DB' AND name LIKE 'D\_%'$$);
 
 -- ===================================================================
+-- A drop waiting for its retry after a 429 when another one fails
+-- ===================================================================
+-- D_2 is answered 429 (Retry-After 1 s), D_3 500 meanwhile: nothing more
+-- is sent, so D_2 was never carried out and is not listed; the 500 may
+-- have been (it is the error, and listed as unknown)
+ALTER SERVER wr_srv OPTIONS (SET max_retries '1');
+CALL pg_temp.make_d();
+CALL pg_temp.emuctl('fault', '{"method": "DELETE", "path": "/D_2$", "action": "status", "status": 429, "retry_after": "1", "ms": 150}');
+CALL pg_temp.emuctl('fault', '{"method": "DELETE", "path": "/D_3$", "action": "status", "status": 500, "ms": 300}');
+CALL pg_temp.emuctl('fault', '{"method": "DELETE", "times": -1, "action": "latency", "ms": 100}');
+SELECT sqlstate, message, done, unknown, done_is_logged
+  FROM pg_temp.attempt($$DELETE FROM wr.schemas WHERE database_name = 'EMPTY_DB' AND name LIKE 'D\_%'$$);
+SELECT method, object, status FROM pg_temp.writes() ORDER BY object;
+ALTER SERVER wr_srv OPTIONS (SET max_retries '0');
+
+-- ===================================================================
 -- The scan under the DELETE fails: 403 on its second page
 -- ===================================================================
 -- The error comes from the scan, not from a write: the drops that ended
