@@ -16,11 +16,14 @@ Subcommands:
                                  connections, TLS handshakes, of which resumed, failed handshakes
                                  (refused, or left without a request)
   clock-offset SECONDS           shift "now" for JWT checks
+  mark                           print the next tick of the emulator's logical clock (log entries
+                                 carry the ticks of their arrival and answer)
+  open-gate NAME                 let the requests held by "gate" rules named NAME go
   blackhole                      print a loopback port whose TCP connect never completes
   add-user NAME PUBLIC_KEY_PEM_FILE [--role ROLE]
   add-token TOKEN TYPE USER [--role ROLE]
 
-Prints nothing on success except for log, connections, concurrency and listeners; on failure prints a
+Prints nothing on success except for log, connections, concurrency, listeners and mark; on failure prints a
 message to stderr and exits 1. Writes no files, so any user can run it (the
 PostgreSQL server runs it through COPY ... FROM PROGRAM).
 
@@ -120,6 +123,9 @@ def main(argv=None):
     p = sub.add_parser("clock-offset", parents=[common])
     p.add_argument("seconds", type=float)
     sub.add_parser("blackhole", parents=[common])
+    sub.add_parser("mark", parents=[common])
+    p = sub.add_parser("open-gate", parents=[common])
+    p.add_argument("name")
     p = sub.add_parser("add-user", parents=[common])
     p.add_argument("name")
     p.add_argument("pem_file")
@@ -177,6 +183,10 @@ def main(argv=None):
             call(url, "POST", "/_emulator/clock-offset", {"seconds": args.seconds})
         elif args.cmd == "blackhole":
             print(call(url, "POST", "/_emulator/blackhole")["port"])
+        elif args.cmd == "mark":
+            print(call(url, "POST", "/_emulator/mark")["tick"])
+        elif args.cmd == "open-gate":
+            call(url, "POST", "/_emulator/gates", {"name": args.name})
         elif args.cmd == "add-user":
             pem = read_file(args.pem_file).decode("ascii", "replace")
             body = {"name": args.name, "public_key_pem": pem}
