@@ -242,7 +242,8 @@ snowfdw_fault_inflight_markers(PG_FUNCTION_ARGS)
 	int			n;
 	int			i;
 
-	InitMaterializedSRF(fcinfo, 0);
+	/* (a set of scalars: the expected descriptor is the one to use) */
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	n = snowfdw_inflight_owners(pids, FAULT_MAX_MARKERS);
 	for (i = 0; i < n; i++)
 	{
