@@ -129,6 +129,27 @@ check() {
   fi
 }
 
+# wait_for SECONDS CMD...: run CMD every 50 ms until it succeeds, for at
+# most SECONDS (a whole number); fails if it never did.  Tests wait for a
+# state this way, never for a time they hope is long enough.
+wait_for() {
+  local deadline=$(($(date +%s) + $1))
+  shift
+  until "$@"; do
+    [ "$(date +%s)" -le "$deadline" ] || return 1
+    sleep 0.05
+  done
+}
+
+# emu_log_facts PYTHON_EXPR: evaluate a Python expression over the
+# emulator's JSON log (the list "log", entries as emuctl.py log prints
+# them) and print its value; tests state what the log shows this way
+# (order by ticks, times the emulator recorded) instead of timing clients
+emu_log_facts() {
+  "$PYTHON" "$EMU_DIR/emuctl.py" log |
+    "$PYTHON" -c 'import json, sys; log = json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"
+}
+
 # make_cache_db PORT DB: a new database DB on the cluster on PORT, with a
 # server whose cache_ttl is an hour and a table t of the schemas of SALES
 make_cache_db() {
@@ -141,6 +162,19 @@ CREATE EXTENSION snowfdw;
 CREATE SERVER s FOREIGN DATA WRAPPER snowfdw OPTIONS (url :'url', cache_ttl '3600');
 CREATE USER MAPPING FOR CURRENT_USER SERVER s OPTIONS (token 'test-pat-alice-0123456789');
 CREATE FOREIGN TABLE t (name text) SERVER s OPTIONS (object 'schemas', database 'SALES');
+SQL
+  test_build_functions "$1" "$2"
+}
+
+# test_build_functions PORT DB: the test build's SQL functions (src/fault.c)
+# in DB: advance_clock(seconds) ages the cache's entries, inflight_markers()
+# lists the owners of the in-flight markers
+test_build_functions() {
+  as_postgres "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$RUN_DIR" -p "$1" -d "$2" >/dev/null <<'SQL'
+CREATE FUNCTION advance_clock(seconds float8) RETURNS float8
+  AS 'snowfdw', 'snowfdw_fault_advance_clock' LANGUAGE C STRICT;
+CREATE FUNCTION inflight_markers() RETURNS TABLE (pid int)
+  AS 'snowfdw', 'snowfdw_fault_inflight_markers' LANGUAGE C;
 SQL
 }
 
