@@ -66,14 +66,16 @@ stop_vg() {
 }
 trap stop_vg EXIT
 
-# build_debug: -O0 -g build of a copy of the sources, installed for PG_CONFIG
+# build_debug: -O0 -g build of a copy of the sources, installed for PG_CONFIG;
+# the test build (the regression tests use its clock and fault points)
 build_debug() {
   local b=$RUN_DIR/build
   mkdir -p "$b"
   (cd "$REPO" && tar cf - --exclude='*.o' --exclude='*.bc' --exclude='*.so' \
      Makefile snowfdw.control snowfdw--*.sql src) | (cd "$b" && tar xf -) || return 1
-  make -C "$b" -s PG_CONFIG="$PG_CONFIG" COPT='-O0 -g' >"$RUN_DIR/build.log" 2>&1 &&
-    make -C "$b" -s PG_CONFIG="$PG_CONFIG" install >>"$RUN_DIR/build.log" 2>&1 ||
+  make -C "$b" -s PG_CONFIG="$PG_CONFIG" COPT='-O0 -g' SNOWFDW_FAULT_INJECTION=yes \
+    >"$RUN_DIR/build.log" 2>&1 &&
+    make -C "$b" -s PG_CONFIG="$PG_CONFIG" SNOWFDW_FAULT_INJECTION=yes install >>"$RUN_DIR/build.log" 2>&1 ||
     { cat "$RUN_DIR/build.log"; return 1; }
 }
 
