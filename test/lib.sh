@@ -70,10 +70,16 @@ pg_major() {
   "$PG_CONFIG" --version | sed 's/^PostgreSQL \([0-9]*\).*/PostgreSQL \1/'
 }
 
-# copy_tree SRC DEST: the tree at SRC, without build and test output, into
-# the existing directory DEST, readable by every user
+# copy_tree SRC DEST [--no-git]: the tree at SRC, without build and test
+# output, into the existing directory DEST, readable by every user.  Prism's
+# node_modules (74 MB, 17,000 files) stays out: test/checks/prism.sh uses
+# the checkout's.  --no-git leaves .git out too (a chroot's copy: nothing
+# there reads the history).
 copy_tree() {
+  local nogit=()
+  [ "${3:-}" = --no-git ] && nogit=(--exclude=./.git)
   tar -C "$1" --exclude=./tmp_check --exclude=./tmp_matrix --exclude=./dist \
+    --exclude=./test/prism/node_modules --exclude=./test/fuzz/build "${nogit[@]}" \
     --exclude='*.o' --exclude='*.so' --exclude='*.bc' -cf - . | tar -C "$2" -xf - &&
     chmod -R a+rX "$2"
 }
@@ -111,10 +117,12 @@ run_from_copy() {
 }
 
 # build_and_install: compile (warnings are errors here) and install the
-# extension, with the test build's fault points (src/fault.c)
+# extension, with the test build's fault points (src/fault.c) and without
+# JIT bitcode (no test inlines snowfdw; it would double the compile time)
 build_and_install() {
-  make -C "$REPO" -s PG_CONFIG="$PG_CONFIG" COPT=-Werror SNOWFDW_FAULT_INJECTION=yes >/dev/null
-  make -C "$REPO" -s PG_CONFIG="$PG_CONFIG" SNOWFDW_FAULT_INJECTION=yes install >/dev/null
+  local opts=(-C "$REPO" -s PG_CONFIG="$PG_CONFIG" SNOWFDW_FAULT_INJECTION=yes SNOWFDW_BITCODE=no)
+  make "${opts[@]}" -j"$(nproc 2>/dev/null || echo 2)" COPT=-Werror >/dev/null &&
+    make "${opts[@]}" install >/dev/null
 }
 
 # check NAME EXPECTED ACTUAL: one TAP-like line of a shell suite, counted
@@ -186,9 +194,19 @@ prepare_run_dir() {
   if [ "$(id -u)" -eq 0 ]; then chown postgres: "$RUN_DIR"; fi
 }
 
-# make_keys: RSA key pairs for key-pair JWT tests, and the fixture that knows them
+# make_keys: RSA key pairs for key-pair JWT tests, and the fixture that knows them.
+# With SNOWFDW_KEYS_FROM (a directory make_keys filled before: run-tests.sh
+# makes them once for all majors), a copy of those: one of them takes
+# OpenSSL some 10 s of CPU to make.
 make_keys() {
   local k="$RUN_DIR/keys"
+  if [ -n "${SNOWFDW_KEYS_FROM:-}" ] && [ -s "${SNOWFDW_KEYS_FROM}/alice_slow.pem" ]; then
+    as_postgres mkdir -p "$k"
+    cp "$SNOWFDW_KEYS_FROM"/*.pem "$SNOWFDW_KEYS_FROM"/*.pub "$k"/ &&
+      chown -R postgres: "$k" 2>/dev/null
+    chmod 0600 "$k"/*.pem
+    return
+  fi
   as_postgres mkdir -p "$k"
   as_postgres openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$k/alice.pem" 2>/dev/null
   as_postgres openssl pkey -in "$k/alice.pem" -pubout -out "$k/alice.pub" 2>/dev/null
