@@ -195,12 +195,12 @@ prepare_run_dir() {
 }
 
 # make_keys: RSA key pairs for key-pair JWT tests, and the fixture that knows them.
-# With SNOWFDW_KEYS_FROM (a directory make_keys filled before: run-tests.sh
-# makes them once for all majors), a copy of those: one of them takes
-# OpenSSL some 10 s of CPU to make.
+# With SNOWFDW_KEYS_FROM (a directory make_keys fills: run-tests.sh makes
+# them once for all majors, while they build), a copy of those once it has
+# its .done marker: one of them takes OpenSSL some 10 s of CPU to make.
 make_keys() {
   local k="$RUN_DIR/keys"
-  if [ -n "${SNOWFDW_KEYS_FROM:-}" ] && [ -s "${SNOWFDW_KEYS_FROM}/alice_slow.pem" ]; then
+  if [ -n "${SNOWFDW_KEYS_FROM:-}" ] && wait_for 300 test -e "$SNOWFDW_KEYS_FROM/.done"; then
     as_postgres mkdir -p "$k"
     cp "$SNOWFDW_KEYS_FROM"/*.pem "$SNOWFDW_KEYS_FROM"/*.pub "$k"/ &&
       chown -R postgres: "$k" 2>/dev/null

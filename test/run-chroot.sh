@@ -54,11 +54,15 @@ trap cleanup EXIT
 chmod 0755 "$tree"
 copy_tree "$REPO" "$tree" --no-git ||
   { echo "run-chroot.sh: could not copy the tree into $root"; exit 1; }
-# the keys run-tests.sh made once for every major
+# the keys run-tests.sh makes once for every major, copied in when they are
+# done (the major builds meanwhile; its make_keys waits for .done)
 keys=""
-if [ -n "${SNOWFDW_KEYS_FROM:-}" ] && [ -d "$SNOWFDW_KEYS_FROM" ]; then
-  mkdir -p "$tree/.keys" && cp "$SNOWFDW_KEYS_FROM"/*.pem "$SNOWFDW_KEYS_FROM"/*.pub "$tree/.keys/" &&
-    keys=$inside/.keys
+if [ -n "${SNOWFDW_KEYS_FROM:-}" ]; then
+  mkdir -p "$tree/.keys"
+  keys=$inside/.keys
+  (wait_for 300 test -e "$SNOWFDW_KEYS_FROM/.done" &&
+     cp "$SNOWFDW_KEYS_FROM"/*.pem "$SNOWFDW_KEYS_FROM"/*.pub "$tree/.keys/" &&
+     touch "$tree/.keys/.done") &
 fi
 echo "chroot copy: the tree into $tree ($(( $(date +%s) - t0 )) s)"
 
