@@ -205,6 +205,7 @@ make_keys() {
     cp "$SNOWFDW_KEYS_FROM"/*.pem "$SNOWFDW_KEYS_FROM"/*.pub "$k"/ &&
       chown -R postgres: "$k" 2>/dev/null
     chmod 0600 "$k"/*.pem
+    as_postgres touch "$k/.done"
     return
   fi
   as_postgres mkdir -p "$k"
@@ -220,6 +221,8 @@ make_keys() {
   as_postgres openssl pkcs8 "${enc[@]}" -scrypt -scrypt_N 16384 -scrypt_r 8 -scrypt_p 4 -out "$k/alice_scrypt.pem" 2>/dev/null
   as_postgres openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$k/other.pem" 2>/dev/null
   chmod 0600 "$k"/*.pem
+  # (complete: a run may copy them from here)
+  as_postgres touch "$k/.done"
 }
 
 # make_tls_certs: a CA and HTTPS certificates for the emulator, made per run in

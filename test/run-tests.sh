@@ -68,7 +68,6 @@ export SNOWFDW_KEYS_FROM=$RUN_DIR/keys
   unset SNOWFDW_KEYS_FROM
   make_keys
   echo $(( $(date +%s) - t0 )) >"$RUN_DIR/keys.seconds"
-  touch "$RUN_DIR/keys/.done"
 ) &
 
 # run_major M: one major's run into LOGS/pgM.out, its status into LOGS/pgM.rc
