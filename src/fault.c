@@ -65,6 +65,7 @@
 #include "port/atomics.h"
 #include "utils/guc.h"
 #include "utils/timestamp.h"
+#include "utils/tuplestore.h"
 
 #include "snowfdw.h"
 

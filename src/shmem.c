@@ -92,11 +92,11 @@ typedef struct ShmemTable
 } ShmemTable;
 
 /* A lock of a registered struct, known by name */
-typedef struct ShmemLock
+typedef struct ShmemNamedLock
 {
 	const char *name;
 	LWLock	   *lock;
-} ShmemLock;
+} ShmemNamedLock;
 
 /* In shared memory: the tranche and the handles of the area and tables */
 typedef struct ShmemControl
@@ -112,7 +112,7 @@ static ShmemStruct structs[SHMEM_MAX_STRUCTS];
 static int	nstructs = 0;
 static ShmemTable tables[SHMEM_MAX_TABLES];
 static int	ntables = 0;
-static ShmemLock locks[SHMEM_MAX_LOCKS];
+static ShmemNamedLock locks[SHMEM_MAX_LOCKS];
 static int	nlocks = 0;
 static ShmemControl *control = NULL;
 static dsa_area *area = NULL;
