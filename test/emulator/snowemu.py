@@ -436,6 +436,9 @@ class Handler(BaseHTTPRequestHandler):
         if action == "hang":
             entry["status"] = 0  # nothing is ever sent
             emu.stop.wait(p["seconds"])
+            # (the tick and time it gave up: a client that waited this long
+            # returned after them)
+            entry["answered"], entry["answered_at"] = emu.next_tick(), time.time()
             self.close_connection = True
             return
         if action == "latency" or (action == "status" and p["ms"]):
