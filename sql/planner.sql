@@ -112,6 +112,8 @@ CALL pg_temp.emuctl('clear-faults');
 SELECT :cost_at_200ms / :cost_at_1ms > 2 AS slower_server_costs_more;
 -- request_cost overrides the measurement; EXPLAIN shows the requests expected
 ALTER SERVER plan_srv OPTIONS (ADD request_cost '100', ADD row_cost '0.01');
+-- what was measured belongs to the options that measured it: list again
+SELECT count(*) > 0 AS listed FROM pl.all_schemas;
 EXPLAIN SELECT * FROM pl.all_schemas;
 EXPLAIN SELECT * FROM pl.all_schemas WHERE database_name IN ('SALES', 'MARKETING');
 

@@ -35,11 +35,15 @@
  * backend holds the cache lock), else before commit, else at the next
  * cache access.
  *
- * A key is the server, the user mapping, the catalog versions (xmin) of
- * both, and a hash of the request text (Snowflake role and path); the text
- * itself is stored and compared, so a hash collision is a miss.  No secret
- * is part of a key or an entry: a changed token changes the mapping's
- * xmin, and entries of the old version are never found again.
+ * A key is the request's signer (the server, the user mapping and the
+ * catalog versions its options were read from, see SnowfdwSigner) and a
+ * hash of the request text (Snowflake role and path); the text itself is
+ * stored and compared, so a hash collision is a miss.  No secret is part
+ * of a key or an entry.  The signer is the call's, fixed when the request
+ * was built: a token changed while the request was under way makes a new
+ * signer, so the old token's answer is never found under the new one, and
+ * an answer whose signer is no longer current is kept for its own
+ * statement only.
  *
  * This file is a leaf under the call layer (rest.c): it never sends a
  * request and never counts statistics; rest.c asks it, stores into it and
@@ -102,13 +106,14 @@
 /* Names of the cache's struct and table in shmem.c */
 #define CACHE_SHMEM_NAME "snowfdw cache"
 
-/* Key of both stores; no padding, compared and hashed as bytes */
+/*
+ * Key of both stores: who signed the request, and what it asked.  Compared
+ * and hashed as bytes, so it is always zeroed first (make_key): padding
+ * must be zero.
+ */
 typedef struct CacheKey
 {
-	Oid			serverid;
-	Oid			umid;
-	TransactionId server_xmin;
-	TransactionId mapping_xmin;
+	SnowfdwSigner signer;
 	uint64		request_hash;
 } CacheKey;
 
@@ -393,24 +398,6 @@ process_pending_invals(void)
 }
 
 /*
- * tuple_xmin
- *		Raw xmin of a server or user mapping catalog row
- */
-static TransactionId
-tuple_xmin(int cacheid, Oid oid)
-{
-	HeapTuple	tuple = SearchSysCache1(cacheid, ObjectIdGetDatum(oid));
-	TransactionId xmin = InvalidTransactionId;
-
-	if (HeapTupleIsValid(tuple))
-	{
-		xmin = HeapTupleHeaderGetRawXmin(tuple->t_data);
-		ReleaseSysCache(tuple);
-	}
-	return xmin;
-}
-
-/*
  * request_text
  *		The request as the stores see it: Snowflake role, then the path
  */
@@ -423,16 +410,13 @@ request_text(SnowfdwConnection *conn, const char *path)
 
 /*
  * make_key
- *		Key of a request of a session
+ *		Key of a request signed by a signer
  */
 static void
-make_key(SnowfdwConnection *conn, const char *request, CacheKey *key)
+make_key(const SnowfdwSigner *signer, const char *request, CacheKey *key)
 {
 	memset(key, 0, sizeof(CacheKey));
-	key->serverid = conn->serverid;
-	key->umid = conn->umid;
-	key->server_xmin = tuple_xmin(FOREIGNSERVEROID, conn->serverid);
-	key->mapping_xmin = tuple_xmin(USERMAPPINGOID, conn->umid);
+	key->signer = *signer;
 	key->request_hash = hash_bytes_extended((const unsigned char *) request,
 											strlen(request), 0);
 }
@@ -836,7 +820,7 @@ shared_drop(Oid serverid, int64 *dropped)
 	{
 		dsa_pointer dp = entry->data;
 
-		if (OidIsValid(serverid) && entry->key.serverid != serverid)
+		if (OidIsValid(serverid) && entry->key.signer.serverid != serverid)
 			continue;
 		dshash_delete_current(&status);
 		if (!DsaPointerIsValid(dp))
@@ -956,7 +940,7 @@ local_drop(Oid serverid, int64 *dropped)
 	hash_seq_init(&status, local_table);
 	while ((entry = hash_seq_search(&status)) != NULL)
 	{
-		if (OidIsValid(serverid) && entry->key.serverid != serverid)
+		if (OidIsValid(serverid) && entry->key.signer.serverid != serverid)
 			continue;
 		if (dropped && entry->data != NULL)
 			(*dropped)++;
@@ -1008,7 +992,6 @@ queue_refresh(SnowfdwConnection *conn, const CacheKey *key,
 {
 	SnowfdwRefreshJob job;
 	HeapTuple	tuple;
-	int			worker;
 
 	if (strlen(request) >= SNOWFDW_REFRESH_REQUEST_MAX)
 		return;
@@ -1017,7 +1000,7 @@ queue_refresh(SnowfdwConnection *conn, const CacheKey *key,
 	job.dboid = MyDatabaseId;
 	job.userid = GetUserId();
 	/* the mapping's own user; the viewer's for a PUBLIC mapping */
-	tuple = SearchSysCache1(USERMAPPINGOID, ObjectIdGetDatum(conn->umid));
+	tuple = SearchSysCache1(USERMAPPINGOID, ObjectIdGetDatum(key->signer.umid));
 	if (HeapTupleIsValid(tuple))
 	{
 		Oid			umuser = ((Form_pg_user_mapping) GETSTRUCT(tuple))->umuser;
@@ -1026,33 +1009,31 @@ queue_refresh(SnowfdwConnection *conn, const CacheKey *key,
 			job.userid = umuser;
 		ReleaseSysCache(tuple);
 	}
-	job.serverid = conn->serverid;
-	job.umid = conn->umid;
+	job.signer = key->signer;
 	job.ttl = ttl;
 	job.stale_ttl = stale_ttl;
 	strlcpy(job.request, request, sizeof(job.request));
-	worker = snowfdw_refresh_enqueue(&job, conn->options->request_timeout +
-									 conn->options->connect_timeout);
-	if (worker >= 0)
-		snowfdw_refresh_launch(worker, job.dboid, job.userid);
+	snowfdw_refresh_request(&job, conn->options->request_timeout +
+							conn->options->connect_timeout);
 }
 
 /*
  * lookup
- *		Answer of a GET from the statement store or the response cache;
- *		*key gets the request's key
+ *		Answer of a GET signed by signer from the statement store or the
+ *		response cache; *key gets the request's key
  *
  * A stale answer (shared mode, within stale_ttl past ttl) queues a refresh.
  */
 static CacheFound
-lookup(SnowfdwConnection *conn, const char *path, int ttl, int stale_ttl,
-	   CacheKey *key, long *status, char **body, size_t *len, char **link)
+lookup(SnowfdwConnection *conn, const SnowfdwSigner *signer, const char *path,
+	   int ttl, int stale_ttl, CacheKey *key, long *status, char **body,
+	   size_t *len, char **link)
 {
 	char	   *request = request_text(conn, path);
 	StatementEntry *entry;
 	CacheFound	found;
 
-	make_key(conn, request, key);
+	make_key(signer, request, key);
 	entry = statement_lookup(key, request);
 	if (entry != NULL)
 	{
@@ -1101,7 +1082,8 @@ snowfdw_cache_lookup(SnowfdwConnection *conn, const char *path, int ttl,
 	CacheKey	key;
 
 	*missed = false;
-	if (lookup(conn, path, ttl, 0, &key, status, body, len, link) != CACHE_MISS)
+	if (lookup(conn, &conn->signer, path, ttl, 0, &key, status, body, len,
+			   link) != CACHE_MISS)
 		return true;
 	*missed = ttl > 0;
 	return false;
@@ -1109,24 +1091,37 @@ snowfdw_cache_lookup(SnowfdwConnection *conn, const char *path, int ttl,
 
 /*
  * snowfdw_cache_store
- *		Keep the 2xx answer of a GET for the statement, and for ttl seconds
+ *		Keep the 2xx answer of a GET signed by signer for the statement, and
+ *		for ttl seconds
+ *
+ * The signer is the one the request was sent with.  If its server or user
+ * mapping changed while the request was under way, the answer is right for
+ * the statement that asked, under the key of the old versions, but it is
+ * not kept for other statements: nobody signs with those versions again.
  */
 void
-snowfdw_cache_store(SnowfdwConnection *conn, const char *path, long status,
-					const char *body, size_t len, const char *link, int ttl)
+snowfdw_cache_store(SnowfdwConnection *conn, const SnowfdwSigner *signer,
+					const char *path, long status, const char *body,
+					size_t len, const char *link, int ttl)
 {
 	char	   *request = request_text(conn, path);
 	Size		limit = (Size) snowfdw_cache_size_kb * 1024;
 	Size		size = answer_size(request, len, link);
 	CacheKey	key;
 
-	make_key(conn, request, &key);
+	make_key(signer, request, &key);
 	statement_store_put(&key, request, status, body, len, link);
 	/* an answer larger than the whole cache is not kept */
 	if (ttl <= 0 || size > limit)
 		return;
 	attach();
 	process_pending_invals();
+	if (!snowfdw_signer_is_current(signer))
+	{
+		/* waiters of the old versions ask again, and miss */
+		snowfdw_inflight_release(inflight_ident(&key));
+		return;
+	}
 	if (snowfdw_shmem_is_shared())
 	{
 		shared_store(&key, request, status, body, len, link, size, limit);
@@ -1176,7 +1171,8 @@ snowfdw_cache_answer(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
 		return false;
 	if (snowfdw_cache_refreshing)
 		return false;			/* a refresh worker: the stale entry is known */
-	if (lookup(conn, call->path, call->cache_ttl, call->cache_stale_ttl, &key,
+	if (lookup(conn, &call->signer, call->path, call->cache_ttl,
+			   call->cache_stale_ttl, &key,
 			   &call->status, &call->response, &call->response_len,
 			   &call->link) != CACHE_MISS)
 	{
@@ -1227,7 +1223,8 @@ snowfdw_cache_answer(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
 			 * request between our miss and our claim: look once more, or
 			 * the request is made twice.
 			 */
-			if (lookup(conn, call->path, call->cache_ttl, 0, &key,
+			if (lookup(conn, &call->signer, call->path, call->cache_ttl, 0,
+					   &key,
 					   &call->status, &call->response, &call->response_len,
 					   &call->link) != CACHE_MISS)
 			{
@@ -1251,7 +1248,8 @@ snowfdw_cache_store_call(SnowfdwConnection *conn, SnowfdwCall *call)
 {
 	if (!cacheable(call) || call->response == NULL)
 		return;
-	snowfdw_cache_store(conn, call->path, call->status, call->response,
+	snowfdw_cache_store(conn, &call->signer, call->path, call->status,
+						call->response,
 						call->response_len, call->link, call->cache_ttl);
 }
 

@@ -170,6 +170,28 @@ snowfdw_result_rel_userid(ResultRelInfo *rinfo, EState *estate)
 }
 #endif
 
+/*
+ * A background worker that connects as a role that may not log in (the
+ * refresh worker acting for a NOLOGIN role): 17 has a flag for it; before,
+ * it connects as the bootstrap superuser, which no login check applies to,
+ * and acts as the role for the rest of its life
+ */
+#if PG_VERSION_NUM >= 170000
+#define snowfdw_bgworker_connect_as(dboid, userid) \
+	BackgroundWorkerInitializeConnectionByOid((dboid), (userid), \
+											  BGWORKER_BYPASS_ROLELOGINCHECK)
+#else
+#include "miscadmin.h"
+#include "postmaster/bgworker.h"
+
+static inline void
+snowfdw_bgworker_connect_as(Oid dboid, Oid userid)
+{
+	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
+	SetUserIdAndSecContext(userid, SECURITY_LOCAL_USERID_CHANGE);
+}
+#endif
+
 /* Custom wait events for transfers and sleeps exist from 17 on */
 #if PG_VERSION_NUM >= 170000
 #define SNOWFDW_HAVE_CUSTOM_WAIT_EVENTS 1

@@ -69,6 +69,7 @@ static void resowner_callback(ResourceReleasePhase phase, bool isCommit,
 							  bool isTopLevel, void *arg);
 static void make_connection(SnowfdwConnection *conn, Oid serverid,
 							UserMapping *mapping);
+static TransactionId catalog_version(int cacheid, Oid oid);
 static void release_connection(SnowfdwConnection *conn);
 
 /*
@@ -202,10 +203,34 @@ static void
 make_connection(SnowfdwConnection *conn, Oid serverid, UserMapping *mapping)
 {
 	ForeignServer *server = GetForeignServer(serverid);
-	SnowfdwOptions *src = snowfdw_get_options(serverid, mapping->userid,
-											  InvalidOid);
+	SnowfdwOptions *src;
 	SnowfdwOptions *opts;
+	SnowfdwSigner signer;
 	MemoryContext oldcxt;
+
+	/*
+	 * The signer is the versions the options were read from: a catalog
+	 * change taken up in between (a lookup may accept invalidations) would
+	 * pair old options with a new version, so read again until both agree.
+	 */
+	for (;;)
+	{
+		SnowfdwSigner after;
+
+		memset(&signer, 0, sizeof(signer));
+		signer.dbid = MyDatabaseId;
+		signer.serverid = serverid;
+		signer.umid = mapping->umid;
+		signer.server_xmin = catalog_version(FOREIGNSERVEROID, serverid);
+		signer.mapping_xmin = catalog_version(USERMAPPINGOID, mapping->umid);
+		src = snowfdw_get_options(serverid, mapping->userid, InvalidOid);
+		after = signer;
+		after.server_xmin = catalog_version(FOREIGNSERVEROID, serverid);
+		after.mapping_xmin = catalog_version(USERMAPPINGOID, mapping->umid);
+		if (memcmp(&signer, &after, sizeof(signer)) == 0)
+			break;
+		snowfdw_wipe_secrets(src);
+	}
 
 	if (src->token == NULL && src->private_key == NULL)
 		ereport(ERROR,
@@ -245,6 +270,7 @@ make_connection(SnowfdwConnection *conn, Oid serverid, UserMapping *mapping)
 
 	conn->allow_plain_http = snowfdw_url_is_loopback(conn->base_url);
 	conn->serverid = serverid;
+	conn->signer = signer;
 	conn->bearer = NULL;
 	conn->bearer_expires = 0;
 	conn->requests = 0;
@@ -374,6 +400,69 @@ snowfdw_connection_bearer(SnowfdwConnection *conn, bool renew)
 	pfree(jwt);
 	conn->bearer_expires = now + SNOWFDW_JWT_LIFETIME;
 	return conn->bearer;
+}
+
+/*
+ * catalog_version
+ *		Raw xmin of a server or user mapping catalog row, or 0 if it is gone
+ */
+static TransactionId
+catalog_version(int cacheid, Oid oid)
+{
+	HeapTuple	tuple = SearchSysCache1(cacheid, ObjectIdGetDatum(oid));
+	TransactionId version;
+
+	if (!HeapTupleIsValid(tuple))
+		return InvalidTransactionId;
+	version = HeapTupleHeaderGetRawXmin(tuple->t_data);
+	ReleaseSysCache(tuple);
+	return version;
+}
+
+/*
+ * snowfdw_find_signer
+ *		The signer a user's requests to a server would have now; false if
+ *		the user has no user mapping for it (no error: the planner asks)
+ */
+bool
+snowfdw_find_signer(Oid serverid, Oid userid, SnowfdwSigner *signer)
+{
+	HeapTuple	tuple;
+
+	tuple = SearchSysCache2(USERMAPPINGUSERSERVER, ObjectIdGetDatum(userid),
+							ObjectIdGetDatum(serverid));
+	if (!HeapTupleIsValid(tuple))
+		tuple = SearchSysCache2(USERMAPPINGUSERSERVER,
+								ObjectIdGetDatum(InvalidOid),
+								ObjectIdGetDatum(serverid));
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	memset(signer, 0, sizeof(SnowfdwSigner));
+	signer->dbid = MyDatabaseId;
+	signer->serverid = serverid;
+	signer->umid = ((Form_pg_user_mapping) GETSTRUCT(tuple))->oid;
+	signer->mapping_xmin = HeapTupleHeaderGetRawXmin(tuple->t_data);
+	ReleaseSysCache(tuple);
+	signer->server_xmin = catalog_version(FOREIGNSERVEROID, serverid);
+	return true;
+}
+
+/*
+ * snowfdw_signer_is_current
+ *		Whether the catalog still holds the versions a signer was made from
+ *
+ * Asked before an answer is kept for other statements: an answer signed
+ * by options that an ALTER has replaced since is for its own statement
+ * only.  Invalidations are taken up first, so that a change committed
+ * while the request was under way is seen.
+ */
+bool
+snowfdw_signer_is_current(const SnowfdwSigner *signer)
+{
+	AcceptInvalidationMessages();
+	return signer->dbid == MyDatabaseId &&
+		catalog_version(FOREIGNSERVEROID, signer->serverid) == signer->server_xmin &&
+		catalog_version(USERMAPPINGOID, signer->umid) == signer->mapping_xmin;
 }
 
 /*

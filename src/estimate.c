@@ -54,13 +54,13 @@ static const SnowfdwObjectKind level_kinds[SNOWFDW_MAX_SCOPES] = {
  *		Planner cost of one request to a server
  */
 double
-snowfdw_request_cost(SnowfdwOptions *options, Oid serverid)
+snowfdw_request_cost(SnowfdwOptions *options, const SnowfdwSigner *signer)
 {
 	double		ms;
 
 	if (options->request_cost >= 0)
 		return options->request_cost;
-	ms = snowfdw_measured_value(serverid, -1, NULL, 0);
+	ms = snowfdw_measured_value(signer, -1, NULL, 0);
 	if (ms < 0)
 		return SNOWFDW_DEFAULT_REQUEST_COST;
 	/* never below a local page read: a request is a round trip */
@@ -118,7 +118,8 @@ value_count(Expr *expr)
  * scope can be used.
  */
 static double
-estimate_scopes(SnowfdwPushdown *pushdown, Oid serverid, double concurrency,
+estimate_scopes(SnowfdwPushdown *pushdown, const SnowfdwSigner *signer,
+				double concurrency,
 				SnowfdwEstimate *est, char **prefix, bool *prefix_known)
 {
 	const SnowfdwObjectInfo *info = pushdown->info;
@@ -150,11 +151,11 @@ estimate_scopes(SnowfdwPushdown *pushdown, Oid serverid, double concurrency,
 			est->requests += scopes;
 			est->rounds += ceil(scopes / concurrency);
 			if (*prefix_known)
-				children = snowfdw_measured_value(serverid,
+				children = snowfdw_measured_value(signer,
 												  level_kinds[level],
 												  prefix, level);
 			if (children < 0)
-				children = snowfdw_measured_value(serverid,
+				children = snowfdw_measured_value(signer,
 												  level_kinds[level],
 												  NULL, level);
 			if (children < 0)
@@ -170,12 +171,13 @@ estimate_scopes(SnowfdwPushdown *pushdown, Oid serverid, double concurrency,
  * snowfdw_estimate_scan
  *		Rows, requests and rounds of requests of a scan with this pushdown
  *
- * serverid finds the remembered counts; page_size and max_concurrency come
+ * signer (the user's, or NULL when there is none) finds the remembered
+ * counts; page_size and max_concurrency come
  * from options.  tuples is reltuples when the table was analyzed, else -1.
  */
 void
 snowfdw_estimate_scan(SnowfdwPushdown *pushdown, SnowfdwOptions *options,
-					  Oid serverid, SnowfdwEstimate *est)
+					  const SnowfdwSigner *signer, SnowfdwEstimate *est)
 {
 	const SnowfdwObjectInfo *info = pushdown->info;
 	double		concurrency = Max(options->max_concurrency, 1);
@@ -187,7 +189,7 @@ snowfdw_estimate_scan(SnowfdwPushdown *pushdown, SnowfdwOptions *options,
 
 	est->requests = 0;
 	est->rounds = 0;
-	scopes = estimate_scopes(pushdown, serverid, concurrency, est, prefix,
+	scopes = estimate_scopes(pushdown, signer, concurrency, est, prefix,
 							 &prefix_known);
 
 	if (pushdown->name_expr)
@@ -202,10 +204,10 @@ snowfdw_estimate_scan(SnowfdwPushdown *pushdown, SnowfdwOptions *options,
 	}
 
 	per_scope = prefix_known ?
-		snowfdw_measured_value(serverid, info->kind, prefix,
+		snowfdw_measured_value(signer, info->kind, prefix,
 							   info->nscopes) : -1;
 	if (per_scope < 0)
-		per_scope = snowfdw_measured_value(serverid, info->kind, NULL,
+		per_scope = snowfdw_measured_value(signer, info->kind, NULL,
 										   info->nscopes);
 	if (per_scope < 0)
 		per_scope = SNOWFDW_DEFAULT_ROWS;
@@ -229,10 +231,10 @@ snowfdw_estimate_scan(SnowfdwPushdown *pushdown, SnowfdwOptions *options,
  *		Startup and total cost of a scan from its estimate
  */
 void
-snowfdw_scan_cost(SnowfdwOptions *options, Oid serverid,
+snowfdw_scan_cost(SnowfdwOptions *options, const SnowfdwSigner *signer,
 				  SnowfdwEstimate *est, Cost *startup, Cost *total)
 {
-	double		request_cost = snowfdw_request_cost(options, serverid);
+	double		request_cost = snowfdw_request_cost(options, signer);
 	double		row_cost = options->row_cost >= 0 ? options->row_cost :
 		cpu_tuple_cost;
 

@@ -13,10 +13,11 @@
  * by every backend when snowfdw is preloaded, this backend's otherwise (a
  * backend then holds off only its own later calls).  A change of the
  * server's or the user mapping's options (ALTER SERVER, ALTER USER
- * MAPPING) starts afresh, as it does for sessions.  A full struct first
- * forgets the times already past; a time that still finds no room is not
- * shared.  Keys are made before the struct's lock is taken; under it only
- * plain comparisons and stores run.
+ * MAPPING) starts afresh, as it does for sessions: entries are keyed by the
+ * signer of the request that got the 429 (SnowfdwSigner).  A full struct
+ * first forgets the times already past; a time that still finds no room is
+ * not shared.  Under the struct's lock only plain comparisons and stores
+ * run.
  *
  * Copyright (c) 2026, snowfdw developers
  *
@@ -27,10 +28,7 @@
  */
 #include "postgres.h"
 
-#include "access/htup_details.h"
-#include "miscadmin.h"
 #include "storage/lwlock.h"
-#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "snowfdw.h"
@@ -39,18 +37,9 @@
 #define HOLDOFF_MAX 64
 #define HOLDOFF_SHMEM_NAME "snowfdw holdoff"
 
-typedef struct HoldoffKey
-{
-	Oid			dbid;			/* OIDs are per database */
-	Oid			serverid;
-	Oid			umid;
-	TransactionId server_xmin;	/* catalog versions: a change of options */
-	TransactionId mapping_xmin; /* starts afresh */
-} HoldoffKey;
-
 typedef struct HoldoffEntry
 {
-	HoldoffKey	key;
+	SnowfdwSigner key;			/* a change of options starts afresh */
 	TimestampTz until;			/* no request before this time */
 } HoldoffEntry;
 
@@ -86,49 +75,16 @@ snowfdw_holdoff_init(void)
 }
 
 /*
- * catalog_version
- *		Raw xmin of a catalog row found through a syscache, or 0
- */
-static TransactionId
-catalog_version(int cacheid, Oid oid)
-{
-	HeapTuple	tuple = SearchSysCache1(cacheid, ObjectIdGetDatum(oid));
-	TransactionId version;
-
-	if (!HeapTupleIsValid(tuple))
-		return InvalidTransactionId;
-	version = HeapTupleHeaderGetRawXmin(tuple->t_data);
-	ReleaseSysCache(tuple);
-	return version;
-}
-
-/*
- * make_key
- *		Key of a server and user mapping, in their current versions, in
- *		this database
- */
-static void
-make_key(Oid serverid, Oid umid, HoldoffKey *key)
-{
-	memset(key, 0, sizeof(HoldoffKey));
-	key->dbid = MyDatabaseId;
-	key->serverid = serverid;
-	key->umid = umid;
-	key->server_xmin = catalog_version(FOREIGNSERVEROID, serverid);
-	key->mapping_xmin = catalog_version(USERMAPPINGOID, umid);
-}
-
-/*
  * find_entry
  *		The entry of a key, or NULL (lock held)
  */
 static HoldoffEntry *
-find_entry(Holdoffs *h, const HoldoffKey *key)
+find_entry(Holdoffs *h, const SnowfdwSigner *key)
 {
 	int			i;
 
 	for (i = 0; i < h->count; i++)
-		if (memcmp(&h->entries[i].key, key, sizeof(HoldoffKey)) == 0)
+		if (memcmp(&h->entries[i].key, key, sizeof(SnowfdwSigner)) == 0)
 			return &h->entries[i];
 	return NULL;
 }
@@ -153,19 +109,17 @@ forget_past(Holdoffs *h, TimestampTz now)
 
 /*
  * snowfdw_holdoff_note
- *		Snowflake asked a user mapping to send nothing before a time
+ *		Snowflake asked the signer of a request to send nothing before a time
  */
 void
-snowfdw_holdoff_note(Oid serverid, Oid umid, TimestampTz until)
+snowfdw_holdoff_note(const SnowfdwSigner *signer, TimestampTz until)
 {
 	Holdoffs   *h = snowfdw_shmem_struct(HOLDOFF_SHMEM_NAME);
-	HoldoffKey	key;
 	HoldoffEntry *entry;
 	TimestampTz now = GetCurrentTimestamp();
 
-	make_key(serverid, umid, &key);
 	LWLockAcquire(&h->lock, LW_EXCLUSIVE);
-	entry = find_entry(h, &key);
+	entry = find_entry(h, signer);
 	if (entry == NULL)
 	{
 		if (h->count >= HOLDOFF_MAX)
@@ -173,7 +127,7 @@ snowfdw_holdoff_note(Oid serverid, Oid umid, TimestampTz until)
 		if (h->count < HOLDOFF_MAX)
 		{
 			entry = &h->entries[h->count++];
-			entry->key = key;
+			entry->key = *signer;
 			entry->until = until;
 		}
 	}
@@ -184,22 +138,20 @@ snowfdw_holdoff_note(Oid serverid, Oid umid, TimestampTz until)
 
 /*
  * snowfdw_holdoff_until
- *		The time before which a user mapping must send nothing, or 0
+ *		The time before which a signer must send nothing, or 0
  */
 TimestampTz
-snowfdw_holdoff_until(Oid serverid, Oid umid)
+snowfdw_holdoff_until(const SnowfdwSigner *signer)
 {
 	Holdoffs   *h = snowfdw_shmem_struct(HOLDOFF_SHMEM_NAME);
-	HoldoffKey	key;
 	HoldoffEntry *entry;
 	TimestampTz until = 0;
 
 	/* an unlocked peek: most of the time nobody is held off */
 	if (h->count == 0)
 		return 0;
-	make_key(serverid, umid, &key);
 	LWLockAcquire(&h->lock, LW_SHARED);
-	entry = find_entry(h, &key);
+	entry = find_entry(h, signer);
 	if (entry != NULL)
 		until = entry->until;
 	LWLockRelease(&h->lock);

@@ -28,6 +28,12 @@
  *
  * A refresh of a stale entry (refresh.c) is a marker owned by no backend
  * (pid 0) until a refresh worker takes its job, and then by that worker.
+ * A request has one job at most.  A worker slot whose worker never started
+ * (it could not be forked, or it waits for a state the server never
+ * reaches) is given up after SNOWFDW_REFRESH_START_TIMEOUT seconds, or as
+ * soon as the backend that launched it sees it stopped (refresh.c), with
+ * the jobs queued for it: stale answers serve on, and a later lookup
+ * queues them again.
  *
  * Everything here is a fixed struct registered with shmem.c (in the main
  * shared memory), guarded by one spinlock: nothing between acquire and
@@ -348,88 +354,15 @@ snowfdw_inflight_end_wait(void)
 }
 
 /*
- * snowfdw_refresh_enqueue
- *		Queue the refresh of a stale entry, unless its request is under way
- *
- * Returns the slot of a refresh worker to launch for the job's database and
- * user, -1 when one is running already or the job was not queued (no room:
- * the stale answer serves until a later lookup queues it).
+ * give_up_worker
+ *		Free a worker slot and drop the jobs queued for its database and
+ *		user, with their markers (mutex held)
  */
-int
-snowfdw_refresh_enqueue(const SnowfdwRefreshJob *job, double timeout_s)
+static void
+give_up_worker(SnowfdwRefreshWorker *w)
 {
-	TimestampTz now = GetCurrentTimestamp();
-	InflightMarker *marker;
-	SnowfdwRefreshJob *slot = NULL;
-	int			launch = -1;
 	int			i;
 
-	if (!snowfdw_inflight_enabled())
-		return -1;
-	SpinLockAcquire(&inflight->mutex);
-	marker = find_marker(job->ident);
-	if (marker != NULL && marker->deadline > now)
-	{
-		SpinLockRelease(&inflight->mutex);
-		return -1;
-	}
-	if (marker == NULL)
-		marker = free_marker();
-	for (i = 0; i < SNOWFDW_REFRESH_JOBS && slot == NULL; i++)
-		if (inflight->jobs[i].ident == 0)
-			slot = &inflight->jobs[i];
-	if (marker == NULL || slot == NULL)
-	{
-		SpinLockRelease(&inflight->mutex);
-		return -1;
-	}
-	for (i = 0; i < SNOWFDW_REFRESH_WORKERS; i++)
-	{
-		SnowfdwRefreshWorker *w = &inflight->workers[i];
-
-		if (w->in_use && w->dboid == job->dboid && w->userid == job->userid)
-			break;
-	}
-	if (i == SNOWFDW_REFRESH_WORKERS)
-	{
-		/* no worker of this database and user: start one, if there is room */
-		for (i = 0; i < SNOWFDW_REFRESH_WORKERS; i++)
-			if (!inflight->workers[i].in_use)
-				break;
-		if (i == SNOWFDW_REFRESH_WORKERS)
-		{
-			SpinLockRelease(&inflight->mutex);
-			return -1;
-		}
-		inflight->workers[i].in_use = true;
-		inflight->workers[i].dboid = job->dboid;
-		inflight->workers[i].userid = job->userid;
-		launch = i;
-	}
-	*slot = *job;
-	slot->running = false;
-	marker->ident = job->ident;
-	marker->pid = 0;
-	marker->deadline = now + (TimestampTz) (timeout_s * USECS_PER_SEC);
-	SpinLockRelease(&inflight->mutex);
-	return launch;
-}
-
-/*
- * snowfdw_refresh_worker_exit
- *		A worker slot's process ends (in_worker), or could not be started:
- *		its slot and the jobs of its database and user go
- *
- * Jobs still queued go too: the stale answers serve on, and a later
- * lookup queues them again.
- */
-void
-snowfdw_refresh_worker_exit(int worker, bool in_worker)
-{
-	SnowfdwRefreshWorker *w = &inflight->workers[worker];
-	int			i;
-
-	SpinLockAcquire(&inflight->mutex);
 	for (i = 0; i < SNOWFDW_REFRESH_JOBS; i++)
 	{
 		SnowfdwRefreshJob *job = &inflight->jobs[i];
@@ -445,6 +378,142 @@ snowfdw_refresh_worker_exit(int worker, bool in_worker)
 		job->running = false;
 	}
 	w->in_use = false;
+	w->pid = 0;
+}
+
+/*
+ * snowfdw_refresh_enqueue
+ *		Queue the refresh of a stale entry, unless its request is under way
+ *		or queued already
+ *
+ * Returns the slot of a refresh worker to launch for the job's database and
+ * user, with *generation the launch's, or -1 when one runs already or the
+ * job was not queued (no room: the stale answer serves until a later lookup
+ * queues it).  A slot whose worker has not started within
+ * SNOWFDW_REFRESH_START_TIMEOUT is given up and launched again.
+ */
+int
+snowfdw_refresh_enqueue(const SnowfdwRefreshJob *job, double timeout_s,
+						uint32 *generation)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz start_deadline = now -
+		(TimestampTz) SNOWFDW_REFRESH_START_TIMEOUT * USECS_PER_SEC;
+	InflightMarker *marker;
+	SnowfdwRefreshJob *slot = NULL;
+	SnowfdwRefreshWorker *w = NULL;
+	int			launch = -1;
+	int			i;
+
+	if (!snowfdw_inflight_enabled())
+		return -1;
+	SpinLockAcquire(&inflight->mutex);
+	/* a worker that never started holds its jobs for nothing */
+	for (i = 0; i < SNOWFDW_REFRESH_WORKERS; i++)
+	{
+		w = &inflight->workers[i];
+		if (w->in_use && w->pid == 0 && w->launched_at < start_deadline)
+			give_up_worker(w);
+	}
+	marker = find_marker(job->ident);
+	for (i = 0; i < SNOWFDW_REFRESH_JOBS; i++)
+	{
+		if (inflight->jobs[i].ident == job->ident)
+		{
+			/* queued once is enough */
+			SpinLockRelease(&inflight->mutex);
+			return -1;
+		}
+		if (slot == NULL && inflight->jobs[i].ident == 0)
+			slot = &inflight->jobs[i];
+	}
+	if (marker != NULL && marker->deadline > now)
+	{
+		SpinLockRelease(&inflight->mutex);
+		return -1;
+	}
+	if (marker == NULL)
+		marker = free_marker();
+	if (marker == NULL || slot == NULL)
+	{
+		SpinLockRelease(&inflight->mutex);
+		return -1;
+	}
+	for (i = 0; i < SNOWFDW_REFRESH_WORKERS; i++)
+	{
+		w = &inflight->workers[i];
+		if (w->in_use && w->dboid == job->dboid && w->userid == job->userid)
+			break;
+	}
+	if (i == SNOWFDW_REFRESH_WORKERS)
+	{
+		/* no worker of this database and user: start one, if there is room */
+		for (i = 0; i < SNOWFDW_REFRESH_WORKERS; i++)
+			if (!inflight->workers[i].in_use)
+				break;
+		if (i == SNOWFDW_REFRESH_WORKERS)
+		{
+			SpinLockRelease(&inflight->mutex);
+			return -1;
+		}
+		w = &inflight->workers[i];
+		w->in_use = true;
+		w->dboid = job->dboid;
+		w->userid = job->userid;
+		w->generation++;
+		w->pid = 0;
+		w->launched_at = now;
+		*generation = w->generation;
+		launch = i;
+	}
+	*slot = *job;
+	slot->running = false;
+	marker->ident = job->ident;
+	marker->pid = 0;
+	marker->deadline = now + (TimestampTz) (timeout_s * USECS_PER_SEC);
+	SpinLockRelease(&inflight->mutex);
+	return launch;
+}
+
+/*
+ * snowfdw_refresh_worker_started
+ *		A refresh worker starts: whether its slot is still its launch's
+ *
+ * A worker that started too late finds its slot given up or launched
+ * again, and must leave without touching it.
+ */
+bool
+snowfdw_refresh_worker_started(int worker, uint32 generation)
+{
+	SnowfdwRefreshWorker *w = &inflight->workers[worker];
+	bool		mine;
+
+	SpinLockAcquire(&inflight->mutex);
+	mine = w->in_use && w->generation == generation && w->pid == 0;
+	if (mine)
+		w->pid = MyProcPid;
+	SpinLockRelease(&inflight->mutex);
+	return mine;
+}
+
+/*
+ * snowfdw_refresh_worker_exit
+ *		A worker slot's process ends (in_worker), or could not be started
+ *		or is known to have stopped: its slot and the jobs of its database
+ *		and user go, if the slot is still that launch's
+ *
+ * Jobs still queued go too: the stale answers serve on, and a later
+ * lookup queues them again.
+ */
+void
+snowfdw_refresh_worker_exit(int worker, uint32 generation, bool in_worker)
+{
+	SnowfdwRefreshWorker *w = &inflight->workers[worker];
+
+	SpinLockAcquire(&inflight->mutex);
+	if (w->in_use && w->generation == generation &&
+		(in_worker ? w->pid == MyProcPid : w->pid == 0))
+		give_up_worker(w);
 	SpinLockRelease(&inflight->mutex);
 	/* the running jobs' markers are the worker's */
 	if (in_worker)
@@ -477,7 +546,9 @@ snowfdw_refresh_take(int worker, SnowfdwRefreshJob *out, int max)
 
 		if (job->ident == 0 || job->running ||
 			job->dboid != w->dboid || job->userid != w->userid ||
-			(n > 0 && (job->umid != out[0].umid || job->ttl != out[0].ttl ||
+			(n > 0 && (memcmp(&job->signer, &out[0].signer,
+							  sizeof(SnowfdwSigner)) != 0 ||
+					   job->ttl != out[0].ttl ||
 					   job->stale_ttl != out[0].stale_ttl)))
 			continue;
 		marker = find_marker(job->ident);
@@ -492,7 +563,10 @@ snowfdw_refresh_take(int worker, SnowfdwRefreshJob *out, int max)
 		out[n++] = *job;
 	}
 	if (n == 0)
+	{
 		w->in_use = false;
+		w->pid = 0;
+	}
 	else
 		markers_held += n;
 	SpinLockRelease(&inflight->mutex);

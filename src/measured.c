@@ -12,8 +12,9 @@
  * from what other sessions measured; this backend's otherwise.  It is an
  * open-addressing hash table of MEASURED_SLOTS slots, emptied when it is
  * three quarters full.  Keys are made before the struct's lock is taken;
- * under it only comparisons and stores run.  Keys carry the database,
- * since OIDs are per database.
+ * under it only comparisons and stores run.  Keys carry the signer of the
+ * requests that measured (SnowfdwSigner), which holds the database, since
+ * OIDs are per database.
  *
  * Copyright (c) 2026, snowfdw developers
  *
@@ -36,11 +37,14 @@
 #define MEASURED_SCOPE_LEN 256
 #define MEASURED_SHMEM_NAME "snowfdw measured"
 
-/* A count seen by a complete listing, or a server's latency */
+/*
+ * A count seen by a complete listing, or a server's latency, as the
+ * requests' signer saw them: roles see different objects, and a change of
+ * options (another account, URL or token) starts afresh
+ */
 typedef struct MeasuredKey
 {
-	Oid			dbid;
-	Oid			serverid;
+	SnowfdwSigner signer;
 	int			kind;			/* SnowfdwObjectKind; -1 for the latency */
 	char		scope[MEASURED_SCOPE_LEN];	/* names joined by '/' */
 } MeasuredKey;
@@ -91,14 +95,13 @@ snowfdw_measured_init(void)
  *		false if the scope is too long to be a key (it is not remembered)
  */
 static bool
-make_key(Oid serverid, int kind, const char *scope, MeasuredKey *key,
-		 uint32 *slot)
+make_key(const SnowfdwSigner *signer, int kind, const char *scope,
+		 MeasuredKey *key, uint32 *slot)
 {
-	if (strlen(scope) >= MEASURED_SCOPE_LEN)
+	if (signer == NULL || strlen(scope) >= MEASURED_SCOPE_LEN)
 		return false;
 	memset(key, 0, sizeof(MeasuredKey));
-	key->dbid = MyDatabaseId;
-	key->serverid = serverid;
+	key->signer = *signer;
 	key->kind = kind;
 	strlcpy(key->scope, scope, sizeof(key->scope));
 	*slot = hash_bytes((const unsigned char *) key, sizeof(MeasuredKey)) %
@@ -194,7 +197,7 @@ average_key(int depth)
  * scope is not known when they are planned (enumerated or a join's).
  */
 void
-snowfdw_note_listing(Oid serverid, SnowfdwObjectKind kind,
+snowfdw_note_listing(const SnowfdwSigner *signer, SnowfdwObjectKind kind,
 					 char *const *scope, int nscopes, double rows)
 {
 	Measured   *m = snowfdw_shmem_struct(MEASURED_SHMEM_NAME);
@@ -206,8 +209,8 @@ snowfdw_note_listing(Oid serverid, SnowfdwObjectKind kind,
 	MeasuredEntry *average;
 	double		previous = -1;
 
-	if (!make_key(serverid, kind, scope_key(scope, nscopes), &key, &slot) ||
-		!make_key(serverid, kind, average_key(nscopes), &average_of,
+	if (!make_key(signer, kind, scope_key(scope, nscopes), &key, &slot) ||
+		!make_key(signer, kind, average_key(nscopes), &average_of,
 				  &average_slot))
 		return;
 	LWLockAcquire(&m->lock, LW_EXCLUSIVE);
@@ -230,17 +233,18 @@ snowfdw_note_listing(Oid serverid, SnowfdwObjectKind kind,
 
 /*
  * snowfdw_note_latency
- *		Fold a request's response time into its server's moving average
+ *		Fold a request's response time into its signer's moving average
  */
 void
-snowfdw_note_latency(Oid serverid, double ms)
+snowfdw_note_latency(const SnowfdwSigner *signer, double ms)
 {
 	Measured   *m = snowfdw_shmem_struct(MEASURED_SHMEM_NAME);
 	MeasuredKey key;
 	uint32		slot;
 	MeasuredEntry *entry;
 
-	(void) make_key(serverid, -1, "", &key, &slot);
+	if (!make_key(signer, -1, "", &key, &slot))
+		return;
 	LWLockAcquire(&m->lock, LW_EXCLUSIVE);
 	entry = entry_for_update(m, &key, slot);
 	if (entry->samples == 0)
@@ -258,10 +262,12 @@ snowfdw_note_latency(Oid serverid, double ms)
  *		A remembered count of a kind under a scope prefix, or -1
  *
  * kind -1 is the server's latency in milliseconds.  With an unknown prefix
- * (NULL scope), the average over all prefixes of that depth.
+ * (NULL scope), the average over all prefixes of that depth.  A NULL
+ * signer (no user mapping) knows nothing.
  */
 double
-snowfdw_measured_value(Oid serverid, int kind, char *const *scope, int n)
+snowfdw_measured_value(const SnowfdwSigner *signer, int kind,
+					   char *const *scope, int n)
 {
 	Measured   *m = snowfdw_shmem_struct(MEASURED_SHMEM_NAME);
 	MeasuredKey key;
@@ -269,7 +275,7 @@ snowfdw_measured_value(Oid serverid, int kind, char *const *scope, int n)
 	MeasuredEntry *entry;
 	double		value = -1;
 
-	if (!make_key(serverid, kind,
+	if (!make_key(signer, kind,
 				  (scope || n == 0) ? scope_key(scope, n) : average_key(n),
 				  &key, &slot))
 		return -1;

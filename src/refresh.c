@@ -17,8 +17,18 @@
  * Why a worker: the viewer that found the stale entry must not wait, and a
  * backend cannot go on with a transfer after its statement ends.  The
  * worker's session is built from the same catalog rows, so the request
- * and its cache key are those of the entry; a job whose request text
- * differs (the mapping changed meanwhile) is dropped.
+ * and its cache key are those of the entry; a job whose signer differs
+ * (the server or mapping changed meanwhile) is dropped, and an answer that
+ * arrives after such a change is not kept (cache.c).
+ *
+ * The worker connects as the role even when it may not log in (a NOLOGIN
+ * role a viewer SET ROLE to): on 17 and later with
+ * BGWORKER_BYPASS_ROLELOGINCHECK, before that as the bootstrap superuser
+ * acting as the role (compat.h).  It starts once the server is consistent,
+ * so a hot standby refreshes too: the work reads the catalog and writes
+ * only to shared memory.  A worker that cannot start (no fork, no free
+ * worker process) gives up its slot, at once when the launching backend
+ * sees it stopped, else after SNOWFDW_REFRESH_START_TIMEOUT (inflight.c).
  *
  * A failed refresh is logged (the error names the request, never a
  * secret); the stale entry answers until its window ends, and a later
@@ -46,43 +56,117 @@
 /* Jobs one batch of a worker runs concurrently, at most */
 #define REFRESH_BATCH 32
 
+/* What a worker is told at launch, in bgw_extra */
+typedef struct RefreshLaunch
+{
+	Oid			dboid;
+	Oid			userid;
+	uint32		generation;
+} RefreshLaunch;
+
 /* This worker's slot (inflight.c); -1 once it gave the slot back */
 static int	worker_slot = -1;
+static uint32 worker_generation = 0;
+
+/* The workers this backend launched, to see whether they stopped */
+static BackgroundWorkerHandle *launched[SNOWFDW_REFRESH_WORKERS];
+static uint32 launched_generation[SNOWFDW_REFRESH_WORKERS];
 
 /*
- * snowfdw_refresh_launch
+ * forget_stopped_launches
+ *		Give up the slots of workers this backend launched that stopped
+ *
+ * A worker that stopped before it started (it could not be forked, or
+ * failed to load) never gave its slot back; one that ran gave it back
+ * itself, and then the generation no longer matches.
+ */
+static void
+forget_stopped_launches(void)
+{
+	int			i;
+
+	for (i = 0; i < SNOWFDW_REFRESH_WORKERS; i++)
+	{
+		pid_t		pid;
+
+		if (launched[i] == NULL ||
+			GetBackgroundWorkerPid(launched[i], &pid) != BGWH_STOPPED)
+			continue;
+		snowfdw_refresh_worker_exit(i, launched_generation[i], false);
+		pfree(launched[i]);
+		launched[i] = NULL;
+	}
+}
+
+/*
+ * launch
  *		Start the refresh worker of a worker slot
  *
- * If it cannot start, the slot and its queued jobs are given up: the stale
- * answers serve on, and a later lookup tries again.
+ * If it cannot even be registered, the slot and its queued jobs are given
+ * up: the stale answers serve on, and a later lookup tries again.
  */
-void
-snowfdw_refresh_launch(int worker, Oid dboid, Oid userid)
+static void
+launch(int worker, uint32 generation, Oid dboid, Oid userid)
 {
 	BackgroundWorker bgw;
 	BackgroundWorkerHandle *handle;
+	RefreshLaunch what;
+	MemoryContext oldcxt;
+	bool		registered;
 
 	memset(&bgw, 0, sizeof(bgw));
 	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS |
 		BGWORKER_BACKEND_DATABASE_CONNECTION;
-	bgw.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	/* a hot standby refreshes too: nothing is written to the database */
+	bgw.bgw_start_time = BgWorkerStart_ConsistentState;
 	bgw.bgw_restart_time = BGW_NEVER_RESTART;
 	strlcpy(bgw.bgw_library_name, "snowfdw", sizeof(bgw.bgw_library_name));
-	strlcpy(bgw.bgw_function_name, "snowfdw_refresh_main",
-			sizeof(bgw.bgw_function_name));
+	strlcpy(bgw.bgw_function_name,
+			snowfdw_fault("refresh_launch") ? "snowfdw_refresh_main_absent" :
+			"snowfdw_refresh_main", sizeof(bgw.bgw_function_name));
 	snprintf(bgw.bgw_name, BGW_MAXLEN, "snowfdw refresh worker");
 	snprintf(bgw.bgw_type, BGW_MAXLEN, "snowfdw refresh worker");
 	bgw.bgw_main_arg = Int32GetDatum(worker);
-	memcpy(bgw.bgw_extra, &dboid, sizeof(Oid));
-	memcpy(bgw.bgw_extra + sizeof(Oid), &userid, sizeof(Oid));
+	what.dboid = dboid;
+	what.userid = userid;
+	what.generation = generation;
+	StaticAssertStmt(sizeof(RefreshLaunch) <= BGW_EXTRALEN,
+					 "RefreshLaunch must fit in bgw_extra");
+	memcpy(bgw.bgw_extra, &what, sizeof(what));
 	bgw.bgw_notify_pid = 0;
-	if (!RegisterDynamicBackgroundWorker(&bgw, &handle))
+	/* the handle outlives the statement: it is asked at later lookups */
+	oldcxt = MemoryContextSwitchTo(TopMemoryContext);
+	registered = RegisterDynamicBackgroundWorker(&bgw, &handle);
+	MemoryContextSwitchTo(oldcxt);
+	if (!registered)
 	{
-		snowfdw_refresh_worker_exit(worker, false);
+		snowfdw_refresh_worker_exit(worker, generation, false);
 		ereport(DEBUG1,
 				(errmsg("could not start a snowfdw refresh worker"),
 				 errhint("You might need to increase \"max_worker_processes\".")));
+		return;
 	}
+	if (launched[worker] != NULL)
+		pfree(launched[worker]);
+	launched[worker] = handle;
+	launched_generation[worker] = generation;
+}
+
+/*
+ * snowfdw_refresh_request
+ *		Have a stale entry's request fetched again in the background, unless
+ *		it is under way or queued; launch a worker for it if none runs
+ */
+void
+snowfdw_refresh_request(const SnowfdwRefreshJob *job, double timeout_s)
+{
+	uint32		generation = 0;
+	int			worker;
+
+	forget_stopped_launches();
+	worker = snowfdw_refresh_enqueue(job, timeout_s, &generation);
+	if (worker >= 0)
+		launch(worker, generation, job->dboid, job->userid);
 }
 
 /*
@@ -93,7 +177,7 @@ static void
 refresh_worker_exit(int code, Datum arg)
 {
 	if (worker_slot >= 0)
-		snowfdw_refresh_worker_exit(worker_slot, true);
+		snowfdw_refresh_worker_exit(worker_slot, worker_generation, true);
 	worker_slot = -1;
 }
 
@@ -114,7 +198,7 @@ refresh_batch(SnowfdwRefreshJob *jobs, int n)
 	StartTransactionCommand();
 	PG_TRY();
 	{
-		SnowfdwConnection *conn = snowfdw_get_connection(jobs[0].serverid,
+		SnowfdwConnection *conn = snowfdw_get_connection(jobs[0].signer.serverid,
 														 GetUserId());
 		SnowfdwCall **calls = palloc(sizeof(SnowfdwCall *) * n);
 		int			ncalls = 0;
@@ -125,7 +209,9 @@ refresh_batch(SnowfdwRefreshJob *jobs, int n)
 			const char *path = strchr(jobs[i].request, '\n');
 			char	   *expected;
 
-			if (path == NULL || conn->umid != jobs[i].umid)
+			/* the entry's options, or its key is not this session's */
+			if (path == NULL || memcmp(&conn->signer, &jobs[i].signer,
+									   sizeof(SnowfdwSigner)) != 0)
 				continue;
 			path++;
 			/* the same role as the entry's, or another request and key */
@@ -174,20 +260,23 @@ refresh_batch(SnowfdwRefreshJob *jobs, int n)
 void
 snowfdw_refresh_main(Datum arg)
 {
-	Oid			dboid;
-	Oid			userid;
+	RefreshLaunch what;
 	SnowfdwRefreshJob *jobs;
 	MemoryContext cxt;
 
 	if (!snowfdw_inflight_enabled())
 		proc_exit(1);			/* cannot happen: started by a preloaded server */
+	memcpy(&what, MyBgworkerEntry->bgw_extra, sizeof(what));
+	/* started too late: the slot was given up, and is not ours to touch */
+	if (!snowfdw_refresh_worker_started(DatumGetInt32(arg), what.generation))
+		proc_exit(0);
 	worker_slot = DatumGetInt32(arg);
-	memcpy(&dboid, MyBgworkerEntry->bgw_extra, sizeof(Oid));
-	memcpy(&userid, MyBgworkerEntry->bgw_extra + sizeof(Oid), sizeof(Oid));
+	worker_generation = what.generation;
 	before_shmem_exit(refresh_worker_exit, (Datum) 0);
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
-	BackgroundWorkerInitializeConnectionByOid(dboid, userid, 0);
+	/* as the role, even one that may not log in (a viewer's SET ROLE) */
+	snowfdw_bgworker_connect_as(what.dboid, what.userid);
 	pgstat_report_appname("snowfdw refresh worker");
 	snowfdw_cache_refreshing = true;
 

@@ -197,8 +197,8 @@ void
 snowfdw_call_keep_body(SnowfdwConnection *conn, SnowfdwCall *call,
 					   const char *body, size_t len)
 {
-	snowfdw_cache_store(conn, call->path, call->status, body, len,
-						call->link, call->cache_ttl);
+	snowfdw_cache_store(conn, &call->signer, call->path, call->status, body,
+						len, call->link, call->cache_ttl);
 }
 
 /*
@@ -553,6 +553,9 @@ start_due_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
 
 		if (call->done || call->handle >= 0)
 			continue;
+		/* what its answers teach is keyed by who signs it, from now on */
+		if (!OidIsValid(call->signer.serverid))
+			call->signer = conn->signer;
 		/* a call waiting for another process's answer may have it now */
 		if (call->not_before <= now || call->coalescing || call->held_behind)
 		{
@@ -590,7 +593,7 @@ start_due_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
 static bool
 held_off(SnowfdwConnection *conn, SnowfdwCall *call, TimestampTz now)
 {
-	TimestampTz until = snowfdw_holdoff_until(conn->serverid, conn->umid);
+	TimestampTz until = snowfdw_holdoff_until(&call->signer);
 	SnowfdwHttpResponse resp;
 
 	if (until <= now)
@@ -683,7 +686,7 @@ take_transfer(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
 			calls[i]->handle = -1;
 			/* the planner prices requests by what they took */
 			if (resp.transport_ok)
-				snowfdw_note_latency(conn->serverid,
+				snowfdw_note_latency(&calls[i]->signer,
 									 (double) (GetCurrentTimestamp() -
 											   calls[i]->attempt_sent) / 1000.0);
 			if (resp.streaming)
@@ -1089,7 +1092,7 @@ schedule_retry(SnowfdwConnection *conn, SnowfdwCall *call,
 	requested = retry_after_seconds(resp->retry_after);
 	/* every backend of the user mapping holds off, not just this call */
 	if (resp->transport_ok && resp->status == 429 && requested > 0)
-		snowfdw_holdoff_note(conn->serverid, conn->umid,
+		snowfdw_holdoff_note(&call->signer,
 							 now + (TimestampTz) (requested * USECS_PER_SEC));
 	if (resp->interrupted || resp->permanent_failure)
 		return false;

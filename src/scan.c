@@ -443,12 +443,12 @@ note_count(SnowfdwFetcher *f, FetchTask *task, double rows)
 	SnowfdwPushdown *pd = f->pushdown;
 
 	if (task->level < f->info->nscopes)
-		snowfdw_note_listing(f->conn->serverid,
+		snowfdw_note_listing(&f->conn->signer,
 							 snowfdw_scope_object(task->level)->kind,
 							 task->scope, task->level, rows);
 	else if (pd->like == NULL && pd->starts_with == NULL &&
 			 pd->pattern == NULL && pd->limit < 0)
-		snowfdw_note_listing(f->conn->serverid, f->info->kind,
+		snowfdw_note_listing(&f->conn->signer, f->info->kind,
 							 task->scope, task->level, rows);
 }
 

@@ -50,6 +50,8 @@ SNOWFDW_MODULE_MAGIC;
 typedef struct SnowfdwPlanState
 {
 	Oid			serverid;
+	SnowfdwSigner signer;		/* the planning user's, if it has a mapping */
+	const SnowfdwSigner *measured;	/* &signer, or NULL: nothing measured */
 	double		reltuples;		/* -1 until ANALYZE */
 	SnowfdwOptions *options;
 	const SnowfdwObjectInfo *info;
@@ -219,7 +221,7 @@ estimate_path(PlannerInfo *root, RelOptInfo *baserel, SnowfdwPlanState *state,
 {
 	bool		analyzed = baserel->tuples >= 0 && state->reltuples >= 0;
 
-	snowfdw_estimate_scan(pushdown, state->options, state->serverid, est);
+	snowfdw_estimate_scan(pushdown, state->options, state->measured, est);
 	if (analyzed)
 		est->rows = state->reltuples;
 	est->rows = clamp_row_est(est->rows *
@@ -244,6 +246,11 @@ snowfdwGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 	SnowfdwEstimate est;
 
 	state->serverid = table->serverid;
+	/* what this user's requests measured: roles see different objects */
+	if (snowfdw_find_signer(table->serverid,
+							snowfdw_planner_userid(root, baserel),
+							&state->signer))
+		state->measured = &state->signer;
 	state->reltuples = baserel->tuples;
 	state->options = snowfdw_get_options(table->serverid, InvalidOid,
 										 foreigntableid);
@@ -281,7 +288,8 @@ add_path_for(PlannerInfo *root, RelOptInfo *baserel, SnowfdwPlanState *state,
 	pushdown.info = state->info;
 	snowfdw_classify_quals(root, baserel, clauses, &pushdown, state->options);
 	estimate_path(root, baserel, state, &pushdown, clauses, &est);
-	snowfdw_scan_cost(state->options, state->serverid, &est, &startup, &total);
+	snowfdw_scan_cost(state->options, state->measured, &est, &startup,
+					  &total);
 	add_path(baserel, (Path *)
 			 create_foreignscan_path_compat(root, baserel, NULL, est.rows,
 											startup, total, NIL,
@@ -328,7 +336,8 @@ add_scope_path(PlannerInfo *root, RelOptInfo *baserel, SnowfdwPlanState *state,
 	snowfdw_classify_quals(root, baserel, clauses, &pushdown, state->options);
 	pushdown.name_expr = NULL;
 	estimate_path(root, baserel, state, &pushdown, clauses, &est);
-	snowfdw_scan_cost(state->options, state->serverid, &est, &startup, &total);
+	snowfdw_scan_cost(state->options, state->measured, &est, &startup,
+					  &total);
 	/* the requests are shared; every loop still reads the rows */
 	startup *= share;
 	total = (total - est.rows * (state->options->row_cost >= 0 ?

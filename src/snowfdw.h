@@ -152,11 +152,30 @@ typedef struct SnowfdwOptions
 	bool		copy_grants;
 } SnowfdwOptions;
 
+/*
+ * The credentials and options that sign a request: the server and user
+ * mapping, in the catalog versions their options were read from.  Whatever
+ * is learned from an answer (a cached response, a hold-off, a measurement,
+ * an in-flight marker) is keyed by the signer of its request, fixed when the
+ * request is built, never by what the catalog says when the answer comes:
+ * an ALTER SERVER or ALTER USER MAPPING in between makes a new signer, and
+ * nothing of the old one is found under it.  No secret is part of it.
+ */
+typedef struct SnowfdwSigner
+{
+	Oid			dbid;			/* OIDs are per database */
+	Oid			serverid;
+	Oid			umid;
+	TransactionId server_xmin;	/* catalog versions (raw xmin) of the */
+	TransactionId mapping_xmin; /* rows the options were read from */
+} SnowfdwSigner;
+
 /* A cached session for one user mapping */
 typedef struct SnowfdwConnection
 {
 	Oid			umid;			/* hash key: user mapping OID */
 	Oid			serverid;
+	SnowfdwSigner signer;		/* of every request of the session */
 	char	   *server_name;
 	SnowfdwHttpSession *http;
 	SnowfdwOptions *options;	/* copy in the connection's context */
@@ -190,6 +209,8 @@ typedef struct SnowfdwCall
 								 * seconds in the response cache */
 	int			cache_stale_ttl;	/* seconds past cache_ttl a stale answer
 									 * serves while it is refreshed */
+	SnowfdwSigner signer;		/* set when the call is first driven: the
+								 * key of what is learned from its answers */
 	/* output */
 	long		status;
 	char	   *response;		/* body text, unless streaming */
@@ -295,6 +316,9 @@ extern bool snowfdw_xact_ending(XactEvent event);
 extern SnowfdwConnection *snowfdw_get_connection(Oid serverid, Oid userid);
 extern const char *snowfdw_connection_bearer(SnowfdwConnection *conn,
 											 bool renew);
+extern bool snowfdw_find_signer(Oid serverid, Oid userid,
+								SnowfdwSigner *signer);
+extern bool snowfdw_signer_is_current(const SnowfdwSigner *signer);
 
 /* in rest.c */
 extern bool snowfdw_poll_calls(SnowfdwConnection *conn, SnowfdwCall **calls,
@@ -399,7 +423,8 @@ extern void snowfdw_cache_init(void);
 extern bool snowfdw_cache_lookup(SnowfdwConnection *conn, const char *path,
 								 int ttl, long *status, char **body,
 								 size_t *len, char **link, bool *missed);
-extern void snowfdw_cache_store(SnowfdwConnection *conn, const char *path,
+extern void snowfdw_cache_store(SnowfdwConnection *conn,
+								const SnowfdwSigner *signer, const char *path,
 								long status, const char *body, size_t len,
 								const char *link, int ttl);
 extern bool snowfdw_cache_answer(SnowfdwConnection *conn, SnowfdwCall **calls,
@@ -425,20 +450,31 @@ typedef struct SnowfdwRefreshJob
 	bool		running;		/* a worker took it */
 	Oid			dboid;
 	Oid			userid;			/* the role the worker connects as */
-	Oid			serverid;
-	Oid			umid;
+	SnowfdwSigner signer;		/* of the stale entry: refreshed only with
+								 * the same options */
 	int			ttl;
 	int			stale_ttl;
 	char		request[SNOWFDW_REFRESH_REQUEST_MAX];	/* role, newline, path */
 } SnowfdwRefreshJob;
 
-/* A refresh worker's slot: the database and user it serves */
+/*
+ * A refresh worker's slot: the database and user it serves.  Each launch
+ * gets a new generation, which the worker carries: a worker that starts
+ * after its slot was given up (it took too long to start) finds another
+ * generation there and leaves the slot alone.
+ */
 typedef struct SnowfdwRefreshWorker
 {
 	bool		in_use;
 	Oid			dboid;
 	Oid			userid;
+	uint32		generation;
+	int			pid;			/* once the worker started; 0 before */
+	TimestampTz launched_at;
 } SnowfdwRefreshWorker;
+
+/* A launched worker that has not started by then is given up */
+#define SNOWFDW_REFRESH_START_TIMEOUT 10
 
 extern void snowfdw_inflight_init(void);
 extern bool snowfdw_inflight_enabled(void);
@@ -455,16 +491,19 @@ extern void snowfdw_inflight_release(uint64 ident);
 extern void snowfdw_inflight_release_all(void);
 extern void snowfdw_inflight_end_wait(void);
 extern int	snowfdw_refresh_enqueue(const SnowfdwRefreshJob *job,
-									double timeout_s);
+									double timeout_s, uint32 *generation);
+extern bool snowfdw_refresh_worker_started(int worker, uint32 generation);
 extern int	snowfdw_refresh_take(int worker, SnowfdwRefreshJob *out, int max);
 extern void snowfdw_refresh_done(const SnowfdwRefreshJob *jobs, int n);
-extern void snowfdw_refresh_worker_exit(int worker, bool in_worker);
+extern void snowfdw_refresh_worker_exit(int worker, uint32 generation,
+										bool in_worker);
 #ifdef SNOWFDW_FAULT_INJECTION
 extern int	snowfdw_inflight_owners(int *pids, int max);
 #endif
 
 /* in refresh.c */
-extern void snowfdw_refresh_launch(int worker, Oid dboid, Oid userid);
+extern void snowfdw_refresh_request(const SnowfdwRefreshJob *job,
+									double timeout_s);
 extern PGDLLEXPORT void snowfdw_refresh_main(Datum arg);
 
 /* in stats.c */
@@ -659,25 +698,30 @@ typedef struct SnowfdwEstimate
 } SnowfdwEstimate;
 
 extern void snowfdw_estimate_scan(SnowfdwPushdown *pushdown,
-								  SnowfdwOptions *options, Oid serverid,
+								  SnowfdwOptions *options,
+								  const SnowfdwSigner *signer,
 								  SnowfdwEstimate *est);
-extern void snowfdw_scan_cost(SnowfdwOptions *options, Oid serverid,
+extern void snowfdw_scan_cost(SnowfdwOptions *options,
+							  const SnowfdwSigner *signer,
 							  SnowfdwEstimate *est, Cost *startup,
 							  Cost *total);
-extern double snowfdw_request_cost(SnowfdwOptions *options, Oid serverid);
+extern double snowfdw_request_cost(SnowfdwOptions *options,
+								   const SnowfdwSigner *signer);
 
 /* in measured.c: what requests measured, read by the estimates */
 extern void snowfdw_measured_init(void);
-extern void snowfdw_note_listing(Oid serverid, SnowfdwObjectKind kind,
-								 char *const *scope, int nscopes, double rows);
-extern void snowfdw_note_latency(Oid serverid, double ms);
-extern double snowfdw_measured_value(Oid serverid, int kind,
+extern void snowfdw_note_listing(const SnowfdwSigner *signer,
+								 SnowfdwObjectKind kind, char *const *scope,
+								 int nscopes, double rows);
+extern void snowfdw_note_latency(const SnowfdwSigner *signer, double ms);
+extern double snowfdw_measured_value(const SnowfdwSigner *signer, int kind,
 									 char *const *scope, int n);
 
 /* in holdoff.c: the shared 429 back-off */
 extern void snowfdw_holdoff_init(void);
-extern void snowfdw_holdoff_note(Oid serverid, Oid umid, TimestampTz until);
-extern TimestampTz snowfdw_holdoff_until(Oid serverid, Oid umid);
+extern void snowfdw_holdoff_note(const SnowfdwSigner *signer,
+								 TimestampTz until);
+extern TimestampTz snowfdw_holdoff_until(const SnowfdwSigner *signer);
 
 /* in analyze.c */
 extern bool snowfdw_analyze_foreign_table(Relation relation,

@@ -75,6 +75,18 @@ class Result:
         return cls(e.status, {"message": e.message, "code": e.code, "error_code": e.code}, e.headers, error=True)
 
 
+def token_fingerprint(authorization):
+    """The first 16 hex digits of the SHA-256 of a bearer token, or None.
+
+    Logged so that a test can tell which credential signed a request without
+    the token itself ever reaching a log."""
+    if not authorization:
+        return None
+    _, _, token = authorization.partition(" ")
+    token = token.strip()
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()[:16] if token else None
+
+
 def not_found(kind, *names):
     return ApiError(404, "002003", "%s '%s' does not exist or not authorized." % (kind, qualified(*names)))
 
@@ -213,6 +225,7 @@ class Api:
 
     def _execute(self, method, raw_path, query, headers, body_bytes, entry, now):
         entry["token_type"] = headers.get("X-Snowflake-Authorization-Token-Type")
+        entry["token_sha256"] = token_fingerprint(headers.get("Authorization"))
         try:
             _, user, role = emu_auth.authenticate(headers, self.state, now)
         except emu_auth.AuthError as e:

@@ -190,7 +190,7 @@ class Emulator:
             entry = {
                 "seq": self.seq, "conn": conn.id, "method": method, "path": path, "query": query,
                 "body": None if body is None or body == b"" else body.decode("utf-8", "replace"),
-                "status": None, "token_type": None, "spec_violations": [], "unknown_params": [],
+                "status": None, "token_type": None, "token_sha256": None, "spec_violations": [], "unknown_params": [],
                 "auth_error": None, "operation": None, "fault": None, "emulator_error": None,
                 "request_id": emu_api.REQUEST_ID % self.seq,
                 "arrived": self.next_tick(), "answered": None,

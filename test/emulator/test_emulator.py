@@ -714,6 +714,10 @@ class TestAuth(EmuTest):
         self.admin("POST", "/_emulator/tokens", {"token": "new-pat", "type": "PROGRAMMATIC_ACCESS_TOKEN", "user": "BOB"})
         self.api("GET", "/api/v2/databases", auth=("new-pat", "PROGRAMMATIC_ACCESS_TOKEN"), status=200)
         self.assertEqual("OAUTH", self.log()[0]["token_type"])
+        # which token signed a request shows as a fingerprint, never the token
+        import hashlib
+        self.assertEqual(hashlib.sha256(b"new-pat").hexdigest()[:16], self.log()[-1]["token_sha256"])
+        self.assertNotIn("new-pat", json.dumps(self.log()))
 
     def test_owner_from_role(self):
         self.api("POST", S, {"name": "BY_BOB"}, auth=OAUTH, status=200)
