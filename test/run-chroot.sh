@@ -81,6 +81,7 @@ unshare --mount --propagation private bash -c '
   PG_CONFIG="/usr/lib/postgresql/$major/bin/pg_config" SNOWFDW_BITCODE=no \
   SNOWFDW_CHROOT_MAJOR="$major" SNOWFDW_CHECKOUT="${SNOWFDW_CHECKOUT:-$REPO}" \
   SNOWFDW_KEYS_FROM="$keys" SNOWFDW_REGRESS_GROUPS="${SNOWFDW_REGRESS_GROUPS:-}" \
+  SNOWFDW_REGRESS="${SNOWFDW_REGRESS:-}" \
   SNOWFDW_SUITES="${SNOWFDW_SUITES-*}" \
   SNOWFDW_CHECKS="$checks" SNOWFDW_SKIP_SUITES="$skip_suites ${SNOWFDW_SKIP_SUITES:-}" \
   bash "$inside/$script" "$@"
