@@ -169,6 +169,8 @@ EXPLAIN (COSTS OFF)
 SELECT f.db, r.name FROM four f JOIN pl.lat_schemas r
     ON f.db = r.database_name AND f.schema_name = r.name;
 ALTER SERVER lat_srv OPTIONS (SET request_cost '2000');
+-- what was measured belongs to the options that measured it: list again
+SELECT count(*) > 0 AS listed FROM pl.lat_schemas;
 -- far: one listing in two rounds instead of four round trips
 EXPLAIN (COSTS OFF)
 SELECT f.db, r.name FROM four f JOIN pl.lat_schemas r
