@@ -81,8 +81,10 @@ SELECT clock_timestamp() AS started \gset
 SELECT count(*) FROM cancel_schemas;
 RESET statement_timeout;
 SELECT clock_timestamp() - :'started'::timestamptz < interval '2 s' AS prompt;
--- one request: the sleep was cut, not the next attempt
-SELECT seq, status FROM pg_temp.emu_requests();
+-- one request: the sleep was cut, not the next attempt (its number in the
+-- log is not shown: how many polls the 202 cases above made in their
+-- second depends on the machine's speed)
+SELECT status FROM pg_temp.emu_requests();
 
 -- the same inside a transaction block: the next statement sees an aborted
 -- transaction, and the session works after ROLLBACK

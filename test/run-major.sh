@@ -12,7 +12,9 @@
 # check in test/checks/ counts as one test.  Selection, by name:
 #   SNOWFDW_SUITES / SNOWFDW_CHECKS   run only these (unset: all)
 #   SNOWFDW_SKIP_SUITES               skip these (a developer's run)
-# Every step prints one line that ends with its wall time, `(N s)`: build,
+# A suite in SNOWFDW_BACKGROUND_SUITES (default 60-valgrind) starts right
+# after the set-up and runs beside the others; its output is printed in its
+# place.  Every step prints one line that ends with its wall time, `(N s)`: build,
 # set-up (keys, certificates, emulator, cluster), each suite and each check;
 # run-tests.sh makes its table of them.
 set -uo pipefail
@@ -48,19 +50,39 @@ start_emulator "$RUN_DIR/fixture.json" || { echo "set-up: emulator FAILED"; echo
 start_cluster 55432
 echo "set-up: keys, certificates, emulator, cluster ($(since "$t0") s)"
 
+# suites that run beside the others from the start, with a cluster and an
+# emulator of their own (SNOWFDW_BACKGROUND_SUITES, default valgrind: it
+# needs CPU for long, the others mostly wait); each is printed in its place
+declare -A bg_start
+for name in ${SNOWFDW_BACKGROUND_SUITES-60-valgrind}; do
+  [ -f "$REPO/test/suites/$name.sh" ] && selected suite "$name" || continue
+  bg_start[$name]=$(date +%s)
+  (bash "$REPO/test/suites/$name.sh" "$RUN_DIR" >"$RUN_DIR/suite-$name.out" 2>&1
+   date +%s >"$RUN_DIR/suite-$name.end") &
+done
+
 for suite in "$REPO"/test/suites/*.sh; do
   name=$(basename "$suite" .sh)
   selected suite "$name" || continue
-  echo "== suite $name ($(pg_major))"
-  start=$(date +%s)
-  bash "$suite" "$RUN_DIR" 2>&1 | tee "$RUN_DIR/suite-$name.out"
+  if [ -n "${bg_start[$name]:-}" ]; then
+    echo "== suite $name ($(pg_major), beside the others since the set-up)"
+    wait_for 7200 test -e "$RUN_DIR/suite-$name.end"
+    cat "$RUN_DIR/suite-$name.out"
+    start=${bg_start[$name]}
+    end=$(cat "$RUN_DIR/suite-$name.end" 2>/dev/null || date +%s)
+  else
+    echo "== suite $name ($(pg_major))"
+    start=$(date +%s)
+    bash "$suite" "$RUN_DIR" 2>&1 | tee "$RUN_DIR/suite-$name.out"
+    end=$(date +%s)
+  fi
   last=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$RUN_DIR/suite-$name.out" | tail -1)
   if [ -z "$last" ]; then
-    echo "suite $name: no summary line ($(since "$start") s)"
+    echo "suite $name: no summary line ($((end - start)) s)"
     failed=$((failed + 1))
     continue
   fi
-  echo "suite $name: $last ($(since "$start") s)"
+  echo "suite $name: $last ($((end - start)) s)"
   passed=$((passed + $(echo "$last" | cut -d' ' -f1)))
   failed=$((failed + $(echo "$last" | cut -d' ' -f3)))
 done

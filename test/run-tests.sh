@@ -51,6 +51,8 @@ else
 fi
 if [ "$tier" = full ]; then
   export SNOWFDW_VG_TESTS=all SNOWFDW_VG_ROUNDS=${SNOWFDW_VG_ROUNDS:-10 40}
+  # the debug build valgrind installs must not be under the other suites
+  export SNOWFDW_BACKGROUND_SUITES=${SNOWFDW_BACKGROUND_SUITES-}
 fi
 JOBS=${SNOWFDW_JOBS:-$(nproc 2>/dev/null || echo 2)}
 [ "$JOBS" -ge 3 ] 2>/dev/null || JOBS=3

@@ -9,11 +9,12 @@
 # valgrind; "0 memcheck errors with snowfdw frames" (regression run and leak
 # workload); "definitely-lost bytes of the leak workload do not grow with
 # the number of rounds" (records with snowfdw frames, at SNOWFDW_VG_ROUNDS,
-# default "3 13", "10 40" in make test-full); "normal build of snowfdw.so
-# installed again".
-# run.sh installs a -O0 -g build of snowfdw.so and runs its own emulator and
-# cluster in RUN_DIR/valgrind; at the end (or at exit) this suite installs
-# the normal build again, for the checks that run after the suites.  The
+# default "3 13", "10 40" in make test-full); in make test-full, "normal
+# build of snowfdw.so installed again".
+# run.sh runs its own emulator and cluster in RUN_DIR/valgrind; in make
+# test-full it installs a -O0 -g build of snowfdw.so, and at the end (or at
+# exit) this suite installs the normal build again, for the checks that run
+# after the suites.  The
 # run's own cluster and emulator are not touched.  Prints `N passed, N failed` last; on failure,
 # the valgrind error summary, the errors and the diffs.
 set -uo pipefail
@@ -32,6 +33,17 @@ diff_rounds=$(( ROUNDS[${#ROUNDS[@]} - 1] - ROUNDS[0] ))
 LEAK_SLACK=$(( diff_rounds / 5 * 8 - 8 ))
 [ "$LEAK_SLACK" -gt 16 ] && LEAK_SLACK=16
 [ "$LEAK_SLACK" -lt 0 ] && LEAK_SLACK=0
+# make test (the subset) checks the test build installed for the run, as
+# it is: nothing to build, nothing to put back, and the other suites may
+# run meanwhile; make test-full (all) builds with -O0 for exact stacks and
+# tracks the origins of uninitialised values
+if [ "${SNOWFDW_VG_TESTS:-subset}" = all ]; then
+  debug_build=1
+  export SNOWFDW_VG_TRACK_ORIGINS=${SNOWFDW_VG_TRACK_ORIGINS:-yes}
+else
+  debug_build=0
+  export SNOWFDW_VG_TRACK_ORIGINS=${SNOWFDW_VG_TRACK_ORIGINS:-no}
+fi
 case "${SNOWFDW_VG_TESTS:-subset}" in
   subset) read -r -a VG_TESTS <<<"$(grep -v '^#' "$REPO/test/valgrind/subset")" ;;
   all) read -r -a VG_TESTS <<<"$(sed -n 's/^REGRESS = //p' "$REPO/Makefile")" ;;
@@ -40,8 +52,9 @@ esac
 export VG_PORT=55433
 
 # reinstall: the normal build of the work tree, as build_and_install made it
-# (once: at the end, or at exit if the suite stops early)
-reinstalled=0
+# (once: at the end, or at exit if the suite stops early; never when no
+# debug build replaced it)
+reinstalled=$((1 - debug_build))
 reinstall() {
   [ "$reinstalled" -eq 0 ] || return 0
   reinstalled=1
@@ -57,10 +70,13 @@ failed=0
 pass() { echo "ok: $1"; passed=$((passed + 1)); }
 fail() { echo "FAILED: $1"; failed=$((failed + 1)); }
 
-# ---- the regression tests under valgrind (builds and installs the debug build)
+# ---- the regression tests under valgrind (make test-full: builds and
+# installs the debug build)
 echo "regression tests under valgrind (${SNOWFDW_VG_TESTS:-subset}): ${VG_TESTS[*]}"
 start=$(date +%s)
-bash "$RUN_SH" "$VG/regress" "${VG_TESTS[@]}" >"$VG/regress.out" 2>&1
+nobuild=-n
+[ "$debug_build" -eq 1 ] && nobuild=""
+bash "$RUN_SH" $nobuild "$VG/regress" "${VG_TESTS[@]}" >"$VG/regress.out" 2>&1
 regress_s=$(( $(date +%s) - start ))
 grep -E '^(test |ok |not ok |regression tests took|valgrind:)' "$VG/regress.out"
 p=$(grep -cE '\.\.\. ok' "$VG/regress.out")
@@ -75,9 +91,10 @@ fi
 
 # ---- the leak workload, one backend per round count
 start=$(date +%s)
-# (-n: with the debug build the regression run installed, if it built one)
+# (-n: with the build installed already, the debug build if the regression
+# run made one)
 nobuild=-n
-[ -f "$VG/regress/build/snowfdw.so" ] || nobuild=""
+[ "$debug_build" -eq 1 ] && [ ! -f "$VG/regress/build/snowfdw.so" ] && nobuild=""
 bash "$RUN_SH" $nobuild -l "${ROUNDS[*]}" "$VG/leak" >"$VG/leak.out" 2>&1
 leak_s=$(( $(date +%s) - start ))
 sed -n '/^iters /,$p' "$VG/leak.out" | grep -v '^----' | grep -vE '^==[0-9]+==' | head -20
@@ -138,8 +155,11 @@ else
   head -150 "$VG/leak/vg-errors.txt"
 fi
 
-# ---- the checks after the suites see the normal build
-if reinstall; then
+# ---- the checks after the suites see the normal build (when a debug
+# build replaced it)
+if [ "$debug_build" -eq 0 ]; then
+  :
+elif reinstall; then
   pass "normal build of snowfdw.so installed again"
 else
   fail "normal build of snowfdw.so installed again"
