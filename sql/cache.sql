@@ -90,7 +90,7 @@ SELECT * FROM pg_temp.counts();
 CREATE FOREIGN TABLE cache.bad_ttl (name text)
   SERVER cache_srv OPTIONS (object 'schemas', database 'SALES', cache_ttl '-1');
 CREATE FOREIGN TABLE cache.sales_short (name text)
-  SERVER cache_srv OPTIONS (object 'schemas', database 'SALES', cache_ttl '2');
+  SERVER cache_srv OPTIONS (object 'schemas', database 'SALES', cache_ttl '60');
 CALL pg_temp.emuctl('clear-log');
 SELECT count(*) FROM cache.sales_short;
 SELECT count(*) FROM cache.sales_short;
@@ -99,7 +99,7 @@ SELECT * FROM pg_temp.counts();
 -- EXPLAIN ANALYZE counts the hit and no bytes
 SELECT * FROM pg_temp.explain_analyze($$SELECT count(*) FROM cache.sales_short$$);
 -- after the TTL the entry is stale and asked for again
-SELECT pg_temp.advance_clock(2) > 0 AS aged;
+SELECT pg_temp.advance_clock(60) > 0 AS aged;
 CALL pg_temp.emuctl('clear-log');
 SELECT count(*) FROM cache.sales_short;
 SELECT * FROM pg_temp.counts();

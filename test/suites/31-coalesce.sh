@@ -59,9 +59,10 @@ CREATE SERVER s FOREIGN DATA WRAPPER snowfdw
 CREATE USER MAPPING FOR CURRENT_USER SERVER s OPTIONS (token 'test-pat-alice-0123456789');
 CREATE FOREIGN TABLE t (name text) SERVER s OPTIONS (object 'schemas', database 'SALES');
 CREATE FOREIGN TABLE tt (name text) SERVER s OPTIONS (object 'stages', database 'SALES');
--- the stale window: 5 s fresh, then 60 s stale
+-- the stale window: an hour fresh, then an hour stale (the test build's
+-- clock moves past the first hour; the hours leave room for a slow machine)
 CREATE SERVER st FOREIGN DATA WRAPPER snowfdw
-  OPTIONS (url :'url', cache_ttl '5', cache_stale_ttl '60');
+  OPTIONS (url :'url', cache_ttl '3600', cache_stale_ttl '3600');
 CREATE USER MAPPING FOR CURRENT_USER SERVER st OPTIONS (token 'test-pat-alice-0123456789');
 CREATE FOREIGN TABLE st_t (name text) SERVER st OPTIONS (object 'schemas', database 'SALES');
 SQL
@@ -132,7 +133,7 @@ takeover "500" '{"method": "GET", "times": 1, "action": "status", "status": 500,
 emu clear-log
 check "stale window: a first read fills the entry" "8" "$(q "SELECT count(*) FROM st_t")"
 q "INSERT INTO t (name) VALUES ('SUITE_STALE')" >/dev/null
-q "SELECT advance_clock(5.5)" >/dev/null
+q "SELECT advance_clock(3601)" >/dev/null
 emu clear-log
 # the refresh's answer leaves only when the gate opens, after both viewers
 emu fault '{"method": "GET", "times": -1, "action": "gate", "name": "refresh"}' >/dev/null
@@ -151,7 +152,7 @@ check "the next query sees the refreshed data" "9" "$(q "SELECT count(*) FROM st
 check "... from the cache" "1" "$(requests)"
 
 # a failed refresh: the stale entry answers on, and the failure is counted
-q "SELECT advance_clock(5.5)" >/dev/null
+q "SELECT advance_clock(3601)" >/dev/null
 emu clear-log
 emu fault '{"method": "GET", "times": 1, "action": "status", "status": 500}' >/dev/null
 check "a stale entry answers while its refresh fails" "9" "$(q "SELECT count(*) FROM st_t")"
