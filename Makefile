@@ -68,9 +68,13 @@ endif
 
 EXTRA_CLEAN = test/fuzz/build src/.build-test src/.build-release
 
+# PGXS has a "check" of its own (unsupported for extensions); make check is
+# the test tier below, which builds through PGXS in its own make runs
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+ifeq ($(filter check,$(MAKECMDGOALS)),)
 ifneq ($(wildcard $(PGXS)),)
 include $(PGXS)
+endif
 endif
 
 # every object depends on every header: PGXS tracks no header dependencies
@@ -82,14 +86,27 @@ $(SNOWFDW_BUILD_STAMP):
 
 # Set-up and test entry points: each installs what it needs first (Debian 12,
 # root), so they work from a fresh clone.
-.PHONY: deps demo demo-stop test bench fuzz deb dist
+.PHONY: deps demo demo-stop check test test-full bench fuzz deb dist
 deps:
 	bash test/deps.sh
 
-# PostgreSQL majors make test runs: 15 on the host, the others in chroots
+# The test tiers (test/run-tests.sh; each installs what it needs first):
+# check is the host's build, regression, fault, property and static checks
+# (for every edit); test is everything on every major, valgrind over the
+# regression tests that cover its lines (before every push; CI); test-full
+# is test with valgrind over every regression test and the long leak run.
+# PostgreSQL majors test runs: 15 on the host, the others in chroots
 PG_MAJORS ?= 15 17 18 19
-test: deps
-	PG_MAJORS="$(PG_MAJORS)" bash test/run-tests.sh
+ifneq ($(filter check,$(MAKECMDGOALS)),)
+check:
+	bash test/run-tests.sh check
+endif
+
+test:
+	PG_MAJORS="$(PG_MAJORS)" bash test/run-tests.sh test
+
+test-full:
+	PG_MAJORS="$(PG_MAJORS)" bash test/run-tests.sh full
 
 # libFuzzer targets of the backend-free parsers (test/fuzz), one at a time
 FUZZ_SECONDS ?= 60

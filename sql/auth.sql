@@ -153,15 +153,14 @@ SELECT repeat('A', 65537) AS long_key \gset
 ALTER USER MAPPING FOR CURRENT_USER SERVER auth_jwt_enc
   OPTIONS (SET private_key :'long_key');
 -- 20000000 iterations (some 10 s of OpenSSL) are refused at once, for any
--- role: the check reads the parameters and decrypts nothing
+-- role: the check reads the parameters and decrypts nothing (a decryption
+-- would run into the statement_timeout, which ends it with another error)
 SET statement_timeout = '5s';
-SELECT clock_timestamp() AS t0 \gset
 -- should fail
 CREATE USER MAPPING FOR PUBLIC SERVER auth_jwt_enc
   OPTIONS (user 'ALICE', private_key :'alice_slow_key',
            private_key_passphrase :'passphrase');
 \echo :LAST_ERROR_SQLSTATE
-SELECT clock_timestamp() - :'t0'::timestamptz < interval '1 s' AS refused_at_once;
 -- and at use, when it got into the catalog past the validator
 UPDATE pg_user_mapping
    SET umoptions = ARRAY['user=ALICE', 'private_key=' || :'alice_slow_key',
@@ -169,11 +168,9 @@ UPDATE pg_user_mapping
  WHERE umserver = (SELECT oid FROM pg_foreign_server WHERE srvname = 'auth_jwt_enc')
    AND umuser = (SELECT oid FROM pg_roles WHERE rolname = current_user);
 CALL pg_temp.emuctl('clear-log');
-SELECT clock_timestamp() AS t0 \gset
 -- should fail
 SELECT count(*) FROM jwt_enc_schemas;
 \echo :LAST_ERROR_SQLSTATE
-SELECT clock_timestamp() - :'t0'::timestamptz < interval '1 s' AS refused_at_once;
 SELECT count(*) AS requests FROM pg_temp.emu_requests();
 RESET statement_timeout;
 RESET log_min_error_statement;

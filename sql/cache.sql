@@ -30,8 +30,15 @@ LANGUAGE sql AS $$
            pg_temp.shell_quote(current_database()),
            pg_temp.shell_quote(sql))) $$;
 
+-- the test build's clock of the cache (src/fault.c): entries age past their
+-- TTL without waiting for it
+CREATE FUNCTION pg_temp.advance_clock(seconds float8) RETURNS float8
+  AS 'snowfdw', 'snowfdw_fault_advance_clock' LANGUAGE C STRICT;
+
 -- the cache is shared: snowfdw is in shared_preload_libraries
 SELECT shared FROM snowfdw_cache_info();
+-- what earlier tests left in it: the counts below are this test's own
+SELECT snowfdw_cache_clear() AS dropped \gset
 SHOW snowfdw.cache_ttl;
 SHOW snowfdw.cache_size;
 SELECT snowfdw_stats_reset();
@@ -83,7 +90,7 @@ SELECT * FROM pg_temp.counts();
 CREATE FOREIGN TABLE cache.bad_ttl (name text)
   SERVER cache_srv OPTIONS (object 'schemas', database 'SALES', cache_ttl '-1');
 CREATE FOREIGN TABLE cache.sales_short (name text)
-  SERVER cache_srv OPTIONS (object 'schemas', database 'SALES', cache_ttl '2');
+  SERVER cache_srv OPTIONS (object 'schemas', database 'SALES', cache_ttl '60');
 CALL pg_temp.emuctl('clear-log');
 SELECT count(*) FROM cache.sales_short;
 SELECT count(*) FROM cache.sales_short;
@@ -92,7 +99,7 @@ SELECT * FROM pg_temp.counts();
 -- EXPLAIN ANALYZE counts the hit and no bytes
 SELECT * FROM pg_temp.explain_analyze($$SELECT count(*) FROM cache.sales_short$$);
 -- after the TTL the entry is stale and asked for again
-SELECT pg_sleep(2.2);
+SELECT pg_temp.advance_clock(60) > 0 AS aged;
 CALL pg_temp.emuctl('clear-log');
 SELECT count(*) FROM cache.sales_short;
 SELECT * FROM pg_temp.counts();
@@ -116,11 +123,14 @@ RESET snowfdw.cache_ttl;
 CREATE FOREIGN TABLE cache.sales_long (name text, comment text)
   SERVER cache_srv OPTIONS (object 'schemas', database 'SALES', cache_ttl '3600');
 SELECT count(*) FROM cache.sales_long;
-SELECT snowfdw_cache_clear('cache_srv') > 0 AS dropped;
+-- sales_short's, MARKETING's (kept under the GUC's TTL, before the server's
+-- options changed) and sales_long's
+SELECT snowfdw_cache_clear('cache_srv') AS dropped;
 CALL pg_temp.emuctl('clear-log');
 SELECT count(*) FROM cache.sales_long;
 SELECT * FROM pg_temp.counts();
-SELECT snowfdw_cache_clear() > 0 AS dropped;
+-- the listing just made again
+SELECT snowfdw_cache_clear() AS dropped;
 SELECT entries, bytes FROM snowfdw_cache_info();
 -- should fail
 SELECT snowfdw_cache_clear('no_such_server');
@@ -131,7 +141,10 @@ SELECT snowfdw_cache_clear('no_such_server');
 -- fetches of one schema each, about 860 bytes: two fit in 2kB
 ALTER SYSTEM SET snowfdw.cache_size = '2kB';
 SELECT pg_reload_conf();
-SELECT pg_sleep(0.5);
+\set setting snowfdw.cache_size
+\set want 2kB
+\i :testdir/wait_setting.sql
+\set ECHO all
 SHOW snowfdw.cache_size;
 SELECT count(*) FROM cache.sales_long WHERE name = 'PUBLIC';
 SELECT count(*) FROM cache.sales_long WHERE name = 'STAGING';
@@ -148,13 +161,18 @@ SELECT * FROM pg_temp.counts();
 -- a response larger than the whole cache is not kept
 ALTER SYSTEM SET snowfdw.cache_size = '1kB';
 SELECT pg_reload_conf();
-SELECT pg_sleep(0.5);
-SELECT snowfdw_cache_clear() >= 0 AS cleared;
+\set want 1kB
+\i :testdir/wait_setting.sql
+\set ECHO all
+-- PUBLIC and STAGING
+SELECT snowfdw_cache_clear() AS cleared;
 SELECT count(*) FROM cache.sales_long;
 SELECT entries FROM snowfdw_cache_info();
 ALTER SYSTEM RESET snowfdw.cache_size;
 SELECT pg_reload_conf();
-SELECT pg_sleep(0.5);
+\set want 64MB
+\i :testdir/wait_setting.sql
+\set ECHO all
 SHOW snowfdw.cache_size;
 
 -- ===================================================================
@@ -191,7 +209,8 @@ SELECT * FROM pg_temp.counts();
 -- writes invalidate, in this backend and in the others
 -- ===================================================================
 -- another backend fills the shared cache; this one hits that entry
-SELECT snowfdw_cache_clear() >= 0 AS cleared;
+-- (cleared: alice's entries under her old and new token, and bob's)
+SELECT snowfdw_cache_clear() AS cleared;
 CALL pg_temp.emuctl('clear-log');
 SELECT * FROM pg_temp.other_backend('SELECT count(*) FROM cache.sales_long');
 SELECT count(*) FROM cache.sales_long;
@@ -275,7 +294,8 @@ CALL pg_temp.emuctl('clear-faults');
 -- ===================================================================
 -- cancel during a cached scan leaves the cache usable
 -- ===================================================================
-SELECT snowfdw_cache_clear() >= 0 AS cleared;
+-- nothing to clear: the subtransaction's abort above dropped the entry
+SELECT snowfdw_cache_clear() AS cleared;
 CALL pg_temp.emuctl('fault', '{"method": "GET", "times": 1, "action": "latency", "ms": 5000}');
 SET statement_timeout = '500ms';
 -- should fail
@@ -291,7 +311,8 @@ SELECT * FROM pg_temp.counts();
 -- the cache policy belongs to a scan's calls: an error in a cached scan
 -- leaves none behind, and a later ANALYZE neither reads nor fills the cache
 -- ===================================================================
-SELECT snowfdw_cache_clear() >= 0 AS cleared;
+-- the one entry of the two reads above
+SELECT snowfdw_cache_clear() AS cleared;
 SELECT count(*) FROM cache.sales_long;
 SELECT entries FROM snowfdw_cache_info();
 CALL pg_temp.emuctl('fault', '{"method": "GET", "times": 1, "action": "latency", "ms": 5000}');
@@ -313,7 +334,8 @@ SELECT count(*) AS requests FROM pg_temp.emu_requests();
 -- ===================================================================
 -- snowfdw_stats against the emulator's log
 -- ===================================================================
-SELECT snowfdw_cache_clear() >= 0 AS cleared;
+-- the entry of the hit above
+SELECT snowfdw_cache_clear() AS cleared;
 SELECT snowfdw_stats_reset();
 CALL pg_temp.emuctl('clear-log');
 -- two answers, one hit, a 429 retried, a 404 that is an answer, an error

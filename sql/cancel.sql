@@ -7,8 +7,12 @@ CREATE USER MAPPING FOR CURRENT_USER SERVER cancel_srv OPTIONS (token :'pat');
 CREATE FOREIGN TABLE cancel_schemas (name text)
   SERVER cancel_srv OPTIONS (object 'schemas', database 'SALES');
 
--- Each case below would run for minutes; the statement must end within a
--- generous second of its 1 s timeout.  Only the outcome is printed.
+-- Each case below would run for minutes; the statement must end at its 1 s
+-- timeout, not when the emulator would have let it.  Where the emulator can
+-- tell (a body sent whole or not, a hang over or not when the statement had
+-- returned), that is what is checked; the 202 poll loop and the backoff
+-- sleep are still timed, with a generous second.  Only the outcome is
+-- printed.
 
 -- ===================================================================
 -- a response that trickles in, one byte every 100 ms
@@ -16,11 +20,12 @@ CREATE FOREIGN TABLE cancel_schemas (name text)
 CALL pg_temp.emuctl('clear-log');
 CALL pg_temp.emuctl('fault', '{"action": "drip", "bytes": 1, "interval_ms": 100}');
 SET statement_timeout = '1s';
-SELECT clock_timestamp() AS started \gset
 -- should fail
 SELECT count(*) FROM cancel_schemas;
 RESET statement_timeout;
-SELECT clock_timestamp() - :'started'::timestamptz < interval '2 s' AS prompt;
+-- the emulator never sent the whole body: the transfer was cut short
+SELECT bool_and(e->>'bytes_sent' IS NULL OR (e->>'bytes_sent')::int < (e->>'bytes_total')::int) AS cut_short
+  FROM pg_temp.emu_log_entries() e WHERE e->>'fault' = 'drip';
 -- the session works again, on a new connection
 SELECT count(*) FROM cancel_schemas;
 SELECT seq, conn, status FROM pg_temp.emu_requests();
@@ -28,13 +33,16 @@ SELECT seq, conn, status FROM pg_temp.emu_requests();
 -- ===================================================================
 -- a request that never gets an answer
 -- ===================================================================
+CALL pg_temp.emuctl('clear-log');
 CALL pg_temp.emuctl('fault', '{"action": "hang", "seconds": 60}');
 SET statement_timeout = '1s';
-SELECT clock_timestamp() AS started \gset
 -- should fail
 SELECT count(*) FROM cancel_schemas;
 RESET statement_timeout;
-SELECT clock_timestamp() - :'started'::timestamptz < interval '2 s' AS prompt;
+-- the hang was not over when the statement had returned
+SELECT pg_temp.emu_mark() AS returned \gset
+SELECT bool_and(e->>'answered' IS NULL OR (e->>'answered')::int > :returned) AS before_the_hang_ended
+  FROM pg_temp.emu_log_entries() e WHERE e->>'fault' = 'hang';
 
 -- ===================================================================
 -- a 202 Accepted that never finishes: the poll loop
@@ -73,8 +81,10 @@ SELECT clock_timestamp() AS started \gset
 SELECT count(*) FROM cancel_schemas;
 RESET statement_timeout;
 SELECT clock_timestamp() - :'started'::timestamptz < interval '2 s' AS prompt;
--- one request: the sleep was cut, not the next attempt
-SELECT seq, status FROM pg_temp.emu_requests();
+-- one request: the sleep was cut, not the next attempt (its number in the
+-- log is not shown: how many polls the 202 cases above made in their
+-- second depends on the machine's speed)
+SELECT status FROM pg_temp.emu_requests();
 
 -- the same inside a transaction block: the next statement sees an aborted
 -- transaction, and the session works after ROLLBACK

@@ -211,13 +211,17 @@ CREATE SERVER conn_blackhole FOREIGN DATA WRAPPER snowfdw
 CREATE USER MAPPING FOR CURRENT_USER SERVER conn_blackhole OPTIONS (token :'pat');
 CREATE FOREIGN TABLE blackhole_schemas (name text)
   SERVER conn_blackhole OPTIONS (object 'schemas', database 'SALES');
+-- (a statement_timeout turns a hang into another error)
+SET statement_timeout = '30s';
 SELECT clock_timestamp() AS started \gset
 \set VERBOSITY terse
 -- should fail: two attempts of 0.5 s each, then a clean error
 SELECT * FROM blackhole_schemas;
 \set VERBOSITY default
-SELECT clock_timestamp() - :'started'::timestamptz BETWEEN interval '0.9 s' AND interval '3 s'
-  AS bounded_by_connect_timeout;
+RESET statement_timeout;
+-- each attempt waited its connect_timeout (a lower bound: no load shortens it)
+SELECT clock_timestamp() - :'started'::timestamptz >= interval '0.9 s'
+  AS waited_connect_timeout_twice;
 
 -- ===================================================================
 -- cleanup

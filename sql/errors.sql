@@ -192,7 +192,48 @@ SELECT count(*) FROM err_sales WHERE name = 'PUBLIC';
 ALTER SERVER err_srv OPTIONS (SET max_response_size '0');
 
 -- ===================================================================
+-- errors caught in subtransactions: a 503 (the error is noted as its
+-- handler runs, and counted once the next request is), a conversion error
+-- and a reader that stops mid-stream (its transfer ends with the
+-- subtransaction); the transaction goes on with no transfer open
+-- ===================================================================
+CREATE SERVER err_sub FOREIGN DATA WRAPPER snowfdw
+  OPTIONS (url :'emu_url', page_size '3', max_retries '0');
+CREATE USER MAPPING FOR CURRENT_USER SERVER err_sub OPTIONS (token :'pat');
+CREATE FOREIGN TABLE err_sub_schemas (name text, database_name text)
+  SERVER err_sub OPTIONS (object 'schemas');
+-- every name fails as an integer
+CREATE FOREIGN TABLE err_sub_int (name int, database_name text)
+  SERVER err_sub OPTIONS (object 'schemas');
+SELECT snowfdw_stats_reset();
+CALL pg_temp.emuctl('fault', '{"path": "/schemas$", "times": 1, "action": "status", "status": 503}');
+DO $$
+DECLARE
+  r record;
+  caught text[] := '{}';
+BEGIN
+  FOR i IN 1..2 LOOP
+    BEGIN
+      PERFORM * FROM err_sub_int WHERE database_name = 'SALES';
+    EXCEPTION WHEN OTHERS THEN
+      caught := caught || SQLSTATE;
+    END;
+    BEGIN
+      FOR r IN SELECT name FROM err_sub_schemas WHERE database_name = 'SALES' LOOP
+        RAISE EXCEPTION 'stopped after one row';
+      END LOOP;
+    EXCEPTION WHEN raise_exception THEN
+      caught := caught || SQLSTATE;
+    END;
+  END LOOP;
+  RAISE NOTICE 'caught %, % transfers open', caught,
+    current_setting('snowfdw.open_transfers');
+END $$;
+SELECT requests, errors FROM snowfdw_stats WHERE server_name = 'err_sub';
+
+-- ===================================================================
 -- cleanup
 -- ===================================================================
 SET client_min_messages = warning;
+DROP SERVER err_sub CASCADE;
 DROP SERVER err_srv CASCADE;

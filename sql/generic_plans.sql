@@ -145,6 +145,9 @@ EXECUTE schemas_limit(5, 0);
 SELECT * FROM pg_temp.requests_of($$EXECUTE schemas_limit(NULL, NULL)$$);
 SELECT pg_temp.same_rows($$SELECT name FROM gp.remote_schemas WHERE database_name = 'SALES' LIMIT $1 OFFSET $2$$,
                          'bigint, bigint', '2, 0');
+-- LIMIT alone (no OFFSET to evaluate)
+SELECT pg_temp.same_rows($$SELECT name FROM gp.remote_schemas WHERE database_name = 'SALES' LIMIT $1$$,
+                         'bigint', '2');
 
 -- ===================================================================
 -- PL/pgSQL variables and stable functions

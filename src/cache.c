@@ -248,7 +248,7 @@ shared_cache_init(void *ptr)
 {
 	SharedCache *c = ptr;
 
-	LWLockInitialize(&c->lock, snowfdw_shmem_tranche());
+	snowfdw_shmem_lock_init(&c->lock, "cache");
 	c->lru_head = InvalidDsaPointer;
 	c->lru_tail = InvalidDsaPointer;
 	c->total_bytes = 0;
@@ -515,6 +515,18 @@ answer_size(const char *request, size_t len, const char *link)
 }
 
 /*
+ * cache_now
+ *		The time answers are stored at and aged against: the clock, moved on
+ *		in the test build by the offset every process shares (fault.c), so
+ *		that tests age entries past cache_ttl without waiting
+ */
+static TimestampTz
+cache_now(void)
+{
+	return GetCurrentTimestamp() + snowfdw_fault_clock_offset();
+}
+
+/*
  * fill_data
  *		Write an answer into its data block (no lock needed: not linked)
  */
@@ -528,7 +540,7 @@ fill_data(CacheData *data, Size size, const CacheKey *key,
 
 	data->prev = data->next = InvalidDsaPointer;
 	data->key = *key;
-	data->stored_at = GetCurrentTimestamp();
+	data->stored_at = cache_now();
 	data->status = status;
 	data->size = size;
 	data->request_len = request_len;
@@ -679,7 +691,7 @@ shared_lookup(const CacheKey *key, const char *request, int ttl,
 			  int stale_ttl, long *status, char **body, size_t *len,
 			  char **link)
 {
-	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz now = cache_now();
 	SharedEntry *entry;
 	CacheFound	found = CACHE_MISS;
 
@@ -855,7 +867,7 @@ local_lookup(const CacheKey *key, const char *request, int ttl,
 
 	if (entry == NULL || entry->data == NULL)
 		return CACHE_MISS;
-	if (!data_fresh(entry->data, request, ttl, GetCurrentTimestamp()))
+	if (!data_fresh(entry->data, request, ttl, cache_now()))
 	{
 		local_remove(entry);
 		return CACHE_MISS;
@@ -1409,14 +1421,4 @@ snowfdw_cache_info(PG_FUNCTION_ARGS)
 	values[2] = Int64GetDatum((int64) bytes);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc),
 													  values, nulls)));
-}
-
-/*
- * snowfdw_cache_locks_held
- *		How many of the cache's locks this backend holds (tests)
- */
-int
-snowfdw_cache_locks_held(void)
-{
-	return shared != NULL && LWLockHeldByMe(&shared->lock) ? 1 : 0;
 }

@@ -59,7 +59,7 @@ holdoffs_init(void *ptr)
 {
 	Holdoffs   *h = ptr;
 
-	LWLockInitialize(&h->lock, snowfdw_shmem_tranche());
+	snowfdw_shmem_lock_init(&h->lock, "holdoff");
 	h->count = 0;
 }
 

@@ -601,3 +601,29 @@ snowfdw_refresh_done(const SnowfdwRefreshJob *jobs, int n)
 	SpinLockRelease(&inflight->mutex);
 	snowfdw_inflight_release_all();
 }
+
+#ifdef SNOWFDW_FAULT_INJECTION
+/*
+ * snowfdw_inflight_owners
+ *		Test build: the owner of each marker that stands (0: a queued
+ *		refresh), up to max of them; how many were written
+ *
+ * So that a test can tell a marker released when its owner ended from one
+ * left behind for a waiter to take over.
+ */
+int
+snowfdw_inflight_owners(int *pids, int max)
+{
+	int			n = 0;
+	int			i;
+
+	if (!snowfdw_inflight_enabled())
+		return 0;
+	SpinLockAcquire(&inflight->mutex);
+	for (i = 0; i < INFLIGHT_MARKERS && n < max; i++)
+		if (inflight->markers[i].ident != 0)
+			pids[n++] = inflight->markers[i].pid;
+	SpinLockRelease(&inflight->mutex);
+	return n;
+}
+#endif							/* SNOWFDW_FAULT_INJECTION */

@@ -73,7 +73,7 @@ measured_init(void *ptr)
 {
 	Measured   *m = ptr;
 
-	LWLockInitialize(&m->lock, snowfdw_shmem_tranche());
+	snowfdw_shmem_lock_init(&m->lock, "measured");
 	m->count = 0;
 	memset(m->slots, 0, sizeof(m->slots));
 }

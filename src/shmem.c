@@ -30,6 +30,13 @@
  *		Whether snowfdw is preloaded, so that all of the above is shared.
  *	snowfdw_shmem_tranche()
  *		The tranche id of the locks in registered structs.
+ *	snowfdw_shmem_lock_init(lock, name)
+ *		Initialize a lock of a registered struct (from its init function),
+ *		and name it for snowfdw_shmem_locks_held.
+ *	snowfdw_shmem_locks_held(&name)
+ *		How many of those locks, and of this file's, this backend holds,
+ *		and the name of one: the test build checks that no error is raised
+ *		while one is held (fault.c).
  *
  * Registration happens in _PG_init only (up to SHMEM_MAX_STRUCTS structs
  * and SHMEM_MAX_TABLES tables), in the same order in every process.
@@ -62,6 +69,7 @@
 
 #define SHMEM_MAX_STRUCTS 8
 #define SHMEM_MAX_TABLES 8
+#define SHMEM_MAX_LOCKS 8
 
 /* the wait event name of snowfdw's locks */
 #define SNOWFDW_TRANCHE_NAME "snowfdw"
@@ -83,6 +91,13 @@ typedef struct ShmemTable
 	dshash_table *table;		/* NULL until attached */
 } ShmemTable;
 
+/* A lock of a registered struct, known by name */
+typedef struct ShmemNamedLock
+{
+	const char *name;
+	LWLock	   *lock;
+} ShmemNamedLock;
+
 /* In shared memory: the tranche and the handles of the area and tables */
 typedef struct ShmemControl
 {
@@ -97,6 +112,8 @@ static ShmemStruct structs[SHMEM_MAX_STRUCTS];
 static int	nstructs = 0;
 static ShmemTable tables[SHMEM_MAX_TABLES];
 static int	ntables = 0;
+static ShmemNamedLock locks[SHMEM_MAX_LOCKS];
+static int	nlocks = 0;
 static ShmemControl *control = NULL;
 static dsa_area *area = NULL;
 static bool tranche_registered = false;
@@ -454,11 +471,62 @@ snowfdw_shmem_attached_table(const char *name)
 }
 
 /*
+ * snowfdw_shmem_lock_init
+ *		Initialize a lock of a registered struct and remember it by name
+ *
+ * Called from the struct's init function: once in the postmaster when
+ * preloaded (its backends inherit the list), at first use otherwise.  A
+ * name seen before (shared memory made again after a crash) is updated.
+ */
+void
+snowfdw_shmem_lock_init(LWLock *lock, const char *name)
+{
+	int			i;
+
+	LWLockInitialize(lock, snowfdw_shmem_tranche());
+	for (i = 0; i < nlocks; i++)
+		if (strcmp(locks[i].name, name) == 0)
+			break;
+	if (i == nlocks)
+	{
+		if (nlocks >= SHMEM_MAX_LOCKS)
+			return;				/* not counted; nothing else depends on it */
+		nlocks++;
+	}
+	locks[i].name = name;
+	locks[i].lock = lock;
+}
+
+/*
  * snowfdw_shmem_locks_held
- *		How many of this file's locks this backend holds (tests)
+ *		How many of snowfdw's named locks this backend holds; *name (if
+ *		not NULL) gets the name of one, or NULL
+ *
+ * Raises nothing and allocates nothing: it runs in error reporting.  The
+ * partition locks of the dshash tables are not named here (the tests count
+ * them through the interrupt holdoff count).
  */
 int
-snowfdw_shmem_locks_held(void)
+snowfdw_shmem_locks_held(const char **name)
 {
-	return control != NULL && LWLockHeldByMe(&control->lock) ? 1 : 0;
+	int			held = 0;
+	int			i;
+
+	if (name != NULL)
+		*name = NULL;
+	if (control != NULL && LWLockHeldByMe(&control->lock))
+	{
+		held++;
+		if (name != NULL)
+			*name = "control";
+	}
+	for (i = 0; i < nlocks; i++)
+	{
+		if (!LWLockHeldByMe(locks[i].lock))
+			continue;
+		held++;
+		if (name != NULL && *name == NULL)
+			*name = locks[i].name;
+	}
+	return held;
 }

@@ -19,6 +19,7 @@
 #include "lib/stringinfo.h"
 #include "nodes/execnodes.h"
 #include "nodes/pathnodes.h"
+#include "storage/lwlock.h"
 #include "utils/relcache.h"
 
 #include "compat.h"
@@ -415,7 +416,8 @@ extern void *snowfdw_shmem_struct(const char *name);
 extern dsa_area *snowfdw_shmem_area(void);
 extern dshash_table *snowfdw_shmem_table(const char *name);
 extern dshash_table *snowfdw_shmem_attached_table(const char *name);
-extern int	snowfdw_shmem_locks_held(void);
+extern void snowfdw_shmem_lock_init(LWLock *lock, const char *name);
+extern int	snowfdw_shmem_locks_held(const char **name);
 
 /*
  * in fault.c: test-build fault points (snowfdw.fault_point); in any other
@@ -425,10 +427,12 @@ extern int	snowfdw_shmem_locks_held(void);
 extern void snowfdw_fault_init(void);
 extern bool snowfdw_fault(const char *point);
 pg_noreturn extern void snowfdw_fault_error(const char *point);
+extern TimestampTz snowfdw_fault_clock_offset(void);
 #else
 #define snowfdw_fault_init() ((void) 0)
 #define snowfdw_fault(point) false
 #define snowfdw_fault_error(point) ((void) 0)
+#define snowfdw_fault_clock_offset() ((TimestampTz) 0)
 #endif
 
 /* in cache.c */
@@ -448,7 +452,6 @@ extern bool snowfdw_cache_answer(SnowfdwConnection *conn, SnowfdwCall **calls,
 extern void snowfdw_cache_store_call(SnowfdwConnection *conn,
 									 SnowfdwCall *call);
 extern void snowfdw_cache_invalidate(Oid serverid);
-extern int	snowfdw_cache_locks_held(void);
 extern void snowfdw_cache_prepare_changes(void);
 extern void snowfdw_cache_note_changed(Oid serverid);
 extern void snowfdw_cache_flush_changed(void);
@@ -514,6 +517,9 @@ extern int	snowfdw_refresh_take(int worker, SnowfdwRefreshJob *out, int max);
 extern void snowfdw_refresh_done(const SnowfdwRefreshJob *jobs, int n);
 extern void snowfdw_refresh_worker_exit(int worker, uint32 generation,
 										bool in_worker);
+#ifdef SNOWFDW_FAULT_INJECTION
+extern int	snowfdw_inflight_owners(int *pids, int max);
+#endif
 
 /* in refresh.c */
 extern void snowfdw_refresh_request(const SnowfdwRefreshJob *job,

@@ -19,15 +19,14 @@ for m in ${DEB_MAJORS:-15 17 18 19}; do
     bash "$REPO/test/build-deb.sh" "$OUT" || failed=1
     continue
   fi
-  root=$(bash "$REPO/test/chroot.sh" path "$m")
-  bash "$REPO/test/run-chroot.sh" "$m" test/build-deb.sh /snowfdw/dist >"$OUT/build-$m.log" 2>&1
+  SNOWFDW_CHROOT_OUT=$OUT bash "$REPO/test/run-chroot.sh" "$m" test/build-deb.sh >"$OUT/build-$m.log" 2>&1
   rc=$?
   if [ "$rc" -eq 3 ]; then
     echo "make deb: PostgreSQL $m skipped: $(grep -m1 '^chroot.sh:' "$OUT/build-$m.log" | sed 's/^chroot.sh: //')"
   elif [ "$rc" -ne 0 ]; then
     echo "make deb: PostgreSQL $m failed:"; tail -20 "$OUT/build-$m.log"; failed=1
   else
-    cp "$root"/snowfdw/dist/postgresql-"$m"-snowfdw_*.deb "$OUT"/ && ls "$OUT"/postgresql-"$m"-snowfdw_*.deb
+    ls "$OUT"/postgresql-"$m"-snowfdw_*.deb
     rm -f "$OUT/build-$m.log"
   fi
 done

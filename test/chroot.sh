@@ -74,9 +74,16 @@ make_chroot() {
     return 3
   fi
   if ! command -v mmdebstrap >/dev/null; then
-    # (wait for another apt run rather than fail on its lock)
+    # one installer at a time (makers of other majors run at once, and
+    # apt-get update does not wait for another's lock), and wait for
+    # another apt run rather than fail on its lock
     local apt=(apt-get -o DPkg::Lock::Timeout=300 -y -qq --no-install-recommends)
-    { apt-get -o DPkg::Lock::Timeout=300 update -qq && DEBIAN_FRONTEND=noninteractive "${apt[@]}" install mmdebstrap; } >/dev/null 2>&1 ||
+    (
+      flock 8
+      command -v mmdebstrap >/dev/null ||
+        { apt-get -o DPkg::Lock::Timeout=300 update -qq &&
+          DEBIAN_FRONTEND=noninteractive "${apt[@]}" install mmdebstrap; } >/dev/null 2>&1
+    ) 8>"$ROOT/.mmdebstrap.lock" ||
       { echo "chroot.sh: mmdebstrap cannot be installed (no Debian mirror?)" >&2; return 3; }
   fi
   local pkgs

@@ -56,6 +56,15 @@ BEGIN
   RETURN QUERY SELECT * FROM pg_temp.emu_log ORDER BY 1;
 END $$;
 
+-- the emulator's log as JSON objects, with what the TSV leaves out: fault,
+-- bytes_total and bytes_sent (fewer when the client went away), ticks of
+-- arrival and answer; emu_mark() takes a tick (test/emulator/README.md)
+CREATE OR REPLACE FUNCTION pg_temp.emu_log_entries() RETURNS SETOF jsonb
+LANGUAGE sql AS $$
+  SELECT jsonb_array_elements(string_agg(l, E'\n')::jsonb) FROM pg_temp.emu('log') l $$;
+CREATE OR REPLACE FUNCTION pg_temp.emu_mark() RETURNS int
+LANGUAGE sql AS $$ SELECT l::int FROM pg_temp.emu('mark') l $$;
+
 -- explain_analyze('query'): EXPLAIN ANALYZE as the same on every major.
 -- From 18, PostgreSQL shows buffers by default (BUFFERS OFF) and actual rows
 -- with two decimals ("rows=8.00"): whole counts are shown as 15 shows them.

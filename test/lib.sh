@@ -70,10 +70,16 @@ pg_major() {
   "$PG_CONFIG" --version | sed 's/^PostgreSQL \([0-9]*\).*/PostgreSQL \1/'
 }
 
-# copy_tree SRC DEST: the tree at SRC, without build and test output, into
-# the existing directory DEST, readable by every user
+# copy_tree SRC DEST [--no-git]: the tree at SRC, without build and test
+# output, into the existing directory DEST, readable by every user.  Prism's
+# node_modules (74 MB, 17,000 files) stays out: test/checks/prism.sh uses
+# the checkout's.  --no-git leaves .git out too (a chroot's copy: nothing
+# there reads the history).
 copy_tree() {
+  local nogit=()
+  [ "${3:-}" = --no-git ] && nogit=(--exclude=./.git)
   tar -C "$1" --exclude=./tmp_check --exclude=./tmp_matrix --exclude=./dist \
+    --exclude=./test/prism/node_modules --exclude=./test/fuzz/build "${nogit[@]}" \
     --exclude='*.o' --exclude='*.so' --exclude='*.bc' -cf - . | tar -C "$2" -xf - &&
     chmod -R a+rX "$2"
 }
@@ -111,10 +117,12 @@ run_from_copy() {
 }
 
 # build_and_install: compile (warnings are errors here) and install the
-# extension, with the test build's fault points (src/fault.c)
+# extension, with the test build's fault points (src/fault.c) and without
+# JIT bitcode (no test inlines snowfdw; it would double the compile time)
 build_and_install() {
-  make -C "$REPO" -s PG_CONFIG="$PG_CONFIG" COPT=-Werror SNOWFDW_FAULT_INJECTION=yes >/dev/null
-  make -C "$REPO" -s PG_CONFIG="$PG_CONFIG" SNOWFDW_FAULT_INJECTION=yes install >/dev/null
+  local opts=(-C "$REPO" -s PG_CONFIG="$PG_CONFIG" SNOWFDW_FAULT_INJECTION=yes SNOWFDW_BITCODE=no)
+  make "${opts[@]}" -j"$(nproc 2>/dev/null || echo 2)" COPT=-Werror >/dev/null &&
+    make "${opts[@]}" install >/dev/null
 }
 
 # check NAME EXPECTED ACTUAL: one TAP-like line of a shell suite, counted
@@ -127,6 +135,27 @@ check() {
     echo "not ok - $1: expected '$2', got '$3'"
     failed=$((failed + 1))
   fi
+}
+
+# wait_for SECONDS CMD...: run CMD every 50 ms until it succeeds, for at
+# most SECONDS (a whole number); fails if it never did.  Tests wait for a
+# state this way, never for a time they hope is long enough.
+wait_for() {
+  local deadline=$(($(date +%s) + $1))
+  shift
+  until "$@"; do
+    [ "$(date +%s)" -le "$deadline" ] || return 1
+    sleep 0.05
+  done
+}
+
+# emu_log_facts PYTHON_EXPR: evaluate a Python expression over the
+# emulator's JSON log (the list "log", entries as emuctl.py log prints
+# them) and print its value; tests state what the log shows this way
+# (order by ticks, times the emulator recorded) instead of timing clients
+emu_log_facts() {
+  "$PYTHON" "$EMU_DIR/emuctl.py" log |
+    "$PYTHON" -c 'import json, sys; log = json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"
 }
 
 # make_cache_db PORT DB: a new database DB on the cluster on PORT, with a
@@ -142,6 +171,19 @@ CREATE SERVER s FOREIGN DATA WRAPPER snowfdw OPTIONS (url :'url', cache_ttl '360
 CREATE USER MAPPING FOR CURRENT_USER SERVER s OPTIONS (token 'test-pat-alice-0123456789');
 CREATE FOREIGN TABLE t (name text) SERVER s OPTIONS (object 'schemas', database 'SALES');
 SQL
+  test_build_functions "$1" "$2"
+}
+
+# test_build_functions PORT DB: the test build's SQL functions (src/fault.c)
+# in DB: advance_clock(seconds) ages the cache's entries, inflight_markers()
+# lists the owners of the in-flight markers
+test_build_functions() {
+  as_postgres "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$RUN_DIR" -p "$1" -d "$2" >/dev/null <<'SQL'
+CREATE FUNCTION advance_clock(seconds float8) RETURNS float8
+  AS 'snowfdw', 'snowfdw_fault_advance_clock' LANGUAGE C STRICT;
+CREATE FUNCTION inflight_markers() RETURNS TABLE (pid int)
+  AS 'snowfdw', 'snowfdw_fault_inflight_markers' LANGUAGE C;
+SQL
 }
 
 # prepare_run_dir DIR: an empty directory the postgres user owns
@@ -152,9 +194,20 @@ prepare_run_dir() {
   if [ "$(id -u)" -eq 0 ]; then chown postgres: "$RUN_DIR"; fi
 }
 
-# make_keys: RSA key pairs for key-pair JWT tests, and the fixture that knows them
+# make_keys: RSA key pairs for key-pair JWT tests, and the fixture that knows them.
+# With SNOWFDW_KEYS_FROM (a directory make_keys fills: run-tests.sh makes
+# them once for all majors, while they build), a copy of those once it has
+# its .done marker: one of them takes OpenSSL some 10 s of CPU to make.
 make_keys() {
   local k="$RUN_DIR/keys"
+  if [ -n "${SNOWFDW_KEYS_FROM:-}" ] && wait_for 300 test -e "$SNOWFDW_KEYS_FROM/.done"; then
+    as_postgres mkdir -p "$k"
+    cp "$SNOWFDW_KEYS_FROM"/*.pem "$SNOWFDW_KEYS_FROM"/*.pub "$k"/ &&
+      chown -R postgres: "$k" 2>/dev/null
+    chmod 0600 "$k"/*.pem
+    as_postgres touch "$k/.done"
+    return
+  fi
   as_postgres mkdir -p "$k"
   as_postgres openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$k/alice.pem" 2>/dev/null
   as_postgres openssl pkey -in "$k/alice.pem" -pubout -out "$k/alice.pub" 2>/dev/null
@@ -168,6 +221,8 @@ make_keys() {
   as_postgres openssl pkcs8 "${enc[@]}" -scrypt -scrypt_N 16384 -scrypt_r 8 -scrypt_p 4 -out "$k/alice_scrypt.pem" 2>/dev/null
   as_postgres openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$k/other.pem" 2>/dev/null
   chmod 0600 "$k"/*.pem
+  # (complete: a run may copy them from here)
+  as_postgres touch "$k/.done"
 }
 
 # make_tls_certs: a CA and HTTPS certificates for the emulator, made per run in

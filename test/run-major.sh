@@ -12,6 +12,11 @@
 # check in test/checks/ counts as one test.  Selection, by name:
 #   SNOWFDW_SUITES / SNOWFDW_CHECKS   run only these (unset: all)
 #   SNOWFDW_SKIP_SUITES               skip these (a developer's run)
+# A suite in SNOWFDW_BACKGROUND_SUITES (default 60-valgrind) starts right
+# after the set-up and runs beside the others; its output is printed in its
+# place.  Every step prints one line that ends with its wall time, `(N s)`: build,
+# set-up (keys, certificates, emulator, cluster), each suite and each check;
+# run-tests.sh makes its table of them.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -30,27 +35,54 @@ selected() {
   return 1
 }
 
-build_and_install || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+# since T0: seconds from T0 (date +%s) until now
+since() { echo $(( $(date +%s) - $1 )); }
+
+t0=$(date +%s)
+build_and_install || { echo "build: FAILED ($(since "$t0") s)"; echo "0 passed, 1 failed"; exit 1; }
+echo "build: ok ($(since "$t0") s)"
+t0=$(date +%s)
 prepare_run_dir "$REPO/tmp_check"
 make_keys
-make_tls_certs || { echo "0 passed, 1 failed"; exit 1; }
+make_tls_certs || { echo "set-up: certificates FAILED"; echo "0 passed, 1 failed"; exit 1; }
 write_fixture "$EMU_DIR/fixtures/test.json" "$RUN_DIR/fixture.json"
-start_emulator "$RUN_DIR/fixture.json" || { echo "0 passed, 1 failed"; exit 1; }
+start_emulator "$RUN_DIR/fixture.json" || { echo "set-up: emulator FAILED"; echo "0 passed, 1 failed"; exit 1; }
 start_cluster 55432
+echo "set-up: keys, certificates, emulator, cluster ($(since "$t0") s)"
+
+# suites that run beside the others from the start, with a cluster and an
+# emulator of their own (SNOWFDW_BACKGROUND_SUITES, default valgrind: it
+# needs CPU for long, the others mostly wait); each is printed in its place
+declare -A bg_start
+for name in ${SNOWFDW_BACKGROUND_SUITES-60-valgrind}; do
+  [ -f "$REPO/test/suites/$name.sh" ] && selected suite "$name" || continue
+  bg_start[$name]=$(date +%s)
+  (bash "$REPO/test/suites/$name.sh" "$RUN_DIR" >"$RUN_DIR/suite-$name.out" 2>&1
+   date +%s >"$RUN_DIR/suite-$name.end") &
+done
 
 for suite in "$REPO"/test/suites/*.sh; do
   name=$(basename "$suite" .sh)
   selected suite "$name" || continue
-  echo "== suite $name ($(pg_major))"
-  start=$(date +%s)
-  bash "$suite" "$RUN_DIR" 2>&1 | tee "$RUN_DIR/suite-$name.out"
+  if [ -n "${bg_start[$name]:-}" ]; then
+    echo "== suite $name ($(pg_major), beside the others since the set-up)"
+    wait_for 7200 test -e "$RUN_DIR/suite-$name.end"
+    cat "$RUN_DIR/suite-$name.out"
+    start=${bg_start[$name]}
+    end=$(cat "$RUN_DIR/suite-$name.end" 2>/dev/null || date +%s)
+  else
+    echo "== suite $name ($(pg_major))"
+    start=$(date +%s)
+    bash "$suite" "$RUN_DIR" 2>&1 | tee "$RUN_DIR/suite-$name.out"
+    end=$(date +%s)
+  fi
   last=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$RUN_DIR/suite-$name.out" | tail -1)
   if [ -z "$last" ]; then
-    echo "suite $name: no summary line"
+    echo "suite $name: no summary line ($((end - start)) s)"
     failed=$((failed + 1))
     continue
   fi
-  echo "suite $name: $last ($(( $(date +%s) - start )) s)"
+  echo "suite $name: $last ($((end - start)) s)"
   passed=$((passed + $(echo "$last" | cut -d' ' -f1)))
   failed=$((failed + $(echo "$last" | cut -d' ' -f3)))
 done
@@ -58,11 +90,12 @@ done
 for check in "$REPO"/test/checks/*.sh; do
   [ -e "$check" ] || continue
   selected check "$(basename "$check" .sh)" || continue
+  start=$(date +%s)
   if bash "$check" "$RUN_DIR" >"$RUN_DIR/check.out" 2>&1; then
-    echo "check $(basename "$check"): ok ($(tail -1 "$RUN_DIR/check.out"))"
+    echo "check $(basename "$check"): ok: $(tail -1 "$RUN_DIR/check.out") ($(since "$start") s)"
     passed=$((passed + 1))
   else
-    echo "check $(basename "$check"): FAILED"
+    echo "check $(basename "$check"): FAILED ($(since "$start") s)"
     cat "$RUN_DIR/check.out"
     failed=$((failed + 1))
   fi

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # After the whole suite: no token, private key, JWT or passphrase may appear
 # in the server log, the test output or the emulator log, nor in those of the
-# valgrind runs (RUN_DIR/valgrind/*, test/suites/60-valgrind.sh).
+# valgrind runs (RUN_DIR/valgrind/*, test/suites/60-valgrind.sh) and of the
+# regression groups on clusters of their own (RUN_DIR/regress-*,
+# test/suites/10-regress.sh).
 #   bash test/checks/secrets.sh RUN_DIR
 # Exits 1 on any finding.  Findings name the file, line and kind of secret,
 # never the secret itself, so this output is safe to print in CI.
@@ -12,7 +14,7 @@ PYTHON=/usr/bin/python3
 PASSPHRASE='test-passphrase-42'
 
 files=()
-for d in "$RUN_DIR" "$RUN_DIR"/valgrind/*; do
+for d in "$RUN_DIR" "$RUN_DIR"/valgrind/* "$RUN_DIR"/regress-*; do
   for f in "$d/postgres.log" "$d/emulator.log" \
            "$d"/regress/results/*.out "$d/regress/regression.diffs" "$d"/leak-*.out; do
     [ -f "$f" ] && files+=("$f")

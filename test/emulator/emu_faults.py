@@ -23,6 +23,7 @@ ACTIONS = {
     "drop": {},
     "drip": {"bytes": (int, 1), "interval_ms": ((int, float), 500), "body": (str, None)},
     "hang": {"seconds": ((int, float), 30)},
+    "gate": {"name": (str, "gate"), "seconds": ((int, float), 30)},
     "wrong_types": {},
     "location": {"value": (str, None), "ms": ((int, float), 0)},
     "link": {"value": (str, None)},

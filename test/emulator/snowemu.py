@@ -106,7 +106,9 @@ class Emulator:
             self.state = state
             self.api = emu_api.Api(state, self.spec)
             self.faults = emu_faults.Faults()
+            self.open_gates()
             self.seq = 0
+            self.tick = 0
             self.clock_offset = 0.0
             self.clear_log()
 
@@ -159,6 +161,24 @@ class Emulator:
         """Real time plus the admin-set offset (used for JWT checks only)."""
         return time.time() + self.clock_offset
 
+    def next_tick(self):
+        """The next value of the logical clock that orders arrivals, answers and marks."""
+        with self.lock:
+            self.tick += 1
+            return self.tick
+
+    def open_gates(self):
+        """Let every request held at a gate go, and forget the gates."""
+        with self.lock:
+            for gate in getattr(self, "gates", {}).values():
+                gate.set()
+            self.gates = {}
+
+    def gate(self, name):
+        """The event that opens gate NAME (made closed on first use)."""
+        with self.lock:
+            return self.gates.setdefault(name, threading.Event())
+
     def begin(self, conn, method, path, query, body):
         """Register an API request: seq, request id, connection id, log entry, fault."""
         with self.lock:
@@ -173,6 +193,8 @@ class Emulator:
                 "status": None, "token_type": None, "token_sha256": None, "spec_violations": [], "unknown_params": [],
                 "auth_error": None, "operation": None, "fault": None, "emulator_error": None,
                 "request_id": emu_api.REQUEST_ID % self.seq,
+                "arrived": self.next_tick(), "answered": None,
+                "arrived_at": time.time(), "answered_at": None,
             }
             self.log.append(entry)
             self.in_flight += 1
@@ -206,6 +228,8 @@ class Emulator:
             "/_emulator/tokens": ("POST",),
             "/_emulator/health": ("GET",),
             "/_emulator/blackhole": ("POST",),
+            "/_emulator/mark": ("POST",),
+            "/_emulator/gates": ("POST",),
         }
         if path not in routes:
             raise AdminError("unknown admin endpoint %s" % path, 404)
@@ -222,12 +246,15 @@ class Emulator:
             return 200, done
         if path == "/_emulator/blackhole":
             return 200, {"port": self.blackhole_port()}
+        if path == "/_emulator/mark":
+            return 200, {"tick": self.next_tick()}
         with self.lock:
             if path == "/_emulator/faults":
                 if method == "GET":
                     return 200, [dict(r.spec, matched=r.matched) for r in self.faults.rules]
                 if method == "DELETE":
                     self.faults.clear()
+                    self.open_gates()
                     return 200, done
                 try:
                     self.faults.add(payload(), self.api.check_rule)
@@ -248,6 +275,12 @@ class Emulator:
             data = payload()
             if not isinstance(data, dict):
                 raise AdminError("body must be a JSON object")
+            if path == "/_emulator/gates":
+                name = data.get("name")
+                if not isinstance(name, str) or not name:
+                    raise AdminError("'name' must be a non-empty string")
+                self.gate(name).set()
+                return 200, done
             if path == "/_emulator/clock-offset":
                 secs = data.get("seconds")
                 if isinstance(secs, bool) or not isinstance(secs, (int, float)):
@@ -403,10 +436,15 @@ class Handler(BaseHTTPRequestHandler):
         if action == "hang":
             entry["status"] = 0  # nothing is ever sent
             emu.stop.wait(p["seconds"])
+            # (the tick and time it gave up: a client that waited this long
+            # returned after them)
+            entry["answered"], entry["answered_at"] = emu.next_tick(), time.time()
             self.close_connection = True
             return
         if action == "latency" or (action in ("status", "location", "pad") and p["ms"]):
             emu.stop.wait(p["ms"] / 1000.0)
+        if action == "gate":
+            emu.gate(p["name"]).wait(p["seconds"])
         raw = None
         if action == "status":
             hdrs = {"Retry-After": p["retry_after"]} if p.get("retry_after") is not None else {}
@@ -444,6 +482,7 @@ class Handler(BaseHTTPRequestHandler):
         mode = action if action in ("truncate", "drop", "drip") else None
         entry["bytes_total"] = len(raw)
         entry["bytes_sent"] = self._write(res.status, headers, raw, mode, p)
+        entry["answered"], entry["answered_at"] = emu.next_tick(), time.time()
         if not emu.quiet:
             sys.stderr.write("snowemu: #%d conn %s %s %s -> %d%s\n" % (
                 entry["seq"], entry["conn"], self.command, path, res.status, " [%s]" % action if action else ""))
@@ -590,6 +629,7 @@ def main(argv=None):
     while not stop.wait(0.5):
         pass
     emu.stop.set()  # wake hanging / dripping handlers
+    emu.open_gates()
     for srv in servers:
         srv.shutdown()
         srv.server_close()

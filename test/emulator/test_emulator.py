@@ -22,6 +22,7 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import urllib.parse
@@ -896,6 +897,39 @@ class TestFaults(EmuTest):
         t = time.time()
         self.api("GET", "/api/v2/databases", status=200)
         self.assertGreaterEqual(time.time() - t, 0.29)
+
+    def test_gate_and_ticks(self):
+        # a gated answer leaves only once the gate opens; the ticks order the
+        # arrival, a mark taken meanwhile, and the answer
+        self.fault(action="gate", name="g", seconds=20)
+        done = []
+        t = threading.Thread(target=lambda: done.append(self.api("GET", "/api/v2/databases").status))
+        t.start()
+        for _ in range(200):
+            if self.log():
+                break
+            time.sleep(0.01)
+        mark = self.admin("POST", "/_emulator/mark")["tick"]
+        self.assertEqual([], done)
+        [entry] = self.log()
+        self.assertIsNone(entry["status"])
+        self.assertIsNone(entry["answered"])
+        self.admin("POST", "/_emulator/gates", {"name": "g"})
+        t.join(10)
+        self.assertEqual([200], done)
+        [entry] = self.log()
+        self.assertLess(entry["arrived"], mark)
+        self.assertGreater(entry["answered"], mark)
+        self.assertGreaterEqual(entry["answered_at"], entry["arrived_at"])
+        # an open gate lets later requests through; clearing the faults
+        # forgets it, and a new gate of that name is closed again
+        self.api("GET", "/api/v2/databases", status=200)
+        self.admin("DELETE", "/_emulator/faults")
+        self.fault(action="gate", name="g", seconds=0.2)
+        t0 = time.time()
+        self.api("GET", "/api/v2/databases", status=200)
+        self.assertGreaterEqual(time.time() - t0, 0.19)
+        self.admin("POST", "/_emulator/gates", {}, expect=400)
 
     def test_malformed(self):
         self.fault(action="malformed")

@@ -11,7 +11,8 @@ set -uo pipefail
 MAIN_RUN_DIR=${1:?usage: check.sh RUN_DIR}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/../lib.sh"
-PRISM=$HERE/node_modules/.bin/prism
+# (test/checks/prism.sh passes the checkout's when this is a run copy)
+PRISM=${SNOWFDW_PRISM:-$HERE/node_modules/.bin/prism}
 PRISM_PID=""
 DB=snowfdw_prism
 

@@ -5,10 +5,12 @@
 #    one request per distinct request and all get the same rows.
 # 2. The fetching backend cancelled, or its request failing (500): a waiting
 #    backend takes the request over and gets the rows.
-# 3. Stale window: past cache_ttl an entry answers at once while one refresh
-#    runs in a background worker; the next query sees the refreshed data; a
-#    failed refresh leaves the stale entry;
-#    past the window a lookup is an ordinary miss.
+# 3. Stale window: past cache_ttl (reached by the test build's clock, not by
+#    waiting) an entry answers at once while one refresh runs in a
+#    background worker (the refresh's answer is held until both viewers had
+#    theirs: the emulator's ticks say which came first); the next query sees
+#    the refreshed data; a failed refresh leaves the stale entry; past the
+#    window a lookup is an ordinary miss.
 # Prints `N passed, N failed` last.
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
@@ -39,8 +41,12 @@ wait_coalescing() {
     sleep 0.05
   done
 }
-# millis: the clock in milliseconds
-millis() { echo $(($(date +%s%N) / 1000000)); }
+# no_markers: no in-flight marker stands (no refresh queued or running)
+no_markers() { [ "$(q "SELECT count(*) FROM inflight_markers()")" = 0 ]; }
+# error_counted: snowfdw_stats counts an error of server st
+error_counted() { [ "$(q "SELECT errors > 0 FROM snowfdw_stats WHERE server_name = 'st'")" = t ]; }
+# answered STATUS: whether the log has a request answered with STATUS
+answered() { [ "$(emu log --tsv | awk -F'\t' -v s="$1" '$6 == s' | wc -l)" -ge 1 ]; }
 
 as_postgres "$PG_BIN/psql" -X -q -h "$RUN_DIR" -p "$PGPORT" -d postgres \
   -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS coalesce_suite" \
@@ -53,12 +59,14 @@ CREATE SERVER s FOREIGN DATA WRAPPER snowfdw
 CREATE USER MAPPING FOR CURRENT_USER SERVER s OPTIONS (token 'test-pat-alice-0123456789');
 CREATE FOREIGN TABLE t (name text) SERVER s OPTIONS (object 'schemas', database 'SALES');
 CREATE FOREIGN TABLE tt (name text) SERVER s OPTIONS (object 'stages', database 'SALES');
--- the stale window: 5 s fresh, then 60 s stale
+-- the stale window: an hour fresh, then an hour stale (the test build's
+-- clock moves past the first hour; the hours leave room for a slow machine)
 CREATE SERVER st FOREIGN DATA WRAPPER snowfdw
-  OPTIONS (url :'url', cache_ttl '5', cache_stale_ttl '60');
+  OPTIONS (url :'url', cache_ttl '3600', cache_stale_ttl '3600');
 CREATE USER MAPPING FOR CURRENT_USER SERVER st OPTIONS (token 'test-pat-alice-0123456789');
 CREATE FOREIGN TABLE st_t (name text) SERVER st OPTIONS (object 'schemas', database 'SALES');
 SQL
+test_build_functions "$PGPORT" coalesce_suite
 emu clear-faults >/dev/null
 
 # ---------------------------------------------------------------------
@@ -125,55 +133,48 @@ takeover "500" '{"method": "GET", "times": 1, "action": "status", "status": 500,
 emu clear-log
 check "stale window: a first read fills the entry" "8" "$(q "SELECT count(*) FROM st_t")"
 q "INSERT INTO t (name) VALUES ('SUITE_STALE')" >/dev/null
-sleep 5.5
+q "SELECT advance_clock(3601)" >/dev/null
 emu clear-log
-emu fault '{"method": "GET", "times": -1, "action": "latency", "ms": 1500}' >/dev/null
-start=$(millis)
+# the refresh's answer leaves only when the gate opens, after both viewers
+emu fault '{"method": "GET", "times": -1, "action": "gate", "name": "refresh"}' >/dev/null
 out=$(q "SELECT count(*) FROM st_t")
-took=$(($(millis) - start))
 check "past cache_ttl, a stale entry answers with the old rows" "8" "$out"
-check "... at once, while Snowflake takes 1.5 s (took ${took} ms)" "yes" "$([ "$took" -lt 1000 ] && echo yes || echo no)"
 check "... and once more, still without waiting" "8" "$(q "SELECT count(*) FROM st_t")"
-for _ in $(seq 1 100); do
-  [ "$(emu log --tsv | awk -F'\t' '$6 != "\\N"' | wc -l)" -ge 1 ] && break
-  sleep 0.05
-done
-sleep 0.3
+viewers_done=$(emu mark)
+emu open-gate refresh
+wait_for 30 answered 200
+wait_for 30 no_markers
 emu clear-faults >/dev/null
 check "exactly one refresh was sent" "1" "$(requests)"
+check "... and answered after both viewers had their rows" "True" \
+  "$(emu_log_facts "len(log) == 1 and log[0]['answered'] > $viewers_done")"
 check "the next query sees the refreshed data" "9" "$(q "SELECT count(*) FROM st_t")"
 check "... from the cache" "1" "$(requests)"
 
 # a failed refresh: the stale entry answers on, and the failure is counted
-sleep 5.5
+q "SELECT advance_clock(3601)" >/dev/null
 emu clear-log
 emu fault '{"method": "GET", "times": 1, "action": "status", "status": 500}' >/dev/null
 check "a stale entry answers while its refresh fails" "9" "$(q "SELECT count(*) FROM st_t")"
-for _ in $(seq 1 100); do
-  [ "$(emu log --tsv | awk -F'\t' '$6 == "500"' | wc -l)" -ge 1 ] && break
-  sleep 0.05
-done
-sleep 0.3
+wait_for 30 answered 500
+wait_for 30 no_markers
 emu clear-faults >/dev/null
 check "... one refresh was tried" "1" "$(requests)"
-check "... counted as an error in snowfdw_stats" "t" \
-  "$(q "SELECT errors > 0 FROM snowfdw_stats WHERE server_name = 'st'")"
+# (the worker counts the error as its transaction ends)
+check "... counted as an error in snowfdw_stats" "yes" "$(wait_for 30 error_counted && echo yes)"
 check "after the failed refresh, the stale entry still answers" "9" "$(q "SELECT count(*) FROM st_t")"
 
 # past the window: an ordinary miss, answered by Snowflake
 q "ALTER SERVER st OPTIONS (SET cache_ttl '1', SET cache_stale_ttl '1')" >/dev/null
 q "SELECT count(*) FROM st_t" >/dev/null
 q "DELETE FROM t WHERE name = 'SUITE_STALE'" >/dev/null
-sleep 2.5
+q "SELECT advance_clock(2.5)" >/dev/null
 emu clear-log
-emu fault '{"method": "GET", "times": -1, "action": "latency", "ms": 1000}' >/dev/null
-start=$(millis)
 out=$(q "SELECT count(*) FROM st_t")
-took=$(($(millis) - start))
-emu clear-faults >/dev/null
+returned=$(emu mark)
 check "past the stale window, a query gets Snowflake's current rows" "8" "$out"
-check "... waiting for them (took ${took} ms)" "yes" "$([ "$took" -ge 1000 ] && echo yes || echo no)"
-check "... with one request" "1" "$(requests)"
+check "... with one request, answered before the query returned" "True" \
+  "$(emu_log_facts "len(log) == 1 and log[0]['answered'] < $returned")"
 
 as_postgres "$PG_BIN/psql" -X -q -h "$RUN_DIR" -p "$PGPORT" -d postgres -c "DROP DATABASE coalesce_suite WITH (FORCE)" >/dev/null
 echo "$passed passed, $failed failed"

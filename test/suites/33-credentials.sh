@@ -54,8 +54,8 @@ q() {
   as_postgres "$PG_BIN/psql" -X -At -q -v VERBOSITY=sqlstate -h "$RUN_DIR" -p "$port" \
     -d cred_suite -c "$1" 2>&1 | sed 's/^psql:[^ ]* //'
 }
-# wait_for N: until the emulator has seen N requests (5 s at most)
-wait_for() {
+# wait_requests N: until the emulator has seen N requests (5 s at most)
+wait_requests() {
   for _ in $(seq 1 100); do [ "$(requests)" -ge "$1" ] && return; sleep 0.05; done
 }
 # wait_answered N: until N requests have their answer (5 s at most)
@@ -90,15 +90,18 @@ CREATE TABLE owners (schema_name text, centre text);
 INSERT INTO owners VALUES ('PUBLIC', 'finance');
 CREATE FUNCTION centre_of(text) RETURNS text LANGUAGE plpgsql STABLE
   AS $$ BEGIN RETURN (SELECT centre FROM owners WHERE schema_name = $1); END $$;
--- the refresh tests: an entry is stale after a second
+-- the refresh tests: an entry is stale after an hour (the test build's
+-- clock moves past it; an hour leaves room for a slow machine)
 CREATE SERVER st FOREIGN DATA WRAPPER snowfdw
-  OPTIONS (url :'url', cache_ttl '1', cache_stale_ttl '3600', max_retries '0');
+  OPTIONS (url :'url', cache_ttl '3600', cache_stale_ttl '7200', max_retries '0');
 CREATE USER MAPPING FOR CURRENT_USER SERVER st OPTIONS (token :'good');
 CREATE USER MAPPING FOR cred_dash SERVER st OPTIONS (token :'good');
 CREATE FOREIGN TABLE st_t (name text) SERVER st OPTIONS (object 'schemas', database 'SALES');
 CREATE FOREIGN TABLE st_m (name text) SERVER st OPTIONS (object 'schemas', database 'MARKETING');
 GRANT SELECT ON st_t, st_m TO cred_dash;
 SQL
+# advance_clock: entries age by the test build's clock, not by waiting
+test_build_functions "$PGPORT" cred_suite
 emu clear-faults >/dev/null
 
 # ---------------------------------------------------------------------
@@ -107,11 +110,13 @@ emu clear-faults >/dev/null
 DASHBOARD="SELECT count(*), count(centre_of(name)) FROM t"
 q "SELECT snowfdw_cache_clear()" >/dev/null
 emu clear-log
-emu fault '{"method": "GET", "times": 1, "action": "latency", "ms": 1500}' >/dev/null
+# the answer leaves once the token is replaced
+emu fault '{"method": "GET", "times": 1, "action": "gate", "name": "a"}' >/dev/null
 q "$DASHBOARD" >"$RUN_DIR/cred-a.out" &
 a=$!
-wait_for 1
+wait_requests 1
 q "ALTER USER MAPPING FOR CURRENT_USER SERVER s OPTIONS (SET token '$REVOKED')" >/dev/null
+emu open-gate a
 wait "$a"
 emu clear-faults >/dev/null
 check "the statement whose request was under way gets its answer" "8|1" "$(cat "$RUN_DIR/cred-a.out")"
@@ -131,12 +136,14 @@ check "... signed by it" "good 200" "$(signed_list)"
 # ---------------------------------------------------------------------
 q "SELECT snowfdw_cache_clear()" >/dev/null
 check "refresh: a first read fills the entry" "8" "$(q "SELECT count(*) FROM st_t")"
-sleep 1.2
+q "SELECT advance_clock(3601)" >/dev/null
 emu clear-log
-emu fault '{"method": "GET", "times": 1, "action": "latency", "ms": 1500}' >/dev/null
+# the worker's answer leaves once the token is replaced
+emu fault '{"method": "GET", "times": 1, "action": "gate", "name": "refresh"}' >/dev/null
 check "refresh: past cache_ttl, the stale entry answers" "8" "$(q "SELECT count(*) FROM st_t")"
-wait_for 1
+wait_requests 1
 q "ALTER USER MAPPING FOR CURRENT_USER SERVER st OPTIONS (SET token '$REVOKED')" >/dev/null
+emu open-gate refresh
 wait_answered 1
 wait_no_worker
 emu clear-faults >/dev/null
@@ -154,7 +161,7 @@ check "NOLOGIN: the role reads through its mapping" "2" "$(q "SET ROLE cred_dash
 # a schema made through the other server: st's entry is not dropped
 q "INSERT INTO t_m (name) VALUES ('CRED_NEW')" >/dev/null
 log_from=$(($(stat -c %s "$RUN_DIR/postgres.log") + 1))
-sleep 1.2
+q "SELECT advance_clock(3601)" >/dev/null
 emu clear-log
 check "NOLOGIN: past cache_ttl, the stale entry answers" "2" "$(q "SET ROLE cred_dash; SELECT count(*) FROM st_m")"
 wait_answered 1
@@ -182,7 +189,7 @@ sq() {
 }
 q "SELECT snowfdw_cache_clear()" >/dev/null
 q "SELECT count(*) FROM st_t" >/dev/null
-sleep 1.2
+q "SELECT advance_clock(3601)" >/dev/null
 emu clear-log
 # the launch registers a worker that cannot load its entry point
 log_from=$(($(stat -c %s "$RUN_DIR/postgres.log") + 1))
@@ -221,7 +228,8 @@ if as_postgres "$PG_BIN/pg_basebackup" -h "$RUN_DIR" -p "$PGPORT" -U postgres -D
   check "standby: in recovery" "t" "$(q "$STANDBY_PORT" "SELECT pg_is_in_recovery()")"
   check "standby: a first read fills its cache" "8" "$(q "$STANDBY_PORT" "SELECT count(*) FROM st_t")"
   q "INSERT INTO t (name) VALUES ('CRED_NEW')" >/dev/null
-  sleep 1.2
+  # (the standby's own clock: its cache is in its own shared memory)
+  q "$STANDBY_PORT" "SELECT advance_clock(3601)" >/dev/null
   emu clear-log
   check "standby: past cache_ttl, the stale entry answers" "8" "$(q "$STANDBY_PORT" "SELECT count(*) FROM st_t")"
   wait_answered 1

@@ -7,7 +7,7 @@
 #      creates the extension from the packaged files and lists schemas from
 #      the emulator of this run;
 #   3. dpkg -r removes every file the package installed;
-#   4. the build's own install is put back for what runs after.
+#   4. the build's own install is in place for what runs after (put back if not).
 #   bash test/suites/90-package.sh RUN_DIR
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
@@ -78,7 +78,14 @@ else
   bad "dpkg -r left files"; echo "$left" | head
 fi
 
-# 4. the build's own install again
-if build_and_install; then ok "build's own install restored"; else bad "restoring the build's install"; fi
+# 4. the build's own install is as it was (the package went to the system's
+# PostgreSQL, not to the run's private installation, which valgrind may be
+# using beside this suite); put it back if it is not
+installed=$("$PG_CONFIG" --pkglibdir)/snowfdw.so
+if cmp -s "$REPO/snowfdw.so" "$installed" || build_and_install; then
+  ok "build's own install in place"
+else
+  bad "restoring the build's install"
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -12,7 +12,10 @@
 #       exits; prints its definitely/indirectly/possibly lost bytes and the
 #       heap still in use at exit (--leak-check=full).
 #
-# PG_CONFIG selects the server (default Debian's 15).  Debian's server is
+# SNOWFDW_VG_TRACK_ORIGINS=no leaves out where uninitialised values come
+# from (about half the CPU; make test's run, which only needs to know
+# whether there is an error).  PG_CONFIG selects the server (default
+# Debian's 15).  Debian's server is
 # built without USE_VALGRIND, so valgrind sees malloc'd memory only (libcurl,
 # OpenSSL, cJSON-free parts of snowfdw, memory-context blocks as a whole); a
 # server built with CPPFLAGS=-DUSE_VALGRIND and --enable-cassert also makes
@@ -66,14 +69,16 @@ stop_vg() {
 }
 trap stop_vg EXIT
 
-# build_debug: -O0 -g build of a copy of the sources, installed for PG_CONFIG
+# build_debug: -O0 -g build of a copy of the sources, installed for PG_CONFIG;
+# the test build (the regression tests use its clock and fault points)
 build_debug() {
   local b=$RUN_DIR/build
   mkdir -p "$b"
   (cd "$REPO" && tar cf - --exclude='*.o' --exclude='*.bc' --exclude='*.so' \
      Makefile snowfdw.control snowfdw--*.sql src) | (cd "$b" && tar xf -) || return 1
-  make -C "$b" -s PG_CONFIG="$PG_CONFIG" COPT='-O0 -g' >"$RUN_DIR/build.log" 2>&1 &&
-    make -C "$b" -s PG_CONFIG="$PG_CONFIG" install >>"$RUN_DIR/build.log" 2>&1 ||
+  make -C "$b" -s PG_CONFIG="$PG_CONFIG" COPT='-O0 -g' SNOWFDW_FAULT_INJECTION=yes \
+    >"$RUN_DIR/build.log" 2>&1 &&
+    make -C "$b" -s PG_CONFIG="$PG_CONFIG" SNOWFDW_FAULT_INJECTION=yes install >>"$RUN_DIR/build.log" 2>&1 ||
     { cat "$RUN_DIR/build.log"; return 1; }
 }
 
@@ -87,7 +92,7 @@ start_vg_cluster() {
   # shellcheck disable=SC2086
   as_postgres valgrind --tool=memcheck --trace-children=yes \
     --trace-children-skip='/bin/sh,/usr/bin/sh,*python*' \
-    --track-origins=yes --read-inline-info=yes --num-callers=40 \
+    --track-origins="${SNOWFDW_VG_TRACK_ORIGINS:-yes}" --read-inline-info=yes --num-callers=40 \
     --error-exitcode=0 --fullpath-after= \
     --error-markers=VG-ERROR-BEGIN,VG-ERROR-END \
     --suppressions="$SUPP" $1 --log-file="$RUN_DIR/vg.%p.log" \
