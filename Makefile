@@ -5,36 +5,41 @@
 
 MODULE_big = snowfdw
 OBJS = \
-	src/analyze.o \
-	src/auth.o \
-	src/cache.o \
-	src/connection.o \
-	src/deparse.o \
-	src/estimate.o \
-	src/fault.o \
-	src/functions.o \
-	src/holdoff.o \
-	src/http.o \
-	src/httptext.o \
-	src/ident.o \
-	src/inflight.o \
-	src/json.o \
-	src/jsontext.o \
-	src/listing.o \
-	src/mapping.o \
-	src/measured.o \
-	src/modify.o \
-	src/objects.o \
-	src/options.o \
-	src/refresh.o \
-	src/rest.o \
-	src/scan.o \
-	src/shmem.o \
-	src/siblings.o \
-	src/snowfdw.o \
-	src/stats.o \
-	src/write.o \
-	src/writemap.o
+	src/text/httptext.o \
+	src/text/ident.o \
+	src/text/jsontext.o \
+	src/transport/auth.o \
+	src/transport/http.o \
+	src/transport/json.o \
+	src/model/guc.o \
+	src/model/mapping.o \
+	src/model/objects.o \
+	src/model/options.o \
+	src/model/signer.o \
+	src/model/writemap.o \
+	src/shmem/cache.o \
+	src/shmem/fault.o \
+	src/shmem/holdoff.o \
+	src/shmem/inflight.o \
+	src/shmem/measured.o \
+	src/shmem/refresh.o \
+	src/shmem/shmem.o \
+	src/shmem/stats.o \
+	src/calls/connection.o \
+	src/calls/listing.o \
+	src/calls/report.o \
+	src/calls/rest.o \
+	src/calls/schedule.o \
+	src/calls/write.o \
+	src/fdw/analyze.o \
+	src/fdw/deparse.o \
+	src/fdw/estimate.o \
+	src/fdw/functions.o \
+	src/fdw/modify.o \
+	src/fdw/scan.o \
+	src/fdw/siblings.o \
+	src/fdw/snowfdw.o \
+	src/fdw/worker.o
 
 EXTENSION = snowfdw
 DATA = snowfdw--1.0.sql snowfdw--1.0--1.1.sql snowfdw--1.1--1.2.sql
@@ -45,12 +50,13 @@ REGRESS_OPTS = --inputdir=. --load-extension=snowfdw
 
 PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
 SNOWFDW_VERSION := $(shell sed -n "s/^default_version = '\\(.*\\)'/\\1/p" snowfdw.control)
-PG_CPPFLAGS = $(shell pkg-config --cflags libcurl libcjson 2>/dev/null) -DSNOWFDW_VERSION='"$(SNOWFDW_VERSION)"'
+# includes name a file by its layer folder: "calls/rest.h" (see src/README.md)
+PG_CPPFLAGS = -I$(srcdir)/src $(shell pkg-config --cflags libcurl libcjson 2>/dev/null) -DSNOWFDW_VERSION='"$(SNOWFDW_VERSION)"'
 SHLIB_LINK = $(shell pkg-config --libs libcurl libcjson 2>/dev/null) -lcrypto
 PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter
 
 # The test build (test/lib.sh passes SNOWFDW_FAULT_INJECTION=yes) adds the
-# fault points of src/fault.c; packages and plain builds never have them.
+# fault points of src/shmem/fault.c; packages and plain builds never have them.
 # A stamp per kind of build recompiles everything when the kind changes.
 ifeq ($(SNOWFDW_FAULT_INJECTION),yes)
 PG_CPPFLAGS += -DSNOWFDW_FAULT_INJECTION
@@ -79,7 +85,7 @@ endif
 
 # every object depends on every header: PGXS tracks no header dependencies
 # (after PGXS, so that its "all" stays the default goal)
-$(OBJS): $(wildcard src/*.h) $(SNOWFDW_BUILD_STAMP)
+$(OBJS): $(wildcard src/*.h src/*/*.h) $(SNOWFDW_BUILD_STAMP)
 $(SNOWFDW_BUILD_STAMP):
 	rm -f src/.build-test src/.build-release
 	touch $@

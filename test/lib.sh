@@ -117,7 +117,7 @@ run_from_copy() {
 }
 
 # build_and_install: compile (warnings are errors here) and install the
-# extension, with the test build's fault points (src/fault.c) and without
+# extension, with the test build's fault points (src/shmem/fault.c) and without
 # JIT bitcode (no test inlines snowfdw; it would double the compile time)
 build_and_install() {
   local opts=(-C "$REPO" -s PG_CONFIG="$PG_CONFIG" SNOWFDW_FAULT_INJECTION=yes SNOWFDW_BITCODE=no)
@@ -174,7 +174,8 @@ SQL
   test_build_functions "$1" "$2"
 }
 
-# test_build_functions PORT DB: the test build's SQL functions (src/fault.c)
+# test_build_functions PORT DB: the test build's SQL functions (src/shmem/shmem.c,
+# src/shmem/inflight.c)
 # in DB: advance_clock(seconds) ages the cache's entries, inflight_markers()
 # lists the owners of the in-flight markers
 test_build_functions() {

@@ -45,7 +45,7 @@ if [ "$tier" = check ]; then
   # one major: the regression tests may take three clusters
   export SNOWFDW_REGRESS_GROUPS=${SNOWFDW_REGRESS_GROUPS:-3}
   export SNOWFDW_SUITES="10-regress 32-faults 35-pattern-property"
-  export SNOWFDW_CHECKS="compat option-names paths release secrets"
+  export SNOWFDW_CHECKS="compat layers option-names paths release secrets"
 else
   MAJORS=${PG_MAJORS:-15 17 18 19}
 fi

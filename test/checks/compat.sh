@@ -6,11 +6,11 @@
 #   bash test/checks/compat.sh [RUN_DIR]
 set -uo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
-found=$(grep -nE 'PG_VERSION_NUM|pg_attribute_noreturn' "$REPO"/src/*.c "$REPO"/src/*.h |
+found=$(grep -rnE --include='*.[ch]' 'PG_VERSION_NUM|pg_attribute_noreturn' "$REPO"/src |
         grep -v "^$REPO/src/compat.h:" | sed "s|^$REPO/||")
 if [ -n "$found" ]; then
   echo "$found"
   echo "compat: version-dependent code outside src/compat.h (above)"
   exit 1
 fi
-echo "compat: no PG_VERSION_NUM test or pg_attribute_noreturn outside src/compat.h ($(ls "$REPO"/src/*.[ch] | wc -l) files)"
+echo "compat: no PG_VERSION_NUM test or pg_attribute_noreturn outside src/compat.h ($(find "$REPO"/src -name '*.[ch]' | wc -l) files)"

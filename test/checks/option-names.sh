@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Whole-run check: option names are written in the option table alone.
-# The names come from valid_options[] in src/options.c; none of them may
-# stand as a C string literal "name" in another src/*.c file (comments do not
+# The names come from valid_options[] in src/model/options.c; none of them
+# may stand as a C string literal "name" in another src/*/*.c file (comments do not
 # count, nor a name inside a longer literal).  Code that needs an option's
 # name takes it from options.c (snowfdw_option_name, snowfdw_scope_option_name).
 #   bash test/checks/option-names.sh [RUN_DIR]
@@ -25,21 +25,21 @@ src = os.path.join(repo, "src")
 # Each says why.
 ALLOWED = [
     # REST query parameters (the spec's names), not the table options
-    ("deparse.c", r'snowfdw_append_query\([^,]+, "history"'),
-    ("writemap.c", r'snowfdw_append_query\([^,]+, "restrict"'),
+    ("fdw/deparse.c", r'snowfdw_append_query\([^,]+, "history"'),
+    ("model/writemap.c", r'snowfdw_append_query\([^,]+, "restrict"'),
     # argument names of the SQL functions (snowfdw--*.sql)
-    ("functions.c", r'arg_text\(fcinfo, \w+, "\w+"'),
+    ("fdw/functions.c", r'arg_text\(fcinfo, \w+, "\w+"'),
     # objects.c: JSON fields of the Snowflake models ({"url", FIELD_TEXT, ...})
     # and the noun of each object kind ("database", 0, ...)
-    ("objects.c", r'^\s*\{"\w+", SNOWFDW_FIELD_\w+,'),
-    ("objects.c", r'^\s*"\w+", \d, '),
+    ("model/objects.c", r'^\s*\{"\w+", SNOWFDW_FIELD_\w+,'),
+    ("model/objects.c", r'^\s*"\w+", \d, '),
     # writemap.c: the kinds of object above a stage or stream, in an errdetail
-    ("writemap.c", r'nscopes == 1 \? "database" : "database or schema"'),
+    ("model/writemap.c", r'nscopes == 1 \? "database" : "database or schema"'),
 ]
 
 
 def option_names():
-    text = open(os.path.join(src, "options.c")).read()
+    text = open(os.path.join(src, "model", "options.c")).read()
     m = re.search(r"valid_options\[\]\s*=\s*\{(.*?)\n\};", text, re.S)
     if not m:
         return set()
@@ -77,16 +77,16 @@ def literals(text):
 
 names = option_names()
 if len(names) < 10:
-    print("option-names: found %d option names in src/options.c; "
+    print("option-names: found %d option names in src/model/options.c; "
           "has valid_options[] changed shape?" % len(names))
     sys.exit(1)
 
 findings = []
 used = set()
-files = sorted(glob.glob(os.path.join(src, "*.c")))
+files = sorted(glob.glob(os.path.join(src, "*", "*.c")))
 for path in files:
-    base = os.path.basename(path)
-    if base == "options.c":
+    base = os.path.relpath(path, src)
+    if base == os.path.join("model", "options.c"):
         continue
     text = open(path).read()
     lines = text.splitlines()
@@ -106,11 +106,11 @@ for k, (f, pat) in enumerate(ALLOWED):
     if k not in used:
         print("option-names: note: allowlist entry %s: %s matches nothing" % (f, pat))
 for base, no, lit in findings:
-    print('option-names: src/%s:%d: "%s" is an option name; take it from options.c'
+    print('option-names: src/%s:%d: "%s" is an option name; take it from model/options.c'
           % (base, no, lit))
 if findings:
     print("option-names: %d finding(s)" % len(findings))
     sys.exit(1)
-print("option-names: %d option names, %d files: no option name as a literal outside src/options.c"
+print("option-names: %d option names, %d files: no option name as a literal outside src/model/options.c"
       % (len(names), len(files) - 1))
 PY

@@ -1,7 +1,7 @@
 /*
  * fuzz_http_date.c
  *		libFuzzer target of HTTP-date and Retry-After parsing
- *		(src/httptext.c)
+ *		(src/text/httptext.c)
  *
  * The first 8 input bytes give "now" (a time between years 1 and 9999),
  * the rest is the header value.  Properties: Retry-After is -1 or a number
@@ -16,7 +16,7 @@
 #include <time.h>
 
 #include "fuzz.h"
-#include "httptext.h"
+#include "text/httptext.h"
 
 #define MAX_TIME 253402300799LL /* Fri, 31 Dec 9999 23:59:59 GMT */
 #define MIN_TIME (-62135596800LL)	/* Mon, 01 Jan 0001 00:00:00 GMT */

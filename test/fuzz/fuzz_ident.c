@@ -1,6 +1,6 @@
 /*
  * fuzz_ident.c
- *		libFuzzer target of src/ident.c
+ *		libFuzzer target of src/text/ident.c
  *
  * Properties: quoting any name and resolving the result gives the name back;
  * a name goes bare only when it is an upper-case identifier that resolves to
@@ -9,7 +9,7 @@
  * it resolves to quotes back to an identifier that resolves the same.
  */
 #include "fuzz.h"
-#include "ident.h"
+#include "text/ident.h"
 
 /* malloc'd quoted form of a name, checked against a short-buffer quote */
 static char *

@@ -1,7 +1,7 @@
 /*
  * fuzz_jsontext.c
  *		libFuzzer target of the streamed-array splitter and the number
- *		rewriter in src/jsontext.c
+ *		rewriter in src/text/jsontext.c
  *
  * Properties:
  *	- splitting in pieces of any sizes (taken from the input) finds the same
@@ -15,7 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "fuzz.h"
-#include "jsontext.h"
+#include "text/jsontext.h"
 
 #define MAX_ELEMENTS 4096
 

@@ -1,6 +1,6 @@
 /*
  * fuzz_link.c
- *		libFuzzer target of snowfdw_find_link_target (src/httptext.c)
+ *		libFuzzer target of snowfdw_find_link_target (src/text/httptext.c)
  *
  * The first input byte picks a relation type and a mode.
  *
@@ -16,7 +16,7 @@
  * entry whose first rel parameter lists the relation type.
  */
 #include "fuzz.h"
-#include "httptext.h"
+#include "text/httptext.h"
 
 static const char *const rels[] = {"next", "first", "last", "prev"};
 

@@ -1,6 +1,6 @@
 /*
  * fuzz_path.c
- *		libFuzzer target of snowfdw_valid_relative_path (src/httptext.c)
+ *		libFuzzer target of snowfdw_valid_relative_path (src/text/httptext.c)
  *
  * Properties of a Location or Link target the check accepts: it starts
  * with /api/v2/, holds only printable ASCII without '\', '#', '@' or "//";
@@ -13,7 +13,7 @@
 #include <curl/curl.h>
 
 #include "fuzz.h"
-#include "httptext.h"
+#include "text/httptext.h"
 
 #define HOST "acct.example.com"
 

@@ -1,6 +1,6 @@
 /*
  * fuzz_percent.c
- *		libFuzzer target of the percent-encoding in src/httptext.c
+ *		libFuzzer target of the percent-encoding in src/text/httptext.c
  *
  * Properties: the encoding of any bytes (NULs included) holds only RFC 3986
  * unreserved characters and upper-case %XX escapes, is at most three times
@@ -9,7 +9,7 @@
  * its buffer and never lengthens it.
  */
 #include "fuzz.h"
-#include "httptext.h"
+#include "text/httptext.h"
 
 /* whether c may appear as itself in an encoding */
 static int

@@ -1,13 +1,13 @@
 /*
  * unit_httptext.c
- *		Unit tests of src/httptext.c: percent-encoding, Link targets,
+ *		Unit tests of src/text/httptext.c: percent-encoding, Link targets,
  *		relative path checks, HTTP dates and Retry-After
  */
 #include <curl/curl.h>
 #include <math.h>
 #include <stdlib.h>
 
-#include "httptext.h"
+#include "text/httptext.h"
 #include "unit.h"
 
 /* Sun, 06 Nov 1994 08:49:37 GMT, the example of RFC 9110 */

@@ -1,10 +1,10 @@
 /*
  * unit_ident.c
- *		Unit tests of src/ident.c: identifier quoting and resolution
+ *		Unit tests of src/text/ident.c: identifier quoting and resolution
  */
 #include <stdlib.h>
 
-#include "ident.h"
+#include "text/ident.h"
 #include "unit.h"
 
 /* malloc'd quoted form of a name */

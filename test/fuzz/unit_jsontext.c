@@ -1,10 +1,10 @@
 /*
  * unit_jsontext.c
- *		Unit tests of the array splitter and number rewriter (src/jsontext.c)
+ *		Unit tests of the array splitter and number rewriter (src/text/jsontext.c)
  */
 #include <stdlib.h>
 
-#include "jsontext.h"
+#include "text/jsontext.h"
 #include "unit.h"
 
 /* split text fed step bytes at a time; elements joined by '|' into out */

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Suite: the error paths of the shared state, through the test build's fault
-# points (src/fault.c, snowfdw.fault_point), in both modes.
+# points (src/shmem/fault.c, snowfdw.fault_point), in both modes.
 #   bash test/suites/32-faults.sh RUN_DIR
 # Each point fails once: the statement that reaches it fails with
 # SQLSTATE 53200 (out of memory), or, where snowfdw absorbs the failure
@@ -9,7 +9,7 @@
 # statistics without waiting on a lock.  No error is raised while a lock of
 # snowfdw's is held: the test build looks when the error is raised (a
 # fault point's own error) or reported (any other), and turns it into
-# XX000 naming the lock (src/fault.c), so an expected 53200 says that too.
+# XX000 naming the lock (src/shmem/shmem.c), so an expected 53200 says that too.
 # Between statements, this backend holds no LWLock (snowfdw's own by
 # LWLockHeldByMe, any by the interrupt holdoff count): that catches a lock
 # left held by a statement that succeeded.

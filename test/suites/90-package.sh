@@ -33,7 +33,7 @@ else
   echo "$passed passed, $((failed + 4)) failed"; exit 1
 fi
 dpkg-deb -c "$deb" | awk '{print $6}' | sed 's#^\./#/#' | grep -v '/$' >"$PKG_DIR/files"
-# the test build's fault points (src/fault.c) are not in the package
+# the test build's fault points (src/shmem/fault.c) are not in the package
 mkdir -p "$PKG_DIR/contents" && dpkg-deb -x "$deb" "$PKG_DIR/contents"
 so=$(find "$PKG_DIR/contents" -name snowfdw.so | head -1)
 if [ -n "$so" ] && ! grep -q -a 'snowfdw.fault_point' "$so" &&

@@ -48,10 +48,18 @@ make_tls_certs || exit 1
 write_fixture "$EMU_DIR/fixtures/test.json" "$RUN_DIR/fixture.json"
 start_emulator "$RUN_DIR/fixture.json" || exit 1
 
-# lines_run OUT: the executed lines of src/*.c, from the .gcda files, as JSON
+# gcov_json: gcov's JSON of every src/LAYER/*.c, from the objects next to them
+gcov_json() {
+  local d
+  for d in "$B"/src/*/; do
+    (cd "$B" && gcov --json-format --stdout -o "src/$(basename "$d")" "src/$(basename "$d")"/*.c 2>/dev/null)
+  done
+}
+
+# lines_run OUT: the executed lines of src/*/*.c, from the .gcda files, as JSON
 # {"file": [line, ...]}; the counters are removed for the next test
 lines_run() {
-  (cd "$B" && gcov --json-format --stdout -o src src/*.c 2>/dev/null) |
+  gcov_json |
     "$PYTHON" -c '
 import json, sys
 lines = {}
@@ -69,7 +77,7 @@ json.dump({k: sorted(v) for k, v in lines.items()}, open(sys.argv[1], "w"))
 }
 
 # the executable lines of src/ (all of them, counted or not)
-(cd "$B" && gcov --json-format --stdout -o src src/*.c 2>/dev/null) |
+gcov_json |
   "$PYTHON" -c '
 import json, sys
 lines = {}

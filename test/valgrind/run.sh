@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run pg_regress tests against a postmaster under valgrind memcheck and fail
-# if any valgrind error has a snowfdw frame (src/*.c, snowfdw.so) in its stack.
+# if any valgrind error has a snowfdw frame (src/*/*.c, snowfdw.so) in its stack.
 #
 #   bash test/valgrind/run.sh [-n] DIR [TEST...]
 #       -n      do not build (use the snowfdw.so already installed)
@@ -113,12 +113,12 @@ start_vg_cluster() {
 }
 
 # snowfdw_errors [LOG...]: every valgrind error (or definite leak) block whose
-# stack has a frame in snowfdw: a src/*.c file of the build, or snowfdw.so.
+# stack has a frame in snowfdw: a src/*/*.c file of the build, or snowfdw.so.
 # Reads every process log by default.
 snowfdw_errors() {
   local files
   [ $# -gt 0 ] || set -- "$RUN_DIR"/vg.*.log
-  files=$(cd "$REPO/src" && ls -- *.c | sed 's/\.c$//' | paste -sd'|')
+  files=$(cd "$REPO/src" && ls -- */*.c | sed 's/\.c$//' | paste -sd'|')
   awk -v re="/src/($files)\\.c:[0-9]+\\)" '
     /VG-ERROR-BEGIN/ { inblk = 1; blk = ""; hit = 0; next }
     /VG-ERROR-END/   { if (hit) printf "---- %s\n%s", FILENAME, blk; inblk = 0; next }

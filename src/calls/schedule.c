@@ -1,0 +1,348 @@
+/*-------------------------------------------------------------------------
+ *
+ * schedule.c
+ *		  The call scheduler: which calls of a batch start when
+ *
+ * A batch's calls start in order while fewer than max_concurrency
+ * transfers of the session wait for an answer.  Before a call starts it is
+ * answered from the cache's stores if they can (cache.c), held back while
+ * an identical call of its batch runs (batch dedupe), while another
+ * process fetches the same request (coalescing, inflight.c: shared mode
+ * only) or while a 429's Retry-After holds off its user mapping
+ * (holdoff.c).  The call life cycle (rest.c) asks this file what to start
+ * and when to wake; this file never waits itself.
+ *
+ * Copyright (c) 2026, snowfdw developers
+ *
+ * IDENTIFICATION
+ *		  src/calls/schedule.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "utils/timestamp.h"
+
+#include "calls/connection.h"
+#include "calls/report.h"
+#include "calls/rest.h"
+#include "calls/schedule.h"
+#include "shmem/cache.h"
+#include "shmem/holdoff.h"
+#include "shmem/inflight.h"
+#include "shmem/stats.h"
+#include "transport/http.h"
+
+/* How often a call waiting for another process's answer looks again */
+#define COALESCE_RECHECK_MS 100
+
+static bool held_off(SnowfdwConnection *conn, SnowfdwCall *call,
+					 TimestampTz now);
+
+/*
+ * snowfdw_schedule_waits_for_room
+ *		Whether a call is due but not started: max_concurrency is full
+ */
+bool
+snowfdw_schedule_waits_for_room(SnowfdwCall **calls, int ncalls,
+								TimestampTz now)
+{
+	int			i;
+
+	for (i = 0; i < ncalls; i++)
+		if (!calls[i]->done && calls[i]->handle < 0 &&
+			calls[i]->not_before <= now)
+			return true;
+	return false;
+}
+
+/*
+ * snowfdw_schedule_release_unstored
+ *		Calls that ended with nothing to keep let waiters for their
+ *		requests go (a stored answer already did); a streamed body keeps
+ *		its claim until it is read to its end or closed, and a call still
+ *		under way (an asynchronous scan's, sent and not yet answered) until
+ *		it ends
+ */
+void
+snowfdw_schedule_release_unstored(SnowfdwCall **calls, int ncalls)
+{
+	int			i;
+
+	for (i = 0; i < ncalls; i++)
+	{
+		if (calls[i]->inflight != 0 && calls[i]->done &&
+			!calls[i]->streaming)
+		{
+			snowfdw_inflight_release(calls[i]->inflight);
+			calls[i]->inflight = 0;
+		}
+	}
+	snowfdw_inflight_end_wait();
+}
+
+/*
+ * snowfdw_schedule_count_pending
+ *		Number of calls not yet done; *running gets how many of them have a
+ *		transfer under way
+ */
+int
+snowfdw_schedule_count_pending(SnowfdwCall **calls, int ncalls,
+							   int *running)
+{
+	int			pending = 0;
+	int			i;
+
+	*running = 0;
+	for (i = 0; i < ncalls; i++)
+	{
+		if (calls[i]->done)
+			continue;
+		pending++;
+		if (calls[i]->handle >= 0)
+			(*running)++;
+	}
+	return pending;
+}
+
+/*
+ * snowfdw_schedule_start_due
+ *		Start the calls whose time has come, in order, while fewer than
+ *		max_running transfers of the session (all scans of the statement)
+ *		wait for an answer; return how many of these calls run now
+ *
+ * A call the cache can answer is done without a transfer; its hits and
+ * misses are counted here.
+ */
+int
+snowfdw_schedule_start_due(SnowfdwConnection *conn, SnowfdwCall **calls,
+						   int ncalls, TimestampTz now, int running,
+						   int max_running)
+{
+	int			in_flight = snowfdw_http_in_flight(conn->http);
+	int			i;
+
+	for (i = 0; i < ncalls && in_flight < max_running; i++)
+	{
+		SnowfdwCall *call = calls[i];
+		bool		missed;
+
+		if (call->done || call->handle >= 0)
+			continue;
+		/* what its answers teach is keyed by who signs it, from now on */
+		if (!OidIsValid(call->signer.serverid))
+			call->signer = conn->signer;
+		/* a call waiting for another process's answer may have it now */
+		if (call->not_before <= now || call->coalescing || call->held_behind)
+		{
+			bool		held = snowfdw_schedule_answer(conn, calls, ncalls,
+													   call, &missed);
+
+			if (missed)
+				snowfdw_stats_count_cache(conn->serverid, conn->umid, false);
+			if (held && call->done)
+			{
+				conn->cache_hits++;
+				snowfdw_stats_count_cache(conn->serverid, conn->umid, true);
+			}
+			if (held)
+				continue;
+			if (held_off(conn, call, now))
+				continue;
+			snowfdw_call_start(conn, call);
+			running++;
+			in_flight++;
+		}
+	}
+	return running;
+}
+
+/*
+ * held_off
+ *		Whether a call must wait for a 429's Retry-After seen by any backend
+ *		of its user mapping; it is then due at that time
+ *
+ * The wait counts against the call's retry budget as a retry's would: a
+ * hold-off longer than what remains of retry_max_time fails the call now,
+ * with the error its own 429 would have given.
+ */
+static bool
+held_off(SnowfdwConnection *conn, SnowfdwCall *call, TimestampTz now)
+{
+	TimestampTz until = snowfdw_holdoff_until(&call->signer);
+	SnowfdwHttpResponse resp;
+
+	if (until <= now)
+		return false;
+	if (call->first_failure == 0)
+		call->first_failure = now;
+	if ((double) (until - call->first_failure) / USECS_PER_SEC <=
+		conn->options->retry_max_time)
+	{
+		call->not_before = until;
+		return true;
+	}
+	memset(&resp, 0, sizeof(resp));
+	resp.transport_ok = true;
+	resp.status = 429;
+	resp.body = psprintf("Too many requests: Snowflake asked this user mapping to wait until %s.",
+						 timestamptz_to_str(until));
+	resp.body_len = strlen(resp.body);
+	snowfdw_report_failure(conn, call, &resp);
+}
+
+/*
+ * snowfdw_schedule_next_wake
+ *		The earliest time a call that waits to be sent may go, or 0 if none
+ *		waits
+ */
+TimestampTz
+snowfdw_schedule_next_wake(SnowfdwCall **calls, int ncalls)
+{
+	TimestampTz next_wake = 0;
+	int			i;
+
+	for (i = 0; i < ncalls; i++)
+	{
+		SnowfdwCall *call = calls[i];
+
+		if (!call->done && call->handle < 0 &&
+			(next_wake == 0 || call->not_before < next_wake))
+			next_wake = call->not_before;
+	}
+	return next_wake;
+}
+
+/*
+ * cacheable
+ *		Whether a call may be answered from, and kept in, the stores
+ *
+ * Only GET calls of scans qualify (a call's cache_ttl is -1 unless a scan
+ * set it): the reads that writes make always go to Snowflake.
+ */
+static bool
+cacheable(SnowfdwCall *call)
+{
+	return call->cache_ttl >= 0 && strcmp(call->method, "GET") == 0 &&
+		call->poll_path == NULL && call->body == NULL;
+}
+
+/*
+ * ask_stores
+ *		Look a call's request up in the cache's stores (cache.c); *ident
+ *		gets the request's key among the requests under way
+ */
+static bool
+ask_stores(SnowfdwConnection *conn, SnowfdwCall *call, int stale_ttl,
+		   uint64 *ident)
+{
+	return snowfdw_cache_lookup(&call->signer, conn->options->role,
+								call->path, call->cache_ttl, stale_ttl,
+								conn->options->request_timeout +
+								conn->options->connect_timeout,
+								&call->status, &call->response,
+								&call->response_len, &call->link, ident);
+}
+
+/*
+ * snowfdw_schedule_answer
+ *		Before a call starts: answer it from the stores, or hold it back
+ *
+ * Returns true when the call must not be started now: it was answered
+ * (marked done, no transfer), another process is fetching the same
+ * request (shared mode: the call looks again when that answer is stored,
+ * or after COALESCE_RECHECK_MS), a call of the same batch waits so (this
+ * one waits behind it, see inflight.c), or an identical call of the same
+ * batch is running, whose answer the statement store will have next time
+ * round.  A call that waited its request timeout takes the request over.
+ * A refresh worker's call (refresh) asks no store: the stale entry is
+ * known.  *missed tells the caller to count a response-cache miss (once a
+ * call).
+ */
+bool
+snowfdw_schedule_answer(SnowfdwConnection *conn, SnowfdwCall **calls,
+						int ncalls, SnowfdwCall *call, bool *missed)
+{
+	uint64		ident;
+	int			i;
+
+	*missed = false;
+	if (!cacheable(call) || call->attempts > 0)
+		return false;
+	if (call->refresh)
+		return false;
+	if (ask_stores(conn, call, call->cache_stale_ttl, &ident))
+	{
+		call->request_id = NULL;
+		call->done = true;
+		call->coalescing = call->held_behind = false;
+		return true;
+	}
+	*missed = call->cache_ttl > 0 && call->coalesce_since == 0;
+	for (i = 0; i < ncalls; i++)
+	{
+		SnowfdwCall *other = calls[i];
+
+		if (other != call && !other->done && other->handle >= 0 &&
+			strcmp(other->method, call->method) == 0 &&
+			strcmp(other->path, call->path) == 0)
+			return true;
+	}
+	if (call->cache_ttl > 0 && snowfdw_inflight_enabled())
+	{
+		TimestampTz now = GetCurrentTimestamp();
+		double		timeout = conn->options->request_timeout;
+		bool		take_over;
+		SnowfdwClaim claim = SNOWFDW_CLAIM_NONE;
+
+		if (call->coalesce_since == 0)
+			call->coalesce_since = now;
+		take_over = now - call->coalesce_since >=
+			(TimestampTz) (timeout * USECS_PER_SEC);
+		call->held_behind = false;
+		for (i = 0; i < ncalls && !take_over; i++)
+			if (calls[i] != call && !calls[i]->done && calls[i]->coalescing)
+				call->held_behind = true;
+		if (!call->held_behind)
+			claim = snowfdw_inflight_claim(ident,
+										   timeout + conn->options->connect_timeout,
+										   take_over);
+		call->coalescing = claim == SNOWFDW_CLAIM_BUSY;
+		if (call->held_behind || call->coalescing)
+		{
+			call->not_before = now + COALESCE_RECHECK_MS * 1000;
+			return true;
+		}
+		if (claim == SNOWFDW_CLAIM_MINE)
+		{
+			/*
+			 * Another process may have stored the answer and let go of the
+			 * request between our miss and our claim: look once more, or
+			 * the request is made twice.
+			 */
+			if (ask_stores(conn, call, 0, &ident))
+			{
+				snowfdw_inflight_release(ident);
+				call->request_id = NULL;
+				call->done = true;
+				return true;
+			}
+			call->inflight = ident;
+		}
+	}
+	return false;
+}
+
+/*
+ * snowfdw_schedule_store
+ *		After a call got its 2xx answer: keep it if it is cacheable
+ */
+void
+snowfdw_schedule_store(SnowfdwConnection *conn, SnowfdwCall *call)
+{
+	if (!cacheable(call) || call->response == NULL)
+		return;
+	snowfdw_cache_store(&call->signer, conn->options->role, call->path,
+						call->status, call->response, call->response_len,
+						call->link, call->cache_ttl);
+}

@@ -1,0 +1,1077 @@
+/*-------------------------------------------------------------------------
+ *
+ * deparse.c
+ *		  Which quals and limits become REST request parameters
+ *
+ * Pushdown here only narrows what Snowflake sends; every qual also stays
+ * in the plan as a local qual, so the rows are always exactly those
+ * PostgreSQL would return without pushdown.  What can be pushed:
+ *	- database_name/schema_name/stage_name = value or IN (...): path params;
+ *	- name = value: the fetch endpoint (identifiers quoted to match exactly);
+ *	- name LIKE 'abc%': startsWith (case-sensitive prefix, exact);
+ *	- name LIKE / ILIKE pattern: like (case-insensitive, a superset);
+ *	- stage_files.name ~ regex or LIKE pattern: pattern, translated to a
+ *	  whole-name regex matching the same names (a subset of regexes only);
+ *	- dropped_on conditions on schemas: history=true (with pushdown off too:
+ *	  it decides which rows exist, see clause_wants_history);
+ *	- LIMIT: showLimit, paged on with fromName until the executor stops.
+ * Values may be constants, query parameters or outer columns of a
+ * parameterized join path; non-constant ones are evaluated at execution.
+ * So are the values of name LIKE/ILIKE/~ and of LIMIT/OFFSET in a generic
+ * plan (or from a stable function): they are translated when the scan
+ * starts, by snowfdw_apply_name_filter, the rules constants follow.
+ *
+ * Copyright (c) 2026, snowfdw developers
+ *
+ * IDENTIFICATION
+ *		  src/fdw/deparse.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_collation.h"
+#include "catalog/pg_operator.h"
+#include "catalog/pg_type.h"
+#include "mb/pg_wchar.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/clauses.h"
+#include "optimizer/optimizer.h"
+#include "parser/parsetree.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+#include "fdw/fdw.h"
+#include "model/guc.h"
+#include "model/objects.h"
+#include "model/options.h"
+
+/*
+ * column_name_of
+ *		JSON field name of a Var of the scanned relation, or NULL
+ */
+static char *
+column_name_of(PlannerInfo *root, RelOptInfo *baserel, Node *node)
+{
+	Var		   *var;
+	RangeTblEntry *rte;
+
+	while (node && IsA(node, RelabelType))
+		node = (Node *) ((RelabelType *) node)->arg;
+	if (node == NULL || !IsA(node, Var))
+		return NULL;
+	var = (Var *) node;
+	if (var->varno != (int) baserel->relid || var->varlevelsup != 0 ||
+		var->varattno <= 0)
+		return NULL;
+	if (var->vartype != TEXTOID && var->vartype != VARCHAROID)
+		return NULL;
+	rte = planner_rt_fetch(baserel->relid, root);
+	return snowfdw_column_json_name(rte->relid, var->varattno);
+}
+
+/*
+ * is_runtime_value
+ *		Whether an expression is a value known before the scan runs
+ *
+ * Constants, parameters and outer-relation columns qualify; anything that
+ * reads the scanned relation or is volatile does not.
+ */
+static bool
+is_runtime_value(RelOptInfo *baserel, Node *node)
+{
+	Relids		relids = pull_varnos(NULL, node);
+
+	return !bms_is_member(baserel->relid, relids) &&
+		!contain_volatile_functions(node) &&
+		!contain_subplans(node);
+}
+
+/*
+ * collation_is_exact
+ *		Whether equality under a collation is byte equality
+ */
+static bool
+collation_is_exact(Oid collid)
+{
+	return !OidIsValid(collid) || collid == DEFAULT_COLLATION_OID ||
+		collid == C_COLLATION_OID || get_collation_isdeterministic(collid);
+}
+
+/*
+ * const_text
+ *		Text of a non-null text Const, or NULL
+ */
+static char *
+const_text(Node *node)
+{
+	Const	   *c;
+
+	while (node && IsA(node, RelabelType))
+		node = (Node *) ((RelabelType *) node)->arg;
+	if (node == NULL || !IsA(node, Const))
+		return NULL;
+	c = (Const *) node;
+	if (c->constisnull ||
+		(c->consttype != TEXTOID && c->consttype != VARCHAROID &&
+		 c->consttype != UNKNOWNOID))
+		return NULL;
+	return TextDatumGetCString(c->constvalue);
+}
+
+/*
+ * like_to_starts_with
+ *		Prefix of a pattern "prefix%" without other wildcards, or NULL
+ */
+static char *
+like_to_starts_with(const char *pattern)
+{
+	size_t		len = strlen(pattern);
+
+	if (len < 2 || pattern[len - 1] != '%')
+		return NULL;
+	if (strpbrk(pnstrdup(pattern, len - 1), "%_\\") != NULL)
+		return NULL;
+	return pnstrdup(pattern, len - 1);
+}
+
+/*
+ * Snowflake LIST PATTERN is a regular expression matched against the whole
+ * name.  Which engine reads it, and so what "." does with a line terminator,
+ * is not documented: a translation never sends ".".  Any one character is a
+ * class or its complement, any run of characters the runs between slashes.
+ */
+#define RX_ANY		"([^/]|/)"
+#define RX_ANY_RUN	"[^/]*(/[^/]*)*"
+
+/* punctuation read as itself, unescaped, by PostgreSQL and Snowflake */
+#define RX_PLAIN_PUNCT	" _-/,=:@%!#&'\"~;<>`"
+
+/*
+ * the metacharacters: escaped, each is itself in every dialect (other
+ * escaped marks may not be: GNU reads \< as a word boundary)
+ */
+#define RX_META			".[]{}()*+?^$|\\"
+
+/*
+ * append_plain_char
+ *		Append one character of *p that both dialects read as itself; false
+ *		if it is not one.  Non-ASCII is taken from UTF-8 databases only, and
+ *		only in the Basic Multilingual Plane (one Java char, one code point).
+ */
+static bool
+append_plain_char(StringInfo out, const char **p)
+{
+	unsigned char c = (unsigned char) **p;
+	int			len;
+
+	if (c < 0x80)
+	{
+		if (c == '\0' || (!isalnum(c) && strchr(RX_PLAIN_PUNCT, c) == NULL))
+			return false;
+		appendStringInfoChar(out, (char) c);
+		(*p)++;
+		return true;
+	}
+	len = pg_mblen(*p);
+	if (GetDatabaseEncoding() != PG_UTF8 || len > 3)
+		return false;
+	appendBinaryStringInfo(out, *p, len);
+	*p += len;
+	return true;
+}
+
+/*
+ * append_bracket
+ *		Translate a bracket expression at *p ("[...]"); false if outside the
+ *		subset: ASCII letters, digits and a few marks, ranges within one of
+ *		a-z, A-Z, 0-9.  No escapes, nested brackets, POSIX classes or
+ *		Java's && (PostgreSQL reads them all differently).
+ */
+static bool
+append_bracket(StringInfo out, const char **p)
+{
+	const char *s = *p + 1;
+
+	appendStringInfoChar(out, '[');
+	if (*s == '^')
+		appendStringInfoChar(out, *s++);
+	if (*s == ']')
+		return false;
+	while (*s != ']')
+	{
+		unsigned char c = (unsigned char) *s;
+
+		if (c == '\0' || c >= 0x80 ||
+			(!isalnum(c) && strchr("_.,/:@= ", c) == NULL))
+			return false;
+		if (s[1] == '-')
+		{
+			unsigned char hi = (unsigned char) s[2];
+
+			if (!((isdigit(c) && isdigit(hi)) || (islower(c) && islower(hi)) ||
+				  (isupper(c) && isupper(hi))) || hi < c)
+				return false;
+			appendBinaryStringInfo(out, s, 3);
+			s += 3;
+			continue;
+		}
+		appendStringInfoChar(out, (char) c);
+		s++;
+	}
+	appendStringInfoChar(out, ']');
+	*p = s + 1;
+	return true;
+}
+
+/*
+ * append_quantifier
+ *		Copy a quantifier at *p, if any: *, +, ? or {m}, {m,}, {m,n} with
+ *		m <= n <= 255 (PostgreSQL's limit).  No lazy or possessive forms.
+ */
+static bool
+append_quantifier(StringInfo out, const char **p)
+{
+	const char *s = *p;
+
+	if (*s == '*' || *s == '+' || *s == '?')
+		s++;
+	else if (*s == '{')
+	{
+		long		m;
+		long		n;
+		char	   *end;
+
+		if (!isdigit((unsigned char) s[1]))
+			return false;
+		m = n = strtol(s + 1, &end, 10);
+		if (*end == ',')
+		{
+			n = 255;
+			if (isdigit((unsigned char) end[1]))
+				n = strtol(end + 1, &end, 10);
+			else
+				end++;
+		}
+		if (*end != '}' || m > n || n > 255)
+			return false;
+		s = end + 1;
+	}
+	if (*s == '*' || *s == '+' || *s == '?' || *s == '{')
+		return false;
+	appendBinaryStringInfo(out, *p, s - *p);
+	*p = s;
+	return true;
+}
+
+static bool append_alternatives(StringInfo out, const char **p, bool top);
+
+/*
+ * append_branch
+ *		Translate one branch of an alternation, up to "|", ")" or the end
+ *
+ * A top-level branch may be anchored; one that is not gets any run of
+ * characters before or after it, as ~ searches and PATTERN matches whole.
+ */
+static bool
+append_branch(StringInfo out, const char **p, bool top)
+{
+	StringInfoData body;
+	bool		anchored_start = false;
+	bool		anchored_end = false;
+
+	initStringInfo(&body);
+	if (top && **p == '^')
+	{
+		anchored_start = true;
+		(*p)++;
+	}
+	while (**p != '\0' && **p != '|' && **p != ')')
+	{
+		const char *s = *p;
+
+		if (*s == '$' && top && (s[1] == '\0' || s[1] == '|'))
+		{
+			anchored_end = true;
+			(*p)++;
+			break;
+		}
+		if (*s == '(')
+		{
+			if (s[1] == '?')
+				return false;	/* lookaround, options, non-capturing */
+			(*p)++;
+			appendStringInfoChar(&body, '(');
+			if (!append_alternatives(&body, p, false) || **p != ')')
+				return false;
+			(*p)++;
+			appendStringInfoChar(&body, ')');
+		}
+		else if (*s == '[')
+		{
+			if (!append_bracket(&body, p))
+				return false;
+		}
+		else if (*s == '.')
+		{
+			appendStringInfoString(&body, RX_ANY);
+			(*p)++;
+		}
+		else if (*s == '\\')
+		{
+			/* an escaped metacharacter is itself; other escapes differ */
+			if (s[1] == '\0' || strchr(RX_META, s[1]) == NULL)
+				return false;
+			appendBinaryStringInfo(&body, s, 2);
+			*p += 2;
+		}
+		else if (!append_plain_char(&body, p))
+			return false;
+		if (!append_quantifier(&body, p))
+			return false;
+	}
+	if (body.len == 0)
+		return false;
+	if (!top)
+	{
+		appendBinaryStringInfo(out, body.data, body.len);
+		return true;
+	}
+	appendStringInfo(out, "%s(%s)%s", anchored_start ? "" : RX_ANY_RUN,
+					 body.data, anchored_end ? "" : RX_ANY_RUN);
+	return true;
+}
+
+/*
+ * append_alternatives
+ *		Translate branches separated by "|" up to ")" or the end
+ */
+static bool
+append_alternatives(StringInfo out, const char **p, bool top)
+{
+	for (;;)
+	{
+		if (!append_branch(out, p, top))
+			return false;
+		if (**p != '|')
+			return true;
+		appendStringInfoChar(out, '|');
+		(*p)++;
+	}
+}
+
+/*
+ * regex_to_pattern
+ *		Snowflake LIST pattern matching exactly the names `~ regex` matches,
+ *		or NULL when that cannot be shown for the regex
+ *
+ * The accepted syntax is a subset PostgreSQL's ARE and Snowflake (Java or
+ * POSIX style) read alike: literals, escaped metacharacters, ".", simple
+ * brackets, groups, alternation, greedy quantifiers, "^" and "$" at the ends
+ * of a top-level branch.  Everything else stays a local filter only.
+ */
+static char *
+regex_to_pattern(const char *regex)
+{
+	StringInfoData out;
+	const char *p = regex;
+
+	initStringInfo(&out);
+	if (!append_alternatives(&out, &p, true) || *p != '\0')
+		return NULL;
+	return out.data;
+}
+
+/*
+ * like_to_pattern
+ *		Snowflake LIST pattern matching exactly the names `LIKE like` matches,
+ *		or NULL
+ *
+ * % is any run, _ any one character, \ makes the next character literal;
+ * regex metacharacters are escaped.  Control characters, and non-ASCII
+ * outside UTF-8 databases, keep the qual local.
+ */
+static char *
+like_to_pattern(const char *like)
+{
+	StringInfoData out;
+	const char *p = like;
+
+	initStringInfo(&out);
+	while (*p)
+	{
+		if (*p == '%')
+		{
+			while (*p == '%')
+				p++;
+			appendStringInfoString(&out, RX_ANY_RUN);
+			continue;
+		}
+		if (*p == '_')
+		{
+			appendStringInfoString(&out, RX_ANY);
+			p++;
+			continue;
+		}
+		if (*p == '\\' && *++p == '\0')
+			return NULL;		/* PostgreSQL rejects a trailing escape */
+		if (append_plain_char(&out, &p))
+			continue;
+		if (strchr(RX_META, *p) == NULL)
+			return NULL;
+		appendStringInfo(&out, "\\%c", *p++);
+	}
+	return out.data;
+}
+
+/*
+ * add_scope_value
+ *		Remember a value (or array of values) for a scope level
+ */
+static void
+add_scope_value(SnowfdwPushdown *pushdown, int level, Expr *value)
+{
+	/* the first qual on a level decides; others stay local checks */
+	if (pushdown->scope_exprs[level] == NIL)
+		pushdown->scope_exprs[level] = list_make1(value);
+}
+
+/*
+ * classify_equality
+ *		Use "column = value" or "column = ANY (array)" if it fits
+ */
+static void
+classify_equality(PlannerInfo *root, RelOptInfo *baserel, Node *left,
+				  Node *right, Oid collid, SnowfdwPushdown *pushdown)
+{
+	char	   *column = column_name_of(root, baserel, left);
+	int			level;
+
+	if (column == NULL || !collation_is_exact(collid) ||
+		!is_runtime_value(baserel, right))
+		return;
+	level = snowfdw_scope_level(pushdown->info, column);
+	if (level >= 0)
+		add_scope_value(pushdown, level, (Expr *) right);
+	else if (strcmp(column, "name") == 0 && pushdown->info->has_fetch &&
+			 pushdown->name_expr == NULL)
+		pushdown->name_expr = (Expr *) right;
+}
+
+/*
+ * filter_can_push
+ *		Whether some value of "name <op> value" could become a request
+ *		parameter of this kind
+ */
+static bool
+filter_can_push(const SnowfdwObjectInfo *info, Oid opno)
+{
+	switch (opno)
+	{
+		case OID_TEXT_LIKE_OP:
+			return (info->list_params & (SNOWFDW_PARAM_STARTS_WITH |
+										 SNOWFDW_PARAM_LIKE |
+										 SNOWFDW_PARAM_PATTERN)) != 0;
+		case OID_TEXT_ICLIKE_OP:
+			return (info->list_params & SNOWFDW_PARAM_LIKE) != 0;
+		case OID_TEXT_REGEXEQ_OP:
+			return (info->list_params & SNOWFDW_PARAM_PATTERN) != 0;
+		default:
+			return false;
+	}
+}
+
+/*
+ * snowfdw_apply_name_filter
+ *		Push "name <op> value" (LIKE, ILIKE or ~) into the request where the
+ *		translation is exact; otherwise it stays a local filter only
+ *
+ * Used at plan time for constants and when a scan starts for values known
+ * only then: both follow the same rules.  The first filter to claim a
+ * parameter keeps it.
+ */
+void
+snowfdw_apply_name_filter(SnowfdwPushdown *pushdown, Oid opno,
+						  const char *text)
+{
+	const SnowfdwObjectInfo *info = pushdown->info;
+
+	if (opno == OID_TEXT_LIKE_OP)
+	{
+		char	   *prefix = like_to_starts_with(text);
+
+		if (prefix && (info->list_params & SNOWFDW_PARAM_STARTS_WITH) &&
+			pushdown->starts_with == NULL)
+			pushdown->starts_with = prefix;
+		else if ((info->list_params & SNOWFDW_PARAM_LIKE) &&
+				 pushdown->like == NULL && strchr(text, '\\') == NULL)
+			pushdown->like = pstrdup(text);
+		else if ((info->list_params & SNOWFDW_PARAM_PATTERN) &&
+				 pushdown->pattern == NULL)
+			pushdown->pattern = like_to_pattern(text);
+	}
+	else if (opno == OID_TEXT_ICLIKE_OP)
+	{
+		if ((info->list_params & SNOWFDW_PARAM_LIKE) &&
+			pushdown->like == NULL && strchr(text, '\\') == NULL)
+			pushdown->like = pstrdup(text);
+	}
+	else if (opno == OID_TEXT_REGEXEQ_OP)
+	{
+		if ((info->list_params & SNOWFDW_PARAM_PATTERN) &&
+			pushdown->pattern == NULL)
+			pushdown->pattern = regex_to_pattern(text);
+	}
+}
+
+/*
+ * classify_clause
+ *		Record what one qual contributes to the request
+ */
+static void
+classify_clause(PlannerInfo *root, RelOptInfo *baserel, Expr *clause,
+				SnowfdwPushdown *pushdown)
+{
+	const SnowfdwObjectInfo *info = pushdown->info;
+
+	if (IsA(clause, OpExpr))
+	{
+		OpExpr	   *op = (OpExpr *) clause;
+		Node	   *left;
+		Node	   *right;
+		char	   *column;
+		char	   *text;
+
+		if (list_length(op->args) != 2)
+			return;
+		left = linitial(op->args);
+		right = lsecond(op->args);
+
+		if (op->opno == TextEqualOperator)
+		{
+			classify_equality(root, baserel, left, right, op->inputcollid, pushdown);
+			classify_equality(root, baserel, right, left, op->inputcollid, pushdown);
+			return;
+		}
+
+		column = column_name_of(root, baserel, left);
+		if (column == NULL || strcmp(column, "name") != 0 ||
+			!collation_is_exact(op->inputcollid) ||
+			!filter_can_push(info, op->opno))
+			return;
+		text = const_text(right);
+		if (text)
+			snowfdw_apply_name_filter(pushdown, op->opno, text);
+		else if (is_runtime_value(baserel, right) &&
+				 (exprType(right) == TEXTOID || exprType(right) == VARCHAROID))
+		{
+			/* translated when the scan starts, by the same rules */
+			pushdown->filter_ops = lappend_oid(pushdown->filter_ops, op->opno);
+			pushdown->filter_exprs = lappend(pushdown->filter_exprs, right);
+		}
+	}
+	else if (IsA(clause, ScalarArrayOpExpr))
+	{
+		ScalarArrayOpExpr *saop = (ScalarArrayOpExpr *) clause;
+
+		if (saop->opno == TextEqualOperator && saop->useOr &&
+			list_length(saop->args) == 2)
+			classify_equality(root, baserel, linitial(saop->args),
+							  lsecond(saop->args), saop->inputcollid,
+							  pushdown);
+	}
+}
+
+/*
+ * clause_wants_history
+ *		Whether a qual asks for dropped objects: it references dropped_on
+ *		and cannot be true when dropped_on is NULL
+ *
+ * This is scope, not an optimization: it holds with pushdown off too, so
+ * both settings return the same rows.
+ */
+static bool
+clause_wants_history(PlannerInfo *root, RelOptInfo *baserel, Expr *clause)
+{
+	RangeTblEntry *rte = planner_rt_fetch(baserel->relid, root);
+	List	   *vars = pull_var_clause((Node *) clause, 0);
+	ListCell   *lc;
+	AttrNumber	dropped_on = InvalidAttrNumber;
+
+	foreach(lc, vars)
+	{
+		Var		   *var = lfirst(lc);
+
+		if (var->varno == (int) baserel->relid && var->varattno > 0 &&
+			strcmp(snowfdw_column_json_name(rte->relid, var->varattno),
+				   "dropped_on") == 0)
+			dropped_on = var->varattno;
+	}
+	if (dropped_on == InvalidAttrNumber)
+		return false;
+	if (IsA(clause, NullTest))
+		return ((NullTest *) clause)->nulltesttype == IS_NOT_NULL;
+	/* a strict operator on dropped_on is never true for a NULL */
+	return IsA(clause, OpExpr) && op_strict(((OpExpr *) clause)->opno);
+}
+
+/*
+ * snowfdw_classify_quals
+ *		Fill a pushdown description from table options and quals
+ *
+ * clauses is a list of RestrictInfo: the relation's own quals plus, for a
+ * parameterized path, its join clauses.
+ */
+void
+snowfdw_classify_quals(PlannerInfo *root, RelOptInfo *baserel, List *clauses,
+					   SnowfdwPushdown *pushdown, SnowfdwOptions *options)
+{
+	const char *scope_options[SNOWFDW_MAX_SCOPES];
+	ListCell   *lc;
+	int			level;
+
+	for (level = 0; level < SNOWFDW_MAX_SCOPES; level++)
+		scope_options[level] = snowfdw_scope_option(options, level);
+	pushdown->history = options->history &&
+		(pushdown->info->list_params & SNOWFDW_PARAM_HISTORY);
+	pushdown->limit = -1;
+
+	/* table options fix the scope whether or not pushdown is on */
+	for (level = 0; level < pushdown->info->nscopes; level++)
+		if (scope_options[level])
+			pushdown->scope_exprs[level] =
+				list_make1(makeConst(TEXTOID, -1, DEFAULT_COLLATION_OID, -1,
+									 CStringGetTextDatum(scope_options[level]),
+									 false, false));
+
+	foreach(lc, clauses)
+	{
+		RestrictInfo *rinfo = lfirst_node(RestrictInfo, lc);
+
+		if ((pushdown->info->list_params & SNOWFDW_PARAM_HISTORY) &&
+			clause_wants_history(root, baserel, rinfo->clause))
+			pushdown->history = true;
+		if (snowfdw_enable_pushdown)
+			classify_clause(root, baserel, rinfo->clause, pushdown);
+	}
+}
+
+/*
+ * snowfdw_is_scope_or_name_clause
+ *		Whether a join clause would become a path value of this kind
+ *
+ * Used to pick join clauses worth a parameterized path.
+ */
+bool
+snowfdw_is_scope_or_name_clause(PlannerInfo *root, RelOptInfo *baserel,
+								RestrictInfo *rinfo,
+								const SnowfdwObjectInfo *info)
+{
+	Expr	   *value;
+
+	return snowfdw_clause_scope_level(root, baserel, rinfo, info, &value) >= 0;
+}
+
+/*
+ * snowfdw_clause_scope_level
+ *		Scope level a join clause gives a path value for, SNOWFDW_MAX_SCOPES
+ *		for name, or -1; *value is the expression giving the value
+ */
+int
+snowfdw_clause_scope_level(PlannerInfo *root, RelOptInfo *baserel,
+						   RestrictInfo *rinfo, const SnowfdwObjectInfo *info,
+						   Expr **value)
+{
+	SnowfdwPushdown probe;
+	int			level;
+
+	*value = NULL;
+	if (!snowfdw_enable_pushdown)
+		return -1;
+	memset(&probe, 0, sizeof(probe));
+	probe.info = info;
+	classify_clause(root, baserel, rinfo->clause, &probe);
+	for (level = 0; level < info->nscopes; level++)
+	{
+		if (probe.scope_exprs[level] != NIL)
+		{
+			*value = linitial(probe.scope_exprs[level]);
+			return level;
+		}
+	}
+	if (probe.name_expr)
+	{
+		*value = probe.name_expr;
+		return SNOWFDW_MAX_SCOPES;
+	}
+	return -1;
+}
+
+/*
+ * is_limit_value
+ *		Whether a LIMIT or OFFSET expression can be evaluated when the scan
+ *		starts: no columns, nothing volatile, no subquery
+ */
+static bool
+is_limit_value(Node *node)
+{
+	return bms_is_empty(pull_varnos(NULL, node)) &&
+		!contain_volatile_functions(node) && !contain_subplans(node);
+}
+
+/*
+ * snowfdw_query_limit
+ *		Set the rows the query needs from this scan: pushdown->limit for a
+ *		constant LIMIT, limit_expr and offset_expr for one known only at
+ *		run time (a generic plan's $n); neither if not known
+ *
+ * Only a plain single-table query whose LIMIT applies directly to the
+ * scan's output qualifies: no ORDER BY, grouping, aggregates, window
+ * functions, DISTINCT, set-returning functions or row locks.
+ */
+void
+snowfdw_query_limit(PlannerInfo *root, RelOptInfo *baserel,
+					SnowfdwPushdown *pushdown)
+{
+	Query	   *parse = root->parse;
+	int64		count;
+	int64		offset = 0;
+
+	pushdown->limit = -1;
+	if (!snowfdw_enable_pushdown || parse->limitCount == NULL ||
+		parse->limitOption != LIMIT_OPTION_COUNT ||
+		parse->sortClause || parse->groupClause || parse->groupingSets ||
+		parse->hasAggs || parse->hasWindowFuncs || parse->distinctClause ||
+		parse->hasTargetSRFs || parse->havingQual || parse->rowMarks ||
+		parse->setOperations || parse->hasSubLinks ||
+		root->parent_root != NULL ||
+		bms_membership(root->all_baserels) != BMS_SINGLETON)
+		return;
+	if (!IsA(parse->limitCount, Const) ||
+		(parse->limitOffset && !IsA(parse->limitOffset, Const)))
+	{
+		if (is_limit_value(parse->limitCount) &&
+			(parse->limitOffset == NULL || is_limit_value(parse->limitOffset)))
+		{
+			pushdown->limit_expr = (Expr *) parse->limitCount;
+			pushdown->offset_expr = (Expr *) parse->limitOffset;
+		}
+		return;
+	}
+	if (((Const *) parse->limitCount)->constisnull)
+		return;
+	count = DatumGetInt64(((Const *) parse->limitCount)->constvalue);
+	if (parse->limitOffset &&
+		!((Const *) parse->limitOffset)->constisnull)
+		offset = DatumGetInt64(((Const *) parse->limitOffset)->constvalue);
+	pushdown->limit = snowfdw_rows_needed(count, offset);
+}
+
+/*
+ * snowfdw_rows_needed
+ *		Rows LIMIT count OFFSET offset takes from a scan, or -1 for all
+ */
+int64
+snowfdw_rows_needed(int64 count, int64 offset)
+{
+	if (count < 0 || offset < 0 || count > PG_INT64_MAX - offset)
+		return -1;
+	return count + offset;
+}
+
+/*
+ * append_page_query
+ *		showLimit and fromName of one page of a keyset-paged list call;
+ *		returns the showLimit sent, 0 for none
+ *
+ * A continuation page (from_name set) asks for one row more: services that
+ * repeat the fromName row still deliver a full page of new rows.
+ */
+static int64
+append_page_query(StringInfo buf, int64 show_limit, const char *from_name)
+{
+	if (show_limit > 0)
+	{
+		if (from_name)
+			show_limit = Min(show_limit + 1, SNOWFDW_MAX_PAGE_SIZE);
+		snowfdw_append_query(buf, "showLimit",
+							 psprintf(INT64_FORMAT, show_limit));
+	}
+	if (from_name)
+		snowfdw_append_query(buf, "fromName", from_name);
+	return show_limit;
+}
+
+/*
+ * snowfdw_show_limit
+ *		showLimit of the first page of a final list call, 0 when not paged
+ *
+ * Keyset paging (showLimit + fromName) bounds every response; a LIMIT
+ * shrinks the first page to what the query needs.  Dropped schemas share
+ * names with live ones, which keyset paging cannot tell apart.
+ */
+int64
+snowfdw_show_limit(SnowfdwPushdown *pushdown, int page_size)
+{
+	const SnowfdwObjectInfo *info = pushdown->info;
+	int64		limit = page_size;
+
+	if (!(info->list_params & SNOWFDW_PARAM_SHOW_LIMIT) ||
+		!(info->list_params & SNOWFDW_PARAM_FROM_NAME) || pushdown->history)
+		return 0;
+	if (pushdown->limit >= 0 && pushdown->limit < limit)
+		limit = Max(pushdown->limit, 1);
+	return limit;
+}
+
+/*
+ * append_placeholder
+ *		Append a query parameter known only at run time, as {what}
+ */
+static void
+append_placeholder(StringInfo buf, const char *what)
+{
+	appendStringInfoChar(buf, strchr(buf->data, '?') ? '&' : '?');
+	appendStringInfo(buf, "{%s}", what);
+}
+
+/*
+ * list_path
+ *		Path and query of a final list request; *show_limit is the showLimit
+ *		sent, 0 for none
+ *
+ * NULL scope values show as {column}; with placeholders (EXPLAIN at plan
+ * time), run-time name filters show as {name_filter} (startsWith, like or
+ * pattern, as the value allows, or nothing when no translation is exact)
+ * and a run-time LIMIT as showLimit={limit}.
+ */
+static char *
+list_path(SnowfdwPushdown *pushdown, const char *const *scope, int page_size,
+		  const char *from_name, int64 *show_limit, bool placeholders)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	snowfdw_append_request_path(&buf, pushdown->info, SNOWFDW_ACTION_LIST,
+								scope, NULL);
+	if (pushdown->like)
+		snowfdw_append_query(&buf, "like", pushdown->like);
+	if (pushdown->starts_with)
+		snowfdw_append_query(&buf, "startsWith", pushdown->starts_with);
+	if (pushdown->pattern)
+		snowfdw_append_query(&buf, "pattern", pushdown->pattern);
+	if (placeholders && pushdown->filter_ops != NIL)
+		append_placeholder(&buf, "name_filter");
+	if (pushdown->history)
+		snowfdw_append_query(&buf, "history", "true");
+	*show_limit = snowfdw_show_limit(pushdown, page_size);
+	if (placeholders && pushdown->limit_expr && *show_limit > 0)
+	{
+		appendStringInfoString(&buf, strchr(buf.data, '?') ? "&" : "?");
+		appendStringInfoString(&buf, "showLimit={limit}");
+	}
+	else
+		*show_limit = append_page_query(&buf, *show_limit, from_name);
+	return buf.data;
+}
+
+/*
+ * snowfdw_list_path
+ *		Path and query of a final list request; *show_limit is the showLimit
+ *		sent, 0 for none
+ */
+char *
+snowfdw_list_path(SnowfdwPushdown *pushdown, const char *const *scope,
+				  int page_size, const char *from_name, int64 *show_limit)
+{
+	return list_path(pushdown, scope, page_size, from_name, show_limit, false);
+}
+
+/*
+ * snowfdw_enumeration_path
+ *		Path and query listing the names of a scope level under the levels
+ *		above it; *show_limit as for snowfdw_list_path
+ */
+char *
+snowfdw_enumeration_path(int level, const char *const *scope, int page_size,
+						 const char *from_name, int64 *show_limit)
+{
+	const SnowfdwObjectInfo *parent = snowfdw_scope_object(level);
+	StringInfoData buf;
+	bool		paged = (parent->list_params & SNOWFDW_PARAM_SHOW_LIMIT) &&
+		(parent->list_params & SNOWFDW_PARAM_FROM_NAME);
+
+	initStringInfo(&buf);
+	snowfdw_append_request_path(&buf, parent, SNOWFDW_ACTION_LIST, scope,
+								NULL);
+	*show_limit = append_page_query(&buf, paged ? page_size : 0, from_name);
+	return buf.data;
+}
+
+/*
+ * plan_time_value
+ *		The one constant a scope or name gives, or NULL if known only at run
+ *		time (a parameter, an outer column, an IN list)
+ */
+static char *
+plan_time_value(List *exprs)
+{
+	return list_length(exprs) == 1 ? const_text(linitial(exprs)) : NULL;
+}
+
+/*
+ * snowfdw_describe_requests
+ *		The requests a scan will send, for EXPLAIN
+ *
+ * Built by the functions that build the requests, from what is known at
+ * plan time: scope levels without a value are listed first ("GET
+ * /api/v2/databases?showLimit=1000 -> ..."), values known only at
+ * execution show as {column}.
+ */
+char *
+snowfdw_describe_requests(SnowfdwPushdown *pushdown, int page_size)
+{
+	const SnowfdwObjectInfo *info = pushdown->info;
+	const char *scope[SNOWFDW_MAX_SCOPES] = {NULL};
+	StringInfoData buf;
+	int64		show_limit;
+	int			level;
+
+	for (level = 0; level < info->nscopes; level++)
+		scope[level] = plan_time_value(pushdown->scope_exprs[level]);
+
+	initStringInfo(&buf);
+	for (level = 0; level < info->nscopes; level++)
+	{
+		if (pushdown->scope_exprs[level] != NIL)
+			continue;
+		appendStringInfo(&buf, "%s %s -> ",
+						 snowfdw_action_method(SNOWFDW_ACTION_LIST),
+						 snowfdw_enumeration_path(level, scope, page_size,
+												  NULL, &show_limit));
+	}
+	if (pushdown->name_expr)
+		appendStringInfo(&buf, "%s %s",
+						 snowfdw_action_method(SNOWFDW_ACTION_FETCH),
+						 snowfdw_request_path(info, SNOWFDW_ACTION_FETCH, scope,
+											  plan_time_value(list_make1(pushdown->name_expr))));
+	else
+		appendStringInfo(&buf, "%s %s",
+						 snowfdw_action_method(SNOWFDW_ACTION_LIST),
+						 list_path(pushdown, scope, page_size, NULL,
+								   &show_limit, true));
+	return buf.data;
+}
+
+/*
+ * snowfdw_pushdown_to_private
+ *		Serialize a pushdown into fdw_private and fdw_exprs
+ */
+List *
+snowfdw_pushdown_to_private(SnowfdwPushdown *pushdown, List **fdw_exprs)
+{
+	List	   *counts = NIL;
+	List	   *private;
+	int			level;
+
+	*fdw_exprs = NIL;
+	for (level = 0; level < SNOWFDW_MAX_SCOPES; level++)
+	{
+		List	   *exprs = pushdown->scope_exprs[level];
+
+		counts = lappend(counts,
+						 makeInteger(exprs == NIL ? -1 : list_length(exprs)));
+		*fdw_exprs = list_concat(*fdw_exprs, list_copy(exprs));
+	}
+	if (pushdown->name_expr)
+		*fdw_exprs = lappend(*fdw_exprs, pushdown->name_expr);
+	*fdw_exprs = list_concat(*fdw_exprs, list_copy(pushdown->filter_exprs));
+	if (pushdown->limit_expr)
+		*fdw_exprs = lappend(*fdw_exprs, pushdown->limit_expr);
+	if (pushdown->offset_expr)
+		*fdw_exprs = lappend(*fdw_exprs, pushdown->offset_expr);
+
+	private = list_make5(makeInteger(pushdown->info->kind),
+						 counts,
+						 makeInteger(pushdown->name_expr != NULL),
+						 makeString(pushdown->like ? pushdown->like : ""),
+						 makeString(pushdown->starts_with ? pushdown->starts_with : ""));
+	private = lappend(private, makeString(pushdown->pattern ? pushdown->pattern : ""));
+	private = lappend(private, makeInteger(pushdown->history));
+	private = lappend(private, makeString(psprintf(INT64_FORMAT, pushdown->limit)));
+	{
+		List	   *ops = NIL;
+		ListCell   *lc;
+
+		foreach(lc, pushdown->filter_ops)
+			ops = lappend(ops, makeInteger((int) lfirst_oid(lc)));
+		private = lappend(private, ops);
+	}
+	private = lappend(private,
+					  makeInteger((pushdown->limit_expr ? 1 : 0) |
+								  (pushdown->offset_expr ? 2 : 0)));
+	return private;
+}
+
+/*
+ * empty_to_null
+ *		NULL for an empty string from fdw_private
+ */
+static char *
+empty_to_null(Node *node)
+{
+	char	   *s = strVal(node);
+
+	return s[0] ? s : NULL;
+}
+
+/*
+ * snowfdw_pushdown_from_private
+ *		Rebuild a pushdown from fdw_private; exprs stay as given
+ *
+ * fdw_exprs may be the planned expressions or their ExprStates: the
+ * caller evaluates them.
+ */
+void
+snowfdw_pushdown_from_private(List *private, List *fdw_exprs,
+							  SnowfdwPushdown *pushdown)
+{
+	List	   *counts = list_nth(private, SnowfdwScanPrivateScopeCounts);
+	int			pos = 0;
+	int			level;
+	ListCell   *lc;
+	int			limit_exprs;
+
+	memset(pushdown, 0, sizeof(SnowfdwPushdown));
+	pushdown->info = snowfdw_object_info(intVal(list_nth(private, SnowfdwScanPrivateKind)));
+	for (level = 0; level < SNOWFDW_MAX_SCOPES; level++)
+	{
+		int			n = intVal(list_nth(counts, level));
+
+		if (n > 0)
+		{
+			pushdown->scope_exprs[level] = list_copy_head(list_copy_tail(fdw_exprs, pos), n);
+			pos += n;
+		}
+	}
+	if (intVal(list_nth(private, SnowfdwScanPrivateHasName)))
+		pushdown->name_expr = list_nth(fdw_exprs, pos++);
+	foreach(lc, (List *) list_nth(private, SnowfdwScanPrivateFilterOps))
+	{
+		pushdown->filter_ops = lappend_oid(pushdown->filter_ops,
+										   (Oid) intVal(lfirst(lc)));
+		pushdown->filter_exprs = lappend(pushdown->filter_exprs,
+										 list_nth(fdw_exprs, pos++));
+	}
+	limit_exprs = intVal(list_nth(private, SnowfdwScanPrivateLimitExprs));
+	if (limit_exprs & 1)
+		pushdown->limit_expr = list_nth(fdw_exprs, pos++);
+	if (limit_exprs & 2)
+		pushdown->offset_expr = list_nth(fdw_exprs, pos++);
+	pushdown->like = empty_to_null(list_nth(private, SnowfdwScanPrivateLike));
+	pushdown->starts_with = empty_to_null(list_nth(private, SnowfdwScanPrivateStartsWith));
+	pushdown->pattern = empty_to_null(list_nth(private, SnowfdwScanPrivatePattern));
+	pushdown->history = intVal(list_nth(private, SnowfdwScanPrivateHistory)) != 0;
+	pushdown->limit = pg_strtoint64(strVal(list_nth(private, SnowfdwScanPrivateLimit)));
+}

@@ -1,0 +1,1295 @@
+/*-------------------------------------------------------------------------
+ *
+ * snowfdw.c
+ *		  Foreign data wrapper for Snowflake catalog objects (REST API v2)
+ *
+ * This file holds the module entry points and the planner, scan,
+ * asynchronous execution, EXPLAIN and IMPORT FOREIGN SCHEMA callbacks.  Which quals become request
+ * parameters is decided in deparse.c, the calls are made by scan.c and
+ * rest.c, and modification lives in modify.c.
+ *
+ * Copyright (c) 2026, snowfdw developers
+ *
+ * IDENTIFICATION
+ *		  src/fdw/snowfdw.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/reloptions.h"
+#include "access/table.h"
+#include "catalog/pg_type.h"
+#include "commands/defrem.h"
+#include "commands/explain.h"
+#include "executor/execAsync.h"
+#include "executor/executor.h"
+#include "foreign/fdwapi.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/cost.h"
+#include "optimizer/optimizer.h"
+#include "optimizer/pathnode.h"
+#include "optimizer/paths.h"
+#include "optimizer/planmain.h"
+#include "optimizer/restrictinfo.h"
+#include "parser/parsetree.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/selfuncs.h"
+
+#include "calls/connection.h"
+#include "compat.h"
+#include "fdw/fdw.h"
+#include "model/guc.h"
+#include "model/mapping.h"
+#include "model/objects.h"
+#include "model/options.h"
+#include "shmem/cache.h"
+#include "shmem/fault.h"
+#include "shmem/holdoff.h"
+#include "shmem/inflight.h"
+#include "shmem/measured.h"
+#include "shmem/shmem.h"
+#include "shmem/stats.h"
+#include "transport/http.h"
+#include "transport/json.h"
+
+SNOWFDW_MODULE_MAGIC;
+
+/* Planner state kept in baserel->fdw_private */
+typedef struct SnowfdwPlanState
+{
+	Oid			serverid;
+	SnowfdwSigner signer;		/* the planning user's, if it has a mapping */
+	const SnowfdwSigner *measured;	/* &signer, or NULL: nothing measured */
+	double		reltuples;		/* -1 until ANALYZE */
+	SnowfdwOptions *options;
+	const SnowfdwObjectInfo *info;
+	SnowfdwPushdown pushdown;	/* from the relation's own quals */
+} SnowfdwPlanState;
+
+/* Execution state of a foreign scan */
+typedef struct SnowfdwScanState
+{
+	SnowfdwConnection *conn;
+	SnowfdwPushdown pushdown;
+	List	   *scope_states[SNOWFDW_MAX_SCOPES];	/* ExprStates */
+	ExprState  *name_state;
+	List	   *filter_states;	/* run-time name filters' values */
+	ExprState  *limit_state;	/* run-time LIMIT and OFFSET */
+	ExprState  *offset_state;
+	SnowfdwPushdown planned;	/* the pushdown before run-time values */
+	SnowfdwSiblings *siblings;	/* scans an Append reads in turn with it */
+	bool		scope_from_options[SNOWFDW_MAX_SCOPES];
+	SnowfdwFetcher *fetcher;
+	MemoryContext scan_cxt;		/* fetcher state, reset on rescan */
+	MemoryContext batch_cxt;	/* response pages of one batch */
+	MemoryContext temp_cxt;		/* one row */
+	int64		requests;		/* HTTP requests this scan made */
+	int64		cache_hits;		/* calls answered from a cache */
+	int64		bytes_received; /* response bytes of its requests */
+	int			cache_ttl;		/* 0 for the target of an UPDATE or DELETE */
+	int			cache_stale_ttl;
+	bool		started;		/* path values evaluated, calls planned */
+	bool		nowait;			/* an async request: never wait for answers */
+	bool		waiting;		/* the last Iterate stopped for answers */
+	SnowfdwRowConverter *converter;
+} SnowfdwScanState;
+
+PG_FUNCTION_INFO_V1(snowfdw_handler);
+
+void		_PG_init(void);
+
+/* scan */
+static void snowfdwGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
+									 Oid foreigntableid);
+static void snowfdwGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
+								   Oid foreigntableid);
+static ForeignScan *snowfdwGetForeignPlan(PlannerInfo *root,
+										  RelOptInfo *baserel,
+										  Oid foreigntableid,
+										  ForeignPath *best_path,
+										  List *tlist, List *scan_clauses,
+										  Plan *outer_plan);
+static void snowfdwBeginForeignScan(ForeignScanState *node, int eflags);
+static TupleTableSlot *snowfdwIterateForeignScan(ForeignScanState *node);
+static void snowfdwReScanForeignScan(ForeignScanState *node);
+static void snowfdwEndForeignScan(ForeignScanState *node);
+/* asynchronous execution */
+static bool snowfdwIsForeignPathAsyncCapable(ForeignPath *path);
+static void snowfdwForeignAsyncRequest(AsyncRequest *areq);
+static void snowfdwForeignAsyncConfigureWait(AsyncRequest *areq);
+static void snowfdwForeignAsyncNotify(AsyncRequest *areq);
+/* EXPLAIN */
+static void snowfdwExplainForeignScan(ForeignScanState *node,
+									  ExplainState *es);
+/* IMPORT */
+static List *snowfdwImportForeignSchema(ImportForeignSchemaStmt *stmt,
+										Oid serverOid);
+
+
+/*
+ * _PG_init
+ *		Module load: GUCs, interrupt checks of the JSON code, the response
+ *		cache, the ExecutorRun hook of writes
+ */
+void
+_PG_init(void)
+{
+	/* before the GUCs: those reserve the prefix */
+	snowfdw_fault_init();
+	snowfdw_define_gucs();
+	snowfdw_json_init();
+	snowfdw_shmem_init();
+	snowfdw_cache_init();
+	snowfdw_stats_init();
+	snowfdw_measured_init();
+	snowfdw_holdoff_init();
+	snowfdw_inflight_init();
+	snowfdw_modify_init();
+}
+
+/*
+ * snowfdw_handler
+ *		Return the FdwRoutine of snowfdw
+ */
+Datum
+snowfdw_handler(PG_FUNCTION_ARGS)
+{
+	FdwRoutine *routine = makeNode(FdwRoutine);
+
+	/* scan */
+	routine->GetForeignRelSize = snowfdwGetForeignRelSize;
+	routine->GetForeignPaths = snowfdwGetForeignPaths;
+	routine->GetForeignPlan = snowfdwGetForeignPlan;
+	routine->BeginForeignScan = snowfdwBeginForeignScan;
+	routine->IterateForeignScan = snowfdwIterateForeignScan;
+	routine->ReScanForeignScan = snowfdwReScanForeignScan;
+	routine->EndForeignScan = snowfdwEndForeignScan;
+
+	/* asynchronous execution */
+	routine->IsForeignPathAsyncCapable = snowfdwIsForeignPathAsyncCapable;
+	routine->ForeignAsyncRequest = snowfdwForeignAsyncRequest;
+	routine->ForeignAsyncConfigureWait = snowfdwForeignAsyncConfigureWait;
+	routine->ForeignAsyncNotify = snowfdwForeignAsyncNotify;
+
+	/* modify */
+	snowfdw_set_modify_routines(routine);
+
+	/* EXPLAIN */
+	routine->ExplainForeignScan = snowfdwExplainForeignScan;
+
+	/* ANALYZE */
+	routine->AnalyzeForeignTable = snowfdw_analyze_foreign_table;
+
+	/* IMPORT */
+	routine->ImportForeignSchema = snowfdwImportForeignSchema;
+
+	PG_RETURN_POINTER(routine);
+}
+
+/*
+ * remaining_selectivity
+ *		Selectivity of the quals a scan does not satisfy by construction
+ *
+ * Without statistics, quals on scope columns and name are what the requests
+ * ask for, so the estimate of the listing already accounts for them; with
+ * statistics (after ANALYZE) every qual counts.
+ */
+static Selectivity
+remaining_selectivity(PlannerInfo *root, RelOptInfo *baserel, List *clauses,
+					  const SnowfdwObjectInfo *info, bool analyzed)
+{
+	List	   *rest = NIL;
+	ListCell   *lc;
+
+	if (analyzed)
+		return clauselist_selectivity(root, clauses, baserel->relid,
+									  JOIN_INNER, NULL);
+	foreach(lc, clauses)
+	{
+		RestrictInfo *rinfo = lfirst_node(RestrictInfo, lc);
+
+		if (!snowfdw_is_scope_or_name_clause(root, baserel, rinfo, info))
+			rest = lappend(rest, rinfo);
+	}
+	return clauselist_selectivity(root, rest, baserel->relid, JOIN_INNER, NULL);
+}
+
+/*
+ * estimate_path
+ *		Rows and requests of a scan with the given clauses pushed down
+ *
+ * After ANALYZE, reltuples scaled by the selectivity of the quals gives the
+ * rows; the requests still follow from the scope the quals leave.
+ */
+static void
+estimate_path(PlannerInfo *root, RelOptInfo *baserel, SnowfdwPlanState *state,
+			  SnowfdwPushdown *pushdown, List *clauses, SnowfdwEstimate *est)
+{
+	bool		analyzed = baserel->tuples >= 0 && state->reltuples >= 0;
+
+	snowfdw_estimate_scan(pushdown, state->options, state->measured, est);
+	if (analyzed)
+		est->rows = state->reltuples;
+	est->rows = clamp_row_est(est->rows *
+							  remaining_selectivity(root, baserel, clauses,
+													state->info, analyzed));
+	/* name = and IN give at most one row per value and scope */
+	if (pushdown->name_expr && analyzed)
+		est->rows = Min(est->rows, Max(est->requests, 1));
+}
+
+/*
+ * snowfdwGetForeignRelSize
+ *		Read options, classify the relation's quals, estimate its size
+ */
+static void
+snowfdwGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
+						 Oid foreigntableid)
+{
+	SnowfdwPlanState *state = palloc0(sizeof(SnowfdwPlanState));
+	ForeignTable *table = GetForeignTable(foreigntableid);
+	Relation	rel;
+	SnowfdwEstimate est;
+
+	state->serverid = table->serverid;
+	/* what this user's requests measured: roles see different objects */
+	if (snowfdw_find_signer(table->serverid,
+							snowfdw_planner_userid(root, baserel),
+							&state->signer))
+		state->measured = &state->signer;
+	state->reltuples = baserel->tuples;
+	state->options = snowfdw_get_options(table->serverid, InvalidOid,
+										 foreigntableid);
+	rel = table_open(foreigntableid, NoLock);
+	state->info = snowfdw_relation_object(rel, state->options);
+	table_close(rel, NoLock);
+
+	state->pushdown.info = state->info;
+	snowfdw_classify_quals(root, baserel, baserel->baserestrictinfo,
+						   &state->pushdown, state->options);
+	state->pushdown.limit = -1;
+	baserel->fdw_private = state;
+	estimate_path(root, baserel, state, &state->pushdown,
+				  baserel->baserestrictinfo, &est);
+	baserel->rows = est.rows;
+	if (baserel->tuples < 0)
+		baserel->tuples = est.rows;
+}
+
+/*
+ * add_path_for
+ *		Add a foreign path whose pushdown comes from the given clauses;
+ *		returns its rows
+ */
+static double
+add_path_for(PlannerInfo *root, RelOptInfo *baserel, SnowfdwPlanState *state,
+			 List *clauses, ParamPathInfo *param_info)
+{
+	SnowfdwPushdown pushdown;
+	SnowfdwEstimate est;
+	Cost		startup;
+	Cost		total;
+
+	memset(&pushdown, 0, sizeof(pushdown));
+	pushdown.info = state->info;
+	snowfdw_classify_quals(root, baserel, clauses, &pushdown, state->options);
+	estimate_path(root, baserel, state, &pushdown, clauses, &est);
+	snowfdw_scan_cost(state->options, state->measured, &est, &startup,
+					  &total);
+	add_path(baserel, (Path *)
+			 create_foreignscan_path_compat(root, baserel, NULL, est.rows,
+											startup, total, NIL,
+											param_info ? param_info->ppi_req_outer : NULL,
+											NULL,
+											list_make1(makeFloat(psprintf("%.0f", est.requests)))));
+	return est.rows;
+}
+
+/*
+ * add_scope_path
+ *		A parameterized path that lists the scope the outer row names and
+ *		checks the name locally
+ *
+ * Outer rows that name the same scope get its listing from the statement's
+ * store of answers (cache.c), so a scan costs one listing per distinct
+ * outer scope: cheaper than a fetch per outer row when the outer side
+ * names few scopes many times.  The cost of one loop is the listing's,
+ * scaled by the share of outer rows that bring a scope not seen before.
+ */
+static void
+add_scope_path(PlannerInfo *root, RelOptInfo *baserel, SnowfdwPlanState *state,
+			   ParamPathInfo *param_info, List *scope_clauses, Expr *scope_value,
+			   double rows)
+{
+	SnowfdwPushdown pushdown;
+	SnowfdwEstimate est;
+	RelOptInfo *outer;
+	double		distinct;
+	double		share;
+	Cost		startup;
+	Cost		total;
+	List	   *clauses = list_concat_copy(baserel->baserestrictinfo, scope_clauses);
+
+	if (bms_membership(param_info->ppi_req_outer) != BMS_SINGLETON)
+		return;
+	outer = find_base_rel(root, bms_singleton_member(param_info->ppi_req_outer));
+	distinct = estimate_num_groups(root, list_make1(scope_value),
+								   Max(outer->rows, 1), NULL, NULL);
+	share = Min(1.0, distinct / Max(outer->rows, 1));
+
+	memset(&pushdown, 0, sizeof(pushdown));
+	pushdown.info = state->info;
+	snowfdw_classify_quals(root, baserel, clauses, &pushdown, state->options);
+	pushdown.name_expr = NULL;
+	estimate_path(root, baserel, state, &pushdown, clauses, &est);
+	snowfdw_scan_cost(state->options, state->measured, &est, &startup,
+					  &total);
+	/* the requests are shared; every loop still reads the rows */
+	startup *= share;
+	total = (total - est.rows * (state->options->row_cost >= 0 ?
+								 state->options->row_cost : cpu_tuple_cost)) * share +
+		est.rows * (state->options->row_cost >= 0 ? state->options->row_cost :
+					cpu_tuple_cost);
+	add_path(baserel, (Path *)
+			 create_foreignscan_path_compat(root, baserel, NULL, rows,
+											startup, total, NIL,
+											param_info->ppi_req_outer, NULL,
+											list_make2(makeFloat(psprintf("%.0f", est.requests * share)),
+													   makeInteger(1))));
+}
+
+/* Argument of ec_member_matches_column */
+typedef struct EcColumnArg
+{
+	AttrNumber	attnum;
+} EcColumnArg;
+
+/*
+ * ec_member_matches_column
+ *		generate_implied_equalities_for_column callback: our column?
+ */
+static bool
+ec_member_matches_column(PlannerInfo *root, RelOptInfo *rel,
+						 EquivalenceClass *ec, EquivalenceMember *em,
+						 void *arg)
+{
+	Expr	   *expr = em->em_expr;
+
+	while (expr && IsA(expr, RelabelType))
+		expr = ((RelabelType *) expr)->arg;
+	return expr && IsA(expr, Var) && ((Var *) expr)->varno == (int) rel->relid &&
+		((Var *) expr)->varattno == ((EcColumnArg *) arg)->attnum;
+}
+
+/*
+ * equivalence_candidates
+ *		Equalities implied by equivalence classes on each scope or name
+ *		column, in column order
+ */
+static List *
+equivalence_candidates(PlannerInfo *root, RelOptInfo *baserel,
+					   SnowfdwPlanState *state)
+{
+	List	   *candidates = NIL;
+	AttrNumber	attnum;
+	RangeTblEntry *rte = planner_rt_fetch(baserel->relid, root);
+	Relation	rel = table_open(rte->relid, NoLock);
+
+	for (attnum = 1; attnum <= RelationGetNumberOfAttributes(rel); attnum++)
+	{
+		EcColumnArg arg;
+		char	   *column;
+		ListCell   *lc;
+
+		if (TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attisdropped)
+			continue;
+		column = snowfdw_column_json_name(rte->relid, attnum);
+		if (strcmp(column, "name") != 0 &&
+			snowfdw_scope_level(state->info, column) < 0)
+			continue;
+		arg.attnum = attnum;
+		foreach(lc, generate_implied_equalities_for_column(root, baserel,
+														   ec_member_matches_column,
+														   &arg,
+														   baserel->lateral_referencers))
+		{
+			RestrictInfo *rinfo = lfirst_node(RestrictInfo, lc);
+
+			if (snowfdw_is_scope_or_name_clause(root, baserel, rinfo, state->info))
+				candidates = lappend(candidates, rinfo);
+		}
+	}
+	table_close(rel, NoLock);
+	return candidates;
+}
+
+/*
+ * join_clause_candidates
+ *		Join clauses on a scope column or on name that could parameterize
+ *		a path: movable join clauses first, then implied equalities
+ */
+static List *
+join_clause_candidates(PlannerInfo *root, RelOptInfo *baserel,
+					   SnowfdwPlanState *state)
+{
+	List	   *candidates = NIL;
+	ListCell   *lc;
+
+	/* join clauses that are not equivalences */
+	foreach(lc, baserel->joininfo)
+	{
+		RestrictInfo *rinfo = lfirst_node(RestrictInfo, lc);
+
+		if (join_clause_is_movable_to(rinfo, baserel) &&
+			snowfdw_is_scope_or_name_clause(root, baserel, rinfo, state->info))
+			candidates = lappend(candidates, rinfo);
+	}
+	/* equivalences such as l.db = r.database_name */
+	if (baserel->has_eclass_joins)
+		candidates = list_concat(candidates,
+								 equivalence_candidates(root, baserel, state));
+	return candidates;
+}
+
+/*
+ * parameterizations
+ *		The distinct ParamPathInfos of the candidate clauses: one per set of
+ *		outer relations, in the order the clauses first name them
+ */
+static List *
+parameterizations(PlannerInfo *root, RelOptInfo *baserel, List *candidates)
+{
+	List	   *ppis = NIL;
+	ListCell   *lc;
+
+	foreach(lc, candidates)
+	{
+		RestrictInfo *rinfo = lfirst_node(RestrictInfo, lc);
+		Relids		outer = bms_union(rinfo->clause_relids,
+									  baserel->lateral_relids);
+
+		outer = bms_del_member(outer, baserel->relid);
+		if (bms_is_empty(outer))
+			continue;
+		ppis = list_append_unique_ptr(ppis,
+									  get_baserel_parampathinfo(root, baserel, outer));
+	}
+	return ppis;
+}
+
+/*
+ * add_parameterized_paths
+ *		The path of one parameterization, and its scope-join path when the
+ *		outer rows name objects and give their scope
+ */
+static void
+add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel,
+						SnowfdwPlanState *state, ParamPathInfo *ppi)
+{
+	List	   *scope_clauses = NIL;
+	Expr	   *scope_value = NULL;
+	bool		has_name = false;
+	ListCell   *lc;
+	double		rows;
+
+	rows = add_path_for(root, baserel, state,
+						list_concat_copy(baserel->baserestrictinfo,
+										 ppi->ppi_clauses),
+						ppi);
+	/* outer rows naming objects: also one listing per outer scope */
+	foreach(lc, ppi->ppi_clauses)
+	{
+		RestrictInfo *rinfo = lfirst_node(RestrictInfo, lc);
+		Expr	   *value;
+		int			level = snowfdw_clause_scope_level(root, baserel, rinfo,
+													   state->info, &value);
+
+		if (level == SNOWFDW_MAX_SCOPES)
+			has_name = true;
+		else if (level >= 0)
+		{
+			scope_clauses = lappend(scope_clauses, rinfo);
+			if (scope_value == NULL)
+				scope_value = value;
+		}
+	}
+	if (has_name && scope_clauses != NIL && snowfdw_enable_scope_join)
+		add_scope_path(root, baserel, state, ppi, scope_clauses,
+					   scope_value, rows);
+}
+
+/*
+ * snowfdwGetForeignPaths
+ *		One unparameterized path, plus one per usable join parameterization
+ *
+ * A join clause on a scope column or on name lets each outer row turn into
+ * path values (one fetch per outer key); the planner weighs that against a
+ * single listing by their request counts.
+ */
+static void
+snowfdwGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
+					   Oid foreigntableid)
+{
+	SnowfdwPlanState *state = baserel->fdw_private;
+	List	   *candidates;
+	ListCell   *lc;
+
+	(void) add_path_for(root, baserel, state, baserel->baserestrictinfo, NULL);
+	if (!snowfdw_enable_pushdown)
+		return;
+
+	candidates = join_clause_candidates(root, baserel, state);
+	foreach(lc, parameterizations(root, baserel, candidates))
+		add_parameterized_paths(root, baserel, state, lfirst(lc));
+}
+
+/*
+ * retrieved_attrs
+ *		Attribute numbers the scan must convert (whole row: all)
+ */
+static List *
+retrieved_attrs(PlannerInfo *root, RelOptInfo *baserel, Relation rel,
+				List *local_quals)
+{
+	Bitmapset  *attrs = NULL;
+	List	   *result = NIL;
+	int			i;
+	bool		whole_row;
+
+	pull_varattnos((Node *) baserel->reltarget->exprs, baserel->relid, &attrs);
+	pull_varattnos((Node *) local_quals, baserel->relid, &attrs);
+	whole_row = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, attrs);
+	for (i = 1; i <= RelationGetNumberOfAttributes(rel); i++)
+	{
+		if (TupleDescAttr(RelationGetDescr(rel), i - 1)->attisdropped)
+			continue;
+		if (whole_row ||
+			bms_is_member(i - FirstLowInvalidHeapAttributeNumber, attrs))
+			result = lappend_int(result, i);
+	}
+	return result;
+}
+
+/*
+ * snowfdwGetForeignPlan
+ *		Build the plan: every qual stays a local check
+ *
+ * Pushed-down quals only narrow the requests, so PostgreSQL rechecks them
+ * all; join clauses of a parameterized path become request values through
+ * fdw_exprs.
+ */
+static ForeignScan *
+snowfdwGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
+					  Oid foreigntableid, ForeignPath *best_path,
+					  List *tlist, List *scan_clauses, Plan *outer_plan)
+{
+	SnowfdwPlanState *state = baserel->fdw_private;
+	SnowfdwPushdown pushdown;
+	List	   *local_quals = extract_actual_clauses(scan_clauses, false);
+	List	   *fdw_exprs;
+	List	   *fdw_private;
+	Relation	rel;
+
+	memset(&pushdown, 0, sizeof(pushdown));
+	pushdown.info = state->info;
+	snowfdw_classify_quals(root, baserel, scan_clauses, &pushdown,
+						   state->options);
+	/* a path listing the outer row's scope checks the name locally */
+	if (list_length(best_path->fdw_private) > 1 &&
+		intVal(lsecond(best_path->fdw_private)) == 1)
+		pushdown.name_expr = NULL;
+	if (best_path->path.param_info == NULL)
+		snowfdw_query_limit(root, baserel, &pushdown);
+
+	fdw_private = snowfdw_pushdown_to_private(&pushdown, &fdw_exprs);
+	rel = table_open(foreigntableid, NoLock);
+	fdw_private = lappend(fdw_private,
+						  retrieved_attrs(root, baserel, rel, local_quals));
+	table_close(rel, NoLock);
+	fdw_private = lappend(fdw_private,
+						  makeString(snowfdw_describe_requests(&pushdown,
+															   state->options->page_size)));
+	fdw_private = lappend(fdw_private,
+						  copyObject(linitial(best_path->fdw_private)));
+
+	return make_foreignscan(tlist, local_quals, baserel->relid, fdw_exprs,
+							fdw_private, NIL, NIL, outer_plan);
+}
+
+/*
+ * exec_param_walker
+ *		Whether an expression reads a value an outer plan node sets
+ */
+static bool
+exec_param_walker(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Param) && ((Param *) node)->paramkind == PARAM_EXEC)
+		return true;
+	return expression_tree_walker(node, exec_param_walker, context);
+}
+
+/*
+ * contain_exec_param
+ *		Whether a scan's values come from outer rows
+ */
+static bool
+contain_exec_param(Node *node)
+{
+	return exec_param_walker(node, NULL);
+}
+
+/*
+ * snowfdwBeginForeignScan
+ *		Set up the scan; the first call is made by the first Iterate
+ */
+static void
+snowfdwBeginForeignScan(ForeignScanState *node, int eflags)
+{
+	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+	EState	   *estate = node->ss.ps.state;
+	Relation	rel = node->ss.ss_currentRelation;
+	SnowfdwScanState *sstate;
+	SnowfdwOptions *options;
+	List	   *retrieved;
+	int			level;
+
+	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
+		return;
+
+	sstate = palloc0(sizeof(SnowfdwScanState));
+	node->fdw_state = sstate;
+	options = snowfdw_get_options(GetForeignTable(RelationGetRelid(rel))->serverid,
+								  InvalidOid, RelationGetRelid(rel));
+	sstate->conn = snowfdw_get_connection(GetForeignTable(RelationGetRelid(rel))->serverid,
+										  snowfdw_executor_userid(fsplan, estate));
+	/* rows about to be changed are read fresh (the statement scope stays) */
+	sstate->cache_ttl = ExecRelationIsTargetRelation(estate, fsplan->scan.scanrelid) ?
+		0 : options->cache_ttl;
+	sstate->cache_stale_ttl = options->cache_stale_ttl;
+	snowfdw_pushdown_from_private(fsplan->fdw_private, fsplan->fdw_exprs,
+								  &sstate->pushdown);
+
+	/* path values are evaluated at each (re)start of the scan */
+	for (level = 0; level < SNOWFDW_MAX_SCOPES; level++)
+	{
+		sstate->scope_states[level] =
+			ExecInitExprList(sstate->pushdown.scope_exprs[level],
+							 (PlanState *) node);
+		sstate->scope_from_options[level] =
+			snowfdw_scope_option(options, level) != NULL;
+	}
+	if (sstate->pushdown.name_expr)
+		sstate->name_state = ExecInitExpr(sstate->pushdown.name_expr,
+										  (PlanState *) node);
+	sstate->filter_states = ExecInitExprList(sstate->pushdown.filter_exprs,
+											 (PlanState *) node);
+	sstate->limit_state = ExecInitExpr(sstate->pushdown.limit_expr,
+									   (PlanState *) node);
+	sstate->offset_state = ExecInitExpr(sstate->pushdown.offset_expr,
+										(PlanState *) node);
+	sstate->planned = sstate->pushdown;
+
+	sstate->scan_cxt = AllocSetContextCreate(estate->es_query_cxt,
+											 "snowfdw scan state",
+											 ALLOCSET_DEFAULT_SIZES);
+	sstate->batch_cxt = AllocSetContextCreate(estate->es_query_cxt,
+											  "snowfdw batch data",
+											  ALLOCSET_DEFAULT_SIZES);
+	sstate->temp_cxt = AllocSetContextCreate(estate->es_query_cxt,
+											 "snowfdw tuple data",
+											 ALLOCSET_DEFAULT_SIZES);
+
+	/*
+	 * Values known before the Append runs: the scan may start early, if
+	 * scans may run at once at all
+	 */
+	if (options->async_capable && enable_async_append &&
+		!contain_exec_param((Node *) fsplan->fdw_exprs))
+		sstate->siblings = snowfdw_siblings_join(estate, &fsplan->scan.plan,
+												 node);
+
+	retrieved = list_nth(fsplan->fdw_private, SnowfdwScanPrivateRetrieved);
+	sstate->converter = snowfdw_row_converter(rel, sstate->pushdown.info,
+											  retrieved != NIL ? retrieved :
+											  list_make1_int(0));
+}
+
+/*
+ * add_text_values
+ *		Append the distinct non-empty texts of a value (text or text[])
+ */
+static List *
+add_text_values(List *values, Datum value, bool isnull, Oid type)
+{
+	if (isnull)
+		return values;
+	if (type == TEXTARRAYOID || type == VARCHARARRAYOID)
+	{
+		ArrayType  *array = DatumGetArrayTypeP(value);
+		Datum	   *elems;
+		bool	   *nulls;
+		int			n;
+		int			i;
+
+		deconstruct_array(array, ARR_ELEMTYPE(array), -1, false, TYPALIGN_INT,
+						  &elems, &nulls, &n);
+		for (i = 0; i < n; i++)
+			values = add_text_values(values, elems[i], nulls[i], TEXTOID);
+		return values;
+	}
+	{
+		char	   *str = TextDatumGetCString(value);
+		ListCell   *lc;
+
+		/* no object has an empty name; IN lists repeat values harmlessly */
+		if (str[0] == '\0')
+			return values;
+		foreach(lc, values)
+			if (strcmp(lfirst(lc), str) == 0)
+				return values;
+		return lappend(values, str);
+	}
+}
+
+/*
+ * eval_limit_value
+ *		A run-time LIMIT or OFFSET value; -1 for NULL (no limit) or none
+ */
+static int64
+eval_limit_value(ExprState *state, ExprContext *econtext)
+{
+	bool		isnull;
+	Datum		value;
+
+	if (state == NULL)
+		return 0;
+	value = ExecEvalExpr(state, econtext, &isnull);
+	return isnull ? -1 : DatumGetInt64(value);
+}
+
+/*
+ * apply_runtime_values
+ *		Push the values known only now as constants would be: name filters
+ *		where the translation is exact, and the rows LIMIT needs; false if a
+ *		filter's value is NULL (no row can match)
+ */
+static bool
+apply_runtime_values(ForeignScanState *node, SnowfdwScanState *sstate)
+{
+	ExprContext *econtext = node->ss.ps.ps_ExprContext;
+	SnowfdwPushdown *pd = &sstate->pushdown;
+	ListCell   *lo;
+	ListCell   *ls;
+
+	/* a rescan starts again from what the plan knew */
+	pd->like = sstate->planned.like;
+	pd->starts_with = sstate->planned.starts_with;
+	pd->pattern = sstate->planned.pattern;
+	pd->limit = sstate->planned.limit;
+	forboth(lo, pd->filter_ops, ls, sstate->filter_states)
+	{
+		bool		isnull;
+		Datum		value = ExecEvalExpr(lfirst(ls), econtext, &isnull);
+
+		/* LIKE, ILIKE and ~ are strict */
+		if (isnull)
+			return false;
+		snowfdw_apply_name_filter(pd, lfirst_oid(lo),
+								  TextDatumGetCString(value));
+	}
+	if (sstate->limit_state)
+	{
+		int64		count = eval_limit_value(sstate->limit_state, econtext);
+		int64		offset = eval_limit_value(sstate->offset_state, econtext);
+
+		/* LIMIT NULL is no limit; OFFSET NULL is none */
+		pd->limit = count < 0 ? -1 :
+			snowfdw_rows_needed(count, Max(offset, 0));
+	}
+	return true;
+}
+
+/*
+ * start_fetcher
+ *		Evaluate the path values and plan the scan's calls
+ */
+static void
+start_fetcher(ForeignScanState *node, SnowfdwScanState *sstate)
+{
+	ExprContext *econtext = node->ss.ps.ps_ExprContext;
+	List	   *scope_values[SNOWFDW_MAX_SCOPES] = {NIL, NIL, NIL};
+	List	   *names = NIL;
+	MemoryContext oldcxt;
+	int			level;
+	ListCell   *lc;
+	ListCell   *le;
+
+	MemoryContextReset(sstate->scan_cxt);
+	MemoryContextReset(sstate->batch_cxt);
+	oldcxt = MemoryContextSwitchTo(sstate->scan_cxt);
+	if (!apply_runtime_values(node, sstate))
+	{
+		sstate->fetcher = NULL;
+		MemoryContextSwitchTo(oldcxt);
+		return;
+	}
+	for (level = 0; level < SNOWFDW_MAX_SCOPES; level++)
+	{
+		forboth(lc, sstate->scope_states[level], le, sstate->pushdown.scope_exprs[level])
+		{
+			bool		isnull;
+			Datum		value = ExecEvalExpr(lfirst(lc), econtext, &isnull);
+
+			scope_values[level] = add_text_values(scope_values[level], value,
+												  isnull, exprType(lfirst(le)));
+		}
+	}
+	if (sstate->name_state)
+	{
+		bool		isnull;
+		Datum		value = ExecEvalExpr(sstate->name_state, econtext, &isnull);
+
+		names = add_text_values(NIL, value, isnull,
+								exprType((Node *) sstate->pushdown.name_expr));
+	}
+	for (level = 0; level < sstate->pushdown.info->nscopes; level++)
+	{
+		/* a scope or name known to match nothing: no calls at all */
+		if (sstate->pushdown.scope_exprs[level] != NIL && scope_values[level] == NIL)
+		{
+			sstate->fetcher = NULL;
+			MemoryContextSwitchTo(oldcxt);
+			return;
+		}
+	}
+	if (sstate->name_state && names == NIL)
+	{
+		sstate->fetcher = NULL;
+		MemoryContextSwitchTo(oldcxt);
+		return;
+	}
+	sstate->fetcher = snowfdw_fetcher_begin(sstate->conn, &sstate->pushdown,
+											scope_values,
+											sstate->scope_from_options,
+											names, sstate->batch_cxt);
+	snowfdw_fetcher_set_cache_ttl(sstate->fetcher, sstate->cache_ttl,
+								  sstate->cache_stale_ttl);
+	MemoryContextSwitchTo(oldcxt);
+}
+
+/* A scan's share of its session's counters, taken around a fetch */
+typedef struct ScanCounters
+{
+	int64		requests;
+	int64		hits;
+	int64		bytes;
+} ScanCounters;
+
+/*
+ * begin_counting
+ *		Before a scan's fetch: note the session's counters
+ *
+ * The session is shared (with a modify node, other scans of an Append):
+ * each scan counts its own calls.
+ */
+static void
+begin_counting(SnowfdwScanState *sstate, ScanCounters *counters)
+{
+	counters->requests = sstate->conn->requests;
+	counters->hits = sstate->conn->cache_hits;
+	counters->bytes = sstate->conn->bytes_received;
+}
+
+/*
+ * end_counting
+ *		After a scan's fetch: add what it did to its counters
+ */
+static void
+end_counting(SnowfdwScanState *sstate, ScanCounters *counters)
+{
+	sstate->requests += sstate->conn->requests - counters->requests;
+	sstate->cache_hits += sstate->conn->cache_hits - counters->hits;
+	sstate->bytes_received += sstate->conn->bytes_received - counters->bytes;
+}
+
+/*
+ * send_early
+ *		Start a sibling scan and send its first calls (see siblings.c)
+ */
+static void
+send_early(ForeignScanState *node)
+{
+	SnowfdwScanState *sstate = node->fdw_state;
+	ScanCounters counters;
+	MemoryContext oldcxt;
+
+	if (sstate->started)
+		return;
+	start_fetcher(node, sstate);
+	sstate->started = true;
+	if (sstate->fetcher == NULL)
+		return;
+	begin_counting(sstate, &counters);
+	oldcxt = MemoryContextSwitchTo(sstate->scan_cxt);
+	snowfdw_fetcher_send(sstate->fetcher);
+	MemoryContextSwitchTo(oldcxt);
+	end_counting(sstate, &counters);
+}
+
+/*
+ * snowfdwIterateForeignScan
+ *		Return the next row, fetching the next pages when needed
+ */
+static TupleTableSlot *
+snowfdwIterateForeignScan(ForeignScanState *node)
+{
+	SnowfdwScanState *sstate = node->fdw_state;
+	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
+	SnowfdwJson *row;
+	char	  **scope;
+	MemoryContext oldcxt;
+	ScanCounters counters;
+
+	ExecClearTuple(slot);
+	MemoryContextReset(sstate->temp_cxt);
+	sstate->waiting = false;
+	if (!sstate->started)
+	{
+		ListCell   *lc;
+
+		foreach(lc, snowfdw_siblings_first_read(sstate->siblings, node))
+			send_early(lfirst(lc));
+		start_fetcher(node, sstate);
+		sstate->started = true;
+	}
+	if (sstate->fetcher == NULL)
+		return slot;			/* no value of a path can match */
+
+	begin_counting(sstate, &counters);
+	oldcxt = MemoryContextSwitchTo(sstate->scan_cxt);
+	row = snowfdw_fetcher_next(sstate->fetcher, &scope, sstate->nowait,
+							   &sstate->waiting);
+	MemoryContextSwitchTo(oldcxt);
+	end_counting(sstate, &counters);
+	if (row == NULL)
+		return slot;			/* the end, or waiting for answers */
+
+	oldcxt = MemoryContextSwitchTo(sstate->temp_cxt);
+	snowfdw_convert_row(sstate->converter, slot->tts_tupleDescriptor, row,
+						scope, slot->tts_values, slot->tts_isnull);
+	MemoryContextSwitchTo(oldcxt);
+	return ExecStoreVirtualTuple(slot);
+}
+
+/*
+ * snowfdwReScanForeignScan
+ *		Restart the scan; path values are evaluated again
+ */
+static void
+snowfdwReScanForeignScan(ForeignScanState *node)
+{
+	SnowfdwScanState *sstate = node->fdw_state;
+
+	if (sstate->fetcher)
+		snowfdw_fetcher_end(sstate->fetcher);
+	sstate->fetcher = NULL;
+	sstate->started = false;
+	snowfdw_siblings_rescan(sstate->siblings);
+	MemoryContextReset(sstate->scan_cxt);
+	MemoryContextReset(sstate->batch_cxt);
+}
+
+/*
+ * snowfdwEndForeignScan
+ *		Abandon transfers the scan did not read to their end
+ *
+ * Memory goes with the query and the session stays; a LIMIT that stopped
+ * the scan early thus costs no more of a listing than was read.
+ */
+static void
+snowfdwEndForeignScan(ForeignScanState *node)
+{
+	SnowfdwScanState *sstate = node->fdw_state;
+
+	if (sstate && sstate->fetcher)
+		snowfdw_fetcher_end(sstate->fetcher);
+}
+
+/*
+ * snowfdwIsForeignPathAsyncCapable
+ *		Whether an Append may run this scan at once with its siblings
+ */
+static bool
+snowfdwIsForeignPathAsyncCapable(ForeignPath *path)
+{
+	SnowfdwPlanState *state = path->path.parent->fdw_private;
+
+	return state->options->async_capable;
+}
+
+/*
+ * produce_row
+ *		Answer an Append's request with the scan's next row, its end, or
+ *		"pending" while the answers it needs are on their way
+ *
+ * The scan runs as when it is iterated (local quals, projection), except
+ * that a fetch that would wait for an answer stops instead.
+ */
+static void
+produce_row(AsyncRequest *areq)
+{
+	ForeignScanState *node = (ForeignScanState *) areq->requestee;
+	SnowfdwScanState *sstate = node->fdw_state;
+	TupleTableSlot *result;
+
+	/* an error ends the scan with its statement: no reset needed then */
+	sstate->nowait = true;
+	result = areq->requestee->ExecProcNodeReal(areq->requestee);
+	sstate->nowait = false;
+	if (TupIsNull(result) && sstate->waiting)
+		ExecAsyncRequestPending(areq);
+	else
+		ExecAsyncRequestDone(areq, result);
+}
+
+/*
+ * snowfdwForeignAsyncRequest
+ *		An Append asks for a row: the first one sends the scan's first calls
+ */
+static void
+snowfdwForeignAsyncRequest(AsyncRequest *areq)
+{
+	produce_row(areq);
+}
+
+/*
+ * first_waiter_of_session
+ *		Whether no earlier pending request of the same Append waits on the
+ *		same HTTP session
+ *
+ * The Append asks its pending requests in order; the first of a session
+ * waits for it, the others only look whether their answers came.
+ */
+static bool
+first_waiter_of_session(AsyncRequest *areq, SnowfdwScanState *sstate)
+{
+	AppendState *append = (AppendState *) areq->requestor;
+	int			i = -1;
+
+	if (!IsA(append, AppendState))
+		return true;
+	while ((i = bms_next_member(append->as_asyncplans, i)) >= 0 &&
+		   i < areq->request_index)
+	{
+		AsyncRequest *other = append->as_asyncrequests[i];
+		ForeignScanState *fss = (ForeignScanState *) other->requestee;
+
+		if (other->callback_pending && IsA(fss, ForeignScanState) &&
+			fss->fdwroutine->ForeignAsyncConfigureWait == snowfdwForeignAsyncConfigureWait &&
+			fss->fdw_state != NULL &&
+			((SnowfdwScanState *) fss->fdw_state)->conn->http == sstate->conn->http)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * snowfdwForeignAsyncConfigureWait
+ *		Wait a little for the answers a pending request needs; deliver the
+ *		row if they came
+ *
+ * The transfers of all scans of a user mapping share one libcurl multi
+ * handle, whose sockets change as connections open and close, and whose
+ * timers (timeouts, retries, polls of a 202) no socket announces; so no
+ * socket is added to the Append's wait set.  Instead the first pending
+ * scan of a session lets libcurl wait on every socket of the session for
+ * up to 20 ms (less when an answer arrives), and every pending scan then
+ * looks whether its answers are in.  The Append checks for interrupts
+ * between rounds, so a cancel is seen within 20 ms.  While the Append
+ * still has synchronous children to run, nobody waits.
+ */
+static void
+snowfdwForeignAsyncConfigureWait(AsyncRequest *areq)
+{
+	ForeignScanState *node = (ForeignScanState *) areq->requestee;
+	SnowfdwScanState *sstate = node->fdw_state;
+	AppendState *append = (AppendState *) areq->requestor;
+	bool		may_wait = !IsA(append, AppendState) || append->as_syncdone;
+
+	if (may_wait && first_waiter_of_session(areq, sstate))
+		snowfdw_http_drive(sstate->conn->http, SNOWFDW_HTTP_POLL_MS);
+	areq->callback_pending = false;
+	produce_row(areq);
+	if (areq->callback_pending)
+		return;
+	/* the executor counts no row delivered here (it expects none) */
+	if (node->ss.ps.instrument && !TupIsNull(areq->result))
+		node->ss.ps.instrument->tuplecount += 1;
+	/* and the Append hears of it only from Request and Notify: tell it */
+	ExecAsyncResponse(areq);
+}
+
+/*
+ * snowfdwForeignAsyncNotify
+ *		An event of the request came: produce its row if it can
+ *
+ * No event is ever registered (see snowfdwForeignAsyncConfigureWait), so
+ * this only serves the API.
+ */
+static void
+snowfdwForeignAsyncNotify(AsyncRequest *areq)
+{
+	produce_row(areq);
+}
+
+/*
+ * snowfdwExplainForeignScan
+ *		Show the REST requests (never credentials); with ANALYZE their count,
+ *		the calls a cache answered and the bytes received
+ */
+static void
+snowfdwExplainForeignScan(ForeignScanState *node, ExplainState *es)
+{
+	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+	SnowfdwScanState *sstate = node->fdw_state;
+
+	ExplainPropertyText("Remote request",
+						strVal(list_nth(fsplan->fdw_private, SnowfdwScanPrivateExplain)),
+						es);
+	/* an estimate, shown with the other estimates */
+	if (es->costs)
+		ExplainPropertyText("Remote requests",
+							psprintf("~%s",
+									 strVal(list_nth(fsplan->fdw_private,
+													 SnowfdwScanPrivateRequests))),
+							es);
+	if (es->analyze && sstate != NULL)
+	{
+		ExplainPropertyInteger("Remote calls", NULL, sstate->requests, es);
+		ExplainPropertyInteger("Cache hits", NULL, sstate->cache_hits, es);
+		ExplainPropertyInteger("Bytes received", "bytes",
+							   sstate->bytes_received, es);
+	}
+}
+
+/*
+ * import_table_sql
+ *		CREATE FOREIGN TABLE statement for one object kind
+ */
+static char *
+import_table_sql(ImportForeignSchemaStmt *stmt, const SnowfdwObjectInfo *info,
+				 const char *server, SnowfdwOptions *opts)
+{
+	StringInfoData buf;
+	const SnowfdwFieldInfo *field;
+	int			level;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "CREATE FOREIGN TABLE %s.%s (\n",
+					 quote_identifier(stmt->local_schema),
+					 quote_identifier(info->table_name));
+	for (level = 0; level < info->nscopes; level++)
+		appendStringInfo(&buf, "  %s text,\n", snowfdw_scope_columns[level]);
+	for (field = info->fields; field->name; field++)
+	{
+		if (snowfdw_scope_level(info, field->name) >= 0)
+			continue;
+		appendStringInfo(&buf, "  %s %s,\n", quote_identifier(field->name),
+						 snowfdw_field_type_name(field->type));
+	}
+	buf.len -= 2;				/* the last ",\n" */
+	appendStringInfo(&buf, "\n) SERVER %s OPTIONS (object %s",
+					 quote_identifier(server),
+					 quote_literal_cstr(info->object_option));
+	for (level = 0; level < info->nscopes; level++)
+		if (snowfdw_scope_option(opts, level))
+			appendStringInfo(&buf, ", %s %s", snowfdw_scope_option_name(level),
+							 quote_literal_cstr(snowfdw_scope_option(opts, level)));
+	appendStringInfoString(&buf, ")");
+	return buf.data;
+}
+
+/*
+ * snowfdwImportForeignSchema
+ *		Create the four foreign tables of the remote schema "snowflake"
+ *
+ * IMPORT options database, schema and stage scope the tables they apply to.
+ */
+static List *
+snowfdwImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
+{
+	static const SnowfdwObjectKind kinds[] = {
+		SNOWFDW_OBJECT_SCHEMAS, SNOWFDW_OBJECT_STAGES,
+		SNOWFDW_OBJECT_STREAMS, SNOWFDW_OBJECT_STAGE_FILES
+	};
+	ForeignServer *server = GetForeignServer(serverOid);
+	SnowfdwOptions opts;
+	List	   *commands = NIL;
+	ListCell   *lc;
+	int			i;
+
+	if (strcmp(stmt->remote_schema, "snowflake") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_SCHEMA_NOT_FOUND),
+				 errmsg("remote schema \"%s\" does not exist on server \"%s\"",
+						stmt->remote_schema, server->servername),
+				 errhint("The only remote schema is \"snowflake\"; scope it with OPTIONS (database '...', schema '...').")));
+
+	memset(&opts, 0, sizeof(opts));
+	foreach(lc, stmt->options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+		int			level;
+
+		for (level = 0; level < SNOWFDW_MAX_SCOPES; level++)
+			if (strcmp(def->defname, snowfdw_scope_option_name(level)) == 0)
+				break;
+		if (level == SNOWFDW_MAX_SCOPES)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+					 errmsg("invalid option \"%s\"", def->defname),
+					 errhint("Valid options in this context are: %s, %s, %s.",
+							 snowfdw_scope_option_name(SNOWFDW_SCOPE_DATABASE),
+							 snowfdw_scope_option_name(SNOWFDW_SCOPE_SCHEMA),
+							 snowfdw_scope_option_name(SNOWFDW_SCOPE_STAGE))));
+		snowfdw_set_scope_option(&opts, level, defGetString(def));
+	}
+
+	/* names in LIMIT TO or EXCEPT must be tables snowfdw offers */
+	foreach(lc, stmt->table_list)
+	{
+		RangeVar   *rv = (RangeVar *) lfirst(lc);
+
+		if (snowfdw_object_by_table_name(rv->relname) == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_TABLE_NOT_FOUND),
+					 errmsg("remote table \"%s\" does not exist in remote schema \"snowflake\"",
+							rv->relname),
+					 errhint("The tables are remote_schemas, remote_stages, remote_streams and stage_files.")));
+	}
+
+	for (i = 0; i < (int) lengthof(kinds); i++)
+	{
+		const SnowfdwObjectInfo *info = snowfdw_object_info(kinds[i]);
+		bool		listed = false;
+
+		foreach(lc, stmt->table_list)
+			if (strcmp(((RangeVar *) lfirst(lc))->relname, info->table_name) == 0)
+				listed = true;
+		if ((stmt->list_type == FDW_IMPORT_SCHEMA_LIMIT_TO && !listed) ||
+			(stmt->list_type == FDW_IMPORT_SCHEMA_EXCEPT && listed))
+			continue;
+		commands = lappend(commands,
+						   import_table_sql(stmt, info, server->servername, &opts));
+	}
+	return commands;
+}
