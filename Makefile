@@ -10,6 +10,7 @@ OBJS = \
 	src/text/jsontext.o \
 	src/transport/auth.o \
 	src/transport/http.o \
+	src/transport/httpbody.o \
 	src/transport/json.o \
 	src/model/guc.o \
 	src/model/mapping.o \
@@ -18,6 +19,9 @@ OBJS = \
 	src/model/signer.o \
 	src/model/writemap.o \
 	src/shmem/cache.o \
+	src/shmem/cachedata.o \
+	src/shmem/cachelocal.o \
+	src/shmem/cacheshared.o \
 	src/shmem/fault.o \
 	src/shmem/holdoff.o \
 	src/shmem/inflight.o \
@@ -35,11 +39,16 @@ OBJS = \
 	src/fdw/deparse.o \
 	src/fdw/estimate.o \
 	src/fdw/functions.o \
+	src/fdw/import.o \
 	src/fdw/modify.o \
+	src/fdw/modifyplan.o \
+	src/fdw/pipeline.o \
+	src/fdw/plan.o \
 	src/fdw/scan.o \
 	src/fdw/siblings.o \
 	src/fdw/snowfdw.o \
-	src/fdw/worker.o
+	src/fdw/worker.o \
+	src/fdw/writestmt.o
 
 EXTENSION = snowfdw
 DATA = snowfdw--1.0.sql snowfdw--1.0--1.1.sql snowfdw--1.1--1.2.sql

@@ -57,6 +57,8 @@
 #include "transport/auth.h"
 #include "transport/http.h"
 
+static void snowfdw_connection_init(void);
+
 /* Renew a JWT this long before it expires */
 #define SNOWFDW_JWT_LIFETIME 3540
 #define SNOWFDW_JWT_RENEW_MARGIN 300
@@ -79,7 +81,7 @@ static void release_connection(SnowfdwConnection *conn);
  * snowfdw_connection_init
  *		Create the cache and register its invalidation callbacks
  */
-void
+static void
 snowfdw_connection_init(void)
 {
 	HASHCTL		ctl;

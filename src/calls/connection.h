@@ -40,7 +40,6 @@ typedef struct SnowfdwConnection
 } SnowfdwConnection;
 
 /* in connection.c */
-extern void snowfdw_connection_init(void);
 extern SnowfdwConnection *snowfdw_get_connection(Oid serverid, Oid userid);
 extern const char *snowfdw_connection_bearer(SnowfdwConnection *conn,
 											 bool renew);

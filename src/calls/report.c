@@ -167,7 +167,7 @@ sqlstate_for_failure(long status, const char *code)
  */
 void
 snowfdw_report_failure(SnowfdwConnection *conn, SnowfdwCall *call,
-			   SnowfdwHttpResponse *resp)
+					   SnowfdwHttpResponse *resp)
 {
 	const char *message = NULL;
 	const char *code = NULL;

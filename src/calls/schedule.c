@@ -9,7 +9,8 @@
  * an identical call of its batch runs (batch dedupe), while another
  * process fetches the same request (coalescing, inflight.c: shared mode
  * only) or while a 429's Retry-After holds off its user mapping
- * (holdoff.c).  The call life cycle (rest.c) asks this file what to start
+ * (holdoff.c).  After a transfer it plans when a call goes again: the
+ * next poll of a 202, or a retry with jittered backoff.  The call life cycle (rest.c) asks this file what to start
  * and when to wake; this file never waits itself.
  *
  * Copyright (c) 2026, snowfdw developers
@@ -21,6 +22,10 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
+#include "common/pg_prng.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 #include "calls/connection.h"
@@ -31,7 +36,15 @@
 #include "shmem/holdoff.h"
 #include "shmem/inflight.h"
 #include "shmem/stats.h"
+#include "text/httptext.h"
 #include "transport/http.h"
+
+/* First backoff delay and its ceiling, in seconds */
+#define RETRY_BASE_DELAY 0.2
+#define RETRY_MAX_DELAY 8.0
+/* First delay between polls of a 202 and its ceiling, in seconds */
+#define POLL_BASE_DELAY 0.05
+#define POLL_MAX_DELAY 2.0
 
 /* How often a call waiting for another process's answer looks again */
 #define COALESCE_RECHECK_MS 100
@@ -345,4 +358,127 @@ snowfdw_schedule_store(SnowfdwConnection *conn, SnowfdwCall *call)
 	snowfdw_cache_store(&call->signer, conn->options->role, call->path,
 						call->status, call->response, call->response_len,
 						call->link, call->cache_ttl);
+}
+
+/*
+ * snowfdw_schedule_poll
+ *		Plan the next poll of a call that Snowflake answered 202 Accepted
+ *
+ * The answer's Location is followed, or the last one when it has none; it
+ * must be a relative /api/v2/ path.  The delay doubles from POLL_BASE_DELAY
+ * up to POLL_MAX_DELAY, and the call fails once poll_timeout has passed
+ * since it was first sent.
+ */
+void
+snowfdw_schedule_poll(SnowfdwConnection *conn, SnowfdwCall *call,
+					  SnowfdwHttpResponse *resp)
+{
+	const char *location = resp->location;
+
+	if (location == NULL && call->poll_path != NULL)
+		location = call->poll_path;
+	if (location == NULL || !snowfdw_valid_relative_path(location))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("Snowflake answered 202 with an invalid Location header"),
+				 location ?
+				 errdetail("The Location header is \"%s\".", snowfdw_quote_text(location, strlen(location))) :
+				 errdetail("The answer has no Location header."),
+				 errhint("Only relative paths under /api/v2/ are followed."),
+				 errcontext("Snowflake request: %s %s", call->method, call->path)));
+	if (snowfdw_seconds_since(call->first_sent) > conn->options->poll_timeout)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("Snowflake request did not finish within %g seconds",
+						conn->options->poll_timeout),
+				 errdetail("Still running after %d polls of %s; request ID %s.",
+						   call->polls, location,
+						   resp->request_id ? resp->request_id : "(none)"),
+				 errhint("Raise the server option \"poll_timeout\" or snowfdw.poll_timeout."),
+				 errcontext("Snowflake request: %s %s", call->method, call->path)));
+	/* in the call's context: the current one may end before the call does */
+	if (call->poll_path == NULL || strcmp(call->poll_path, location) != 0)
+		call->poll_path = MemoryContextStrdup(GetMemoryChunkContext(call),
+											  location);
+	call->not_before = GetCurrentTimestamp() +
+		(TimestampTz) (Min(POLL_MAX_DELAY,
+						   POLL_BASE_DELAY * pow(2, Min(call->polls, 10))) * USECS_PER_SEC);
+	call->polls++;
+}
+
+/*
+ * retry_after_seconds
+ *		Seconds a Retry-After header asks for, or -1 if absent or unreadable
+ *
+ * The header is either a number of seconds or an HTTP date.
+ */
+static double
+retry_after_seconds(const char *value)
+{
+	return snowfdw_retry_after_seconds(value, time(NULL));
+}
+
+/*
+ * snowfdw_schedule_retry
+ *		Plan another attempt of a failed call, if that is safe and allowed
+ *
+ * 429 and 503 mean Snowflake did not act on the request, so any call may be
+ * repeated.  After a 504 or a transport failure the request may have been
+ * carried out; only calls whose repetition cannot change the outcome
+ * (reads, polls of a result, idempotent writes: the caller says which with
+ * retry_safe) are repeated then.  A transfer cut by an interrupt is never
+ * repeated, nor one that failed for good (an untrusted certificate, a
+ * malformed URL: see permanent_failure in http.h).
+ *
+ * The budget is max_retries repetitions and retry_max_time seconds counted
+ * from the call's first failure, so the time a slow first attempt took does
+ * not eat into it.  The delay doubles from RETRY_BASE_DELAY up to
+ * RETRY_MAX_DELAY with jitter; a Retry-After header replaces it, and a
+ * server that asks for a wait longer than the budget gets an error now
+ * rather than after the wait.  The Retry-After of a 429 holds off every
+ * backend of the user mapping too (holdoff.c, checked by held_off).
+ */
+bool
+snowfdw_schedule_retry(SnowfdwConnection *conn, SnowfdwCall *call,
+					   SnowfdwHttpResponse *resp)
+{
+	SnowfdwOptions *opts = conn->options;
+	bool		not_acted_on = resp->transport_ok &&
+		(resp->status == 429 || resp->status == 503);
+	TimestampTz now = GetCurrentTimestamp();
+	double		delay;
+	double		requested;
+	double		elapsed;
+
+	requested = retry_after_seconds(resp->retry_after);
+	/* every backend of the user mapping holds off, not just this call */
+	if (resp->transport_ok && resp->status == 429 && requested > 0)
+		snowfdw_holdoff_note(&call->signer,
+							 now + (TimestampTz) (requested * USECS_PER_SEC));
+	if (resp->interrupted || resp->permanent_failure)
+		return false;
+	if (!not_acted_on && !call->retry_safe && call->poll_path == NULL)
+		return false;
+	if (call->retries >= opts->max_retries)
+		return false;
+	if (call->first_failure == 0)
+		call->first_failure = now;
+
+	delay = Min(RETRY_MAX_DELAY, RETRY_BASE_DELAY * pow(2, call->retries));
+	/* jitter between half and all of the delay spreads out herds */
+	delay = delay / 2 + pg_prng_double(&pg_global_prng_state) * delay / 2;
+	if (requested >= 0)
+		delay = requested;
+	elapsed = (double) (now - call->first_failure) / USECS_PER_SEC;
+	if (elapsed + delay > opts->retry_max_time)
+		return false;
+
+	call->retries++;
+	snowfdw_stats_count_retry(conn->serverid, conn->umid);
+	call->not_before = now + (TimestampTz) (delay * USECS_PER_SEC);
+	ereport(DEBUG1,
+			(errmsg_internal("snowfdw: retrying %s %s in %.3f s after %s",
+							 call->method, call->path, delay,
+							 resp->transport_ok ? "an HTTP error" : "a transport error")));
+	return true;
 }

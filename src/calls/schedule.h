@@ -33,8 +33,13 @@ extern bool snowfdw_schedule_answer(SnowfdwConnection *conn,
 									SnowfdwCall *call, bool *missed);
 extern void snowfdw_schedule_store(SnowfdwConnection *conn,
 								   SnowfdwCall *call);
+extern void snowfdw_schedule_poll(SnowfdwConnection *conn, SnowfdwCall *call,
+								  SnowfdwHttpResponse *resp);
+extern bool snowfdw_schedule_retry(SnowfdwConnection *conn, SnowfdwCall *call,
+								   SnowfdwHttpResponse *resp);
 
 /* in rest.c */
 extern void snowfdw_call_start(SnowfdwConnection *conn, SnowfdwCall *call);
+extern double snowfdw_seconds_since(TimestampTz start);
 
 #endif							/* SNOWFDW_SCHEDULE_H */

@@ -39,6 +39,7 @@
 #include "calls/connection.h"
 #include "calls/rest.h"
 #include "calls/write.h"
+#include "model/objects.h"
 #include "shmem/cache.h"
 
 /*
@@ -145,3 +146,73 @@ snowfdw_write_run(SnowfdwConnection *conn, SnowfdwCall *call)
 	PG_END_TRY();
 	snowfdw_note_write(conn, call);
 }
+
+/*
+ * qualified_name
+ *		Snowflake's name for an object: scope and name as identifiers
+ */
+static char *
+qualified_name(const SnowfdwObjectInfo *info, char *const *scope,
+			   const char *name)
+{
+	StringInfoData buf;
+	int			level;
+
+	initStringInfo(&buf);
+	for (level = 0; level < info->nscopes; level++)
+		appendStringInfo(&buf, "%s.", snowfdw_quote_identifier(scope[level]));
+	appendStringInfoString(&buf, snowfdw_quote_identifier(name));
+	return buf.data;
+}
+
+/*
+ * snowfdw_write_remember
+ *		Add an object of a row to a list of done or unknown objects, in the
+ *		statement's context cxt
+ */
+List *
+snowfdw_write_remember(MemoryContext cxt, const SnowfdwObjectInfo *info,
+					   List *list, int64 row, char *const *scope,
+					   const char *name)
+{
+	MemoryContext oldcxt = MemoryContextSwitchTo(cxt);
+	SnowfdwDoneObject *object = palloc(sizeof(SnowfdwDoneObject));
+
+	object->row = row;
+	object->name = qualified_name(info, scope, name);
+	list = lappend(list, object);
+	MemoryContextSwitchTo(oldcxt);
+	return list;
+}
+
+/*
+ * compare_rows
+ *		list_sort comparator: objects in the order of their rows
+ */
+static int
+compare_rows(const ListCell *a, const ListCell *b)
+{
+	const SnowfdwDoneObject *x = lfirst(a);
+	const SnowfdwDoneObject *y = lfirst(b);
+
+	return x->row < y->row ? -1 : x->row > y->row ? 1 : 0;
+}
+
+/*
+ * snowfdw_write_append_objects
+ *		The names of a list of objects, in row order, separated by commas
+ */
+void
+snowfdw_write_append_objects(StringInfo buf, List *objects)
+{
+	ListCell   *lc;
+
+	list_sort(objects, compare_rows);
+	foreach(lc, objects)
+	{
+		if (lc != list_head(objects))
+			appendStringInfoString(buf, ", ");
+		appendStringInfoString(buf, ((SnowfdwDoneObject *) lfirst(lc))->name);
+	}
+}
+

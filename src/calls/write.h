@@ -14,6 +14,7 @@
 #define SNOWFDW_WRITE_H
 
 #include "calls/rest.h"
+#include "model/objects.h"
 
 /*
  * in write.c: calls that may change Snowflake objects.  A write runs each
@@ -32,5 +33,22 @@ extern void snowfdw_write_run(SnowfdwConnection *conn, SnowfdwCall *call);
 extern void snowfdw_write_begin(void);
 extern void snowfdw_note_write(SnowfdwConnection *conn, SnowfdwCall *call);
 extern void snowfdw_flush_write_invalidations(void);
+
+/*
+ * The change record of a write statement, for its error details: the
+ * objects it changed (or may have), each with its row's place
+ */
+/* An object the statement changed, with its row's place, for error details */
+typedef struct SnowfdwDoneObject
+{
+	int64		row;			/* rows are numbered in the order they came */
+	char	   *name;			/* qualified name */
+} SnowfdwDoneObject;
+
+extern List *snowfdw_write_remember(MemoryContext cxt,
+									const SnowfdwObjectInfo *info, List *list,
+									int64 row, char *const *scope,
+									const char *name);
+extern void snowfdw_write_append_objects(StringInfo buf, List *objects);
 
 #endif							/* SNOWFDW_WRITE_H */

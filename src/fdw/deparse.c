@@ -47,6 +47,8 @@
 #include "model/objects.h"
 #include "model/options.h"
 
+static int64 snowfdw_show_limit(SnowfdwPushdown *pushdown, int page_size);
+
 /*
  * column_name_of
  *		JSON field name of a Var of the scanned relation, or NULL
@@ -811,7 +813,7 @@ append_page_query(StringInfo buf, int64 show_limit, const char *from_name)
  * shrinks the first page to what the query needs.  Dropped schemas share
  * names with live ones, which keyset paging cannot tell apart.
  */
-int64
+static int64
 snowfdw_show_limit(SnowfdwPushdown *pushdown, int page_size)
 {
 	const SnowfdwObjectInfo *info = pushdown->info;
@@ -964,114 +966,3 @@ snowfdw_describe_requests(SnowfdwPushdown *pushdown, int page_size)
 	return buf.data;
 }
 
-/*
- * snowfdw_pushdown_to_private
- *		Serialize a pushdown into fdw_private and fdw_exprs
- */
-List *
-snowfdw_pushdown_to_private(SnowfdwPushdown *pushdown, List **fdw_exprs)
-{
-	List	   *counts = NIL;
-	List	   *private;
-	int			level;
-
-	*fdw_exprs = NIL;
-	for (level = 0; level < SNOWFDW_MAX_SCOPES; level++)
-	{
-		List	   *exprs = pushdown->scope_exprs[level];
-
-		counts = lappend(counts,
-						 makeInteger(exprs == NIL ? -1 : list_length(exprs)));
-		*fdw_exprs = list_concat(*fdw_exprs, list_copy(exprs));
-	}
-	if (pushdown->name_expr)
-		*fdw_exprs = lappend(*fdw_exprs, pushdown->name_expr);
-	*fdw_exprs = list_concat(*fdw_exprs, list_copy(pushdown->filter_exprs));
-	if (pushdown->limit_expr)
-		*fdw_exprs = lappend(*fdw_exprs, pushdown->limit_expr);
-	if (pushdown->offset_expr)
-		*fdw_exprs = lappend(*fdw_exprs, pushdown->offset_expr);
-
-	private = list_make5(makeInteger(pushdown->info->kind),
-						 counts,
-						 makeInteger(pushdown->name_expr != NULL),
-						 makeString(pushdown->like ? pushdown->like : ""),
-						 makeString(pushdown->starts_with ? pushdown->starts_with : ""));
-	private = lappend(private, makeString(pushdown->pattern ? pushdown->pattern : ""));
-	private = lappend(private, makeInteger(pushdown->history));
-	private = lappend(private, makeString(psprintf(INT64_FORMAT, pushdown->limit)));
-	{
-		List	   *ops = NIL;
-		ListCell   *lc;
-
-		foreach(lc, pushdown->filter_ops)
-			ops = lappend(ops, makeInteger((int) lfirst_oid(lc)));
-		private = lappend(private, ops);
-	}
-	private = lappend(private,
-					  makeInteger((pushdown->limit_expr ? 1 : 0) |
-								  (pushdown->offset_expr ? 2 : 0)));
-	return private;
-}
-
-/*
- * empty_to_null
- *		NULL for an empty string from fdw_private
- */
-static char *
-empty_to_null(Node *node)
-{
-	char	   *s = strVal(node);
-
-	return s[0] ? s : NULL;
-}
-
-/*
- * snowfdw_pushdown_from_private
- *		Rebuild a pushdown from fdw_private; exprs stay as given
- *
- * fdw_exprs may be the planned expressions or their ExprStates: the
- * caller evaluates them.
- */
-void
-snowfdw_pushdown_from_private(List *private, List *fdw_exprs,
-							  SnowfdwPushdown *pushdown)
-{
-	List	   *counts = list_nth(private, SnowfdwScanPrivateScopeCounts);
-	int			pos = 0;
-	int			level;
-	ListCell   *lc;
-	int			limit_exprs;
-
-	memset(pushdown, 0, sizeof(SnowfdwPushdown));
-	pushdown->info = snowfdw_object_info(intVal(list_nth(private, SnowfdwScanPrivateKind)));
-	for (level = 0; level < SNOWFDW_MAX_SCOPES; level++)
-	{
-		int			n = intVal(list_nth(counts, level));
-
-		if (n > 0)
-		{
-			pushdown->scope_exprs[level] = list_copy_head(list_copy_tail(fdw_exprs, pos), n);
-			pos += n;
-		}
-	}
-	if (intVal(list_nth(private, SnowfdwScanPrivateHasName)))
-		pushdown->name_expr = list_nth(fdw_exprs, pos++);
-	foreach(lc, (List *) list_nth(private, SnowfdwScanPrivateFilterOps))
-	{
-		pushdown->filter_ops = lappend_oid(pushdown->filter_ops,
-										   (Oid) intVal(lfirst(lc)));
-		pushdown->filter_exprs = lappend(pushdown->filter_exprs,
-										 list_nth(fdw_exprs, pos++));
-	}
-	limit_exprs = intVal(list_nth(private, SnowfdwScanPrivateLimitExprs));
-	if (limit_exprs & 1)
-		pushdown->limit_expr = list_nth(fdw_exprs, pos++);
-	if (limit_exprs & 2)
-		pushdown->offset_expr = list_nth(fdw_exprs, pos++);
-	pushdown->like = empty_to_null(list_nth(private, SnowfdwScanPrivateLike));
-	pushdown->starts_with = empty_to_null(list_nth(private, SnowfdwScanPrivateStartsWith));
-	pushdown->pattern = empty_to_null(list_nth(private, SnowfdwScanPrivatePattern));
-	pushdown->history = intVal(list_nth(private, SnowfdwScanPrivateHistory)) != 0;
-	pushdown->limit = pg_strtoint64(strVal(list_nth(private, SnowfdwScanPrivateLimit)));
-}

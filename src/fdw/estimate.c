@@ -39,6 +39,9 @@
 #include "model/options.h"
 #include "shmem/measured.h"
 
+static double snowfdw_request_cost(SnowfdwOptions *options,
+								   const SnowfdwSigner *signer);
+
 /* Planner cost of one millisecond of request latency */
 #define SNOWFDW_COST_PER_MS 10.0
 /* Cost of a request before any was measured: about 10 ms */
@@ -56,7 +59,7 @@ static const SnowfdwObjectKind level_kinds[SNOWFDW_MAX_SCOPES] = {
  * snowfdw_request_cost
  *		Planner cost of one request to a server
  */
-double
+static double
 snowfdw_request_cost(SnowfdwOptions *options, const SnowfdwSigner *signer)
 {
 	double		ms;

@@ -82,17 +82,12 @@ extern void snowfdw_query_limit(PlannerInfo *root, RelOptInfo *baserel,
 extern char *snowfdw_describe_requests(SnowfdwPushdown *pushdown,
 									   int page_size);
 extern int64 snowfdw_rows_needed(int64 count, int64 offset);
-extern int64 snowfdw_show_limit(SnowfdwPushdown *pushdown, int page_size);
 extern char *snowfdw_list_path(SnowfdwPushdown *pushdown,
 							   const char *const *scope, int page_size,
 							   const char *from_name, int64 *show_limit);
 extern char *snowfdw_enumeration_path(int level, const char *const *scope,
 									  int page_size, const char *from_name,
 									  int64 *show_limit);
-extern List *snowfdw_pushdown_to_private(SnowfdwPushdown *pushdown,
-										 List **fdw_exprs);
-extern void snowfdw_pushdown_from_private(List *private, List *fdw_exprs,
-										  SnowfdwPushdown *pushdown);
 
 /* in estimate.c */
 typedef struct SnowfdwEstimate
@@ -110,8 +105,6 @@ extern void snowfdw_scan_cost(SnowfdwOptions *options,
 							  const SnowfdwSigner *signer,
 							  SnowfdwEstimate *est, Cost *startup,
 							  Cost *total);
-extern double snowfdw_request_cost(SnowfdwOptions *options,
-								   const SnowfdwSigner *signer);
 
 /* in analyze.c */
 extern bool snowfdw_analyze_foreign_table(Relation relation,
@@ -140,6 +133,17 @@ extern SnowfdwSiblings *snowfdw_siblings_join(EState *estate, Plan *plan,
 											  void *scan);
 extern List *snowfdw_siblings_first_read(SnowfdwSiblings *group, void *scan);
 extern void snowfdw_siblings_rescan(SnowfdwSiblings *group);
+
+/* in plan.c */
+extern void snowfdw_set_plan_routines(FdwRoutine *routine);
+extern List *snowfdw_scan_private(SnowfdwPushdown *pushdown, List *retrieved,
+								  char *explain, Node *requests,
+								  List **fdw_exprs);
+extern void snowfdw_pushdown_from_private(List *private, List *fdw_exprs,
+										  SnowfdwPushdown *pushdown);
+
+/* in import.c */
+extern void snowfdw_set_import_routines(FdwRoutine *routine);
 
 /* in modify.c */
 extern void snowfdw_modify_init(void);

@@ -3,10 +3,11 @@
  * snowfdw.c
  *		  Foreign data wrapper for Snowflake catalog objects (REST API v2)
  *
- * This file holds the module entry points and the planner, scan,
- * asynchronous execution, EXPLAIN and IMPORT FOREIGN SCHEMA callbacks.  Which quals become request
- * parameters is decided in deparse.c, the calls are made by scan.c and
- * rest.c, and modification lives in modify.c.
+ * This file holds the module entry points and the scan, asynchronous
+ * execution and EXPLAIN callbacks.  Planning and the scan's fdw_private
+ * list live in plan.c, which quals become request parameters is decided in
+ * deparse.c, the calls are made by scan.c and rest.c, modification lives
+ * in modify.c and IMPORT FOREIGN SCHEMA in import.c.
  *
  * Copyright (c) 2026, snowfdw developers
  *
@@ -61,18 +62,6 @@
 
 SNOWFDW_MODULE_MAGIC;
 
-/* Planner state kept in baserel->fdw_private */
-typedef struct SnowfdwPlanState
-{
-	Oid			serverid;
-	SnowfdwSigner signer;		/* the planning user's, if it has a mapping */
-	const SnowfdwSigner *measured;	/* &signer, or NULL: nothing measured */
-	double		reltuples;		/* -1 until ANALYZE */
-	SnowfdwOptions *options;
-	const SnowfdwObjectInfo *info;
-	SnowfdwPushdown pushdown;	/* from the relation's own quals */
-} SnowfdwPlanState;
-
 /* Execution state of a foreign scan */
 typedef struct SnowfdwScanState
 {
@@ -106,31 +95,17 @@ PG_FUNCTION_INFO_V1(snowfdw_handler);
 void		_PG_init(void);
 
 /* scan */
-static void snowfdwGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
-									 Oid foreigntableid);
-static void snowfdwGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
-								   Oid foreigntableid);
-static ForeignScan *snowfdwGetForeignPlan(PlannerInfo *root,
-										  RelOptInfo *baserel,
-										  Oid foreigntableid,
-										  ForeignPath *best_path,
-										  List *tlist, List *scan_clauses,
-										  Plan *outer_plan);
 static void snowfdwBeginForeignScan(ForeignScanState *node, int eflags);
 static TupleTableSlot *snowfdwIterateForeignScan(ForeignScanState *node);
 static void snowfdwReScanForeignScan(ForeignScanState *node);
 static void snowfdwEndForeignScan(ForeignScanState *node);
 /* asynchronous execution */
-static bool snowfdwIsForeignPathAsyncCapable(ForeignPath *path);
 static void snowfdwForeignAsyncRequest(AsyncRequest *areq);
 static void snowfdwForeignAsyncConfigureWait(AsyncRequest *areq);
 static void snowfdwForeignAsyncNotify(AsyncRequest *areq);
 /* EXPLAIN */
 static void snowfdwExplainForeignScan(ForeignScanState *node,
 									  ExplainState *es);
-/* IMPORT */
-static List *snowfdwImportForeignSchema(ImportForeignSchemaStmt *stmt,
-										Oid serverOid);
 
 
 /*
@@ -163,17 +138,16 @@ snowfdw_handler(PG_FUNCTION_ARGS)
 {
 	FdwRoutine *routine = makeNode(FdwRoutine);
 
+	/* planning (plan.c), with IsForeignPathAsyncCapable */
+	snowfdw_set_plan_routines(routine);
+
 	/* scan */
-	routine->GetForeignRelSize = snowfdwGetForeignRelSize;
-	routine->GetForeignPaths = snowfdwGetForeignPaths;
-	routine->GetForeignPlan = snowfdwGetForeignPlan;
 	routine->BeginForeignScan = snowfdwBeginForeignScan;
 	routine->IterateForeignScan = snowfdwIterateForeignScan;
 	routine->ReScanForeignScan = snowfdwReScanForeignScan;
 	routine->EndForeignScan = snowfdwEndForeignScan;
 
 	/* asynchronous execution */
-	routine->IsForeignPathAsyncCapable = snowfdwIsForeignPathAsyncCapable;
 	routine->ForeignAsyncRequest = snowfdwForeignAsyncRequest;
 	routine->ForeignAsyncConfigureWait = snowfdwForeignAsyncConfigureWait;
 	routine->ForeignAsyncNotify = snowfdwForeignAsyncNotify;
@@ -187,440 +161,10 @@ snowfdw_handler(PG_FUNCTION_ARGS)
 	/* ANALYZE */
 	routine->AnalyzeForeignTable = snowfdw_analyze_foreign_table;
 
-	/* IMPORT */
-	routine->ImportForeignSchema = snowfdwImportForeignSchema;
+	/* IMPORT (import.c) */
+	snowfdw_set_import_routines(routine);
 
 	PG_RETURN_POINTER(routine);
-}
-
-/*
- * remaining_selectivity
- *		Selectivity of the quals a scan does not satisfy by construction
- *
- * Without statistics, quals on scope columns and name are what the requests
- * ask for, so the estimate of the listing already accounts for them; with
- * statistics (after ANALYZE) every qual counts.
- */
-static Selectivity
-remaining_selectivity(PlannerInfo *root, RelOptInfo *baserel, List *clauses,
-					  const SnowfdwObjectInfo *info, bool analyzed)
-{
-	List	   *rest = NIL;
-	ListCell   *lc;
-
-	if (analyzed)
-		return clauselist_selectivity(root, clauses, baserel->relid,
-									  JOIN_INNER, NULL);
-	foreach(lc, clauses)
-	{
-		RestrictInfo *rinfo = lfirst_node(RestrictInfo, lc);
-
-		if (!snowfdw_is_scope_or_name_clause(root, baserel, rinfo, info))
-			rest = lappend(rest, rinfo);
-	}
-	return clauselist_selectivity(root, rest, baserel->relid, JOIN_INNER, NULL);
-}
-
-/*
- * estimate_path
- *		Rows and requests of a scan with the given clauses pushed down
- *
- * After ANALYZE, reltuples scaled by the selectivity of the quals gives the
- * rows; the requests still follow from the scope the quals leave.
- */
-static void
-estimate_path(PlannerInfo *root, RelOptInfo *baserel, SnowfdwPlanState *state,
-			  SnowfdwPushdown *pushdown, List *clauses, SnowfdwEstimate *est)
-{
-	bool		analyzed = baserel->tuples >= 0 && state->reltuples >= 0;
-
-	snowfdw_estimate_scan(pushdown, state->options, state->measured, est);
-	if (analyzed)
-		est->rows = state->reltuples;
-	est->rows = clamp_row_est(est->rows *
-							  remaining_selectivity(root, baserel, clauses,
-													state->info, analyzed));
-	/* name = and IN give at most one row per value and scope */
-	if (pushdown->name_expr && analyzed)
-		est->rows = Min(est->rows, Max(est->requests, 1));
-}
-
-/*
- * snowfdwGetForeignRelSize
- *		Read options, classify the relation's quals, estimate its size
- */
-static void
-snowfdwGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
-						 Oid foreigntableid)
-{
-	SnowfdwPlanState *state = palloc0(sizeof(SnowfdwPlanState));
-	ForeignTable *table = GetForeignTable(foreigntableid);
-	Relation	rel;
-	SnowfdwEstimate est;
-
-	state->serverid = table->serverid;
-	/* what this user's requests measured: roles see different objects */
-	if (snowfdw_find_signer(table->serverid,
-							snowfdw_planner_userid(root, baserel),
-							&state->signer))
-		state->measured = &state->signer;
-	state->reltuples = baserel->tuples;
-	state->options = snowfdw_get_options(table->serverid, InvalidOid,
-										 foreigntableid);
-	rel = table_open(foreigntableid, NoLock);
-	state->info = snowfdw_relation_object(rel, state->options);
-	table_close(rel, NoLock);
-
-	state->pushdown.info = state->info;
-	snowfdw_classify_quals(root, baserel, baserel->baserestrictinfo,
-						   &state->pushdown, state->options);
-	state->pushdown.limit = -1;
-	baserel->fdw_private = state;
-	estimate_path(root, baserel, state, &state->pushdown,
-				  baserel->baserestrictinfo, &est);
-	baserel->rows = est.rows;
-	if (baserel->tuples < 0)
-		baserel->tuples = est.rows;
-}
-
-/*
- * add_path_for
- *		Add a foreign path whose pushdown comes from the given clauses;
- *		returns its rows
- */
-static double
-add_path_for(PlannerInfo *root, RelOptInfo *baserel, SnowfdwPlanState *state,
-			 List *clauses, ParamPathInfo *param_info)
-{
-	SnowfdwPushdown pushdown;
-	SnowfdwEstimate est;
-	Cost		startup;
-	Cost		total;
-
-	memset(&pushdown, 0, sizeof(pushdown));
-	pushdown.info = state->info;
-	snowfdw_classify_quals(root, baserel, clauses, &pushdown, state->options);
-	estimate_path(root, baserel, state, &pushdown, clauses, &est);
-	snowfdw_scan_cost(state->options, state->measured, &est, &startup,
-					  &total);
-	add_path(baserel, (Path *)
-			 create_foreignscan_path_compat(root, baserel, NULL, est.rows,
-											startup, total, NIL,
-											param_info ? param_info->ppi_req_outer : NULL,
-											NULL,
-											list_make1(makeFloat(psprintf("%.0f", est.requests)))));
-	return est.rows;
-}
-
-/*
- * add_scope_path
- *		A parameterized path that lists the scope the outer row names and
- *		checks the name locally
- *
- * Outer rows that name the same scope get its listing from the statement's
- * store of answers (cache.c), so a scan costs one listing per distinct
- * outer scope: cheaper than a fetch per outer row when the outer side
- * names few scopes many times.  The cost of one loop is the listing's,
- * scaled by the share of outer rows that bring a scope not seen before.
- */
-static void
-add_scope_path(PlannerInfo *root, RelOptInfo *baserel, SnowfdwPlanState *state,
-			   ParamPathInfo *param_info, List *scope_clauses, Expr *scope_value,
-			   double rows)
-{
-	SnowfdwPushdown pushdown;
-	SnowfdwEstimate est;
-	RelOptInfo *outer;
-	double		distinct;
-	double		share;
-	Cost		startup;
-	Cost		total;
-	List	   *clauses = list_concat_copy(baserel->baserestrictinfo, scope_clauses);
-
-	if (bms_membership(param_info->ppi_req_outer) != BMS_SINGLETON)
-		return;
-	outer = find_base_rel(root, bms_singleton_member(param_info->ppi_req_outer));
-	distinct = estimate_num_groups(root, list_make1(scope_value),
-								   Max(outer->rows, 1), NULL, NULL);
-	share = Min(1.0, distinct / Max(outer->rows, 1));
-
-	memset(&pushdown, 0, sizeof(pushdown));
-	pushdown.info = state->info;
-	snowfdw_classify_quals(root, baserel, clauses, &pushdown, state->options);
-	pushdown.name_expr = NULL;
-	estimate_path(root, baserel, state, &pushdown, clauses, &est);
-	snowfdw_scan_cost(state->options, state->measured, &est, &startup,
-					  &total);
-	/* the requests are shared; every loop still reads the rows */
-	startup *= share;
-	total = (total - est.rows * (state->options->row_cost >= 0 ?
-								 state->options->row_cost : cpu_tuple_cost)) * share +
-		est.rows * (state->options->row_cost >= 0 ? state->options->row_cost :
-					cpu_tuple_cost);
-	add_path(baserel, (Path *)
-			 create_foreignscan_path_compat(root, baserel, NULL, rows,
-											startup, total, NIL,
-											param_info->ppi_req_outer, NULL,
-											list_make2(makeFloat(psprintf("%.0f", est.requests * share)),
-													   makeInteger(1))));
-}
-
-/* Argument of ec_member_matches_column */
-typedef struct EcColumnArg
-{
-	AttrNumber	attnum;
-} EcColumnArg;
-
-/*
- * ec_member_matches_column
- *		generate_implied_equalities_for_column callback: our column?
- */
-static bool
-ec_member_matches_column(PlannerInfo *root, RelOptInfo *rel,
-						 EquivalenceClass *ec, EquivalenceMember *em,
-						 void *arg)
-{
-	Expr	   *expr = em->em_expr;
-
-	while (expr && IsA(expr, RelabelType))
-		expr = ((RelabelType *) expr)->arg;
-	return expr && IsA(expr, Var) && ((Var *) expr)->varno == (int) rel->relid &&
-		((Var *) expr)->varattno == ((EcColumnArg *) arg)->attnum;
-}
-
-/*
- * equivalence_candidates
- *		Equalities implied by equivalence classes on each scope or name
- *		column, in column order
- */
-static List *
-equivalence_candidates(PlannerInfo *root, RelOptInfo *baserel,
-					   SnowfdwPlanState *state)
-{
-	List	   *candidates = NIL;
-	AttrNumber	attnum;
-	RangeTblEntry *rte = planner_rt_fetch(baserel->relid, root);
-	Relation	rel = table_open(rte->relid, NoLock);
-
-	for (attnum = 1; attnum <= RelationGetNumberOfAttributes(rel); attnum++)
-	{
-		EcColumnArg arg;
-		char	   *column;
-		ListCell   *lc;
-
-		if (TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attisdropped)
-			continue;
-		column = snowfdw_column_json_name(rte->relid, attnum);
-		if (strcmp(column, "name") != 0 &&
-			snowfdw_scope_level(state->info, column) < 0)
-			continue;
-		arg.attnum = attnum;
-		foreach(lc, generate_implied_equalities_for_column(root, baserel,
-														   ec_member_matches_column,
-														   &arg,
-														   baserel->lateral_referencers))
-		{
-			RestrictInfo *rinfo = lfirst_node(RestrictInfo, lc);
-
-			if (snowfdw_is_scope_or_name_clause(root, baserel, rinfo, state->info))
-				candidates = lappend(candidates, rinfo);
-		}
-	}
-	table_close(rel, NoLock);
-	return candidates;
-}
-
-/*
- * join_clause_candidates
- *		Join clauses on a scope column or on name that could parameterize
- *		a path: movable join clauses first, then implied equalities
- */
-static List *
-join_clause_candidates(PlannerInfo *root, RelOptInfo *baserel,
-					   SnowfdwPlanState *state)
-{
-	List	   *candidates = NIL;
-	ListCell   *lc;
-
-	/* join clauses that are not equivalences */
-	foreach(lc, baserel->joininfo)
-	{
-		RestrictInfo *rinfo = lfirst_node(RestrictInfo, lc);
-
-		if (join_clause_is_movable_to(rinfo, baserel) &&
-			snowfdw_is_scope_or_name_clause(root, baserel, rinfo, state->info))
-			candidates = lappend(candidates, rinfo);
-	}
-	/* equivalences such as l.db = r.database_name */
-	if (baserel->has_eclass_joins)
-		candidates = list_concat(candidates,
-								 equivalence_candidates(root, baserel, state));
-	return candidates;
-}
-
-/*
- * parameterizations
- *		The distinct ParamPathInfos of the candidate clauses: one per set of
- *		outer relations, in the order the clauses first name them
- */
-static List *
-parameterizations(PlannerInfo *root, RelOptInfo *baserel, List *candidates)
-{
-	List	   *ppis = NIL;
-	ListCell   *lc;
-
-	foreach(lc, candidates)
-	{
-		RestrictInfo *rinfo = lfirst_node(RestrictInfo, lc);
-		Relids		outer = bms_union(rinfo->clause_relids,
-									  baserel->lateral_relids);
-
-		outer = bms_del_member(outer, baserel->relid);
-		if (bms_is_empty(outer))
-			continue;
-		ppis = list_append_unique_ptr(ppis,
-									  get_baserel_parampathinfo(root, baserel, outer));
-	}
-	return ppis;
-}
-
-/*
- * add_parameterized_paths
- *		The path of one parameterization, and its scope-join path when the
- *		outer rows name objects and give their scope
- */
-static void
-add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel,
-						SnowfdwPlanState *state, ParamPathInfo *ppi)
-{
-	List	   *scope_clauses = NIL;
-	Expr	   *scope_value = NULL;
-	bool		has_name = false;
-	ListCell   *lc;
-	double		rows;
-
-	rows = add_path_for(root, baserel, state,
-						list_concat_copy(baserel->baserestrictinfo,
-										 ppi->ppi_clauses),
-						ppi);
-	/* outer rows naming objects: also one listing per outer scope */
-	foreach(lc, ppi->ppi_clauses)
-	{
-		RestrictInfo *rinfo = lfirst_node(RestrictInfo, lc);
-		Expr	   *value;
-		int			level = snowfdw_clause_scope_level(root, baserel, rinfo,
-													   state->info, &value);
-
-		if (level == SNOWFDW_MAX_SCOPES)
-			has_name = true;
-		else if (level >= 0)
-		{
-			scope_clauses = lappend(scope_clauses, rinfo);
-			if (scope_value == NULL)
-				scope_value = value;
-		}
-	}
-	if (has_name && scope_clauses != NIL && snowfdw_enable_scope_join)
-		add_scope_path(root, baserel, state, ppi, scope_clauses,
-					   scope_value, rows);
-}
-
-/*
- * snowfdwGetForeignPaths
- *		One unparameterized path, plus one per usable join parameterization
- *
- * A join clause on a scope column or on name lets each outer row turn into
- * path values (one fetch per outer key); the planner weighs that against a
- * single listing by their request counts.
- */
-static void
-snowfdwGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
-					   Oid foreigntableid)
-{
-	SnowfdwPlanState *state = baserel->fdw_private;
-	List	   *candidates;
-	ListCell   *lc;
-
-	(void) add_path_for(root, baserel, state, baserel->baserestrictinfo, NULL);
-	if (!snowfdw_enable_pushdown)
-		return;
-
-	candidates = join_clause_candidates(root, baserel, state);
-	foreach(lc, parameterizations(root, baserel, candidates))
-		add_parameterized_paths(root, baserel, state, lfirst(lc));
-}
-
-/*
- * retrieved_attrs
- *		Attribute numbers the scan must convert (whole row: all)
- */
-static List *
-retrieved_attrs(PlannerInfo *root, RelOptInfo *baserel, Relation rel,
-				List *local_quals)
-{
-	Bitmapset  *attrs = NULL;
-	List	   *result = NIL;
-	int			i;
-	bool		whole_row;
-
-	pull_varattnos((Node *) baserel->reltarget->exprs, baserel->relid, &attrs);
-	pull_varattnos((Node *) local_quals, baserel->relid, &attrs);
-	whole_row = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, attrs);
-	for (i = 1; i <= RelationGetNumberOfAttributes(rel); i++)
-	{
-		if (TupleDescAttr(RelationGetDescr(rel), i - 1)->attisdropped)
-			continue;
-		if (whole_row ||
-			bms_is_member(i - FirstLowInvalidHeapAttributeNumber, attrs))
-			result = lappend_int(result, i);
-	}
-	return result;
-}
-
-/*
- * snowfdwGetForeignPlan
- *		Build the plan: every qual stays a local check
- *
- * Pushed-down quals only narrow the requests, so PostgreSQL rechecks them
- * all; join clauses of a parameterized path become request values through
- * fdw_exprs.
- */
-static ForeignScan *
-snowfdwGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
-					  Oid foreigntableid, ForeignPath *best_path,
-					  List *tlist, List *scan_clauses, Plan *outer_plan)
-{
-	SnowfdwPlanState *state = baserel->fdw_private;
-	SnowfdwPushdown pushdown;
-	List	   *local_quals = extract_actual_clauses(scan_clauses, false);
-	List	   *fdw_exprs;
-	List	   *fdw_private;
-	Relation	rel;
-
-	memset(&pushdown, 0, sizeof(pushdown));
-	pushdown.info = state->info;
-	snowfdw_classify_quals(root, baserel, scan_clauses, &pushdown,
-						   state->options);
-	/* a path listing the outer row's scope checks the name locally */
-	if (list_length(best_path->fdw_private) > 1 &&
-		intVal(lsecond(best_path->fdw_private)) == 1)
-		pushdown.name_expr = NULL;
-	if (best_path->path.param_info == NULL)
-		snowfdw_query_limit(root, baserel, &pushdown);
-
-	fdw_private = snowfdw_pushdown_to_private(&pushdown, &fdw_exprs);
-	rel = table_open(foreigntableid, NoLock);
-	fdw_private = lappend(fdw_private,
-						  retrieved_attrs(root, baserel, rel, local_quals));
-	table_close(rel, NoLock);
-	fdw_private = lappend(fdw_private,
-						  makeString(snowfdw_describe_requests(&pushdown,
-															   state->options->page_size)));
-	fdw_private = lappend(fdw_private,
-						  copyObject(linitial(best_path->fdw_private)));
-
-	return make_foreignscan(tlist, local_quals, baserel->relid, fdw_exprs,
-							fdw_private, NIL, NIL, outer_plan);
 }
 
 /*
@@ -1025,18 +569,6 @@ snowfdwEndForeignScan(ForeignScanState *node)
 }
 
 /*
- * snowfdwIsForeignPathAsyncCapable
- *		Whether an Append may run this scan at once with its siblings
- */
-static bool
-snowfdwIsForeignPathAsyncCapable(ForeignPath *path)
-{
-	SnowfdwPlanState *state = path->path.parent->fdw_private;
-
-	return state->options->async_capable;
-}
-
-/*
  * produce_row
  *		Answer an Append's request with the scan's next row, its end, or
  *		"pending" while the answers it needs are on their way
@@ -1181,115 +713,3 @@ snowfdwExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	}
 }
 
-/*
- * import_table_sql
- *		CREATE FOREIGN TABLE statement for one object kind
- */
-static char *
-import_table_sql(ImportForeignSchemaStmt *stmt, const SnowfdwObjectInfo *info,
-				 const char *server, SnowfdwOptions *opts)
-{
-	StringInfoData buf;
-	const SnowfdwFieldInfo *field;
-	int			level;
-
-	initStringInfo(&buf);
-	appendStringInfo(&buf, "CREATE FOREIGN TABLE %s.%s (\n",
-					 quote_identifier(stmt->local_schema),
-					 quote_identifier(info->table_name));
-	for (level = 0; level < info->nscopes; level++)
-		appendStringInfo(&buf, "  %s text,\n", snowfdw_scope_columns[level]);
-	for (field = info->fields; field->name; field++)
-	{
-		if (snowfdw_scope_level(info, field->name) >= 0)
-			continue;
-		appendStringInfo(&buf, "  %s %s,\n", quote_identifier(field->name),
-						 snowfdw_field_type_name(field->type));
-	}
-	buf.len -= 2;				/* the last ",\n" */
-	appendStringInfo(&buf, "\n) SERVER %s OPTIONS (object %s",
-					 quote_identifier(server),
-					 quote_literal_cstr(info->object_option));
-	for (level = 0; level < info->nscopes; level++)
-		if (snowfdw_scope_option(opts, level))
-			appendStringInfo(&buf, ", %s %s", snowfdw_scope_option_name(level),
-							 quote_literal_cstr(snowfdw_scope_option(opts, level)));
-	appendStringInfoString(&buf, ")");
-	return buf.data;
-}
-
-/*
- * snowfdwImportForeignSchema
- *		Create the four foreign tables of the remote schema "snowflake"
- *
- * IMPORT options database, schema and stage scope the tables they apply to.
- */
-static List *
-snowfdwImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
-{
-	static const SnowfdwObjectKind kinds[] = {
-		SNOWFDW_OBJECT_SCHEMAS, SNOWFDW_OBJECT_STAGES,
-		SNOWFDW_OBJECT_STREAMS, SNOWFDW_OBJECT_STAGE_FILES
-	};
-	ForeignServer *server = GetForeignServer(serverOid);
-	SnowfdwOptions opts;
-	List	   *commands = NIL;
-	ListCell   *lc;
-	int			i;
-
-	if (strcmp(stmt->remote_schema, "snowflake") != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_SCHEMA_NOT_FOUND),
-				 errmsg("remote schema \"%s\" does not exist on server \"%s\"",
-						stmt->remote_schema, server->servername),
-				 errhint("The only remote schema is \"snowflake\"; scope it with OPTIONS (database '...', schema '...').")));
-
-	memset(&opts, 0, sizeof(opts));
-	foreach(lc, stmt->options)
-	{
-		DefElem    *def = (DefElem *) lfirst(lc);
-		int			level;
-
-		for (level = 0; level < SNOWFDW_MAX_SCOPES; level++)
-			if (strcmp(def->defname, snowfdw_scope_option_name(level)) == 0)
-				break;
-		if (level == SNOWFDW_MAX_SCOPES)
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
-					 errmsg("invalid option \"%s\"", def->defname),
-					 errhint("Valid options in this context are: %s, %s, %s.",
-							 snowfdw_scope_option_name(SNOWFDW_SCOPE_DATABASE),
-							 snowfdw_scope_option_name(SNOWFDW_SCOPE_SCHEMA),
-							 snowfdw_scope_option_name(SNOWFDW_SCOPE_STAGE))));
-		snowfdw_set_scope_option(&opts, level, defGetString(def));
-	}
-
-	/* names in LIMIT TO or EXCEPT must be tables snowfdw offers */
-	foreach(lc, stmt->table_list)
-	{
-		RangeVar   *rv = (RangeVar *) lfirst(lc);
-
-		if (snowfdw_object_by_table_name(rv->relname) == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_TABLE_NOT_FOUND),
-					 errmsg("remote table \"%s\" does not exist in remote schema \"snowflake\"",
-							rv->relname),
-					 errhint("The tables are remote_schemas, remote_stages, remote_streams and stage_files.")));
-	}
-
-	for (i = 0; i < (int) lengthof(kinds); i++)
-	{
-		const SnowfdwObjectInfo *info = snowfdw_object_info(kinds[i]);
-		bool		listed = false;
-
-		foreach(lc, stmt->table_list)
-			if (strcmp(((RangeVar *) lfirst(lc))->relname, info->table_name) == 0)
-				listed = true;
-		if ((stmt->list_type == FDW_IMPORT_SCHEMA_LIMIT_TO && !listed) ||
-			(stmt->list_type == FDW_IMPORT_SCHEMA_EXCEPT && listed))
-			continue;
-		commands = lappend(commands,
-						   import_table_sql(stmt, info, server->servername, &opts));
-	}
-	return commands;
-}

@@ -32,6 +32,10 @@
 #include "text/httptext.h"
 #include "transport/json.h"
 
+static Datum snowfdw_json_to_datum(const SnowfdwJson *value, Oid typid,
+								   int32 typmod, FmgrInfo *input,
+								   Oid ioparam, bool *isnull);
+
 /*
  * http_date_value
  *		A timestamptz from an HTTP date in its canonical form, or false
@@ -69,7 +73,7 @@ http_date_value(const char *text, Datum *result)
  * snowfdw_json_to_datum
  *		Column value of a JSON field (absent or null: SQL NULL)
  */
-Datum
+static Datum
 snowfdw_json_to_datum(const SnowfdwJson *value, Oid typid, int32 typmod,
 					  FmgrInfo *input, Oid ioparam, bool *isnull)
 {

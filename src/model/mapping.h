@@ -40,9 +40,6 @@ extern SnowfdwRowConverter *snowfdw_row_converter(Relation rel,
 extern void snowfdw_convert_row(SnowfdwRowConverter *conv, TupleDesc tupdesc,
 								SnowfdwJson *row, char **scope,
 								Datum *values, bool *nulls);
-extern Datum snowfdw_json_to_datum(const SnowfdwJson *value, Oid typid,
-								   int32 typmod, FmgrInfo *input,
-								   Oid ioparam, bool *isnull);
 extern char *snowfdw_datum_to_json(Datum value, Oid typid, bool *is_text);
 
 #endif							/* SNOWFDW_MAPPING_H */

@@ -29,6 +29,8 @@
 #include "text/httptext.h"
 #include "text/ident.h"
 
+static void snowfdw_append_path_segment(StringInfo buf, const char *segment);
+
 const char *const snowfdw_scope_columns[SNOWFDW_MAX_SCOPES] = {
 	"database_name", "schema_name", "stage_name"
 };
@@ -311,7 +313,7 @@ append_encoded(StringInfo buf, const char *text)
  * snowfdw_append_path_segment
  *		Append "/" and one percent-encoded path segment
  */
-void
+static void
 snowfdw_append_path_segment(StringInfo buf, const char *segment)
 {
 	appendStringInfoChar(buf, '/');

@@ -114,7 +114,6 @@ extern const char *snowfdw_field_type_name(SnowfdwFieldType type);
 extern int	snowfdw_scope_level(const SnowfdwObjectInfo *info,
 								const char *column);
 extern char *snowfdw_quote_identifier(const char *name);
-extern void snowfdw_append_path_segment(StringInfo buf, const char *segment);
 extern void snowfdw_append_query(StringInfo buf, const char *key,
 								 const char *value);
 extern const char *snowfdw_action_method(SnowfdwAction action);

@@ -42,6 +42,13 @@
 #include "model/writemap.h"
 #include "transport/json.h"
 
+static char *snowfdw_column_name(Relation rel, AttrNumber attnum);
+
+static void snowfdw_check_writable(Relation rel, const SnowfdwObjectInfo *info,
+								   const SnowfdwFieldInfo *field,
+								   AttrNumber attnum, const char *json_name,
+								   CmdType operation);
+
 /*
  * snowfdw_operation_verb
  *		"insert into", "update" or "delete from", for messages
@@ -182,7 +189,7 @@ snowfdw_write_map(Relation rel, const SnowfdwObjectInfo *info)
  * snowfdw_column_name
  *		Name of a column of the table, for messages
  */
-char *
+static char *
 snowfdw_column_name(Relation rel, AttrNumber attnum)
 {
 	return NameStr(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attname);
@@ -244,7 +251,7 @@ report_unknown_field(Relation rel, AttrNumber attnum, const char *json_name,
  * snowfdw_check_writable
  *		Refuse a value for a column whose field (NULL: none) is not sent
  */
-void
+static void
 snowfdw_check_writable(Relation rel, const SnowfdwObjectInfo *info,
 					   const SnowfdwFieldInfo *field, AttrNumber attnum,
 					   const char *json_name, CmdType operation)

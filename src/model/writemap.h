@@ -49,13 +49,8 @@ extern char *snowfdw_write_path(const SnowfdwObjectInfo *info,
 								const char *create_mode);
 extern SnowfdwWriteMap *snowfdw_write_map(Relation rel,
 										  const SnowfdwObjectInfo *info);
-extern char *snowfdw_column_name(Relation rel, AttrNumber attnum);
 extern char *snowfdw_column_text(Relation rel, AttrNumber attnum,
 								 Datum value);
-extern void snowfdw_check_writable(Relation rel, const SnowfdwObjectInfo *info,
-								   const SnowfdwFieldInfo *field,
-								   AttrNumber attnum, const char *json_name,
-								   CmdType operation);
 extern void snowfdw_check_update_column(Relation rel,
 										const SnowfdwObjectInfo *info,
 										AttrNumber attnum);

@@ -45,10 +45,17 @@
  * an answer whose signer is no longer current is kept for its own
  * statement only.
  *
- * This file is a leaf under the call layer (rest.c): it never sends a
- * request and never counts statistics; rest.c asks it, stores into it and
- * counts its hits and misses.  A call says whether it may be cached (its
- * cache_ttl: -1 never, 0 the statement store only).
+ * This file is the facade of the stores and keeps the statement store
+ * itself; the response cache's stores are cacheshared.c (shared mode) and
+ * cachelocal.c (backend-local), on the data blocks of cachedata.c, all
+ * declared in cachestore.h for this file alone.
+ *
+ * This file is a leaf under the call layer: it never sends a request,
+ * never starts a worker and never counts statistics; the call scheduler
+ * (calls/schedule.c) asks it, stores into it, counts its hits and misses,
+ * and does the batch dedupe and the coalescing on the key it returns.  A
+ * call says whether it may be cached (its cache_ttl: -1 never, 0 the
+ * statement store only).
  *
  * Shared mode also coalesces misses and has a stale window (inflight.c,
  * refresh.c): a call that misses claims its request before it is sent, or
@@ -101,6 +108,7 @@
 #include "model/guc.h"
 #include "model/options.h"
 #include "shmem/cache.h"
+#include "shmem/cachestore.h"
 #include "shmem/fault.h"
 #include "shmem/inflight.h"
 #include "shmem/shmem.h"
@@ -108,61 +116,6 @@
 /* Bounds of the statement store */
 #define STATEMENT_STORE_MAX (4 * 1024 * 1024)
 #define STATEMENT_ENTRY_MAX (256 * 1024)
-
-/* Names of the cache's struct and table in shmem.c */
-#define CACHE_SHMEM_NAME "snowfdw cache"
-
-/*
- * Key of both stores: who signed the request, and what it asked.  Compared
- * and hashed as bytes, so it is always zeroed first (make_key): padding
- * must be zero.
- */
-typedef struct CacheKey
-{
-	SnowfdwSigner signer;
-	uint64		request_hash;
-} CacheKey;
-
-/* One cached answer: in the DSA area (shared) or the cache's context */
-typedef struct CacheData
-{
-	dsa_pointer prev;			/* shared: towards the most recently used */
-	dsa_pointer next;			/* shared: towards the least recently used */
-	CacheKey	key;
-	TimestampTz stored_at;
-	long		status;
-	Size		size;			/* bytes allocated, counted in the bound */
-	Size		request_len;
-	Size		link_len;		/* 0: no Link header */
-	Size		body_len;
-	char		text[FLEXIBLE_ARRAY_MEMBER];	/* request, link, body; each
-												 * NUL-terminated */
-} CacheData;
-
-/* Entry of the shared dshash table: the key and where the data is */
-typedef struct SharedEntry
-{
-	CacheKey	key;
-	dsa_pointer data;			/* CacheData; invalid: a placeholder */
-} SharedEntry;
-
-/* The shared cache's fixed struct (shmem.c) */
-typedef struct SharedCache
-{
-	LWLock		lock;			/* the cache lock */
-	dsa_pointer lru_head;
-	dsa_pointer lru_tail;
-	Size		total_bytes;
-	int64		entries;
-} SharedCache;
-
-/* Entry of the backend-local table */
-typedef struct LocalEntry
-{
-	CacheKey	key;
-	CacheData  *data;			/* NULL: a placeholder */
-	dlist_node	lru;			/* head: the most recently used */
-} LocalEntry;
 
 /* Entry of the statement store */
 typedef struct StatementEntry
@@ -174,27 +127,6 @@ typedef struct StatementEntry
 	char	   *link;
 	long		status;
 } StatementEntry;
-
-/* What a look-up found */
-typedef enum CacheFound
-{
-	CACHE_MISS,
-	CACHE_HIT,
-	CACHE_STALE,				/* a hit past its TTL, within the stale window */
-	CACHE_NO_MEMORY				/* a hit that could not be copied out */
-} CacheFound;
-
-/* shared mode, once attached */
-static SharedCache *shared = NULL;
-static dsa_area *area = NULL;
-static dshash_table *shared_table = NULL;
-
-/* local mode */
-static MemoryContext local_cxt = NULL;
-static HTAB *local_table = NULL;
-static dlist_head local_lru = DLIST_STATIC_INIT(local_lru);
-static Size local_bytes = 0;
-static int64 local_entries = 0;
 
 static HTAB *statement_store = NULL;
 static MemoryContext statement_cxt = NULL;
@@ -216,38 +148,13 @@ static bool all_changed = false;	/* more servers than the array holds */
  * positional list compiled there left it NULL (a crash at the first insert).
  * shmem.c sets the tranche.
  */
-static const dshash_parameters cache_params = {
-	.key_size = sizeof(CacheKey),
-	.entry_size = sizeof(SharedEntry),
-	.compare_function = dshash_memcmp,
-	.hash_function = dshash_memhash,
-	SNOWFDW_DSHASH_COPY_MEMCPY
-};
-
 PG_FUNCTION_INFO_V1(snowfdw_cache_clear);
 PG_FUNCTION_INFO_V1(snowfdw_cache_info);
 
 static void register_callbacks(void);
 static void process_pending_invals(void);
-static void local_drop(Oid serverid, int64 *dropped);
 static void drop_entries(Oid serverid, int64 *dropped);
 static void flush_changed(bool may_attach);
-
-/*
- * shared_cache_init
- *		Set up the shared cache's struct, once (shmem.c)
- */
-static void
-shared_cache_init(void *ptr)
-{
-	SharedCache *c = ptr;
-
-	snowfdw_shmem_lock_init(&c->lock, "cache");
-	c->lru_head = InvalidDsaPointer;
-	c->lru_tail = InvalidDsaPointer;
-	c->total_bytes = 0;
-	c->entries = 0;
-}
 
 /*
  * snowfdw_cache_init
@@ -256,9 +163,7 @@ shared_cache_init(void *ptr)
 void
 snowfdw_cache_init(void)
 {
-	snowfdw_shmem_register(CACHE_SHMEM_NAME, sizeof(SharedCache),
-						   shared_cache_init);
-	snowfdw_shmem_register_table(CACHE_SHMEM_NAME, &cache_params);
+	snowfdw_cache_shared_register();
 }
 
 /*
@@ -271,30 +176,9 @@ attach(void)
 {
 	register_callbacks();
 	if (snowfdw_shmem_is_shared())
-	{
-		if (shared_table != NULL)
-			return;
-		shared = snowfdw_shmem_struct(CACHE_SHMEM_NAME);
-		area = snowfdw_shmem_area();
-		shared_table = snowfdw_shmem_table(CACHE_SHMEM_NAME);
-	}
-	else if (local_table == NULL)
-	{
-		HASHCTL		ctl;
-
-		if (local_cxt == NULL)
-			local_cxt = AllocSetContextCreate(TopMemoryContext,
-											  "snowfdw response cache",
-											  ALLOCSET_DEFAULT_SIZES);
-		ctl.keysize = sizeof(CacheKey);
-		ctl.entrysize = sizeof(LocalEntry);
-		ctl.hcxt = local_cxt;
-		local_table = hash_create("snowfdw response cache", 64, &ctl,
-								  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-		dlist_init(&local_lru);
-		local_bytes = 0;
-		local_entries = 0;
-	}
+		snowfdw_cache_shared_attach();
+	else
+		snowfdw_cache_local_attach();
 }
 
 /*
@@ -387,8 +271,8 @@ process_pending_invals(void)
 	if (!pending_invals)
 		return;
 	pending_invals = false;
-	if (!snowfdw_shmem_is_shared() && local_table != NULL)
-		local_drop(InvalidOid, NULL);
+	if (!snowfdw_shmem_is_shared() && snowfdw_cache_local_attached())
+		snowfdw_cache_local_drop(InvalidOid, NULL);
 }
 
 /*
@@ -498,456 +382,6 @@ statement_store_put(const CacheKey *key, const char *request, long status,
 }
 
 /*
- * answer_size
- *		Bytes of the data block of an answer
- */
-static Size
-answer_size(const char *request, size_t len, const char *link)
-{
-	return offsetof(CacheData, text) + strlen(request) +
-		(link ? strlen(link) : 0) + len + 3;
-}
-
-/*
- * cache_now
- *		The time answers are stored at and aged against: the clock, moved on
- *		in the test build by the offset every process shares (fault.c), so
- *		that tests age entries past cache_ttl without waiting
- */
-static TimestampTz
-cache_now(void)
-{
-	return GetCurrentTimestamp() + snowfdw_fault_clock_offset();
-}
-
-/*
- * fill_data
- *		Write an answer into its data block (no lock needed: not linked)
- */
-static void
-fill_data(CacheData *data, Size size, const CacheKey *key,
-		  const char *request, long status, const char *body, size_t len,
-		  const char *link)
-{
-	Size		request_len = strlen(request);
-	Size		link_len = link ? strlen(link) : 0;
-
-	data->prev = data->next = InvalidDsaPointer;
-	data->key = *key;
-	data->stored_at = cache_now();
-	data->status = status;
-	data->size = size;
-	data->request_len = request_len;
-	data->link_len = link_len;
-	data->body_len = len;
-	memcpy(data->text, request, request_len + 1);
-	if (link)
-		memcpy(data->text + request_len + 1, link, link_len + 1);
-	else
-		data->text[request_len + 1] = '\0';
-	memcpy(data->text + request_len + link_len + 2, body, len);
-	data->text[request_len + link_len + 2 + len] = '\0';
-}
-
-/*
- * data_fresh
- *		Whether a data block answers a request and is younger than ttl
- */
-static bool
-data_fresh(CacheData *data, const char *request, int ttl, TimestampTz now)
-{
-	return data->stored_at + (TimestampTz) ttl * USECS_PER_SEC > now &&
-		strcmp(data->text, request) == 0;
-}
-
-/*
- * copy_out
- *		Copy an answer into the current memory context; false when memory
- *		ran out (NO_OOM: this may run under the cache lock)
- */
-static bool
-copy_out(CacheData *data, long *status, char **body, size_t *len,
-		 char **link)
-{
-	char	   *link_text = data->text + data->request_len + 1;
-	char	   *body_text = link_text + data->link_len + 1;
-	int			flags = MCXT_ALLOC_NO_OOM | MCXT_ALLOC_HUGE;
-
-	if (snowfdw_fault("cache_copy"))
-		return false;
-	*body = palloc_extended(data->body_len + 1, flags);
-	*link = NULL;
-	if (*body == NULL)
-		return false;
-	if (data->link_len > 0)
-	{
-		*link = palloc_extended(data->link_len + 1, flags);
-		if (*link == NULL)
-		{
-			pfree(*body);
-			*body = NULL;
-			return false;
-		}
-		memcpy(*link, link_text, data->link_len + 1);
-	}
-	memcpy(*body, body_text, data->body_len + 1);
-	*len = data->body_len;
-	*status = data->status;
-	return true;
-}
-
-/* ----------------------------------------------------------------
- * Shared mode: dshash table, DSA data blocks, the cache lock
- * ----------------------------------------------------------------
- */
-
-/*
- * lru_unlink
- *		Take a data block out of the LRU list (cache lock held)
- */
-static void
-lru_unlink(dsa_pointer dp, CacheData *data)
-{
-	if (DsaPointerIsValid(data->prev))
-		((CacheData *) dsa_get_address(area, data->prev))->next = data->next;
-	else
-		shared->lru_head = data->next;
-	if (DsaPointerIsValid(data->next))
-		((CacheData *) dsa_get_address(area, data->next))->prev = data->prev;
-	else
-		shared->lru_tail = data->prev;
-	data->prev = data->next = InvalidDsaPointer;
-}
-
-/*
- * lru_push
- *		Put a data block at the most recently used end (cache lock held)
- */
-static void
-lru_push(dsa_pointer dp, CacheData *data)
-{
-	data->prev = InvalidDsaPointer;
-	data->next = shared->lru_head;
-	if (DsaPointerIsValid(shared->lru_head))
-		((CacheData *) dsa_get_address(area, shared->lru_head))->prev = dp;
-	else
-		shared->lru_tail = dp;
-	shared->lru_head = dp;
-}
-
-/*
- * free_data
- *		Unlink and free a data block whose table entry is gone (lock held)
- */
-static void
-free_data(dsa_pointer dp)
-{
-	CacheData  *data = dsa_get_address(area, dp);
-
-	lru_unlink(dp, data);
-	shared->total_bytes -= data->size;
-	shared->entries--;
-	dsa_free(area, dp);
-}
-
-/*
- * evict_one
- *		Drop the least recently used entry (cache lock held); false if none
- */
-static bool
-evict_one(void)
-{
-	dsa_pointer dp = shared->lru_tail;
-	CacheData  *data;
-	SharedEntry *entry;
-
-	if (!DsaPointerIsValid(dp))
-		return false;
-	data = dsa_get_address(area, dp);
-	entry = dshash_find(shared_table, &data->key, true);
-	if (entry != NULL && entry->data == dp)
-		dshash_delete_entry(shared_table, entry);
-	else if (entry != NULL)
-		dshash_release_lock(shared_table, entry);
-	free_data(dp);
-	return true;
-}
-
-/*
- * shared_lookup
- *		The shared cache's answer to a request no older than ttl seconds,
- *		or no older than ttl + stale_ttl (CACHE_STALE)
- *
- * An entry past both is dropped on the way.
- */
-static CacheFound
-shared_lookup(const CacheKey *key, const char *request, int ttl,
-			  int stale_ttl, long *status, char **body, size_t *len,
-			  char **link)
-{
-	TimestampTz now = cache_now();
-	SharedEntry *entry;
-	CacheFound	found = CACHE_MISS;
-
-	LWLockAcquire(&shared->lock, LW_EXCLUSIVE);
-	entry = dshash_find(shared_table, key, true);
-	if (entry != NULL && !DsaPointerIsValid(entry->data))
-		dshash_release_lock(shared_table, entry);	/* being stored */
-	else if (entry != NULL)
-	{
-		dsa_pointer dp = entry->data;
-		CacheData  *data = dsa_get_address(area, dp);
-
-		if (!data_fresh(data, request, ttl + stale_ttl, now))
-		{
-			/* expired, or another request with the same hash */
-			dshash_delete_entry(shared_table, entry);
-			free_data(dp);
-		}
-		else
-		{
-			if (copy_out(data, status, body, len, link))
-			{
-				lru_unlink(dp, data);
-				lru_push(dp, data);
-				found = data_fresh(data, request, ttl, now) ?
-					CACHE_HIT : CACHE_STALE;
-			}
-			else
-				found = CACHE_NO_MEMORY;
-			dshash_release_lock(shared_table, entry);
-		}
-	}
-	LWLockRelease(&shared->lock);
-	return found;
-}
-
-/*
- * shared_forget_placeholder
- *		Delete the placeholder of a key, if it still is one
- */
-static void
-shared_forget_placeholder(const CacheKey *key)
-{
-	SharedEntry *entry;
-
-	LWLockAcquire(&shared->lock, LW_EXCLUSIVE);
-	entry = dshash_find(shared_table, key, true);
-	if (entry != NULL && !DsaPointerIsValid(entry->data))
-		dshash_delete_entry(shared_table, entry);
-	else if (entry != NULL)
-		dshash_release_lock(shared_table, entry);
-	LWLockRelease(&shared->lock);
-}
-
-/*
- * shared_store
- *		Keep an answer in the shared cache, evicting LRU entries for room
- *
- * The table entry and the data block are made with no lock of snowfdw's
- * held; the cache lock is taken only to link them.  Memory that runs out
- * leaves the answer uncached.
- */
-static void
-shared_store(const CacheKey *key, const char *request, long status,
-			 const char *body, size_t len, const char *link, Size size,
-			 Size limit)
-{
-	SharedEntry *entry;
-	dsa_pointer dp;
-	bool		found = false;
-
-	/* 1. the table entry: a placeholder unless the key is there already */
-	entry = snowfdw_fault("cache_insert") ? NULL :
-		snowfdw_dshash_insert(shared_table, key, &found);
-	if (entry == NULL)
-		return;
-	if (!found)
-		entry->data = InvalidDsaPointer;
-	dshash_release_lock(shared_table, entry);
-
-	/* 2. the data block, written whole before anyone can see it */
-	dp = snowfdw_fault("cache_alloc") ? InvalidDsaPointer :
-		dsa_allocate_extended(area, size, DSA_ALLOC_NO_OOM | DSA_ALLOC_HUGE);
-	if (!DsaPointerIsValid(dp))
-	{
-		shared_forget_placeholder(key);
-		return;
-	}
-	fill_data(dsa_get_address(area, dp), size, key, request, status, body,
-			  len, link);
-
-	/* 3. make room and link, unless a clear dropped the entry meanwhile */
-	LWLockAcquire(&shared->lock, LW_EXCLUSIVE);
-	while (shared->total_bytes + size > limit && evict_one())
-		;
-	entry = dshash_find(shared_table, key, true);
-	if (entry == NULL)
-		dsa_free(area, dp);
-	else
-	{
-		if (DsaPointerIsValid(entry->data))
-			free_data(entry->data);
-		entry->data = dp;
-		lru_push(dp, dsa_get_address(area, dp));
-		shared->total_bytes += size;
-		shared->entries++;
-		dshash_release_lock(shared_table, entry);
-	}
-	LWLockRelease(&shared->lock);
-}
-
-/*
- * shared_drop
- *		Drop the shared cache's entries of a server (InvalidOid: all),
- *		placeholders included; counts answers dropped into *dropped
- */
-static void
-shared_drop(Oid serverid, int64 *dropped)
-{
-	dshash_seq_status status;
-	SharedEntry *entry;
-
-	LWLockAcquire(&shared->lock, LW_EXCLUSIVE);
-	dshash_seq_init(&status, shared_table, true);
-	while ((entry = dshash_seq_next(&status)) != NULL)
-	{
-		dsa_pointer dp = entry->data;
-
-		if (OidIsValid(serverid) && entry->key.signer.serverid != serverid)
-			continue;
-		dshash_delete_current(&status);
-		if (!DsaPointerIsValid(dp))
-			continue;
-		free_data(dp);
-		if (dropped)
-			(*dropped)++;
-	}
-	dshash_seq_term(&status);
-	LWLockRelease(&shared->lock);
-}
-
-/* ----------------------------------------------------------------
- * Local mode: dynahash table, dlist, the cache's memory context
- * ----------------------------------------------------------------
- */
-
-/*
- * local_remove
- *		Drop a local entry and its data
- */
-static void
-local_remove(LocalEntry *entry)
-{
-	if (entry->data != NULL)
-	{
-		dlist_delete(&entry->lru);
-		local_bytes -= entry->data->size;
-		local_entries--;
-		pfree(entry->data);
-	}
-	(void) hash_search(local_table, &entry->key, HASH_REMOVE, NULL);
-}
-
-/*
- * local_lookup
- *		This backend's cached answer to a request no older than ttl seconds
- */
-static CacheFound
-local_lookup(const CacheKey *key, const char *request, int ttl,
-			 long *status, char **body, size_t *len, char **link)
-{
-	LocalEntry *entry = hash_search(local_table, key, HASH_FIND, NULL);
-
-	if (entry == NULL || entry->data == NULL)
-		return CACHE_MISS;
-	if (!data_fresh(entry->data, request, ttl, cache_now()))
-	{
-		local_remove(entry);
-		return CACHE_MISS;
-	}
-	if (!copy_out(entry->data, status, body, len, link))
-		return CACHE_NO_MEMORY;
-	dlist_move_head(&local_lru, &entry->lru);
-	return CACHE_HIT;
-}
-
-/*
- * local_store
- *		Keep an answer in this backend's cache, evicting LRU entries for room
- *
- * The entry is made first (a placeholder, no data): running out of memory
- * then, or for the data, leaves nothing half made.
- */
-static void
-local_store(const CacheKey *key, const char *request, long status,
-			const char *body, size_t len, const char *link, Size size,
-			Size limit)
-{
-	LocalEntry *entry;
-	CacheData  *data;
-	bool		found;
-	if (snowfdw_fault("cache_insert"))
-		snowfdw_fault_error("cache_insert");
-	entry = hash_search(local_table, key, HASH_ENTER, &found);
-	if (!found)
-		entry->data = NULL;
-	data = snowfdw_fault("cache_alloc") ? NULL :
-		MemoryContextAllocExtended(local_cxt, size,
-								   MCXT_ALLOC_NO_OOM | MCXT_ALLOC_HUGE);
-	if (data == NULL)
-	{
-		if (entry->data == NULL)
-			local_remove(entry);
-		return;
-	}
-	fill_data(data, size, key, request, status, body, len, link);
-	if (entry->data != NULL)
-	{
-		dlist_delete(&entry->lru);
-		local_bytes -= entry->data->size;
-		local_entries--;
-		pfree(entry->data);
-		entry->data = NULL;
-	}
-	while (local_bytes + size > limit && !dlist_is_empty(&local_lru))
-		local_remove(dlist_container(LocalEntry, lru,
-									 dlist_tail_node(&local_lru)));
-	entry->data = data;
-	dlist_push_head(&local_lru, &entry->lru);
-	local_bytes += size;
-	local_entries++;
-}
-
-/*
- * local_drop
- *		Drop this backend's entries of a server (InvalidOid: all)
- */
-static void
-local_drop(Oid serverid, int64 *dropped)
-{
-	HASH_SEQ_STATUS status;
-	LocalEntry *entry;
-
-	if (local_table == NULL)
-		return;
-	hash_seq_init(&status, local_table);
-	while ((entry = hash_seq_search(&status)) != NULL)
-	{
-		if (OidIsValid(serverid) && entry->key.signer.serverid != serverid)
-			continue;
-		if (dropped && entry->data != NULL)
-			(*dropped)++;
-		local_remove(entry);
-	}
-}
-
-/* ----------------------------------------------------------------
- * Both modes
- * ----------------------------------------------------------------
- */
-
-/*
  * drop_entries
  *		Drop the response cache's entries of a server (InvalidOid: all);
  *		counts them into *dropped
@@ -957,9 +391,9 @@ drop_entries(Oid serverid, int64 *dropped)
 {
 	attach();
 	if (snowfdw_shmem_is_shared())
-		shared_drop(serverid, dropped);
+		snowfdw_cache_shared_drop(serverid, dropped);
 	else
-		local_drop(serverid, dropped);
+		snowfdw_cache_local_drop(serverid, dropped);
 }
 
 /*
@@ -1049,10 +483,10 @@ snowfdw_cache_lookup(const SnowfdwSigner *signer, const char *role,
 	attach();
 	process_pending_invals();
 	if (snowfdw_shmem_is_shared())
-		found = shared_lookup(&key, request, ttl, Max(stale_ttl, 0), status,
+		found = snowfdw_cache_shared_lookup(&key, request, ttl, Max(stale_ttl, 0), status,
 							  body, len, link);
 	else
-		found = local_lookup(&key, request, ttl, status, body, len, link);
+		found = snowfdw_cache_local_lookup(&key, request, ttl, status, body, len, link);
 	if (found == CACHE_NO_MEMORY)
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
@@ -1083,7 +517,7 @@ snowfdw_cache_store(const SnowfdwSigner *signer, const char *role,
 {
 	char	   *request = request_text(role, path);
 	Size		limit = (Size) snowfdw_cache_size_kb * 1024;
-	Size		size = answer_size(request, len, link);
+	Size		size = snowfdw_cache_answer_size(request, len, link);
 	CacheKey	key;
 
 	make_key(signer, request, &key);
@@ -1101,12 +535,12 @@ snowfdw_cache_store(const SnowfdwSigner *signer, const char *role,
 	}
 	if (snowfdw_shmem_is_shared())
 	{
-		shared_store(&key, request, status, body, len, link, size, limit);
+		snowfdw_cache_shared_store(&key, request, status, body, len, link, size, limit);
 		/* waiters for this answer find it now */
 		snowfdw_inflight_release(inflight_ident(&key));
 	}
 	else
-		local_store(&key, request, status, body, len, link, size, limit);
+		snowfdw_cache_local_store(&key, request, status, body, len, link, size, limit);
 }
 
 /*
@@ -1176,10 +610,10 @@ flush_changed(bool may_attach)
 		return;
 	if (snowfdw_shmem_is_shared())
 	{
-		if (shared_table == NULL && !may_attach)
+		if (!snowfdw_cache_shared_attached() && !may_attach)
 			return;
 	}
-	else if (local_table == NULL)
+	else if (!snowfdw_cache_local_attached())
 	{
 		nchanged = 0;
 		all_changed = false;
@@ -1234,17 +668,9 @@ snowfdw_cache_info(PG_FUNCTION_ARGS)
 	attach();
 	process_pending_invals();
 	if (snowfdw_shmem_is_shared())
-	{
-		LWLockAcquire(&shared->lock, LW_SHARED);
-		entries = shared->entries;
-		bytes = shared->total_bytes;
-		LWLockRelease(&shared->lock);
-	}
+		snowfdw_cache_shared_counts(&entries, &bytes);
 	else
-	{
-		entries = local_entries;
-		bytes = local_bytes;
-	}
+		snowfdw_cache_local_counts(&entries, &bytes);
 	values[0] = BoolGetDatum(snowfdw_shmem_is_shared());
 	values[1] = Int64GetDatum(entries);
 	values[2] = Int64GetDatum((int64) bytes);

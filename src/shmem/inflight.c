@@ -62,6 +62,8 @@
 #include "shmem/inflight.h"
 #include "shmem/shmem.h"
 
+static void snowfdw_inflight_release_all(void);
+
 /* Requests that can be under way at once; more are simply not coalesced */
 #define INFLIGHT_MARKERS 512
 
@@ -323,7 +325,7 @@ snowfdw_inflight_release(uint64 ident)
  *
  * Runs in abort callbacks: nothing here can raise an error.
  */
-void
+static void
 snowfdw_inflight_release_all(void)
 {
 	int			i;

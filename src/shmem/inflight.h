@@ -67,7 +67,6 @@ extern SnowfdwClaim snowfdw_inflight_claim(uint64 ident, double timeout_s,
 										   bool take_over);
 extern void snowfdw_inflight_streaming(uint64 ident);
 extern void snowfdw_inflight_release(uint64 ident);
-extern void snowfdw_inflight_release_all(void);
 extern void snowfdw_inflight_end_wait(void);
 extern int	snowfdw_refresh_enqueue(const SnowfdwRefreshJob *job,
 									double timeout_s, uint32 *generation);

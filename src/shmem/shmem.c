@@ -75,6 +75,8 @@
 #include "shmem/fault.h"
 #include "shmem/shmem.h"
 
+static int	snowfdw_shmem_tranche(void);
+
 #define SHMEM_MAX_STRUCTS 8
 #define SHMEM_MAX_TABLES 8
 #define SHMEM_MAX_LOCKS 8
@@ -308,7 +310,7 @@ shmem_startup(void)
  * them: a built-in tranche serves, rather than a new one per backend (19
  * caps named tranches cluster-wide).
  */
-int
+static int
 snowfdw_shmem_tranche(void)
 {
 	if (!shared_mode)

@@ -46,7 +46,6 @@ extern void snowfdw_shmem_register(const char *name, Size size,
 								   SnowfdwShmemInit init);
 extern void snowfdw_shmem_register_table(const char *name,
 										 const dshash_parameters *params);
-extern int	snowfdw_shmem_tranche(void);
 extern void *snowfdw_shmem_struct(const char *name);
 extern dsa_area *snowfdw_shmem_area(void);
 extern dshash_table *snowfdw_shmem_table(const char *name);

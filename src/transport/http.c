@@ -40,58 +40,9 @@
 #include "utils/resowner.h"
 
 #include "transport/http.h"
+#include "transport/httpslot.h"
 
-/*
- * A streamed body that nobody reads right now pauses its transfer once this
- * much of it waits in the buffer; that bounds its memory whatever its size.
- */
-#define SNOWFDW_HTTP_STREAM_BUFFER (1024 * 1024)
-
-/* One transfer slot: an easy handle and what its callbacks collect */
-typedef struct HttpSlot
-{
-	struct SnowfdwHttpSession *session; /* that owns it */
-	CURL	   *easy;
-	bool		in_use;
-	ResourceOwner owner;		/* current when the transfer started */
-	struct curl_slist *headers;
-	char	   *body;			/* malloc'd response body */
-	size_t		body_len;
-	size_t		body_cap;
-	size_t		max_bytes;
-	bool		too_large;
-	bool		interrupted;	/* the progress callback saw an interrupt */
-	bool		out_of_memory;	/* the body buffer could not grow */
-	bool		timed_out;		/* a streamed transfer went quiet too long */
-	bool		bad_header;		/* a header value held a zero byte */
-	/* streaming: a 200 body is read while it arrives (see snowfdw_http_stream_more) */
-	bool		stream;			/* the request asked for it */
-	long		status;			/* of the last status line */
-	bool		headers_done;	/* the final response's headers are in */
-	bool		reported;		/* snowfdw_http_wait has handed it out */
-	bool		finished;		/* libcurl is done with the transfer */
-	CURLcode	result;
-	size_t		body_start;		/* bytes before it were read by the reader */
-	bool		paused;
-	long		idle_timeout_ms;	/* longest silence of a streamed transfer */
-	struct timespec last_activity;
-	uint32		serial;			/* tells transfers of one slot apart */
-	char	   *request_id;		/* malloc'd response header values */
-	char	   *location;
-	char	   *link;
-	char	   *retry_after;
-	char	   *content_type;
-	char		errbuf[CURL_ERROR_SIZE];
-} HttpSlot;
-
-struct SnowfdwHttpSession
-{
-	CURLM	   *multi;
-	int			reader;			/* slot whose reader waits for bytes, or -1 */
-	uint32		serial;			/* of the last transfer started */
-	int			nslots;
-	HttpSlot	slots[SNOWFDW_HTTP_MAX_SLOTS];
-};
+static void snowfdw_http_global_init(void);
 
 static bool curl_initialized = false;
 
@@ -99,11 +50,6 @@ static bool curl_initialized = false;
 static int	open_transfers = 0;
 
 static void reset_slot_results(HttpSlot *slot);
-static size_t write_body(char *data, size_t size, size_t nmemb, void *arg);
-static size_t read_header(char *data, size_t size, size_t nmemb, void *arg);
-static int	check_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
-						   curl_off_t ultotal, curl_off_t ulnow);
-static char *copy_header_value(const char *value, size_t len);
 static char *pstrdup_or_null(const char *s);
 static bool failure_is_permanent(CURLcode code);
 static char *transport_error_text(HttpSlot *slot, CURLcode code);
@@ -124,7 +70,7 @@ static void release_slot(SnowfdwHttpSession *session, HttpSlot *slot);
  * snowfdw_http_global_init
  *		Initialize libcurl once per backend
  */
-void
+static void
 snowfdw_http_global_init(void)
 {
 	if (curl_initialized)
@@ -226,222 +172,6 @@ reset_slot_results(HttpSlot *slot)
 }
 
 /*
- * touch_slot
- *		Note that a transfer made progress now
- */
-static void
-touch_slot(HttpSlot *slot)
-{
-	clock_gettime(CLOCK_MONOTONIC, &slot->last_activity);
-}
-
-/*
- * streaming_body
- *		Whether the body now arriving on a slot goes to a reader as it comes
- */
-static inline bool
-streaming_body(HttpSlot *slot)
-{
-	return slot->stream && slot->status == 200;
-}
-
-/*
- * write_body
- *		libcurl write callback: append to the slot's buffer
- *
- * A whole body is capped at max_bytes.  A streamed body has no cap (its
- * reader bounds each element), but while its reader is elsewhere the
- * transfer pauses once SNOWFDW_HTTP_STREAM_BUFFER bytes wait.
- */
-static size_t
-write_body(char *data, size_t size, size_t nmemb, void *arg)
-{
-	HttpSlot   *slot = (HttpSlot *) arg;
-	size_t		len = size * nmemb;
-
-	touch_slot(slot);
-	if (streaming_body(slot))
-	{
-		SnowfdwHttpSession *session = slot->session;
-
-		if (session->reader != slot - session->slots &&
-			slot->body_len - slot->body_start >= SNOWFDW_HTTP_STREAM_BUFFER)
-		{
-			slot->paused = true;
-			return CURL_WRITEFUNC_PAUSE;
-		}
-		/* drop what the reader has read before growing the buffer */
-		if (slot->body_start > 0 && slot->body_len + len + 1 > slot->body_cap)
-		{
-			memmove(slot->body, slot->body + slot->body_start,
-					slot->body_len - slot->body_start);
-			slot->body_len -= slot->body_start;
-			slot->body_start = 0;
-		}
-	}
-	else if (slot->body_len + len > slot->max_bytes)
-	{
-		slot->too_large = true;
-		return 0;				/* makes libcurl fail with CURLE_WRITE_ERROR */
-	}
-	if (slot->body_len + len + 1 > slot->body_cap)
-	{
-		size_t		newcap = Max(slot->body_cap * 2, slot->body_len + len + 1);
-		char	   *newbuf;
-
-		newcap = Max(newcap, 8192);
-		newbuf = realloc(slot->body, newcap);
-		if (newbuf == NULL)
-		{
-			slot->out_of_memory = true;
-			return 0;
-		}
-		slot->body = newbuf;
-		slot->body_cap = newcap;
-	}
-	memcpy(slot->body + slot->body_len, data, len);
-	slot->body_len += len;
-	slot->body[slot->body_len] = '\0';
-	return len;
-}
-
-/*
- * check_progress
- *		libcurl progress callback: abort the transfer on a pending interrupt,
- *		or a streamed transfer that went quiet for longer than its timeout
- *
- * snowfdw_http_wait checks for interrupts between polls anyway; this makes
- * a transfer stop even where interrupts are held off, and only reads the
- * flags the signal handlers set.
- */
-static int
-check_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
-			   curl_off_t ultotal, curl_off_t ulnow)
-{
-	HttpSlot   *slot = (HttpSlot *) arg;
-
-	if (QueryCancelPending || ProcDiePending)
-	{
-		slot->interrupted = true;
-		return 1;				/* CURLE_ABORTED_BY_CALLBACK */
-	}
-	if (slot->stream && !slot->paused)
-	{
-		struct timespec now;
-		long		quiet_ms;
-
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		quiet_ms = (now.tv_sec - slot->last_activity.tv_sec) * 1000 +
-			(now.tv_nsec - slot->last_activity.tv_nsec) / 1000000;
-		if (quiet_ms > slot->idle_timeout_ms)
-		{
-			slot->timed_out = true;
-			return 1;
-		}
-	}
-	return 0;
-}
-
-/*
- * copy_header_value
- *		malloc'd copy of a header value without surrounding white space
- */
-static char *
-copy_header_value(const char *value, size_t len)
-{
-	char	   *result;
-
-	while (len > 0 && (*value == ' ' || *value == '\t'))
-	{
-		value++;
-		len--;
-	}
-	while (len > 0 && (value[len - 1] == '\r' || value[len - 1] == '\n' ||
-					   value[len - 1] == ' ' || value[len - 1] == '\t'))
-		len--;
-	result = malloc(len + 1);
-	if (result == NULL)
-		return NULL;
-	memcpy(result, value, len);
-	result[len] = '\0';
-	return result;
-}
-
-/*
- * read_header
- *		libcurl header callback: keep the headers snowfdw acts on
- *
- * A new status line (an interim 100 Continue, say) starts a new response,
- * so what was kept before is dropped.
- */
-static size_t
-read_header(char *data, size_t size, size_t nmemb, void *arg)
-{
-	HttpSlot   *slot = (HttpSlot *) arg;
-	size_t		len = size * nmemb;
-	static const struct
-	{
-		const char *name;
-		size_t		offset;
-	}			wanted[] =
-	{
-		{"x-snowflake-request-id", offsetof(HttpSlot, request_id)},
-		{"location", offsetof(HttpSlot, location)},
-		{"link", offsetof(HttpSlot, link)},
-		{"retry-after", offsetof(HttpSlot, retry_after)},
-		{"content-type", offsetof(HttpSlot, content_type)},
-	};
-	const char *colon;
-	size_t		namelen;
-	int			i;
-
-	touch_slot(slot);
-	if (len >= 5 && strncmp(data, "HTTP/", 5) == 0)
-	{
-		const char *space = memchr(data, ' ', len);
-
-		slot->status = space ? strtol(space + 1, NULL, 10) : 0;
-		slot->headers_done = false;
-		for (i = 0; i < (int) lengthof(wanted); i++)
-		{
-			char	  **field = (char **) ((char *) slot + wanted[i].offset);
-
-			free(*field);
-			*field = NULL;
-		}
-		return len;
-	}
-	if ((len == 2 && data[0] == '\r') || (len == 1 && data[0] == '\n'))
-	{
-		/* the blank line: a final status's headers are complete */
-		if (slot->status >= 200)
-			slot->headers_done = true;
-		return len;
-	}
-	colon = memchr(data, ':', len);
-	if (colon == NULL)
-		return len;
-	namelen = colon - data;
-	for (i = 0; i < (int) lengthof(wanted); i++)
-	{
-		if (strlen(wanted[i].name) == namelen &&
-			pg_strncasecmp(data, wanted[i].name, namelen) == 0)
-		{
-			char	  **field = (char **) ((char *) slot + wanted[i].offset);
-
-			/* a zero byte would cut the value short in silence */
-			if (memchr(colon + 1, '\0', len - namelen - 1) != NULL)
-				slot->bad_header = true;
-			/* a repeated header keeps its first value */
-			else if (*field == NULL)
-				*field = copy_header_value(colon + 1, len - namelen - 1);
-			break;
-		}
-	}
-	return len;
-}
-
-/*
  * add_header
  *		Append one request header to a slot, failing cleanly on OOM
  *
@@ -492,7 +222,7 @@ snowfdw_http_start(SnowfdwHttpSession *session,
 	slot->stream = request->stream;
 	slot->idle_timeout_ms = request->request_timeout_ms;
 	slot->serial = ++session->serial;
-	touch_slot(slot);
+	snowfdw_http_touch_slot(slot);
 
 	add_request_headers(slot, request);
 	set_transfer_options(slot, request);
@@ -573,11 +303,11 @@ set_transfer_options(HttpSlot *slot, const SnowfdwHttpRequest *request)
 	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, slot->headers);
 	curl_easy_setopt(easy, CURLOPT_USERAGENT, "snowfdw/1.0");
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, slot->errbuf);
-	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, write_body);
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, snowfdw_http_write_body);
 	curl_easy_setopt(easy, CURLOPT_WRITEDATA, slot);
-	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, read_header);
+	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, snowfdw_http_read_header);
 	curl_easy_setopt(easy, CURLOPT_HEADERDATA, slot);
-	curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, check_progress);
+	curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, snowfdw_http_check_progress);
 	curl_easy_setopt(easy, CURLOPT_XFERINFODATA, slot);
 	curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
@@ -589,7 +319,7 @@ set_transfer_options(HttpSlot *slot, const SnowfdwHttpRequest *request)
 						 (curl_off_t) request->max_response_bytes);
 		curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, request->request_timeout_ms);
 	}
-	/* else check_progress bounds the wait for headers and for each byte */
+	/* else snowfdw_http_check_progress bounds the wait for headers and for each byte */
 }
 
 /*
@@ -989,7 +719,7 @@ snowfdw_http_stream_more(SnowfdwHttpSession *session, int slotno,
 	if (slot->paused)
 	{
 		slot->paused = false;
-		touch_slot(slot);
+		snowfdw_http_touch_slot(slot);
 		session->reader = slotno;
 		curl_easy_pause(slot->easy, CURLPAUSE_CONT);
 	}

@@ -3,7 +3,8 @@
  * http.h
  *		  HTTP transport of snowfdw (libcurl behind an opaque type)
  *
- * Only http.c includes <curl/curl.h>.  A session owns a libcurl multi
+ * Only http.c and its callbacks (httpbody.c, through the transport-private
+ * httpslot.h) include <curl/curl.h>.  A session owns a libcurl multi
  * handle, whose connection cache keeps TCP/TLS connections alive between
  * requests, and a small pool of easy handles for concurrent transfers.
  * Sessions are malloc'd because they outlive transactions.
@@ -76,7 +77,6 @@ typedef struct SnowfdwHttpResponse
 } SnowfdwHttpResponse;
 
 /* in http.c */
-extern void snowfdw_http_global_init(void);
 extern SnowfdwHttpSession *snowfdw_http_session_create(void);
 extern void snowfdw_http_session_destroy(SnowfdwHttpSession *session);
 extern int	snowfdw_http_start(SnowfdwHttpSession *session,
