@@ -397,7 +397,7 @@ DROP SCHEMA cache CASCADE;
 DROP SERVER cache_srv CASCADE;
 
 -- ===================================================================
--- extension upgrade: 1.0 then ALTER EXTENSION UPDATE gives what 1.2 has
+-- extension upgrade: 1.0 then ALTER EXTENSION UPDATE gives what 1.3 has
 -- ===================================================================
 \set regress_db :DBNAME
 CREATE DATABASE regress_cache_upgrade;
@@ -418,7 +418,7 @@ INSERT INTO upgraded
      AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'snowfdw');
 SELECT count(*) FROM snowfdw_stats WHERE requests < 0;
 DROP EXTENSION snowfdw;
--- a fresh CREATE EXTENSION is 1.2, with the same objects
+-- a fresh CREATE EXTENSION is 1.3, with the same objects
 CREATE EXTENSION snowfdw;
 SELECT extversion FROM pg_extension WHERE extname = 'snowfdw';
 SELECT object FROM upgraded
