@@ -11,7 +11,8 @@
  *	- name LIKE 'abc%': startsWith (case-sensitive prefix, exact);
  *	- name LIKE / ILIKE pattern: like (case-insensitive, a superset);
  *	- stage_files.name ~ regex or LIKE pattern: pattern, translated to a
- *	  whole-name regex matching the same names (a subset of regexes only);
+ *	  whole-name regex matching the same names (a subset of regexes only;
+ *	  the translation is text/pattern.c's);
  *	- dropped_on conditions on schemas: history=true (with pushdown off too:
  *	  it decides which rows exist, see clause_wants_history);
  *	- LIMIT: showLimit, paged on with fromName until the executor stops.
@@ -46,6 +47,7 @@
 #include "model/guc.h"
 #include "model/objects.h"
 #include "model/options.h"
+#include "text/pattern.h"
 
 static int64 snowfdw_show_limit(SnowfdwPushdown *pushdown, int page_size);
 
@@ -123,311 +125,6 @@ const_text(Node *node)
 }
 
 /*
- * like_to_starts_with
- *		Prefix of a pattern "prefix%" without other wildcards, or NULL
- */
-static char *
-like_to_starts_with(const char *pattern)
-{
-	size_t		len = strlen(pattern);
-
-	if (len < 2 || pattern[len - 1] != '%')
-		return NULL;
-	if (strpbrk(pnstrdup(pattern, len - 1), "%_\\") != NULL)
-		return NULL;
-	return pnstrdup(pattern, len - 1);
-}
-
-/*
- * Snowflake LIST PATTERN is a regular expression matched against the whole
- * name.  Which engine reads it, and so what "." does with a line terminator,
- * is not documented: a translation never sends ".".  Any one character is a
- * class or its complement, any run of characters the runs between slashes.
- */
-#define RX_ANY		"([^/]|/)"
-#define RX_ANY_RUN	"[^/]*(/[^/]*)*"
-
-/* punctuation read as itself, unescaped, by PostgreSQL and Snowflake */
-#define RX_PLAIN_PUNCT	" _-/,=:@%!#&'\"~;<>`"
-
-/*
- * the metacharacters: escaped, each is itself in every dialect (other
- * escaped marks may not be: GNU reads \< as a word boundary)
- */
-#define RX_META			".[]{}()*+?^$|\\"
-
-/*
- * append_plain_char
- *		Append one character of *p that both dialects read as itself; false
- *		if it is not one.  Non-ASCII is taken from UTF-8 databases only, and
- *		only in the Basic Multilingual Plane (one Java char, one code point).
- */
-static bool
-append_plain_char(StringInfo out, const char **p)
-{
-	unsigned char c = (unsigned char) **p;
-	int			len;
-
-	if (c < 0x80)
-	{
-		if (c == '\0' || (!isalnum(c) && strchr(RX_PLAIN_PUNCT, c) == NULL))
-			return false;
-		appendStringInfoChar(out, (char) c);
-		(*p)++;
-		return true;
-	}
-	len = pg_mblen(*p);
-	if (GetDatabaseEncoding() != PG_UTF8 || len > 3)
-		return false;
-	appendBinaryStringInfo(out, *p, len);
-	*p += len;
-	return true;
-}
-
-/*
- * append_bracket
- *		Translate a bracket expression at *p ("[...]"); false if outside the
- *		subset: ASCII letters, digits and a few marks, ranges within one of
- *		a-z, A-Z, 0-9.  No escapes, nested brackets, POSIX classes or
- *		Java's && (PostgreSQL reads them all differently).
- */
-static bool
-append_bracket(StringInfo out, const char **p)
-{
-	const char *s = *p + 1;
-
-	appendStringInfoChar(out, '[');
-	if (*s == '^')
-		appendStringInfoChar(out, *s++);
-	if (*s == ']')
-		return false;
-	while (*s != ']')
-	{
-		unsigned char c = (unsigned char) *s;
-
-		if (c == '\0' || c >= 0x80 ||
-			(!isalnum(c) && strchr("_.,/:@= ", c) == NULL))
-			return false;
-		if (s[1] == '-')
-		{
-			unsigned char hi = (unsigned char) s[2];
-
-			if (!((isdigit(c) && isdigit(hi)) || (islower(c) && islower(hi)) ||
-				  (isupper(c) && isupper(hi))) || hi < c)
-				return false;
-			appendBinaryStringInfo(out, s, 3);
-			s += 3;
-			continue;
-		}
-		appendStringInfoChar(out, (char) c);
-		s++;
-	}
-	appendStringInfoChar(out, ']');
-	*p = s + 1;
-	return true;
-}
-
-/*
- * append_quantifier
- *		Copy a quantifier at *p, if any: *, +, ? or {m}, {m,}, {m,n} with
- *		m <= n <= 255 (PostgreSQL's limit).  No lazy or possessive forms.
- */
-static bool
-append_quantifier(StringInfo out, const char **p)
-{
-	const char *s = *p;
-
-	if (*s == '*' || *s == '+' || *s == '?')
-		s++;
-	else if (*s == '{')
-	{
-		long		m;
-		long		n;
-		char	   *end;
-
-		if (!isdigit((unsigned char) s[1]))
-			return false;
-		m = n = strtol(s + 1, &end, 10);
-		if (*end == ',')
-		{
-			n = 255;
-			if (isdigit((unsigned char) end[1]))
-				n = strtol(end + 1, &end, 10);
-			else
-				end++;
-		}
-		if (*end != '}' || m > n || n > 255)
-			return false;
-		s = end + 1;
-	}
-	if (*s == '*' || *s == '+' || *s == '?' || *s == '{')
-		return false;
-	appendBinaryStringInfo(out, *p, s - *p);
-	*p = s;
-	return true;
-}
-
-static bool append_alternatives(StringInfo out, const char **p, bool top);
-
-/*
- * append_branch
- *		Translate one branch of an alternation, up to "|", ")" or the end
- *
- * A top-level branch may be anchored; one that is not gets any run of
- * characters before or after it, as ~ searches and PATTERN matches whole.
- */
-static bool
-append_branch(StringInfo out, const char **p, bool top)
-{
-	StringInfoData body;
-	bool		anchored_start = false;
-	bool		anchored_end = false;
-
-	initStringInfo(&body);
-	if (top && **p == '^')
-	{
-		anchored_start = true;
-		(*p)++;
-	}
-	while (**p != '\0' && **p != '|' && **p != ')')
-	{
-		const char *s = *p;
-
-		if (*s == '$' && top && (s[1] == '\0' || s[1] == '|'))
-		{
-			anchored_end = true;
-			(*p)++;
-			break;
-		}
-		if (*s == '(')
-		{
-			if (s[1] == '?')
-				return false;	/* lookaround, options, non-capturing */
-			(*p)++;
-			appendStringInfoChar(&body, '(');
-			if (!append_alternatives(&body, p, false) || **p != ')')
-				return false;
-			(*p)++;
-			appendStringInfoChar(&body, ')');
-		}
-		else if (*s == '[')
-		{
-			if (!append_bracket(&body, p))
-				return false;
-		}
-		else if (*s == '.')
-		{
-			appendStringInfoString(&body, RX_ANY);
-			(*p)++;
-		}
-		else if (*s == '\\')
-		{
-			/* an escaped metacharacter is itself; other escapes differ */
-			if (s[1] == '\0' || strchr(RX_META, s[1]) == NULL)
-				return false;
-			appendBinaryStringInfo(&body, s, 2);
-			*p += 2;
-		}
-		else if (!append_plain_char(&body, p))
-			return false;
-		if (!append_quantifier(&body, p))
-			return false;
-	}
-	if (body.len == 0)
-		return false;
-	if (!top)
-	{
-		appendBinaryStringInfo(out, body.data, body.len);
-		return true;
-	}
-	appendStringInfo(out, "%s(%s)%s", anchored_start ? "" : RX_ANY_RUN,
-					 body.data, anchored_end ? "" : RX_ANY_RUN);
-	return true;
-}
-
-/*
- * append_alternatives
- *		Translate branches separated by "|" up to ")" or the end
- */
-static bool
-append_alternatives(StringInfo out, const char **p, bool top)
-{
-	for (;;)
-	{
-		if (!append_branch(out, p, top))
-			return false;
-		if (**p != '|')
-			return true;
-		appendStringInfoChar(out, '|');
-		(*p)++;
-	}
-}
-
-/*
- * regex_to_pattern
- *		Snowflake LIST pattern matching exactly the names `~ regex` matches,
- *		or NULL when that cannot be shown for the regex
- *
- * The accepted syntax is a subset PostgreSQL's ARE and Snowflake (Java or
- * POSIX style) read alike: literals, escaped metacharacters, ".", simple
- * brackets, groups, alternation, greedy quantifiers, "^" and "$" at the ends
- * of a top-level branch.  Everything else stays a local filter only.
- */
-static char *
-regex_to_pattern(const char *regex)
-{
-	StringInfoData out;
-	const char *p = regex;
-
-	initStringInfo(&out);
-	if (!append_alternatives(&out, &p, true) || *p != '\0')
-		return NULL;
-	return out.data;
-}
-
-/*
- * like_to_pattern
- *		Snowflake LIST pattern matching exactly the names `LIKE like` matches,
- *		or NULL
- *
- * % is any run, _ any one character, \ makes the next character literal;
- * regex metacharacters are escaped.  Control characters, and non-ASCII
- * outside UTF-8 databases, keep the qual local.
- */
-static char *
-like_to_pattern(const char *like)
-{
-	StringInfoData out;
-	const char *p = like;
-
-	initStringInfo(&out);
-	while (*p)
-	{
-		if (*p == '%')
-		{
-			while (*p == '%')
-				p++;
-			appendStringInfoString(&out, RX_ANY_RUN);
-			continue;
-		}
-		if (*p == '_')
-		{
-			appendStringInfoString(&out, RX_ANY);
-			p++;
-			continue;
-		}
-		if (*p == '\\' && *++p == '\0')
-			return NULL;		/* PostgreSQL rejects a trailing escape */
-		if (append_plain_char(&out, &p))
-			continue;
-		if (strchr(RX_META, *p) == NULL)
-			return NULL;
-		appendStringInfo(&out, "\\%c", *p++);
-	}
-	return out.data;
-}
-
-/*
  * add_scope_value
  *		Remember a value (or array of values) for a scope level
  */
@@ -485,6 +182,26 @@ filter_can_push(const SnowfdwObjectInfo *info, Oid opno)
 }
 
 /*
+ * name_pattern
+ *		A translator of text/pattern.c run into palloc'd memory: the LIST
+ *		pattern, or NULL when the qual stays local
+ */
+static char *
+name_pattern(size_t (*translate) (char *, size_t, const char *, bool),
+			 const char *text)
+{
+	bool		utf8 = GetDatabaseEncoding() == PG_UTF8;
+	size_t		len = translate(NULL, 0, text, utf8);
+	char	   *pattern;
+
+	if (len == SNOWFDW_PATTERN_NONE)
+		return NULL;
+	pattern = palloc(len + 1);
+	translate(pattern, len + 1, text, utf8);
+	return pattern;
+}
+
+/*
  * snowfdw_apply_name_filter
  *		Push "name <op> value" (LIKE, ILIKE or ~) into the request where the
  *		translation is exact; otherwise it stays a local filter only
@@ -501,17 +218,17 @@ snowfdw_apply_name_filter(SnowfdwPushdown *pushdown, Oid opno,
 
 	if (opno == OID_TEXT_LIKE_OP)
 	{
-		char	   *prefix = like_to_starts_with(text);
+		size_t		prefix = snowfdw_like_prefix_length(text);
 
-		if (prefix && (info->list_params & SNOWFDW_PARAM_STARTS_WITH) &&
+		if (prefix > 0 && (info->list_params & SNOWFDW_PARAM_STARTS_WITH) &&
 			pushdown->starts_with == NULL)
-			pushdown->starts_with = prefix;
+			pushdown->starts_with = pnstrdup(text, prefix);
 		else if ((info->list_params & SNOWFDW_PARAM_LIKE) &&
 				 pushdown->like == NULL && strchr(text, '\\') == NULL)
 			pushdown->like = pstrdup(text);
 		else if ((info->list_params & SNOWFDW_PARAM_PATTERN) &&
 				 pushdown->pattern == NULL)
-			pushdown->pattern = like_to_pattern(text);
+			pushdown->pattern = name_pattern(snowfdw_like_to_pattern, text);
 	}
 	else if (opno == OID_TEXT_ICLIKE_OP)
 	{
@@ -523,7 +240,7 @@ snowfdw_apply_name_filter(SnowfdwPushdown *pushdown, Oid opno,
 	{
 		if ((info->list_params & SNOWFDW_PARAM_PATTERN) &&
 			pushdown->pattern == NULL)
-			pushdown->pattern = regex_to_pattern(text);
+			pushdown->pattern = name_pattern(snowfdw_regex_to_pattern, text);
 	}
 }
 
