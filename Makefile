@@ -8,6 +8,7 @@ OBJS = \
 	src/text/httptext.o \
 	src/text/ident.o \
 	src/text/jsontext.o \
+	src/text/optsyntax.o \
 	src/text/pattern.o \
 	src/transport/auth.o \
 	src/transport/http.o \

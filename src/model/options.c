@@ -52,6 +52,7 @@
 #include "model/options.h"
 #include "transport/auth.h"
 #include "transport/http.h"
+#include "text/optsyntax.h"
 
 /* What an option's value is, and so how it is checked */
 typedef enum SnowfdwOptionKind
@@ -206,13 +207,8 @@ static bool value_matches_kind(const SnowfdwOptionDef *def, const char *value,
 							   const char **expected);
 static bool number_in_bounds(const SnowfdwOptionDef *def, const char *value,
 							 const char **expected);
-static bool parse_whole_long(const char *value, long *n);
-static bool parse_whole_double(const char *value, double *d);
-static bool is_visible_token(const char *value);
-static bool is_account_identifier(const char *value);
 static bool is_endpoint_url(const SnowfdwOptionDef *def, const char *value);
 static void check_wire_value(const SnowfdwOptionDef *def, const char *value);
-static bool is_snowflake_identifier(const char *value);
 
 /*
  * find_option
@@ -502,11 +498,11 @@ value_matches_kind(const SnowfdwOptionDef *def, const char *value,
 			*expected = "a non-empty string";
 			break;
 		case OPT_IDENTIFIER:
-			ok = is_snowflake_identifier(value);
+			ok = snowfdw_syntax_identifier(value);
 			*expected = "a Snowflake identifier: letters, digits, \"_\" and \"$\" not starting with a digit, or any name in double quotes with each \" inside doubled";
 			break;
 		case OPT_TOKEN:
-			ok = is_visible_token(value);
+			ok = snowfdw_syntax_visible_token(value);
 			*expected = "a non-empty token of visible ASCII characters";
 			break;
 		case OPT_BOOL:
@@ -523,7 +519,7 @@ value_matches_kind(const SnowfdwOptionDef *def, const char *value,
 			ok = number_in_bounds(def, value, expected);
 			break;
 		case OPT_ACCOUNT:
-			ok = is_account_identifier(value);
+			ok = snowfdw_syntax_account(value);
 			*expected = "an account identifier of letters, digits, \"-\", \"_\" and \".\"";
 			break;
 		case OPT_URL:
@@ -559,7 +555,7 @@ number_in_bounds(const SnowfdwOptionDef *def, const char *value,
 			{
 				long		n;
 
-				ok = parse_whole_long(value, &n) &&
+				ok = snowfdw_syntax_whole_long(value, &n) &&
 					n >= def->min && n <= def->max;
 				*expected = psprintf("an integer between %.0f and %.0f",
 									 def->min, def->max);
@@ -569,7 +565,7 @@ number_in_bounds(const SnowfdwOptionDef *def, const char *value,
 			{
 				double		d;
 
-				ok = parse_whole_double(value, &d) &&
+				ok = snowfdw_syntax_whole_double(value, &d) &&
 					d > def->min && d <= def->max;
 				*expected = psprintf("a number of seconds greater than %g and at most %g",
 									 def->min, def->max);
@@ -579,7 +575,7 @@ number_in_bounds(const SnowfdwOptionDef *def, const char *value,
 			{
 				double		d;
 
-				ok = parse_whole_double(value, &d) &&
+				ok = snowfdw_syntax_whole_double(value, &d) &&
 					d >= def->min && d <= def->max;
 				*expected = psprintf("a planner cost of at least %g", def->min);
 				break;
@@ -587,68 +583,6 @@ number_in_bounds(const SnowfdwOptionDef *def, const char *value,
 		default:
 			elog(ERROR, "option \"%s\" is not numeric", def->name);
 	}
-	return ok;
-}
-
-/*
- * parse_whole_long
- *		Read a value that must be a decimal integer, nothing before or after
- */
-static bool
-parse_whole_long(const char *value, long *n)
-{
-	char	   *end;
-
-	errno = 0;
-	*n = strtol(value, &end, 10);
-	return errno == 0 && end != value && *end == '\0';
-}
-
-/*
- * parse_whole_double
- *		Read a value that must be a number as strtod reads it, nothing
- *		before or after
- */
-static bool
-parse_whole_double(const char *value, double *d)
-{
-	char	   *end;
-
-	errno = 0;
-	*d = strtod(value, &end);
-	return errno == 0 && end != value && *end == '\0';
-}
-
-/*
- * is_visible_token
- *		Whether a value is non-empty and of visible ASCII characters only
- */
-static bool
-is_visible_token(const char *value)
-{
-	bool		ok = value[0] != '\0';
-	const char *p;
-
-	for (p = value; ok && *p; p++)
-		ok = (unsigned char) *p > ' ' && (unsigned char) *p < 0x7f;
-	return ok;
-}
-
-/*
- * is_account_identifier
- *		Whether a value is an account identifier: at most 255 letters,
- *		digits, '-', '_' and '.'
- */
-static bool
-is_account_identifier(const char *value)
-{
-	bool		ok = value[0] != '\0' && strlen(value) <= 255;
-	const char *p;
-
-	for (p = value; ok && *p; p++)
-		ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-			(*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
-			*p == '.';
 	return ok;
 }
 
@@ -662,16 +596,10 @@ is_account_identifier(const char *value)
 static bool
 is_endpoint_url(const SnowfdwOptionDef *def, const char *value)
 {
-	bool		http = strncmp(value, "http://", 7) == 0;
-	bool		https = strncmp(value, "https://", 8) == 0;
-	const char *rest = value + (http ? 7 : 8);
-	bool		ok;
+	bool		plain_http;
+	bool		ok = snowfdw_syntax_endpoint_url(value, &plain_http);
 
-	ok = (http || https) && rest[0] != '\0' &&
-		strpbrk(rest, "?#@ \t\r\n") == NULL &&
-		(strchr(rest, '/') == NULL ||
-		 strcmp(strchr(rest, '/'), "/") == 0);
-	if (ok && http && !snowfdw_url_is_loopback(value))
+	if (ok && plain_http && !snowfdw_url_is_loopback(value))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid value for option \"%s\": \"%s\"",
@@ -692,58 +620,23 @@ is_endpoint_url(const SnowfdwOptionDef *def, const char *value)
 static void
 check_wire_value(const SnowfdwOptionDef *def, const char *value)
 {
-	const unsigned char *p;
-	size_t		len = strlen(value);
-
-	for (p = (const unsigned char *) value; *p; p++)
+	switch (snowfdw_syntax_wire_value(value))
 	{
-		if (*p < 0x20 || *p == 0x7f)
+		case SNOWFDW_WIRE_OK:
+			break;
+		case SNOWFDW_WIRE_CONTROL_CHAR:
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("invalid value for option \"%s\"", def->name),
 					 errdetail("The value contains a control character.")));
+			break;
+		case SNOWFDW_WIRE_EDGE_SPACE:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid value for option \"%s\"", def->name),
+					 errdetail("The value begins or ends with a space.")));
+			break;
 	}
-	if (len > 0 && (value[0] == ' ' || value[len - 1] == ' '))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value for option \"%s\"", def->name),
-				 errdetail("The value begins or ends with a space.")));
-}
-
-/*
- * is_snowflake_identifier
- *		Whether a value is a Snowflake identifier, as in Identifier of the
- *		REST API: [A-Za-z_][A-Za-z0-9_$]* or "..." with "" for each "
- */
-static bool
-is_snowflake_identifier(const char *value)
-{
-	const char *p = value;
-
-	if (*p == '"')
-	{
-		int			nchars = 0;
-
-		for (p++; *p; p++, nchars++)
-		{
-			if (*p != '"')
-				continue;
-			if (p[1] != '"')
-				return nchars > 0 && p[1] == '\0';	/* the closing quote */
-			p++;				/* a doubled quote stands for one */
-		}
-		return false;			/* no closing quote */
-	}
-
-	if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || *p == '_'))
-		return false;
-	for (p++; *p; p++)
-	{
-		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-			  (*p >= '0' && *p <= '9') || *p == '_' || *p == '$'))
-			return false;
-	}
-	return true;
 }
 
 /*
