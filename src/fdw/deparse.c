@@ -500,29 +500,6 @@ snowfdw_rows_needed(int64 count, int64 offset)
 }
 
 /*
- * append_page_query
- *		showLimit and fromName of one page of a keyset-paged list call;
- *		returns the showLimit sent, 0 for none
- *
- * A continuation page (from_name set) asks for one row more: services that
- * repeat the fromName row still deliver a full page of new rows.
- */
-static int64
-append_page_query(StringInfo buf, int64 show_limit, const char *from_name)
-{
-	if (show_limit > 0)
-	{
-		if (from_name)
-			show_limit = Min(show_limit + 1, SNOWFDW_MAX_PAGE_SIZE);
-		snowfdw_append_query(buf, "showLimit",
-							 psprintf(INT64_FORMAT, show_limit));
-	}
-	if (from_name)
-		snowfdw_append_query(buf, "fromName", from_name);
-	return show_limit;
-}
-
-/*
  * snowfdw_show_limit
  *		showLimit of the first page of a final list call, 0 when not paged
  *
@@ -545,54 +522,30 @@ snowfdw_show_limit(SnowfdwPushdown *pushdown, int page_size)
 }
 
 /*
- * append_placeholder
- *		Append a query parameter known only at run time, as {what}
- */
-static void
-append_placeholder(StringInfo buf, const char *what)
-{
-	appendStringInfoChar(buf, strchr(buf->data, '?') ? '&' : '?');
-	appendStringInfo(buf, "{%s}", what);
-}
-
-/*
  * list_path
  *		Path and query of a final list request; *show_limit is the showLimit
  *		sent, 0 for none
  *
- * NULL scope values show as {column}; with placeholders (EXPLAIN at plan
- * time), run-time name filters show as {name_filter} (startsWith, like or
- * pattern, as the value allows, or nothing when no translation is exact)
- * and a run-time LIMIT as showLimit={limit}.
+ * With placeholders (EXPLAIN at plan time), run-time name filters show as
+ * {name_filter} (startsWith, like or pattern, as the value allows, or
+ * nothing when no translation is exact) and a run-time LIMIT as
+ * showLimit={limit}.
  */
 static char *
 list_path(SnowfdwPushdown *pushdown, const char *const *scope, int page_size,
 		  const char *from_name, int64 *show_limit, bool placeholders)
 {
-	StringInfoData buf;
+	SnowfdwListQuery query = {0};
 
-	initStringInfo(&buf);
-	snowfdw_append_request_path(&buf, pushdown->info, SNOWFDW_ACTION_LIST,
-								scope, NULL);
-	if (pushdown->like)
-		snowfdw_append_query(&buf, "like", pushdown->like);
-	if (pushdown->starts_with)
-		snowfdw_append_query(&buf, "startsWith", pushdown->starts_with);
-	if (pushdown->pattern)
-		snowfdw_append_query(&buf, "pattern", pushdown->pattern);
-	if (placeholders && pushdown->filter_ops != NIL)
-		append_placeholder(&buf, "name_filter");
-	if (pushdown->history)
-		snowfdw_append_query(&buf, "history", "true");
-	*show_limit = snowfdw_show_limit(pushdown, page_size);
-	if (placeholders && pushdown->limit_expr && *show_limit > 0)
-	{
-		appendStringInfoString(&buf, strchr(buf.data, '?') ? "&" : "?");
-		appendStringInfoString(&buf, "showLimit={limit}");
-	}
-	else
-		*show_limit = append_page_query(&buf, *show_limit, from_name);
-	return buf.data;
+	query.like = pushdown->like;
+	query.starts_with = pushdown->starts_with;
+	query.pattern = pushdown->pattern;
+	query.history = pushdown->history;
+	query.show_limit = snowfdw_show_limit(pushdown, page_size);
+	query.name_filter_placeholder = placeholders && pushdown->filter_ops != NIL;
+	query.limit_placeholder = placeholders && pushdown->limit_expr != NULL;
+	return snowfdw_list_request_path(pushdown->info, scope, &query, from_name,
+									 show_limit);
 }
 
 /*
@@ -605,27 +558,6 @@ snowfdw_list_path(SnowfdwPushdown *pushdown, const char *const *scope,
 				  int page_size, const char *from_name, int64 *show_limit)
 {
 	return list_path(pushdown, scope, page_size, from_name, show_limit, false);
-}
-
-/*
- * snowfdw_enumeration_path
- *		Path and query listing the names of a scope level under the levels
- *		above it; *show_limit as for snowfdw_list_path
- */
-char *
-snowfdw_enumeration_path(int level, const char *const *scope, int page_size,
-						 const char *from_name, int64 *show_limit)
-{
-	const SnowfdwObjectInfo *parent = snowfdw_scope_object(level);
-	StringInfoData buf;
-	bool		paged = (parent->list_params & SNOWFDW_PARAM_SHOW_LIMIT) &&
-		(parent->list_params & SNOWFDW_PARAM_FROM_NAME);
-
-	initStringInfo(&buf);
-	snowfdw_append_request_path(&buf, parent, SNOWFDW_ACTION_LIST, scope,
-								NULL);
-	*show_limit = append_page_query(&buf, paged ? page_size : 0, from_name);
-	return buf.data;
 }
 
 /*

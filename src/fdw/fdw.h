@@ -85,9 +85,6 @@ extern int64 snowfdw_rows_needed(int64 count, int64 offset);
 extern char *snowfdw_list_path(SnowfdwPushdown *pushdown,
 							   const char *const *scope, int page_size,
 							   const char *from_name, int64 *show_limit);
-extern char *snowfdw_enumeration_path(int level, const char *const *scope,
-									  int page_size, const char *from_name,
-									  int64 *show_limit);
 
 /* in estimate.c */
 typedef struct SnowfdwEstimate

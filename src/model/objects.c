@@ -445,3 +445,96 @@ snowfdw_request_path(const SnowfdwObjectInfo *info, SnowfdwAction action,
 	return buf.data;
 }
 
+/*
+ * append_page_query
+ *		showLimit and fromName of one page of a keyset-paged list call;
+ *		returns the showLimit sent, 0 for none
+ *
+ * A continuation page (from_name set) asks for one row more: services that
+ * repeat the fromName row still deliver a full page of new rows.
+ */
+static int64
+append_page_query(StringInfo buf, int64 show_limit, const char *from_name)
+{
+	if (show_limit > 0)
+	{
+		if (from_name)
+			show_limit = Min(show_limit + 1, SNOWFDW_MAX_PAGE_SIZE);
+		snowfdw_append_query(buf, "showLimit",
+							 psprintf(INT64_FORMAT, show_limit));
+	}
+	if (from_name)
+		snowfdw_append_query(buf, "fromName", from_name);
+	return show_limit;
+}
+
+/*
+ * append_placeholder
+ *		Append a query parameter known only at run time, as {what}
+ */
+static void
+append_placeholder(StringInfo buf, const char *what)
+{
+	appendStringInfoChar(buf, strchr(buf->data, '?') ? '&' : '?');
+	appendStringInfo(buf, "{%s}", what);
+}
+
+/*
+ * snowfdw_list_request_path
+ *		Path and query of a final list request; *show_limit is the showLimit
+ *		sent, 0 for none
+ *
+ * NULL scope values show as {column}; the query's placeholders as
+ * {name_filter} and showLimit={limit} (EXPLAIN at plan time).
+ */
+char *
+snowfdw_list_request_path(const SnowfdwObjectInfo *info,
+						  const char *const *scope,
+						  const SnowfdwListQuery *query,
+						  const char *from_name, int64 *show_limit)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	snowfdw_append_request_path(&buf, info, SNOWFDW_ACTION_LIST, scope, NULL);
+	if (query->like)
+		snowfdw_append_query(&buf, "like", query->like);
+	if (query->starts_with)
+		snowfdw_append_query(&buf, "startsWith", query->starts_with);
+	if (query->pattern)
+		snowfdw_append_query(&buf, "pattern", query->pattern);
+	if (query->name_filter_placeholder)
+		append_placeholder(&buf, "name_filter");
+	if (query->history)
+		snowfdw_append_query(&buf, "history", "true");
+	*show_limit = query->show_limit;
+	if (query->limit_placeholder && *show_limit > 0)
+	{
+		appendStringInfoString(&buf, strchr(buf.data, '?') ? "&" : "?");
+		appendStringInfoString(&buf, "showLimit={limit}");
+	}
+	else
+		*show_limit = append_page_query(&buf, *show_limit, from_name);
+	return buf.data;
+}
+
+/*
+ * snowfdw_enumeration_path
+ *		Path and query listing the names of a scope level under the levels
+ *		above it; *show_limit as for snowfdw_list_request_path
+ */
+char *
+snowfdw_enumeration_path(int level, const char *const *scope, int page_size,
+						 const char *from_name, int64 *show_limit)
+{
+	const SnowfdwObjectInfo *parent = snowfdw_scope_object(level);
+	StringInfoData buf;
+	bool		paged = (parent->list_params & SNOWFDW_PARAM_SHOW_LIMIT) &&
+		(parent->list_params & SNOWFDW_PARAM_FROM_NAME);
+
+	initStringInfo(&buf);
+	snowfdw_append_request_path(&buf, parent, SNOWFDW_ACTION_LIST, scope,
+								NULL);
+	*show_limit = append_page_query(&buf, paged ? page_size : 0, from_name);
+	return buf.data;
+}

@@ -102,6 +102,22 @@ typedef enum SnowfdwAction
 	SNOWFDW_ACTION_PRESIGN		/* POST .../files/{file}:presigned-url */
 } SnowfdwAction;
 
+/*
+ * The query of a list request, as pushdown decided it: filters of the name,
+ * dropped objects, and the showLimit of a first page (0: not paged).  The
+ * placeholders are EXPLAIN's, for values known only at run time.
+ */
+typedef struct SnowfdwListQuery
+{
+	const char *like;
+	const char *starts_with;
+	const char *pattern;
+	bool		history;
+	int64		show_limit;
+	bool		name_filter_placeholder;	/* {name_filter} */
+	bool		limit_placeholder;	/* showLimit={limit} */
+} SnowfdwListQuery;
+
 /* in objects.c */
 extern const SnowfdwObjectInfo *snowfdw_object_info(SnowfdwObjectKind kind);
 extern const SnowfdwObjectInfo *snowfdw_object_by_option(const char *value);
@@ -126,5 +142,13 @@ extern void snowfdw_append_request_path(StringInfo buf,
 extern char *snowfdw_request_path(const SnowfdwObjectInfo *info,
 								  SnowfdwAction action,
 								  const char *const *scope, const char *name);
+extern char *snowfdw_list_request_path(const SnowfdwObjectInfo *info,
+									   const char *const *scope,
+									   const SnowfdwListQuery *query,
+									   const char *from_name,
+									   int64 *show_limit);
+extern char *snowfdw_enumeration_path(int level, const char *const *scope,
+									  int page_size, const char *from_name,
+									  int64 *show_limit);
 
 #endif							/* SNOWFDW_OBJECTS_H */
