@@ -41,6 +41,7 @@ OBJS = \
 	src/fdw/functions.o \
 	src/fdw/import.o \
 	src/fdw/modify.o \
+	src/fdw/deferred.o \
 	src/fdw/modifyplan.o \
 	src/fdw/pipeline.o \
 	src/fdw/plan.o \
