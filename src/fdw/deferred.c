@@ -1034,6 +1034,8 @@ defer_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 struct SnowfdwOverlay
 {
 	List	   *net;			/* DeferChange of the scan's kind and session */
+	List	   *dropped_schemas;	/* pending schema drops: their stages and
+									 * streams go too */
 	SnowfdwJson **objects;		/* their bodies, parsed */
 	bool	   *seen;			/* a create the listing returned */
 	const char *fixed[SNOWFDW_MAX_SCOPES];	/* scope the table options fix */
@@ -1056,6 +1058,7 @@ snowfdw_overlay_begin(Oid serverid, Oid userid, Relation rel,
 	SnowfdwOverlay *ov;
 	List	   *net;
 	List	   *mine = NIL;
+	List	   *dropped = NIL;
 	ListCell   *lc;
 	int			i = 0;
 	int			level;
@@ -1068,19 +1071,24 @@ snowfdw_overlay_begin(Oid serverid, Oid userid, Relation rel,
 	{
 		DeferChange *c = lfirst(lc);
 
-		if (c->serverid == serverid && c->userid == userid &&
-			c->kind == info->kind)
+		if (c->serverid != serverid || c->userid != userid)
+			continue;
+		if (c->kind == info->kind)
 			mine = lappend(mine, c);
+		else if (c->kind == SNOWFDW_OBJECT_SCHEMAS && c->op == DEFER_DROP &&
+				 info->nscopes >= 2)
+			dropped = lappend(dropped, c);
 	}
-	if (mine == NIL)
+	if (mine == NIL && dropped == NIL)
 	{
 		MemoryContextSwitchTo(oldcxt);
 		return NULL;
 	}
 	ov = palloc0(sizeof(SnowfdwOverlay));
 	ov->net = mine;
-	ov->objects = palloc0(sizeof(SnowfdwJson *) * list_length(mine));
-	ov->seen = palloc0(sizeof(bool) * list_length(mine));
+	ov->dropped_schemas = dropped;
+	ov->objects = palloc0(sizeof(SnowfdwJson *) * (list_length(mine) + 1));
+	ov->seen = palloc0(sizeof(bool) * (list_length(mine) + 1));
 	ov->nscopes = info->nscopes;
 	for (level = 0; level < info->nscopes; level++)
 		ov->fixed[level] = snowfdw_scope_option(options, level);
@@ -1152,8 +1160,20 @@ snowfdw_overlay_row(SnowfdwOverlay *ov, SnowfdwJson *row, char **scope,
 {
 	int			i;
 	DeferChange *c;
+	ListCell   *lc;
 
 	*skip = false;
+	foreach(lc, ov->dropped_schemas)
+	{
+		DeferChange *d = lfirst(lc);
+
+		if (strcmp(d->scope[0], scope[0]) == 0 &&
+			strcmp(d->name, scope[1]) == 0)
+		{
+			*skip = true;
+			return NULL;
+		}
+	}
 	i = find_change(ov, scope, snowfdw_json_object_string(row, "name"));
 	if (i < 0)
 		return NULL;
