@@ -592,6 +592,7 @@ static DeferItem *
 run_items(DeferItem **items, int n, bool undo)
 {
 	SnowfdwConnection *conn = items[0]->conn;
+	MemoryContext cxt = CurrentMemoryContext;
 	SnowfdwCall **calls = palloc(sizeof(SnowfdwCall *) * n);
 	DeferItem  *volatile failed = NULL;
 	int			i;
@@ -642,10 +643,40 @@ run_items(DeferItem **items, int n, bool undo)
 	}
 	PG_CATCH();
 	{
+		ErrorData  *edata;
+
+		HOLD_INTERRUPTS();
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+
+		/*
+		 * A cancel or statement_timeout: the requests in flight end first
+		 * (each within request_timeout), so that what they did is known
+		 * and can be undone; nothing more starts.
+		 */
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+		{
+			ereport(LOG,
+					(errmsg("snowfdw: COMMIT interrupted (%s): the requests in flight end, then what was applied is undone",
+							edata->message)));
+			PG_TRY();
+			{
+				while (snowfdw_step_calls(conn, calls, n, false, true))
+					;
+			}
+			PG_CATCH();
+			{
+				MemoryContextSwitchTo(cxt);
+				FlushErrorState();
+			}
+			PG_END_TRY();
+		}
 		snowfdw_harvest_calls(conn, calls, n);
 		for (i = 0; i < n; i++)
 			classify_call(items[i]);
-		PG_RE_THROW();
+		RESUME_INTERRUPTS();
+		ReThrowError(edata);
 	}
 	PG_END_TRY();
 	for (i = 0; i < n; i++)
@@ -742,7 +773,13 @@ undo_items(DeferItem *items, int nitems)
 			if (item->group != group || item->call == NULL)
 				continue;
 			if (item->call->done && !item->call->failed)
-				item->outcome = DEFER_UNDONE;
+			{
+				/* a request without an answer may still be carried out */
+				if (item->outcome == DEFER_MAYBE)
+					item->why = "its undo was sent, but Snowflake may carry out the request after it";
+				else
+					item->outcome = DEFER_UNDONE;
+			}
 			else
 			{
 				ErrorData  *edata = item->call->failed ?
@@ -811,7 +848,7 @@ report_and_raise(DeferItem *items, int nitems, ErrorData *edata)
 	initStringInfo(&buf);
 	append_items(&buf, items, nitems, DEFER_UNDONE, false, "applied and undone");
 	append_items(&buf, items, nitems, DEFER_APPLIED, true, "applied and not undone");
-	append_items(&buf, items, nitems, DEFER_MAYBE, true, "maybe applied and not undone");
+	append_items(&buf, items, nitems, DEFER_MAYBE, true, "sent without an answer");
 	append_items(&buf, items, nitems, DEFER_FAILED, false, "failed");
 	append_items(&buf, items, nitems, DEFER_NOT_SENT, false, "not sent");
 	elog(LOG, "snowfdw: COMMIT failed: %s", buf.data);
