@@ -232,3 +232,5 @@ SET client_min_messages = warning;
 DROP SCHEMA defer CASCADE;
 DROP SERVER defer_srv CASCADE;
 DROP SERVER defer_off CASCADE;
+-- the account as the fixture has it, for the tests that follow
+CALL pg_temp.emuctl('reset');
