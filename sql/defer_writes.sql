@@ -11,6 +11,9 @@ CREATE SERVER defer_srv FOREIGN DATA WRAPPER snowfdw
 CREATE USER MAPPING FOR CURRENT_USER SERVER defer_srv OPTIONS (token :'pat');
 CREATE SCHEMA defer;
 IMPORT FOREIGN SCHEMA snowflake FROM SERVER defer_srv INTO defer;
+-- one request at a time, so that the request log has one order (37-defer
+-- checks a pipelined COMMIT)
+SET snowfdw.max_concurrency = 1;
 
 -- the requests that change something, in order
 CREATE FUNCTION pg_temp.writes()
@@ -141,7 +144,6 @@ SELECT * FROM pg_temp.writes();
 -- ===================================================================
 -- one request at a time: exactly 24 applied, 1 failed, 15 not sent (the
 -- emulator starts again, so that the request IDs are known)
-SET snowfdw.max_concurrency = 1;
 CALL pg_temp.emuctl('reset');
 CALL pg_temp.emuctl('fault', '{"method": "POST", "path": "/schemas$", "skip": 24, "times": 1, "action": "status", "status": 409}');
 BEGIN;
@@ -153,7 +155,6 @@ CALL pg_temp.emuctl('clear-faults');
 SELECT method, status, count(*), min(path), max(path) FROM pg_temp.writes()
  GROUP BY 1, 2 ORDER BY 1, 2;
 SELECT count(*) AS h_schemas_left FROM pg_temp.sales WHERE name LIKE 'H%';
-RESET snowfdw.max_concurrency;
 
 -- an UPDATE whose schema changed at Snowflake before COMMIT: 40001, nothing sent
 BEGIN;
