@@ -156,6 +156,18 @@ SELECT method, status, count(*), min(path), max(path) FROM pg_temp.writes()
  GROUP BY 1, 2 ORDER BY 1, 2;
 SELECT count(*) AS h_schemas_left FROM pg_temp.sales WHERE name LIKE 'H%';
 
+-- an undo that fails: listed as applied and not undone, with its error
+CALL pg_temp.emuctl('clear-log');
+CALL pg_temp.emuctl('fault', '{"method": "POST", "path": "/schemas$", "skip": 2, "times": 1, "action": "status", "status": 409}');
+CALL pg_temp.emuctl('fault', '{"method": "DELETE", "path": "/schemas/U1$", "times": 1, "action": "status", "status": 403}');
+BEGIN;
+INSERT INTO defer.remote_schemas (database_name, name)
+  VALUES ('SALES', 'U1'), ('SALES', 'U2'), ('SALES', 'U3');
+COMMIT;
+CALL pg_temp.emuctl('clear-faults');
+SELECT * FROM pg_temp.writes();
+SELECT name FROM pg_temp.sales WHERE name LIKE 'U_' ORDER BY 1;
+
 -- an UPDATE whose schema changed at Snowflake before COMMIT: 40001, nothing sent
 BEGIN;
 UPDATE defer.remote_schemas SET comment = 'mine' WHERE database_name = 'SALES' AND name = 'STAGING';

@@ -559,15 +559,19 @@ call_failure(SnowfdwConnection *conn, SnowfdwCall *call)
 
 /*
  * classify_call
- *		What a sent (or harvested) call did
+ *		What a sent (or harvested) call of a change did (an undo's call is
+ *		only noted: undo_items reads it)
  */
 static void
-classify_call(DeferItem *item)
+classify_call(DeferItem *item, bool undo)
 {
 	SnowfdwCall *call = item->call;
 	SnowfdwCallOutcome outcome = snowfdw_call_outcome(call);
 
 	snowfdw_note_write(item->conn, call);
+	if (undo)
+		return;					/* the change's outcome stays; undo_items
+								 * reads the call */
 	if (call->done && !call->failed)
 		item->outcome = DEFER_APPLIED;
 	else if (call->done && call->failed)
@@ -631,7 +635,8 @@ run_items(DeferItem **items, int n, bool undo)
 	}
 	PG_TRY();
 	{
-		while (snowfdw_step_calls(conn, calls, n, failed == NULL, true))
+		/* an undo goes on past a failure: each one undone counts */
+		while (snowfdw_step_calls(conn, calls, n, undo || failed == NULL, true))
 		{
 			for (i = 0; i < n && failed == NULL; i++)
 				if (calls[i]->done && calls[i]->failed)
@@ -674,13 +679,13 @@ run_items(DeferItem **items, int n, bool undo)
 		}
 		snowfdw_harvest_calls(conn, calls, n);
 		for (i = 0; i < n; i++)
-			classify_call(items[i]);
+			classify_call(items[i], undo);
 		RESUME_INTERRUPTS();
 		ReThrowError(edata);
 	}
 	PG_END_TRY();
 	for (i = 0; i < n; i++)
-		classify_call(items[i]);
+		classify_call(items[i], undo);
 	return failed;
 }
 
@@ -743,6 +748,8 @@ undo_items(DeferItem *items, int nitems)
 	}
 	for (group = NGROUPS - 1; group >= 0; group--)
 	{
+		char	   *volatile stopped = NULL;
+
 		if (group == GROUP_FINAL_DROPS)
 			continue;
 		PG_TRY();
@@ -756,14 +763,7 @@ undo_items(DeferItem *items, int nitems)
 			MemoryContextSwitchTo(cxt);
 			edata = CopyErrorData();
 			FlushErrorState();
-			for (i = 0; i < nitems; i++)
-				if (items[i].group == group && items[i].why == NULL &&
-					(items[i].outcome == DEFER_APPLIED || items[i].outcome == DEFER_MAYBE))
-					items[i].call = NULL;
-			for (i = 0; i < nitems; i++)
-				if (items[i].group == group && items[i].call == NULL &&
-					(items[i].outcome == DEFER_APPLIED || items[i].outcome == DEFER_MAYBE))
-					items[i].why = psprintf("its undo failed: %s", edata->message);
+			stopped = edata->message;
 		}
 		PG_END_TRY();
 		for (i = 0; i < nitems; i++)
@@ -780,14 +780,12 @@ undo_items(DeferItem *items, int nitems)
 				else
 					item->outcome = DEFER_UNDONE;
 			}
-			else
-			{
-				ErrorData  *edata = item->call->failed ?
-					call_failure(item->conn, item->call) : NULL;
-
+			else if (item->call->failed)
 				item->why = psprintf("its undo failed: %s",
-									 edata ? edata->message : "no answer");
-			}
+									 call_failure(item->conn, item->call)->message);
+			else
+				item->why = psprintf("its undo was stopped: %s",
+									 stopped ? stopped : "no answer");
 		}
 	}
 	RESUME_INTERRUPTS();
