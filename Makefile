@@ -42,6 +42,7 @@ OBJS = \
 	src/fdw/import.o \
 	src/fdw/modify.o \
 	src/fdw/deferred.o \
+	src/fdw/deferredcommit.o \
 	src/fdw/modifyplan.o \
 	src/fdw/pipeline.o \
 	src/fdw/plan.o \
