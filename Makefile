@@ -43,6 +43,8 @@ OBJS = \
 	src/fdw/functions.o \
 	src/fdw/import.o \
 	src/fdw/modify.o \
+	src/fdw/deferred.o \
+	src/fdw/deferredcommit.o \
 	src/fdw/modifyplan.o \
 	src/fdw/pipeline.o \
 	src/fdw/plan.o \
@@ -56,7 +58,7 @@ EXTENSION = snowfdw
 DATA = snowfdw--1.0.sql snowfdw--1.0--1.1.sql snowfdw--1.1--1.2.sql snowfdw--1.2--1.3.sql
 PGFILEDESC = "snowfdw - foreign data wrapper for Snowflake"
 
-REGRESS = select import pushdown protocol join auth options_check connection https errors cancel dml functions cache streaming planner explain_request privileges subxact later_pages async generic_plans pipeline write_report
+REGRESS = select import pushdown protocol join auth options_check connection https errors cancel dml functions cache streaming planner explain_request privileges subxact later_pages async generic_plans pipeline write_report defer_writes
 REGRESS_OPTS = --inputdir=. --load-extension=snowfdw
 
 PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config

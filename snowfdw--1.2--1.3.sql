@@ -14,3 +14,4 @@
 -- ===================================================================
 -- Writes that follow the transaction: defer_writes (issue 33)
 -- ===================================================================
+-- No SQL object: an option (server and table) and a GUC, both in the library.

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make bench, part 3: pipelined writes (issue 22: S2, S3, S4).  50 ms latency
+# make bench, part 3: pipelined writes (issue 22: S2, S3, S4; issue 33: D1,
+# the COMMIT of deferred writes).  50 ms latency
 # on every request; each statement is timed in a fresh session after one warm
 # listing, as the median of 3 runs, against the emulator reset each time.
 # Ratios are to one listing of one scope timed the same way in this run; each
@@ -62,7 +63,14 @@ S3="DELETE FROM schemas WHERE database_name = 'EMPTY_DB' AND name IN ($(names S3
 S4_PREP="INSERT INTO schemas (database_name, name) SELECT 'EMPTY_DB', 'S4_' || g FROM generate_series(1, 10) g"
 S4="UPDATE schemas SET comment = 'updated' WHERE database_name = 'EMPTY_DB' AND name IN ($(names S4 10))"
 
+# D1 (issue 33): COMMIT of 40 deferred creates; the INSERT itself sends
+# nothing, COMMIT sends them pipelined (one at a time: max_concurrency 1)
+D1="BEGIN; SET LOCAL snowfdw.defer_writes = on; INSERT INTO schemas (database_name, name) SELECT 'EMPTY_DB', 'D1_' || g FROM generate_series(1, 40) g; COMMIT"
+D1_OFF="SET snowfdw.max_concurrency = 1;"
+
 base=$(measure "" "" "$LISTING")
+d1=$(measure "" "" "$D1")
+d1off=$(measure "$D1_OFF" "" "$D1")
 s2=$(measure "" "" "$S2")
 s2off=$(measure "$OFF" "" "$S2")
 s3=$(measure "" "$S3_PREP" "$S3")
@@ -84,3 +92,4 @@ printf '%-38s %6ss %4s req\n' "one listing of one scope" "$b" "$(cut -d' ' -f2 <
 line "S2 INSERT of 40 schemas" 8x "$s2" "$s2off"
 line "S3 DELETE of 20 schemas named by IN" 6x "$s3" "$s3off"
 line "S4 UPDATE of 10 schemas (GET + PUT)" 6x "$s4" "$s4off"
+line "D1 COMMIT of 40 deferred creates" 8x "$d1" "$d1off"

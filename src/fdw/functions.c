@@ -38,6 +38,7 @@
 #include "calls/rest.h"
 #include "calls/write.h"
 #include "compat.h"
+#include "fdw/deferred.h"
 #include "model/objects.h"
 #include "model/options.h"
 #include "transport/json.h"
@@ -100,6 +101,22 @@ function_connection(Name server_name)
 	if (aclresult != ACLCHECK_OK)
 		aclcheck_error(aclresult, OBJECT_FOREIGN_SERVER, server->servername);
 	return snowfdw_get_connection(server->serverid, GetUserId());
+}
+
+/*
+ * check_pending
+ *		The functions act at once: refuse an object that a deferred write
+ *		of this transaction changes (defer_writes), not to reorder them
+ */
+static void
+check_pending(Name server_name, SnowfdwObjectKind kind, char *database,
+			  char *schema, const char *name, const char *function)
+{
+	ForeignServer *server = GetForeignServerByName(NameStr(*server_name),
+												   false);
+	char	   *scope[SNOWFDW_MAX_SCOPES] = {database, schema, NULL};
+
+	snowfdw_defer_check_object(server->serverid, kind, scope, name, function);
 }
 
 /*
@@ -251,6 +268,11 @@ snowfdw_clone_schema(PG_FUNCTION_ARGS)
 	}
 
 	PreventCommandIfReadOnly("snowfdw_clone_schema()");
+	check_pending(server, SNOWFDW_OBJECT_SCHEMAS, database, NULL, name,
+				  "snowfdw_clone_schema");
+	check_pending(server, SNOWFDW_OBJECT_SCHEMAS,
+				  target_database ? target_database : database, NULL, new_name,
+				  "snowfdw_clone_schema");
 	initStringInfo(&path);
 	snowfdw_append_request_path(&path,
 								snowfdw_object_info(SNOWFDW_OBJECT_SCHEMAS),
@@ -282,6 +304,8 @@ snowfdw_undrop_schema(PG_FUNCTION_ARGS)
 	SnowfdwCall *call;
 
 	PreventCommandIfReadOnly("snowfdw_undrop_schema()");
+	check_pending(server, SNOWFDW_OBJECT_SCHEMAS, database, NULL, name,
+				  "snowfdw_undrop_schema");
 	/* not repeatable: a second undrop finds the schema live (409) */
 	call = function_write(function_connection(server),
 						  snowfdw_action_method(SNOWFDW_ACTION_UNDROP),
@@ -323,6 +347,12 @@ snowfdw_clone_stream(PG_FUNCTION_ARGS)
 									snowfdw_quote_identifier(new_name));
 
 	PreventCommandIfReadOnly("snowfdw_clone_stream()");
+	check_pending(server, SNOWFDW_OBJECT_STREAMS, database, schema, name,
+				  "snowfdw_clone_stream");
+	check_pending(server, SNOWFDW_OBJECT_STREAMS,
+				  target_database ? target_database : database,
+				  target_schema ? target_schema : schema, new_name,
+				  "snowfdw_clone_stream");
 	initStringInfo(&path);
 	snowfdw_append_request_path(&path,
 								snowfdw_object_info(SNOWFDW_OBJECT_STREAMS),
@@ -388,6 +418,9 @@ snowfdw_presign(PG_FUNCTION_ARGS)
 										psprintf("%d", seconds));
 		body = snowfdw_json_builder_finish(builder);
 	}
+
+	check_pending(server, SNOWFDW_OBJECT_STAGES, database, schema, stage,
+				  "snowfdw_presign");
 
 	/* one path parameter is one segment: "/" inside it is sent as %2F */
 	initStringInfo(&path);

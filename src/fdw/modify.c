@@ -74,6 +74,7 @@
 #include "calls/rest.h"
 #include "calls/write.h"
 #include "compat.h"
+#include "fdw/deferred.h"
 #include "fdw/fdw.h"
 #include "fdw/modify.h"
 #include "model/mapping.h"
@@ -105,8 +106,9 @@ create_modify_state(EState *estate, ResultRelInfo *rinfo, CmdType operation,
 	state->relname = pstrdup(RelationGetRelationName(rel));
 	state->operation = operation;
 	state->info = snowfdw_modify_relation_object(rel, &state->options);
+	state->userid = snowfdw_result_rel_userid(rinfo, estate);
 	state->conn = snowfdw_get_connection(GetForeignTable(relid)->serverid,
-										 snowfdw_result_rel_userid(rinfo, estate));
+										 state->userid);
 	state->has_returning = has_returning;
 	/* ON CONFLICT DO NOTHING wins; else the table option, else the GUC */
 	state->create_mode = snowfdw_insert_create_mode(state->options, do_nothing);
@@ -128,7 +130,10 @@ create_modify_state(EState *estate, ResultRelInfo *rinfo, CmdType operation,
 	 * nor when a trigger would run before the calls end.
 	 */
 	state->window = 1;
-	if (state->options->pipeline_writes && rel->trigdesc == NULL &&
+	state->deferred = state->options->defer_writes;
+	if (state->deferred)
+		snowfdw_defer_check_modify(state);
+	else if (state->options->pipeline_writes && rel->trigdesc == NULL &&
 		!(has_returning && operation != CMD_DELETE) &&
 		state->conn->options->max_concurrency > 1)
 		state->window = state->conn->options->max_concurrency *
@@ -625,7 +630,10 @@ static TupleTableSlot *
 snowfdwExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 						 TupleTableSlot *slot, TupleTableSlot *planSlot)
 {
-	return snowfdw_modify_run_row_action(rinfo->ri_FdwState, insert_row, slot, planSlot);
+	SnowfdwModifyState *state = rinfo->ri_FdwState;
+
+	return snowfdw_modify_run_row_action(state, state->deferred ? snowfdw_defer_insert :
+										 insert_row, slot, planSlot);
 }
 
 /*
@@ -674,8 +682,9 @@ snowfdwExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,
 {
 	SnowfdwModifyState *state = rinfo->ri_FdwState;
 
-	return snowfdw_modify_run_row_action(state, state->window > 1 ? snowfdw_pipeline_update :
-						  update_row, slot, planSlot);
+	return snowfdw_modify_run_row_action(state, state->deferred ? snowfdw_defer_update :
+										 state->window > 1 ? snowfdw_pipeline_update :
+										 update_row, slot, planSlot);
 }
 
 /*
@@ -739,8 +748,9 @@ snowfdwExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
 {
 	SnowfdwModifyState *state = rinfo->ri_FdwState;
 
-	return snowfdw_modify_run_row_action(state, state->window > 1 ? snowfdw_pipeline_delete :
-						  delete_row, slot, planSlot);
+	return snowfdw_modify_run_row_action(state, state->deferred ? snowfdw_defer_delete :
+										 state->window > 1 ? snowfdw_pipeline_delete :
+										 delete_row, slot, planSlot);
 }
 
 /*

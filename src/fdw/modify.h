@@ -81,6 +81,8 @@ typedef struct SnowfdwModifyState
 	const SnowfdwObjectInfo *info;
 	SnowfdwOptions *options;	/* table options, GUC defaults */
 	SnowfdwConnection *conn;
+	Oid			userid;			/* whose user mapping conn is */
+	bool		deferred;		/* defer_writes: COMMIT sends (deferred.c) */
 	const char *create_mode;	/* createMode of INSERT */
 	bool		has_returning;
 	int64		requests;		/* HTTP requests of this node, for EXPLAIN */

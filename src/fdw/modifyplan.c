@@ -38,6 +38,7 @@
 #include "calls/rest.h"
 #include "calls/write.h"
 #include "compat.h"
+#include "fdw/deferred.h"
 #include "fdw/fdw.h"
 #include "fdw/modify.h"
 #include "model/mapping.h"
@@ -329,5 +330,17 @@ snowfdwExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 		ExplainPropertyInteger("Remote calls", NULL,
 							   state->requests,
 							   es);
+	if (options->defer_writes)
+	{
+		/* the request above waits for COMMIT; only reads run now */
+		ExplainPropertyText("Deferred", "until COMMIT (defer_writes)", es);
+		if (es->verbose)
+		{
+			List	   *lines = NIL;
+
+			snowfdw_defer_explain_pending(&lines);
+			ExplainPropertyList("Requests at COMMIT", lines, es);
+		}
+	}
 }
 

@@ -45,6 +45,7 @@
 
 #include "calls/connection.h"
 #include "compat.h"
+#include "fdw/deferred.h"
 #include "fdw/fdw.h"
 #include "model/guc.h"
 #include "model/mapping.h"
@@ -88,6 +89,7 @@ typedef struct SnowfdwScanState
 	bool		nowait;			/* an async request: never wait for answers */
 	bool		waiting;		/* the last Iterate stopped for answers */
 	SnowfdwRowConverter *converter;
+	SnowfdwOverlay *overlay;	/* pending changes of the transaction */
 } SnowfdwScanState;
 
 PG_FUNCTION_INFO_V1(snowfdw_handler);
@@ -127,6 +129,7 @@ _PG_init(void)
 	snowfdw_holdoff_init();
 	snowfdw_inflight_init();
 	snowfdw_modify_init();
+	snowfdw_defer_init();
 }
 
 /*
@@ -265,6 +268,13 @@ snowfdwBeginForeignScan(ForeignScanState *node, int eflags)
 	sstate->converter = snowfdw_row_converter(rel, sstate->pushdown.info,
 											  retrieved != NIL ? retrieved :
 											  list_make1_int(0));
+
+	/* writes of earlier commands that wait for COMMIT (defer_writes) */
+	sstate->overlay = snowfdw_overlay_begin(sstate->conn->serverid,
+											snowfdw_executor_userid(fsplan, estate),
+											rel, sstate->pushdown.info, options,
+											estate->es_snapshot->curcid,
+											estate->es_query_cxt);
 }
 
 /*
@@ -359,6 +369,9 @@ apply_runtime_values(ForeignScanState *node, SnowfdwScanState *sstate)
 		pd->limit = count < 0 ? -1 :
 			snowfdw_rows_needed(count, Max(offset, 0));
 	}
+	/* pending drops take rows away: the listing's first rows may not do */
+	if (sstate->overlay != NULL)
+		pd->limit = -1;
 	return true;
 }
 
@@ -499,6 +512,8 @@ snowfdwIterateForeignScan(ForeignScanState *node)
 	SnowfdwScanState *sstate = node->fdw_state;
 	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
 	SnowfdwJson *row;
+	SnowfdwJson *pending = NULL;
+	bool		listed = true;
 	char	  **scope;
 	MemoryContext oldcxt;
 	ScanCounters counters;
@@ -518,18 +533,43 @@ snowfdwIterateForeignScan(ForeignScanState *node)
 	if (sstate->fetcher == NULL)
 		return slot;			/* no value of a path can match */
 
-	begin_counting(sstate, &counters);
-	oldcxt = MemoryContextSwitchTo(sstate->scan_cxt);
-	row = snowfdw_fetcher_next(sstate->fetcher, &scope, sstate->nowait,
-							   &sstate->waiting);
-	MemoryContextSwitchTo(oldcxt);
-	end_counting(sstate, &counters);
+	for (;;)
+	{
+		bool		skip = false;
+
+		begin_counting(sstate, &counters);
+		oldcxt = MemoryContextSwitchTo(sstate->scan_cxt);
+		row = snowfdw_fetcher_next(sstate->fetcher, &scope, sstate->nowait,
+								   &sstate->waiting);
+		MemoryContextSwitchTo(oldcxt);
+		end_counting(sstate, &counters);
+		if (sstate->overlay == NULL)
+			break;
+		if (row == NULL)
+		{
+			/* the listing's end: then the pending creates it lacked */
+			if (!sstate->waiting)
+			{
+				pending = snowfdw_overlay_next_created(sstate->overlay, &scope);
+				row = pending;
+				listed = false;
+			}
+			break;
+		}
+		pending = snowfdw_overlay_row(sstate->overlay, row, scope, &skip);
+		if (!skip)
+			break;
+	}
 	if (row == NULL)
 		return slot;			/* the end, or waiting for answers */
 
 	oldcxt = MemoryContextSwitchTo(sstate->temp_cxt);
 	snowfdw_convert_row(sstate->converter, slot->tts_tupleDescriptor, row,
 						scope, slot->tts_values, slot->tts_isnull);
+	if (pending != NULL)
+		snowfdw_overlay_merge(sstate->overlay, sstate->converter,
+							  slot->tts_tupleDescriptor, pending, scope,
+							  listed, slot->tts_values, slot->tts_isnull);
 	MemoryContextSwitchTo(oldcxt);
 	return ExecStoreVirtualTuple(slot);
 }
@@ -547,6 +587,7 @@ snowfdwReScanForeignScan(ForeignScanState *node)
 		snowfdw_fetcher_end(sstate->fetcher);
 	sstate->fetcher = NULL;
 	sstate->started = false;
+	snowfdw_overlay_restart(sstate->overlay);
 	snowfdw_siblings_rescan(sstate->siblings);
 	MemoryContextReset(sstate->scan_cxt);
 	MemoryContextReset(sstate->batch_cxt);

@@ -37,6 +37,7 @@ double		snowfdw_retry_max_time = 30.0;
 double		snowfdw_poll_timeout = 300.0;
 char	   *snowfdw_create_mode = NULL;
 bool		snowfdw_pipeline_writes = true;
+bool		snowfdw_defer_writes = false;
 int			snowfdw_cache_ttl = 0;
 int			snowfdw_cache_stale_ttl = 0;
 int			snowfdw_cache_size_kb = 64 * 1024;
@@ -122,6 +123,11 @@ snowfdw_define_gucs(void)
 							 "Keeps up to max_concurrency write requests of one statement in flight.",
 							 "When off, INSERT, UPDATE and DELETE send one request at a time; the pipeline_writes option of a server or foreign table takes precedence.",
 							 &snowfdw_pipeline_writes, true,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("snowfdw.defer_writes",
+							 "Holds the changes of INSERT, UPDATE and DELETE until COMMIT, which sends them; ROLLBACK sends nothing.",
+							 "The defer_writes option of a server or foreign table takes precedence.",
+							 &snowfdw_defer_writes, false,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("snowfdw.cache_ttl",
 							"Seconds a cached Snowflake response may be served to later statements.",

@@ -155,6 +155,8 @@ static const SnowfdwOptionDef valid_options[] = {
 		AT(async_capable, STORE_BOOL), .default_value = "true"},
 	{"pipeline_writes", SERVER, .kind = OPT_BOOL,
 		AT(pipeline_writes, STORE_BOOL)},
+	{"defer_writes", SERVER, .kind = OPT_BOOL,
+		AT(defer_writes, STORE_BOOL)},
 	/* user mapping: the only place secrets are accepted */
 	{"token", MAPPING, .kind = OPT_TOKEN, .secret = true, .on_wire = true,
 		AT(token, STORE_STRING)},
@@ -181,6 +183,8 @@ static const SnowfdwOptionDef valid_options[] = {
 		AT(async_capable, STORE_BOOL), .default_value = "true"},
 	{"pipeline_writes", TABLE, .kind = OPT_BOOL,
 		AT(pipeline_writes, STORE_BOOL)},
+	{"defer_writes", TABLE, .kind = OPT_BOOL,
+		AT(defer_writes, STORE_BOOL)},
 	/* column: the JSON field name (snowfdw_column_json_name), the only one */
 	{"column_name", COLUMN, .kind = OPT_TEXT},
 	{NULL}
@@ -724,6 +728,7 @@ snowfdw_get_options(Oid serverid, Oid userid, Oid relid)
 	opts->cache_ttl = snowfdw_cache_ttl;
 	opts->cache_stale_ttl = snowfdw_cache_stale_ttl;
 	opts->pipeline_writes = snowfdw_pipeline_writes;
+	opts->defer_writes = snowfdw_defer_writes;
 
 	apply_options(opts, GetForeignServer(serverid)->options,
 				  ForeignServerRelationId);

@@ -38,6 +38,7 @@ typedef struct SnowfdwOptions
 									 * answer serves while it is refreshed */
 	bool		async_capable;	/* scans may run at once under an Append */
 	bool		pipeline_writes;	/* writes keep requests in flight */
+	bool		defer_writes;	/* writes wait for COMMIT (fdw/deferred.c) */
 	/* user mapping */
 	char	   *token;
 	char	   *token_type;
