@@ -116,9 +116,9 @@ emu clear-log
 emu fault '{"method": "GET", "path": "/schemas$", "times": 1, "action": "gate", "name": "held"}' >/dev/null
 q "SELECT count(*) FROM t /* act-held */" >"$RUN_DIR/activity-held.out" 2>&1 &
 scanner=$!
-wait_for 30 shows act-held "state, wait_event" "sending|$TRANSFER"
+wait_for 30 shows act-held "a.state, s.wait_event" "sending|$TRANSFER"
 check "a request at the gate shows as sending, waiting on $TRANSFER" "sending|$TRANSFER" \
-  "$(row_of act-held "state, wait_event")"
+  "$(row_of act-held "a.state, s.wait_event")"
 sent=$(emu log --tsv | awk -F'\t' '{ print $3 " " $4 ($5 == "\\N" || $5 == "" ? "" : "?" $5) }')
 check "... with the method and path (and query) the emulator received" "$sent" \
   "$(row_of act-held "method || ' ' || path")"
@@ -183,14 +183,14 @@ emu clear-log
 emu fault '{"method": "GET", "path": "/schemas$", "times": 1, "action": "gate", "name": "fetch"}' >/dev/null
 q "SELECT count(*) FROM tc /* act-fetcher */" >"$RUN_DIR/activity-fetcher.out" 2>&1 &
 fetcher=$!
-wait_for 30 shows act-fetcher "state" "sending"
+wait_for 30 shows act-fetcher "a.state" "sending"
 q "SELECT count(*) FROM tc /* act-waiter */" >"$RUN_DIR/activity-waiter.out" 2>&1 &
 waiter=$!
-wait_for 30 shows act-waiter "state, wait_event" "waiting|$COALESCE"
+wait_for 30 shows act-waiter "a.state, s.wait_event" "waiting|$COALESCE"
 check "a coalesced backend shows as waiting, on $COALESCE" "waiting|$COALESCE" \
-  "$(row_of act-waiter "state, wait_event")"
-check "... for the same request as the fetcher" "$(row_of act-fetcher "path")" \
-  "$(row_of act-waiter "path")"
+  "$(row_of act-waiter "a.state, s.wait_event")"
+check "... for the same request as the fetcher" "$sent $sent" \
+  "$(row_of act-fetcher "a.method || ' ' || a.path") $(row_of act-waiter "a.method || ' ' || a.path")"
 check "... which the emulator received once" "1" "$(emu log --tsv | wc -l)"
 emu open-gate fetch
 wait "$fetcher" "$waiter"
@@ -232,10 +232,10 @@ q "SELECT snowfdw_cache_clear()" >/dev/null
 emu fault '{"method": "GET", "path": "/schemas$", "times": 1, "action": "gate", "name": "fetch2"}' >/dev/null
 q "SELECT count(*) FROM tc /* act-fetcher2 */" >/dev/null 2>&1 &
 fetcher=$!
-wait_for 30 shows act-fetcher2 "state" "sending"
+wait_for 30 shows act-fetcher2 "a.state" "sending"
 q "EXPLAIN (ANALYZE, COSTS OFF) SELECT count(*) FROM tc /* act-waiter2 */" >"$RUN_DIR/activity-explain.out" 2>&1 &
 waiter=$!
-wait_for 30 shows act-waiter2 "state" "waiting"
+wait_for 30 shows act-waiter2 "a.state" "waiting"
 emu open-gate fetch2
 wait "$fetcher" "$waiter"
 check "a coalesced scan's Coalesced wait is more than 0 ms" "1" \
