@@ -514,6 +514,10 @@ snowfdw_activity_raw(PG_FUNCTION_ARGS)
 	Oid			me = GetUserId();
 	bool		read_all = has_privs_of_role(me, ROLE_PG_READ_ALL_STATS);
 	ActivitySlot copy;
+	Oid			last_db = InvalidOid;
+	Oid			last_user = InvalidOid;
+	char	   *db_name = NULL;
+	char	   *user_name = NULL;
 	int			nslots;
 	int			i;
 
@@ -525,7 +529,6 @@ snowfdw_activity_raw(PG_FUNCTION_ARGS)
 	{
 		Datum		values[ACTIVITY_COLUMNS];
 		bool		nulls[ACTIVITY_COLUMNS];
-		char	   *name;
 		int			c = 0;
 
 		if (!read_slot(&control->slots[i], &copy))
@@ -538,14 +541,23 @@ snowfdw_activity_raw(PG_FUNCTION_ARGS)
 		copy.path[sizeof(copy.path) - 1] = '\0';
 		memset(nulls, 0, sizeof(nulls));
 
+		/* a backend's slots come in a row: names are looked up once */
+		if (copy.dbid != last_db)
+		{
+			db_name = get_database_name(copy.dbid);
+			last_db = copy.dbid;
+		}
+		if (copy.userid != last_user)
+		{
+			user_name = GetUserNameFromId(copy.userid, true);
+			last_user = copy.userid;
+		}
 		values[c++] = Int32GetDatum(copy.pid);
-		name = get_database_name(copy.dbid);
-		nulls[c] = name == NULL;
-		values[c++] = name ? CStringGetTextDatum(name) : (Datum) 0;
+		nulls[c] = db_name == NULL;
+		values[c++] = db_name ? CStringGetTextDatum(db_name) : (Datum) 0;
 		values[c++] = CStringGetTextDatum(copy.server);
-		name = GetUserNameFromId(copy.userid, true);
-		nulls[c] = name == NULL;
-		values[c++] = name ? CStringGetTextDatum(name) : (Datum) 0;
+		nulls[c] = user_name == NULL;
+		values[c++] = user_name ? CStringGetTextDatum(user_name) : (Datum) 0;
 		values[c++] = CStringGetTextDatum(copy.method);
 		values[c++] = CStringGetTextDatum(copy.path);
 		values[c++] = CStringGetTextDatum(copy.state < lengthof(state_names) ?
