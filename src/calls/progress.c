@@ -10,7 +10,8 @@
  *
  *	queued		the call waits to be sent: max_concurrency is full, or its
  *				batch has not come to it
- *	paced		it waits for the request pacer (snowfdw_progress_paced)
+ *	paced		it waits for the request pacer: the pacer calls
+ *				snowfdw_progress_paced when it holds a call back
  *	held off	it waits for a retry's backoff, or a 429's Retry-After
  *	sending		an attempt or poll is sent and has no answer yet
  *	receiving	its body arrives (a streamed listing), bytes_received and
@@ -68,6 +69,10 @@ snowfdw_progress_queued(SnowfdwConnection *conn, SnowfdwCall *call)
 /*
  * snowfdw_progress_paced
  *		A call waits for the request pacer before it is sent
+ *
+ * For the scheduler, where the pacer holds a due call back (as held_off
+ * does for a 429): the sleep that follows reports SnowfdwPaced and counts
+ * in the session's paced_us, as for any call not coalescing or polling.
  */
 void
 snowfdw_progress_paced(SnowfdwCall *call)

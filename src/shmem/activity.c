@@ -438,23 +438,6 @@ snowfdw_activity_add(SnowfdwActivity a, int64 bytes, int64 rows, int pages)
 }
 
 /*
- * snowfdw_activity_counts
- *		What a request of this backend's has received so far, and when it
- *		started; false if its slot went back (or it never had one)
- */
-bool
-snowfdw_activity_counts(SnowfdwActivity a, int64 *bytes, TimestampTz *started)
-{
-	ActivitySlot *slot = own_slot(a);
-
-	if (slot == NULL)
-		return false;
-	*bytes = slot->bytes_received;
-	*started = slot->started;
-	return true;
-}
-
-/*
  * snowfdw_activity_end
  *		A request ended: its slot goes back
  */

@@ -60,8 +60,6 @@ extern void snowfdw_activity_attempt(SnowfdwActivity a, int attempt,
 extern void snowfdw_activity_request_id(SnowfdwActivity a, const char *id);
 extern void snowfdw_activity_add(SnowfdwActivity a, int64 bytes, int64 rows,
 								 int pages);
-extern bool snowfdw_activity_counts(SnowfdwActivity a, int64 *bytes,
-									TimestampTz *started);
 extern void snowfdw_activity_end(SnowfdwActivity a);
 
 #endif							/* SNOWFDW_ACTIVITY_H */
