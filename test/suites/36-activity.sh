@@ -18,7 +18,9 @@
 #    subtransaction's abort and at the transaction's end.
 # 5. EXPLAIN (ANALYZE) shows the time waited for Snowflake and for another
 #    backend's fetch, and not under TIMING OFF.
-# 6. Not preloaded (a second small cluster): a backend sees its own
+# 6. A refresh worker's request (the stale window, reached by the test
+#    build's clock) shows as refreshing, waiting on SnowfdwTransfer.
+# 7. Not preloaded (a second small cluster): a backend sees its own
 #    requests, and another backend none of them.
 # Observers poll in bounded loops; no assertion rests on a sleep or a time.
 # Prints `N passed, N failed` last.
@@ -73,6 +75,11 @@ CREATE USER MAPPING FOR CURRENT_USER SERVER sc OPTIONS (token 'test-pat-alice-01
 CREATE FOREIGN TABLE tc (name text) SERVER sc OPTIONS (object 'schemas', database 'SALES');
 CREATE FUNCTION fill_activity(n int) RETURNS int
   AS 'snowfdw', 'snowfdw_fault_fill_activity' LANGUAGE C STRICT;
+-- the stale window: an hour fresh, then an hour stale
+CREATE SERVER st FOREIGN DATA WRAPPER snowfdw
+  OPTIONS (url :'url', cache_ttl '3600', cache_stale_ttl '3600');
+CREATE USER MAPPING FOR CURRENT_USER SERVER st OPTIONS (token 'test-pat-alice-0123456789');
+CREATE FOREIGN TABLE st_t (name text) SERVER st OPTIONS (object 'schemas', database 'SALES');
 
 -- what an observer saw, poll after poll, of the backend running a query
 CREATE TABLE seen (poll int, state text, method text, path text,
@@ -117,6 +124,7 @@ BEGIN
   RETURN tries;
 END $$;
 SQL
+test_build_functions "$PGPORT" activity_suite
 emu clear-faults >/dev/null
 
 # ---------------------------------------------------------------------
@@ -252,6 +260,27 @@ emu open-gate fetch2
 wait "$fetcher" "$waiter"
 check "a coalesced scan's Coalesced wait is more than 0 ms" "1" \
   "$(grep -c 'Coalesced wait: [0-9]*\.[0-9]*[1-9][0-9]* ms\|Coalesced wait: [1-9][0-9]*\.[0-9]* ms' "$RUN_DIR/activity-explain.out")"
+check "EXPLAIN ANALYZE of an INSERT shows its Snowflake wait" "Snowflake wait: N ms;" \
+  "$(explain_lines "INSERT INTO t (name) VALUES ('ACT_EXPLAIN')" "TIMING ON")"
+q "DELETE FROM t WHERE name = 'ACT_EXPLAIN'" >/dev/null
+
+# ---------------------------------------------------------------------
+# 6. a refresh worker: refreshing
+# ---------------------------------------------------------------------
+refresher() {
+  q "SELECT a.state || '|' || coalesce(s.wait_event, '') || '|' || a.user_name || '|' || a.server
+       FROM snowfdw_activity a JOIN pg_stat_activity s USING (pid)
+      WHERE s.backend_type <> 'client backend'"
+}
+refreshing() { [ "$(refresher)" = "refreshing|$TRANSFER|postgres|st" ]; }
+q "SELECT count(*) FROM st_t" >/dev/null
+q "SELECT advance_clock(3601)" >/dev/null
+emu fault '{"method": "GET", "path": "/schemas$", "times": 1, "action": "gate", "name": "refresh"}' >/dev/null
+check "a stale entry answers at once" "8" "$(q "SELECT count(*) FROM st_t")"
+wait_for 30 refreshing
+check "the refresh worker's request shows as refreshing, on $TRANSFER" "refreshing|$TRANSFER|postgres|st" "$(refresher)"
+emu open-gate refresh
+check "after the refresh, no row is left" "yes" "$(wait_for 30 no_rows && echo yes)"
 
 emu clear-faults >/dev/null
 
