@@ -41,7 +41,7 @@
 #include "access/twophase.h"
 #include "access/xact.h"
 #include "catalog/pg_authid.h"
-#include "commands/dbcommands.h"
+#include "commands/dbcommands.h"	/* get_database_name before 19 */
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "port/atomics.h"
@@ -49,6 +49,7 @@
 #include "storage/proc.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"	/* get_database_name from 19 on */
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
