@@ -13,7 +13,9 @@
 #    (snowfdw.log_min_duration) has a line with the request ID and no token,
 #    and none for a request under its threshold.
 # 3. Coalescing: a backend that waits for another's fetch of the same
-#    request shows the state waiting and the wait event SnowfdwCoalesce.
+#    request shows the state waiting and the wait event SnowfdwCoalesce;
+#    a request answered 202 shows polling (SnowfdwPoll) between its polls,
+#    and one answered 429 with a Retry-After held off (SnowfdwPaced).
 # 4. Slots: a backend shows 16 requests at most; slots go back at a
 #    subtransaction's abort and at the transaction's end.
 # 5. EXPLAIN (ANALYZE) shows the time waited for Snowflake and for another
@@ -39,9 +41,9 @@ stop_local() {
 trap stop_local EXIT
 MAJOR=$("$PG_CONFIG" --version | sed 's/^PostgreSQL \([0-9]*\).*/\1/')
 if [ "$MAJOR" -ge 17 ]; then
-  TRANSFER=SnowfdwTransfer COALESCE=SnowfdwCoalesce
+  TRANSFER=SnowfdwTransfer COALESCE=SnowfdwCoalesce POLL=SnowfdwPoll PACED=SnowfdwPaced
 else
-  TRANSFER=Extension COALESCE=Extension
+  TRANSFER=Extension COALESCE=Extension POLL=Extension PACED=Extension
 fi
 
 emu() { "$PYTHON" "$EMU_DIR/emuctl.py" "$@"; }
@@ -73,6 +75,10 @@ CREATE FOREIGN TABLE t (name text) SERVER s OPTIONS (object 'schemas', database 
 CREATE SERVER sc FOREIGN DATA WRAPPER snowfdw OPTIONS (url :'url', cache_ttl '3600', max_retries '0');
 CREATE USER MAPPING FOR CURRENT_USER SERVER sc OPTIONS (token 'test-pat-alice-0123456789');
 CREATE FOREIGN TABLE tc (name text) SERVER sc OPTIONS (object 'schemas', database 'SALES');
+-- a retry after a 429
+CREATE SERVER sr FOREIGN DATA WRAPPER snowfdw OPTIONS (url :'url', max_retries '2');
+CREATE USER MAPPING FOR CURRENT_USER SERVER sr OPTIONS (token 'test-pat-alice-0123456789');
+CREATE FOREIGN TABLE tr (name text) SERVER sr OPTIONS (object 'schemas', database 'SALES');
 CREATE FUNCTION fill_activity(n int) RETURNS int
   AS 'snowfdw', 'snowfdw_fault_fill_activity' LANGUAGE C STRICT;
 -- the stale window: an hour fresh, then an hour stale
@@ -216,6 +222,27 @@ emu open-gate fetch
 wait "$fetcher" "$waiter"
 check "both end with the rows" "8 8" "$(cat "$RUN_DIR/activity-fetcher.out") $(cat "$RUN_DIR/activity-waiter.out")"
 check "after the statements, no row is left" "yes" "$(wait_for 10 no_rows && echo yes)"
+
+# a 202 answered after 6 polls (0.05 s, then doubling): polling between them
+emu fault '{"method": "GET", "path": "/schemas$", "times": 1, "action": "async", "polls": 6}' >/dev/null
+q "SELECT count(*) FROM t /* act-async */" >"$RUN_DIR/activity-async.out" 2>&1 &
+scanner=$!
+wait_for 30 shows act-async "a.state, s.wait_event" "polling|$POLL"
+check "a request answered 202 shows as polling, on $POLL" "polling|$POLL" \
+  "$(row_of act-async "a.state, s.wait_event")"
+check "... with the request ID of the 202" "t" "$(row_of act-async "request_id LIKE '00000000-%'")"
+wait "$scanner"
+check "... and ends with its rows" "8" "$(cat "$RUN_DIR/activity-async.out")"
+# a 429 that asks for 2 s: held off until then, attempt 1, then 2
+emu fault '{"method": "GET", "path": "/schemas$", "times": 1, "action": "status", "status": 429, "retry_after": 2}' >/dev/null
+q "SELECT count(*) FROM tr /* act-429 */" >"$RUN_DIR/activity-429.out" 2>&1 &
+scanner=$!
+wait_for 30 shows act-429 "a.state, s.wait_event" "held off|$PACED"
+check "a request answered 429 shows as held off, on $PACED" "held off|$PACED|1" \
+  "$(row_of act-429 "a.state, s.wait_event, a.attempt")"
+wait "$scanner"
+check "... and ends with its rows" "8" "$(cat "$RUN_DIR/activity-429.out")"
+emu clear-faults >/dev/null
 
 # ---------------------------------------------------------------------
 # 4. slots: 16 per backend, back at subtransaction abort and at the end
