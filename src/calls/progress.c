@@ -67,6 +67,16 @@ snowfdw_progress_queued(SnowfdwConnection *conn, SnowfdwCall *call)
 }
 
 /*
+ * snowfdw_progress_queued_again
+ *		A call due to be sent waits for room under max_concurrency
+ */
+void
+snowfdw_progress_queued_again(SnowfdwCall *call)
+{
+	snowfdw_activity_state(call->activity, SNOWFDW_STATE_QUEUED);
+}
+
+/*
  * snowfdw_progress_paced
  *		A call waits for the request pacer before it is sent
  *

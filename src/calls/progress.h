@@ -21,6 +21,7 @@
 /* in progress.c */
 extern void snowfdw_progress_queued(SnowfdwConnection *conn,
 									SnowfdwCall *call);
+extern void snowfdw_progress_queued_again(SnowfdwCall *call);
 extern void snowfdw_progress_paced(SnowfdwCall *call);
 extern void snowfdw_progress_held_off(SnowfdwCall *call);
 extern void snowfdw_progress_polling(SnowfdwCall *call);

@@ -17,9 +17,11 @@
  * It is the call layer above the cache (cache.c) and the statistics
  * (stats.c), which never call back: a call is answered from the cache or
  * stored into it as its cache_ttl says, and every transfer, retry, error,
- * hit and miss is counted here.
+ * hit and miss is counted here; what each call is doing goes to progress.c
+ * (snowfdw_activity, the slow-request log).
  * Every wait is interruptible: transfers poll for interrupts, sleeps wait on
- * the latch.  A Location or Link that is not a relative /api/v2/ path is
+ * the latch; each reports the wait event of what it waits for
+ * (model/waitevent.c).  A Location or Link that is not a relative /api/v2/ path is
  * refused, so a response can never send a token to another host.
  *
  * Copyright (c) 2026, snowfdw developers

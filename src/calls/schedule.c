@@ -11,7 +11,8 @@
  * only) or while a 429's Retry-After holds off its user mapping
  * (holdoff.c).  After a transfer it plans when a call goes again: the
  * next poll of a 202, or a retry with jittered backoff.  The call life cycle (rest.c) asks this file what to start
- * and when to wake; this file never waits itself.
+ * and when to wake; this file never waits itself.  Each of these decisions
+ * is also what snowfdw_activity shows of the call (progress.c).
  *
  * Copyright (c) 2026, snowfdw developers
  *
@@ -185,7 +186,7 @@ snowfdw_schedule_start_due(SnowfdwConnection *conn, SnowfdwCall **calls,
 
 		if (!call->done && call->handle < 0 && call->not_before <= now &&
 			!call->coalescing && !call->held_behind)
-			snowfdw_activity_state(call->activity, SNOWFDW_STATE_QUEUED);
+			snowfdw_progress_queued_again(call);
 	}
 	return running;
 }
