@@ -19,7 +19,9 @@ OBJS = \
 	src/model/objects.o \
 	src/model/options.o \
 	src/model/signer.o \
+	src/model/waitevent.o \
 	src/model/writemap.o \
+	src/shmem/activity.o \
 	src/shmem/cache.o \
 	src/shmem/cachedata.o \
 	src/shmem/cachelocal.o \
@@ -33,6 +35,7 @@ OBJS = \
 	src/shmem/stats.o \
 	src/calls/connection.o \
 	src/calls/listing.o \
+	src/calls/progress.o \
 	src/calls/report.o \
 	src/calls/rest.o \
 	src/calls/schedule.o \

@@ -222,6 +222,8 @@ echo
 bash "$(dirname "$0")/viewers.sh"
 bash "$(dirname "$0")/statement.sh"
 bash "$(dirname "$0")/writes.sh"
+echo
+bash "$(dirname "$0")/activity.sh"
 
 # ---------------------------------------------------------------------------
 # B1 across majors: the 200,000-file listing on each PostgreSQL major that

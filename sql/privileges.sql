@@ -9,7 +9,7 @@ CREATE ROLE regress_priv_bob;
 CREATE ROLE regress_priv_reader IN ROLE pg_read_all_stats;
 
 -- ===================================================================
--- who may call what (1.2): every function and the view, by role
+-- who may call what (1.3): every function and view, by role
 -- ===================================================================
 SELECT pg_describe_object(d.classid, d.objid, 0) AS object,
        CASE WHEN d.classid = 'pg_proc'::regclass

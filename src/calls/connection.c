@@ -53,6 +53,7 @@
 
 #include "calls/connection.h"
 #include "model/options.h"
+#include "model/waitevent.h"
 #include "shmem/shmem.h"
 #include "transport/auth.h"
 #include "transport/http.h"
@@ -266,7 +267,21 @@ make_connection(SnowfdwConnection *conn, Oid serverid, UserMapping *mapping)
 		GetSysCacheHashValue1(FOREIGNSERVEROID, ObjectIdGetDatum(serverid));
 	conn->mapping_hashvalue =
 		GetSysCacheHashValue1(USERMAPPINGOID, ObjectIdGetDatum(mapping->umid));
-	conn->http = snowfdw_http_session_create();
+	conn->paced_us = 0;
+	conn->poll_us = 0;
+	conn->coalesce_us = 0;
+	conn->http = snowfdw_http_session_create(snowfdw_wait_event(SNOWFDW_WAIT_TRANSFER));
+}
+
+/*
+ * snowfdw_connection_snowflake_wait
+ *		Microseconds the session waited on Snowflake: for its transfers,
+ *		and between the polls of a 202
+ */
+int64
+snowfdw_connection_snowflake_wait(SnowfdwConnection *conn)
+{
+	return snowfdw_http_waited_us(conn->http) + conn->poll_us;
 }
 
 /*

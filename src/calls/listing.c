@@ -34,6 +34,7 @@
 
 #include "calls/connection.h"
 #include "calls/listing.h"
+#include "calls/progress.h"
 #include "calls/report.h"
 #include "calls/rest.h"
 #include "shmem/stats.h"
@@ -85,6 +86,8 @@ static void
 keep_bytes(SnowfdwListing *listing, const char *data, size_t n)
 {
 	listing->received += n;
+	if (listing->call->streaming)
+		snowfdw_progress_received(listing->call, n);
 	if (listing->copy == NULL)
 		return;
 	if (listing->copy->len + n > listing->copy_limit)

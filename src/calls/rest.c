@@ -17,9 +17,11 @@
  * It is the call layer above the cache (cache.c) and the statistics
  * (stats.c), which never call back: a call is answered from the cache or
  * stored into it as its cache_ttl says, and every transfer, retry, error,
- * hit and miss is counted here.
+ * hit and miss is counted here; what each call is doing goes to progress.c
+ * (snowfdw_activity, the slow-request log).
  * Every wait is interruptible: transfers poll for interrupts, sleeps wait on
- * the latch.  A Location or Link that is not a relative /api/v2/ path is
+ * the latch; each reports the wait event of what it waits for
+ * (model/waitevent.c).  A Location or Link that is not a relative /api/v2/ path is
  * refused, so a response can never send a token to another host.
  *
  * Copyright (c) 2026, snowfdw developers
@@ -41,11 +43,13 @@
 #include "utils/timestamp.h"
 
 #include "calls/connection.h"
+#include "calls/progress.h"
 #include "calls/report.h"
 #include "calls/rest.h"
 #include "calls/schedule.h"
 #include "model/guc.h"
 #include "model/options.h"
+#include "model/waitevent.h"
 #include "shmem/cache.h"
 #include "shmem/holdoff.h"
 #include "shmem/inflight.h"
@@ -217,6 +221,7 @@ snowfdw_call_start(SnowfdwConnection *conn, SnowfdwCall *call)
 	if (!polling)
 		call->attempts++;
 	conn->requests++;
+	snowfdw_progress_sent(call);
 
 	explicit_bzero(authorization, strlen(authorization));
 	pfree(authorization);
@@ -236,15 +241,29 @@ snowfdw_seconds_since(TimestampTz start)
 /*
  * sleep_until
  *		Wait on the latch until a call falls due, interruptibly
+ *
+ * The wait event, and the session's counter the time goes to, say what the
+ * first call due waits for: another backend's fetch (the latch is set when
+ * it ends, see inflight.c), a 202's next poll, or a backoff.
  */
 static void
-sleep_until(TimestampTz now, TimestampTz next_wake)
+sleep_until(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
+			TimestampTz now, TimestampTz next_wake)
 {
 	long		sleep_ms = Max(1, (next_wake - now) / 1000);
+	SnowfdwWait kind = snowfdw_schedule_wait_kind(calls, ncalls, next_wake);
+	int64		slept;
 
 	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-					 sleep_ms, PG_WAIT_EXTENSION);
+					 sleep_ms, snowfdw_wait_event(kind));
 	ResetLatch(MyLatch);
+	slept = GetCurrentTimestamp() - now;
+	if (kind == SNOWFDW_WAIT_COALESCE)
+		conn->coalesce_us += slept;
+	else if (kind == SNOWFDW_WAIT_POLL)
+		conn->poll_us += slept;
+	else
+		conn->paced_us += slept;
 	CHECK_FOR_INTERRUPTS();
 }
 
@@ -316,7 +335,7 @@ drive_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
 				snowfdw_http_drive(conn->http, SNOWFDW_HTTP_POLL_MS);
 			}
 			else if (next_wake > now)
-				sleep_until(now, next_wake);
+				sleep_until(conn, calls, ncalls, now, next_wake);
 		}
 		snowfdw_schedule_release_unstored(calls, ncalls);
 	}
@@ -439,7 +458,7 @@ snowfdw_step_calls(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
 				snowfdw_http_drive(conn->http, SNOWFDW_HTTP_POLL_MS);
 			}
 			else if (block && next_wake > now)
-				sleep_until(now, next_wake);
+				sleep_until(conn, calls, ncalls, now, next_wake);
 		}
 	}
 	PG_CATCH();
@@ -619,6 +638,7 @@ finish_transfer(SnowfdwConnection *conn, SnowfdwCall *call,
 {
 	/* before anything that may raise: the error lists the call by it */
 	note_attempt(call, resp);
+	snowfdw_progress_answered(call, resp);
 	conn->bytes_received += resp->body_len;
 	call->last_status = resp->transport_ok ? resp->status : 0;
 	if (call->last_status == 202)
@@ -671,6 +691,8 @@ finish_transfer(SnowfdwConnection *conn, SnowfdwCall *call,
 		snowfdw_schedule_store(conn, call);
 		if (call->streaming)
 			snowfdw_inflight_streaming(call->inflight);
+		else
+			snowfdw_progress_end(call, true);
 		return;
 	}
 	if (resp->status == 404 && call->missing_ok)
@@ -678,6 +700,7 @@ finish_transfer(SnowfdwConnection *conn, SnowfdwCall *call,
 		call->status = 404;
 		call->request_id = resp->request_id;
 		call->done = true;
+		snowfdw_progress_end(call, true);
 		return;
 	}
 	fail_call(conn, call, resp);
@@ -727,6 +750,7 @@ fail_call(SnowfdwConnection *conn, SnowfdwCall *call,
 	MemoryContext cxt = GetMemoryChunkContext(call);
 	SnowfdwHttpResponse *kept;
 
+	snowfdw_progress_end(call, true);
 	if (!call->defer_failure)
 		snowfdw_report_failure(conn, call, resp);
 
@@ -845,13 +869,19 @@ snowfdw_call_more(SnowfdwConnection *conn, SnowfdwCall *call)
 								 call->stream_serial, &outcome))
 		return SNOWFDW_CALL_MORE;
 	if (outcome.transport_ok)
+	{
+		snowfdw_progress_end(call, true);
 		return SNOWFDW_CALL_END;
+	}
 
 	/* keep the bytes already received for nothing: the call starts over */
 	outcome.request_id = call->request_id;
 	snowfdw_call_close(conn, call);
 	if (!snowfdw_schedule_retry(conn, call, &outcome))
+	{
+		snowfdw_progress_end(call, true);
 		snowfdw_report_failure(conn, call, &outcome);
+	}
 	call->missing_ok = false;
 	call->done = false;
 	call->status = 0;
@@ -888,6 +918,7 @@ snowfdw_call_close(SnowfdwConnection *conn, SnowfdwCall *call)
 {
 	/* read or abandoned: another process may ask now */
 	snowfdw_call_release_claim(call);
+	snowfdw_progress_end(call, false);
 	if (!call->streaming)
 		return;
 	snowfdw_http_stream_close(conn->http, call->stream_slot,

@@ -17,6 +17,7 @@
 
 #include "calls/connection.h"
 #include "compat.h"
+#include "shmem/activity.h"
 #include "transport/http.h"
 #include "transport/json.h"
 
@@ -54,6 +55,10 @@ typedef struct SnowfdwCall
 								 * key of what is learned from its answers */
 	bool		refresh;		/* a refresh worker's: asks no store, the
 								 * stale entry is known */
+	int64		rows_before;	/* rows its listing delivered on earlier
+								 * pages (snowfdw_activity) */
+	int			page;			/* its page of a listing: 1, 2, ...; 0 if
+								 * not a listing's */
 	/* output */
 	long		status;
 	char	   *response;		/* body text, unless streaming */
@@ -88,6 +93,12 @@ typedef struct SnowfdwCall
 	bool		coalescing;		/* waits for another process's answer */
 	bool		held_behind;	/* waits behind a call of its batch that does */
 	TimestampTz coalesce_since; /* when it began to wait, or 0 */
+	/* private to progress.c */
+	SnowfdwActivity activity;	/* its slot of snowfdw_activity, or 0 */
+	int64		received;		/* body bytes of all its transfers */
+	bool		logged;			/* snowfdw.log_min_duration looked at it */
+	char		seen_request_id[SNOWFDW_ACTIVITY_REQUEST_ID];	/* of its last
+																 * answer */
 } SnowfdwCall;
 
 /* in rest.c */

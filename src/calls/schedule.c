@@ -11,7 +11,8 @@
  * only) or while a 429's Retry-After holds off its user mapping
  * (holdoff.c).  After a transfer it plans when a call goes again: the
  * next poll of a 202, or a retry with jittered backoff.  The call life cycle (rest.c) asks this file what to start
- * and when to wake; this file never waits itself.
+ * and when to wake; this file never waits itself.  Each of these decisions
+ * is also what snowfdw_activity shows of the call (progress.c).
  *
  * Copyright (c) 2026, snowfdw developers
  *
@@ -29,6 +30,7 @@
 #include "utils/timestamp.h"
 
 #include "calls/connection.h"
+#include "calls/progress.h"
 #include "calls/report.h"
 #include "calls/rest.h"
 #include "calls/schedule.h"
@@ -135,6 +137,10 @@ snowfdw_schedule_start_due(SnowfdwConnection *conn, SnowfdwCall **calls,
 	int			in_flight = snowfdw_http_in_flight(conn->http);
 	int			i;
 
+	/* every call not yet done shows in snowfdw_activity */
+	for (i = 0; i < ncalls; i++)
+		if (!calls[i]->done && calls[i]->handle < 0)
+			snowfdw_progress_queued(conn, calls[i]);
 	for (i = 0; i < ncalls && in_flight < max_running; i++)
 	{
 		SnowfdwCall *call = calls[i];
@@ -157,15 +163,30 @@ snowfdw_schedule_start_due(SnowfdwConnection *conn, SnowfdwCall **calls,
 			{
 				conn->cache_hits++;
 				snowfdw_stats_count_cache(conn->serverid, conn->umid, true);
+				snowfdw_progress_end(call, false);
 			}
+			else if (held)
+				snowfdw_progress_waiting(call);
 			if (held)
 				continue;
 			if (held_off(conn, call, now))
+			{
+				snowfdw_progress_held_off(call);
 				continue;
+			}
 			snowfdw_call_start(conn, call);
 			running++;
 			in_flight++;
 		}
+	}
+	/* the due calls left wait for room under max_concurrency */
+	for (; i < ncalls; i++)
+	{
+		SnowfdwCall *call = calls[i];
+
+		if (!call->done && call->handle < 0 && call->not_before <= now &&
+			!call->coalescing && !call->held_behind)
+			snowfdw_progress_queued_again(call);
 	}
 	return running;
 }
@@ -224,6 +245,32 @@ snowfdw_schedule_next_wake(SnowfdwCall **calls, int ncalls)
 			next_wake = call->not_before;
 	}
 	return next_wake;
+}
+
+/*
+ * snowfdw_schedule_wait_kind
+ *		What a sleep until next_wake waits for: the first call due then
+ *		says (another backend's fetch, a 202's next poll, or a backoff)
+ */
+SnowfdwWait
+snowfdw_schedule_wait_kind(SnowfdwCall **calls, int ncalls,
+						   TimestampTz next_wake)
+{
+	int			i;
+
+	for (i = 0; i < ncalls; i++)
+	{
+		SnowfdwCall *call = calls[i];
+
+		if (call->done || call->handle >= 0 || call->not_before != next_wake)
+			continue;
+		if (call->coalescing || call->held_behind)
+			return SNOWFDW_WAIT_COALESCE;
+		if (call->poll_path != NULL)
+			return SNOWFDW_WAIT_POLL;
+		return SNOWFDW_WAIT_PACED;
+	}
+	return SNOWFDW_WAIT_PACED;
 }
 
 /*
@@ -404,6 +451,7 @@ snowfdw_schedule_poll(SnowfdwConnection *conn, SnowfdwCall *call,
 		(TimestampTz) (Min(POLL_MAX_DELAY,
 						   POLL_BASE_DELAY * pow(2, Min(call->polls, 10))) * USECS_PER_SEC);
 	call->polls++;
+	snowfdw_progress_polling(call);
 }
 
 /*
@@ -476,6 +524,7 @@ snowfdw_schedule_retry(SnowfdwConnection *conn, SnowfdwCall *call,
 	call->retries++;
 	snowfdw_stats_count_retry(conn->serverid, conn->umid);
 	call->not_before = now + (TimestampTz) (delay * USECS_PER_SEC);
+	snowfdw_progress_held_off(call);
 	ereport(DEBUG1,
 			(errmsg_internal("snowfdw: retrying %s %s in %.3f s after %s",
 							 call->method, call->path, delay,

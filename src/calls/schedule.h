@@ -14,6 +14,7 @@
 #define SNOWFDW_SCHEDULE_H
 
 #include "calls/rest.h"
+#include "model/waitevent.h"
 
 /* in schedule.c */
 extern bool snowfdw_schedule_waits_for_room(SnowfdwCall **calls, int ncalls,
@@ -28,6 +29,8 @@ extern int	snowfdw_schedule_start_due(SnowfdwConnection *conn,
 									   int max_running);
 extern TimestampTz snowfdw_schedule_next_wake(SnowfdwCall **calls,
 											  int ncalls);
+extern SnowfdwWait snowfdw_schedule_wait_kind(SnowfdwCall **calls, int ncalls,
+											  TimestampTz next_wake);
 extern bool snowfdw_schedule_answer(SnowfdwConnection *conn,
 									SnowfdwCall **calls, int ncalls,
 									SnowfdwCall *call, bool *missed);

@@ -443,6 +443,7 @@ row_call(SnowfdwModifyState *state, SnowfdwAction action, char *const *scope,
 		 char *name, char *body, bool retry_safe, bool missing_ok)
 {
 	int64		before = state->conn->requests;
+	int64		waited = snowfdw_connection_snowflake_wait(state->conn);
 	SnowfdwPendingRow *current = &state->current;
 	SnowfdwCall *call;
 
@@ -464,6 +465,8 @@ row_call(SnowfdwModifyState *state, SnowfdwAction action, char *const *scope,
 	}
 	snowfdw_write_run(state->conn, call);
 	state->requests += state->conn->requests - before;
+	state->snowflake_wait_us +=
+		snowfdw_connection_snowflake_wait(state->conn) - waited;
 	if (current->call == call)
 	{
 		SnowfdwPendingRow ended = *current;

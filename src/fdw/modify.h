@@ -86,6 +86,7 @@ typedef struct SnowfdwModifyState
 	const char *create_mode;	/* createMode of INSERT */
 	bool		has_returning;
 	int64		requests;		/* HTTP requests of this node, for EXPLAIN */
+	int64		snowflake_wait_us;	/* time they were waited for */
 	MemoryContext cxt;			/* statement lifetime: the state, "done" */
 	MemoryContext temp_cxt;		/* one row, reset at the next */
 	List	   *done;			/* SnowfdwDoneObject, in completion order */

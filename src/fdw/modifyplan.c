@@ -289,6 +289,7 @@ snowfdwIsForeignRelUpdatable(Relation rel)
 /*
  * snowfdwExplainForeignModify
  *		Show the REST requests each row makes, and with ANALYZE their count
+ *		(and with its timings, the time they were waited for)
  */
 static void
 snowfdwExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
@@ -327,9 +328,16 @@ snowfdwExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 		ExplainPropertyText("Remote fetch",
 							psprintf("GET %s (for RETURNING)", object_path), es);
 	if (es->analyze && state != NULL)
+	{
 		ExplainPropertyInteger("Remote calls", NULL,
 							   state->requests,
 							   es);
+		/* a time varies from run to run: shown with the other timings */
+		if (es->timing)
+			ExplainPropertyFloat("Snowflake wait", "ms",
+								 (double) state->snowflake_wait_us / 1000.0,
+								 3, es);
+	}
 	if (options->defer_writes)
 	{
 		/* the request above waits for COMMIT; only reads run now */

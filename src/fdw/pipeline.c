@@ -191,6 +191,7 @@ step_pipeline(SnowfdwModifyState *state, bool block)
 {
 	int			n = busy_calls(state);
 	int64		before = state->conn->requests;
+	int64		waited = snowfdw_connection_snowflake_wait(state->conn);
 	MemoryContext oldcxt;
 	bool		more;
 	int			i;
@@ -202,6 +203,8 @@ step_pipeline(SnowfdwModifyState *state, bool block)
 	more = snowfdw_step_calls(state->conn, state->calls, n,
 							  state->failure == NULL, block);
 	state->requests += state->conn->requests - before;
+	state->snowflake_wait_us +=
+		snowfdw_connection_snowflake_wait(state->conn) - waited;
 	for (i = 0; i < state->window; i++)
 	{
 		SnowfdwPendingRow *entry = &state->pending[i];

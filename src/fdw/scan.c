@@ -31,6 +31,7 @@
 
 #include "calls/connection.h"
 #include "calls/listing.h"
+#include "calls/progress.h"
 #include "calls/report.h"
 #include "calls/rest.h"
 #include "fdw/fdw.h"
@@ -52,6 +53,7 @@ typedef struct FetchTask
 									 * result pages of a hand-off gave */
 	bool		missing_ok;		/* 404 means no rows */
 	double		rows_before;	/* rows of the scope on earlier pages */
+	int			pages_before;	/* pages of its listing before it */
 } FetchTask;
 
 /*
@@ -352,6 +354,12 @@ send_batch(SnowfdwFetcher *f)
 		f->sent[i] = snowfdw_new_call("GET", task->path, NULL, true,
 									  task->missing_ok);
 		f->sent[i]->stream = !task->fetch;
+		/* what snowfdw_activity shows of the listing it continues */
+		if (!task->fetch)
+		{
+			f->sent[i]->rows_before = (int64) task->rows_before;
+			f->sent[i]->page = task->pages_before + 1;
+		}
 		f->sent[i]->cache_ttl = f->cache_ttl;
 		f->sent[i]->cache_stale_ttl = f->cache_stale_ttl;
 	}
@@ -482,6 +490,7 @@ end_current(SnowfdwFetcher *f)
 	if (cont)
 	{
 		cont->rows_before = entry->task->rows_before + f->current_rows;
+		cont->pages_before = entry->task->pages_before + 1;
 		f->front = lappend(f->front, cont);
 	}
 	else if (f->listing)
@@ -555,6 +564,7 @@ next_listed(SnowfdwFetcher *f, BatchEntry *entry)
 				continue;
 		}
 		f->current_rows++;
+		snowfdw_progress_row(call);
 		return row;
 	}
 }

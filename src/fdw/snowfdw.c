@@ -51,6 +51,7 @@
 #include "model/mapping.h"
 #include "model/objects.h"
 #include "model/options.h"
+#include "shmem/activity.h"
 #include "shmem/cache.h"
 #include "shmem/fault.h"
 #include "shmem/holdoff.h"
@@ -83,6 +84,8 @@ typedef struct SnowfdwScanState
 	int64		requests;		/* HTTP requests this scan made */
 	int64		cache_hits;		/* calls answered from a cache */
 	int64		bytes_received; /* response bytes of its requests */
+	int64		snowflake_wait_us;	/* waited for transfers and 202 polls */
+	int64		coalesce_wait_us;	/* waited for other backends' fetches */
 	int			cache_ttl;		/* 0 for the target of an UPDATE or DELETE */
 	int			cache_stale_ttl;
 	bool		started;		/* path values evaluated, calls planned */
@@ -128,6 +131,7 @@ _PG_init(void)
 	snowfdw_measured_init();
 	snowfdw_holdoff_init();
 	snowfdw_inflight_init();
+	snowfdw_activity_init();
 	snowfdw_modify_init();
 	snowfdw_defer_init();
 }
@@ -449,6 +453,8 @@ typedef struct ScanCounters
 	int64		requests;
 	int64		hits;
 	int64		bytes;
+	int64		snowflake_wait_us;
+	int64		coalesce_wait_us;
 } ScanCounters;
 
 /*
@@ -464,6 +470,8 @@ begin_counting(SnowfdwScanState *sstate, ScanCounters *counters)
 	counters->requests = sstate->conn->requests;
 	counters->hits = sstate->conn->cache_hits;
 	counters->bytes = sstate->conn->bytes_received;
+	counters->snowflake_wait_us = snowfdw_connection_snowflake_wait(sstate->conn);
+	counters->coalesce_wait_us = sstate->conn->coalesce_us;
 }
 
 /*
@@ -476,6 +484,9 @@ end_counting(SnowfdwScanState *sstate, ScanCounters *counters)
 	sstate->requests += sstate->conn->requests - counters->requests;
 	sstate->cache_hits += sstate->conn->cache_hits - counters->hits;
 	sstate->bytes_received += sstate->conn->bytes_received - counters->bytes;
+	sstate->snowflake_wait_us +=
+		snowfdw_connection_snowflake_wait(sstate->conn) - counters->snowflake_wait_us;
+	sstate->coalesce_wait_us += sstate->conn->coalesce_us - counters->coalesce_wait_us;
 }
 
 /*
@@ -727,7 +738,8 @@ snowfdwForeignAsyncNotify(AsyncRequest *areq)
 /*
  * snowfdwExplainForeignScan
  *		Show the REST requests (never credentials); with ANALYZE their count,
- *		the calls a cache answered and the bytes received
+ *		the calls a cache answered and the bytes received, and with its
+ *		timings the time waited for Snowflake and for other backends' fetches
  */
 static void
 snowfdwExplainForeignScan(ForeignScanState *node, ExplainState *es)
@@ -751,6 +763,16 @@ snowfdwExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		ExplainPropertyInteger("Cache hits", NULL, sstate->cache_hits, es);
 		ExplainPropertyInteger("Bytes received", "bytes",
 							   sstate->bytes_received, es);
+		/* times vary from run to run: shown with the other timings */
+		if (es->timing)
+		{
+			ExplainPropertyFloat("Snowflake wait", "ms",
+								 (double) sstate->snowflake_wait_us / 1000.0,
+								 3, es);
+			ExplainPropertyFloat("Coalesced wait", "ms",
+								 (double) sstate->coalesce_wait_us / 1000.0,
+								 3, es);
+		}
 	}
 }
 

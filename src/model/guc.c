@@ -41,6 +41,7 @@ bool		snowfdw_defer_writes = false;
 int			snowfdw_cache_ttl = 0;
 int			snowfdw_cache_stale_ttl = 0;
 int			snowfdw_cache_size_kb = 64 * 1024;
+int			snowfdw_log_min_duration = -1;
 
 /* Flushes of this backend's writes that dropped cached answers (cache.c) */
 int64		snowfdw_write_invalidations = 0;
@@ -144,6 +145,11 @@ snowfdw_define_gucs(void)
 							"Least recently used responses are evicted first. Shared by all backends when snowfdw is in shared_preload_libraries, per backend otherwise.",
 							&snowfdw_cache_size_kb, 64 * 1024, 0, INT_MAX / 1024,
 							PGC_SIGHUP, GUC_UNIT_KB, NULL, NULL, NULL);
+	DefineCustomIntVariable("snowfdw.log_min_duration",
+							"Logs each Snowflake request that took at least this long.",
+							"-1 turns it off, 0 logs every request. The line gives the method, path, status, attempts, bytes received, duration and Snowflake's request ID.",
+							&snowfdw_log_min_duration, -1, -1, INT_MAX,
+							PGC_SUSET, GUC_UNIT_MS, NULL, NULL, NULL);
 	/* read-only: the show hook counts, so tests can see leaks */
 	DefineCustomIntVariable("snowfdw.open_transfers",
 							"Transfers this backend has started and not yet released.",

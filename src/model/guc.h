@@ -29,6 +29,7 @@ extern int	snowfdw_cache_ttl;
 extern int	snowfdw_cache_stale_ttl;
 extern int	snowfdw_cache_size_kb;
 extern int64 snowfdw_write_invalidations;
+extern int	snowfdw_log_min_duration;
 
 /* in guc.c */
 extern void snowfdw_define_gucs(void);

@@ -15,6 +15,11 @@
  *		preloaded, it is backend-local (zeroed, in TopMemoryContext) and
  *		init(ptr) runs at the first snowfdw_shmem_struct(name).  init must
  *		not raise errors; LWLocks in the struct use snowfdw_shmem_tranche().
+ *	snowfdw_shmem_register_sized(name, size_fn, init)
+ *		The same, for a struct whose size is known only once the server's
+ *		settings are (max_connections and the like, which _PG_init cannot
+ *		read yet): size_fn() is asked in shmem_request_hook when preloaded,
+ *		at first use otherwise (it may ask snowfdw_shmem_is_shared()).
  *	snowfdw_shmem_struct(name)
  *		The struct, never NULL (an unregistered name is an elog ERROR).
  *	snowfdw_shmem_register_table(name, params)
@@ -88,7 +93,8 @@ static int	snowfdw_shmem_tranche(void);
 typedef struct ShmemStruct
 {
 	const char *name;
-	Size		size;
+	Size		size;			/* 0 until size_fn was asked */
+	SnowfdwShmemSize size_fn;	/* or NULL: size is fixed */
 	SnowfdwShmemInit init;
 	void	   *ptr;			/* NULL until found or made */
 } ShmemStruct;
@@ -223,9 +229,35 @@ snowfdw_shmem_register(const char *name, Size size, SnowfdwShmemInit init)
 	structs[nstructs++] = (ShmemStruct) {
 		.name = name,
 		.size = size,
+		.size_fn = NULL,
 		.init = init,
 		.ptr = NULL
 	};
+}
+
+/*
+ * snowfdw_shmem_register_sized
+ *		Ask for a struct whose size depends on the server's settings (from
+ *		_PG_init); size_fn must not raise errors
+ */
+void
+snowfdw_shmem_register_sized(const char *name, SnowfdwShmemSize size_fn,
+							 SnowfdwShmemInit init)
+{
+	snowfdw_shmem_register(name, 0, init);
+	structs[nstructs - 1].size_fn = size_fn;
+}
+
+/*
+ * struct_size
+ *		The size of a registered struct, asked of its size function once
+ */
+static Size
+struct_size(ShmemStruct *s)
+{
+	if (s->size_fn != NULL && s->size == 0)
+		s->size = s->size_fn();
+	return s->size;
 }
 
 /*
@@ -259,7 +291,7 @@ shmem_request(void)
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
 	for (i = 0; i < nstructs; i++)
-		size = add_size(size, MAXALIGN(structs[i].size));
+		size = add_size(size, MAXALIGN(struct_size(&structs[i])));
 	RequestAddinShmemSpace(size);
 }
 
@@ -290,11 +322,12 @@ shmem_startup(void)
 	}
 	for (i = 0; i < nstructs; i++)
 	{
-		structs[i].ptr = ShmemInitStruct(structs[i].name, structs[i].size,
-										 &found);
+		Size		size = struct_size(&structs[i]);
+
+		structs[i].ptr = ShmemInitStruct(structs[i].name, size, &found);
 		if (!found)
 		{
-			memset(structs[i].ptr, 0, structs[i].size);
+			memset(structs[i].ptr, 0, size);
 			structs[i].init(structs[i].ptr);
 		}
 	}
@@ -347,7 +380,7 @@ snowfdw_shmem_struct(const char *name)
 
 			if (shared_mode)
 				elog(ERROR, "snowfdw shared memory is not initialized");
-			ptr = MemoryContextAllocZero(TopMemoryContext, s->size);
+			ptr = MemoryContextAllocZero(TopMemoryContext, struct_size(s));
 			s->init(ptr);
 			s->ptr = ptr;
 		}

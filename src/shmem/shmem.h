@@ -40,10 +40,14 @@ snowfdw_xact_ending(XactEvent event)
 
 /* in shmem.c */
 typedef void (*SnowfdwShmemInit) (void *ptr);
+typedef Size (*SnowfdwShmemSize) (void);
 extern void snowfdw_shmem_init(void);
 extern bool snowfdw_shmem_is_shared(void);
 extern void snowfdw_shmem_register(const char *name, Size size,
 								   SnowfdwShmemInit init);
+extern void snowfdw_shmem_register_sized(const char *name,
+										 SnowfdwShmemSize size_fn,
+										 SnowfdwShmemInit init);
 extern void snowfdw_shmem_register_table(const char *name,
 										 const dshash_parameters *params);
 extern void *snowfdw_shmem_struct(const char *name);

@@ -38,6 +38,7 @@
 #include "miscadmin.h"
 #include "portability/instr_time.h"
 #include "utils/resowner.h"
+#include "utils/wait_event.h"
 
 #include "transport/http.h"
 #include "transport/httpslot.h"
@@ -84,10 +85,11 @@ snowfdw_http_global_init(void)
 
 /*
  * snowfdw_http_session_create
- *		Make a session with an empty connection cache
+ *		Make a session with an empty connection cache; wait_event is what
+ *		its transfers' waits report (pg_stat_activity.wait_event)
  */
 SnowfdwHttpSession *
-snowfdw_http_session_create(void)
+snowfdw_http_session_create(uint32 wait_event)
 {
 	SnowfdwHttpSession *session;
 
@@ -107,7 +109,38 @@ snowfdw_http_session_create(void)
 	}
 	curl_multi_setopt(session->multi, CURLMOPT_MAXCONNECTS, 32L);
 	session->reader = -1;
+	session->wait_event = wait_event;
 	return session;
+}
+
+/*
+ * poll_session
+ *		Wait up to timeout_ms for activity on the session's connections,
+ *		reporting the session's wait event, and count the time waited
+ */
+static void
+poll_session(SnowfdwHttpSession *session, long timeout_ms)
+{
+	instr_time	start;
+	instr_time	end;
+
+	INSTR_TIME_SET_CURRENT(start);
+	pgstat_report_wait_start(session->wait_event);
+	curl_multi_poll(session->multi, NULL, 0, timeout_ms, NULL);
+	pgstat_report_wait_end();
+	INSTR_TIME_SET_CURRENT(end);
+	INSTR_TIME_SUBTRACT(end, start);
+	session->waited_us += INSTR_TIME_GET_MICROSEC(end);
+}
+
+/*
+ * snowfdw_http_waited_us
+ *		Microseconds the session's transfers were waited for, in all
+ */
+int64
+snowfdw_http_waited_us(SnowfdwHttpSession *session)
+{
+	return session->waited_us;
 }
 
 /*
@@ -594,8 +627,7 @@ snowfdw_http_wait(SnowfdwHttpSession *session, long timeout_ms,
 			return -1;
 		if (room_at > 0 && snowfdw_http_in_flight(session) < room_at)
 			return -1;
-		curl_multi_poll(session->multi, NULL, 0,
-						Min(SNOWFDW_HTTP_POLL_MS, timeout_ms - elapsed), NULL);
+		poll_session(session, Min(SNOWFDW_HTTP_POLL_MS, timeout_ms - elapsed));
 	}
 }
 
@@ -644,8 +676,7 @@ snowfdw_http_drive(SnowfdwHttpSession *session, long timeout_ms)
 	collect_finished(session);
 	if (timeout_ms > 0 && running > 0)
 	{
-		curl_multi_poll(session->multi, NULL, 0,
-						Min(timeout_ms, SNOWFDW_HTTP_POLL_MS), NULL);
+		poll_session(session, Min(timeout_ms, SNOWFDW_HTTP_POLL_MS));
 		curl_multi_perform(session->multi, &running);
 		collect_finished(session);
 	}
@@ -744,7 +775,7 @@ snowfdw_http_stream_more(SnowfdwHttpSession *session, int slotno,
 		collect_finished(session);
 		if (slot->body_len - slot->body_start > had || slot->finished)
 			continue;
-		curl_multi_poll(session->multi, NULL, 0, SNOWFDW_HTTP_POLL_MS, NULL);
+		poll_session(session, SNOWFDW_HTTP_POLL_MS);
 	}
 	session->reader = -1;
 	return true;

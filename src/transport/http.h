@@ -77,7 +77,8 @@ typedef struct SnowfdwHttpResponse
 } SnowfdwHttpResponse;
 
 /* in http.c */
-extern SnowfdwHttpSession *snowfdw_http_session_create(void);
+extern SnowfdwHttpSession *snowfdw_http_session_create(uint32 wait_event);
+extern int64 snowfdw_http_waited_us(SnowfdwHttpSession *session);
 extern void snowfdw_http_session_destroy(SnowfdwHttpSession *session);
 extern int	snowfdw_http_start(SnowfdwHttpSession *session,
 							   const SnowfdwHttpRequest *request);

@@ -70,6 +70,9 @@ struct SnowfdwHttpSession
 	CURLM	   *multi;
 	int			reader;			/* slot whose reader waits for bytes, or -1 */
 	uint32		serial;			/* of the last transfer started */
+	uint32		wait_event;		/* reported while its transfers are waited
+								 * for */
+	int64		waited_us;		/* time they were waited for */
 	int			nslots;
 	HttpSlot	slots[SNOWFDW_HTTP_MAX_SLOTS];
 };
