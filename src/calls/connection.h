@@ -37,6 +37,7 @@ typedef struct SnowfdwConnection
 	int64		requests;		/* HTTP requests sent */
 	int64		cache_hits;		/* calls answered from a cache */
 	int64		bytes_received; /* response bytes of the requests */
+	int64		paced_wait_us;	/* calls' waits for the pacer and hold-offs */
 } SnowfdwConnection;
 
 /* in connection.c */

@@ -88,6 +88,9 @@ typedef struct SnowfdwCall
 	bool		coalescing;		/* waits for another process's answer */
 	bool		held_behind;	/* waits behind a call of its batch that does */
 	TimestampTz coalesce_since; /* when it began to wait, or 0 */
+	TimestampTz paced_slot;		/* its send slot (pacer.c), or 0 */
+	TimestampTz paced_since;	/* when it began to wait for the pacer or
+								 * a hold-off, or 0 */
 } SnowfdwCall;
 
 /* in rest.c */

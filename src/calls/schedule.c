@@ -35,6 +35,7 @@
 #include "shmem/cache.h"
 #include "shmem/holdoff.h"
 #include "shmem/inflight.h"
+#include "shmem/pacer.h"
 #include "shmem/stats.h"
 #include "text/httptext.h"
 #include "transport/http.h"
@@ -51,6 +52,9 @@
 
 static bool held_off(SnowfdwConnection *conn, SnowfdwCall *call,
 					 TimestampTz now);
+static bool paced_off(SnowfdwConnection *conn, SnowfdwCall *call,
+					  TimestampTz now);
+static double retry_after_seconds(const char *value);
 
 /*
  * snowfdw_schedule_waits_for_room
@@ -133,14 +137,23 @@ snowfdw_schedule_start_due(SnowfdwConnection *conn, SnowfdwCall **calls,
 						   int max_running)
 {
 	int			in_flight = snowfdw_http_in_flight(conn->http);
+	int			slotted = 0;
 	int			i;
 
-	for (i = 0; i < ncalls && in_flight < max_running; i++)
+	/* calls waiting for their pacer slot hold places too (pacer.c) */
+	for (i = 0; i < ncalls; i++)
+		if (!calls[i]->done && calls[i]->handle < 0 &&
+			calls[i]->paced_slot != 0)
+			slotted++;
+	for (i = 0; i < ncalls; i++)
 	{
 		SnowfdwCall *call = calls[i];
 		bool		missed;
 
 		if (call->done || call->handle >= 0)
+			continue;
+		/* a call with a slot keeps its place; others need a free one */
+		if (call->paced_slot == 0 && in_flight + slotted >= max_running)
 			continue;
 		/* what its answers teach is keyed by who signs it, from now on */
 		if (!OidIsValid(call->signer.serverid))
@@ -150,6 +163,7 @@ snowfdw_schedule_start_due(SnowfdwConnection *conn, SnowfdwCall **calls,
 		{
 			bool		held = snowfdw_schedule_answer(conn, calls, ncalls,
 													   call, &missed);
+			bool		had_slot = call->paced_slot != 0;
 
 			if (missed)
 				snowfdw_stats_count_cache(conn->serverid, conn->umid, false);
@@ -159,9 +173,14 @@ snowfdw_schedule_start_due(SnowfdwConnection *conn, SnowfdwCall **calls,
 				snowfdw_stats_count_cache(conn->serverid, conn->umid, true);
 			}
 			if (held)
+				snowfdw_schedule_release_slot(call, now);
+			if (held || held_off(conn, call, now) ||
+				paced_off(conn, call, now))
+			{
+				slotted += (call->paced_slot != 0) - had_slot;
 				continue;
-			if (held_off(conn, call, now))
-				continue;
+			}
+			slotted -= had_slot;
 			snowfdw_call_start(conn, call);
 			running++;
 			in_flight++;
@@ -187,6 +206,10 @@ held_off(SnowfdwConnection *conn, SnowfdwCall *call, TimestampTz now)
 
 	if (until <= now)
 		return false;
+	/* a slot before the hold-off ends is given back: no burst after it */
+	snowfdw_schedule_release_slot(call, now);
+	if (call->paced_since == 0)
+		call->paced_since = now;
 	if (call->first_failure == 0)
 		call->first_failure = now;
 	if ((double) (until - call->first_failure) / USECS_PER_SEC <=
@@ -202,6 +225,83 @@ held_off(SnowfdwConnection *conn, SnowfdwCall *call, TimestampTz now)
 						 timestamptz_to_str(until));
 	resp.body_len = strlen(resp.body);
 	snowfdw_report_failure(conn, call, &resp);
+}
+
+/*
+ * paced_off
+ *		Whether a call must wait for its send slot (pacer.c); it is then due
+ *		at that time
+ *
+ * A call asks for a slot once and sends when it comes; the wait is
+ * counted (EXPLAIN ANALYZE, snowfdw_stats) when it is sent.
+ */
+static bool
+paced_off(SnowfdwConnection *conn, SnowfdwCall *call, TimestampTz now)
+{
+	bool		paced;
+	double		waited_ms = 0;
+
+	if (call->paced_slot == 0)
+		call->paced_slot = snowfdw_pacer_reserve(&call->signer,
+												 conn->options->max_requests_per_second,
+												 now);
+	if (call->paced_slot > now)
+	{
+		if (call->paced_since == 0)
+			call->paced_since = now;
+		call->not_before = call->paced_slot;
+		return true;
+	}
+	paced = call->paced_slot != 0;
+	call->paced_slot = 0;
+	if (call->paced_since != 0)
+	{
+		waited_ms = (double) (now - call->paced_since) / 1000.0;
+		conn->paced_wait_us += now - call->paced_since;
+		call->paced_since = 0;
+	}
+	snowfdw_stats_count_paced(conn->serverid, conn->umid, paced, waited_ms);
+	return false;
+}
+
+/*
+ * snowfdw_schedule_release_slot
+ *		A call that will not send at its pacer slot gives it back
+ */
+void
+snowfdw_schedule_release_slot(SnowfdwCall *call, TimestampTz now)
+{
+	if (call->paced_slot == 0)
+		return;
+	snowfdw_pacer_release(&call->signer, call->paced_slot, now);
+	call->paced_slot = 0;
+}
+
+/*
+ * snowfdw_schedule_teach_pacer
+ *		After a transfer: what its answer teaches the pacer (a 429, with or
+ *		without Retry-After, or an answer that went through)
+ */
+void
+snowfdw_schedule_teach_pacer(SnowfdwConnection *conn, SnowfdwCall *call,
+							 SnowfdwHttpResponse *resp)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz until = 0;
+	bool		limited;
+
+	if (!resp->transport_ok)
+		return;
+	limited = resp->status == 429;
+	if (limited)
+	{
+		double		requested = retry_after_seconds(resp->retry_after);
+
+		if (requested > 0)
+			until = now + (TimestampTz) (requested * USECS_PER_SEC);
+	}
+	snowfdw_pacer_teach(&call->signer, limited, call->attempt_sent, until,
+						now);
 }
 
 /*

@@ -53,6 +53,7 @@
 #include "shmem/cache.h"
 #include "shmem/fault.h"
 #include "shmem/holdoff.h"
+#include "shmem/pacer.h"
 #include "shmem/inflight.h"
 #include "shmem/measured.h"
 #include "shmem/shmem.h"
@@ -82,6 +83,7 @@ typedef struct SnowfdwScanState
 	int64		requests;		/* HTTP requests this scan made */
 	int64		cache_hits;		/* calls answered from a cache */
 	int64		bytes_received; /* response bytes of its requests */
+	int64		paced_wait_us;	/* its calls' waits for the pacer */
 	int			cache_ttl;		/* 0 for the target of an UPDATE or DELETE */
 	int			cache_stale_ttl;
 	bool		started;		/* path values evaluated, calls planned */
@@ -125,6 +127,7 @@ _PG_init(void)
 	snowfdw_stats_init();
 	snowfdw_measured_init();
 	snowfdw_holdoff_init();
+	snowfdw_pacer_init();
 	snowfdw_inflight_init();
 	snowfdw_modify_init();
 }
@@ -436,6 +439,7 @@ typedef struct ScanCounters
 	int64		requests;
 	int64		hits;
 	int64		bytes;
+	int64		paced_wait_us;
 } ScanCounters;
 
 /*
@@ -451,6 +455,7 @@ begin_counting(SnowfdwScanState *sstate, ScanCounters *counters)
 	counters->requests = sstate->conn->requests;
 	counters->hits = sstate->conn->cache_hits;
 	counters->bytes = sstate->conn->bytes_received;
+	counters->paced_wait_us = sstate->conn->paced_wait_us;
 }
 
 /*
@@ -463,6 +468,8 @@ end_counting(SnowfdwScanState *sstate, ScanCounters *counters)
 	sstate->requests += sstate->conn->requests - counters->requests;
 	sstate->cache_hits += sstate->conn->cache_hits - counters->hits;
 	sstate->bytes_received += sstate->conn->bytes_received - counters->bytes;
+	sstate->paced_wait_us += sstate->conn->paced_wait_us -
+		counters->paced_wait_us;
 }
 
 /*
@@ -710,6 +717,9 @@ snowfdwExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		ExplainPropertyInteger("Cache hits", NULL, sstate->cache_hits, es);
 		ExplainPropertyInteger("Bytes received", "bytes",
 							   sstate->bytes_received, es);
+		/* summed over the scan's calls: slots of the pacer, hold-offs */
+		ExplainPropertyFloat("Paced wait", "ms",
+							 (double) sstate->paced_wait_us / 1000.0, 0, es);
 	}
 }
 

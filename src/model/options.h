@@ -38,7 +38,8 @@ typedef struct SnowfdwOptions
 									 * answer serves while it is refreshed */
 	bool		async_capable;	/* scans may run at once under an Append */
 	bool		pipeline_writes;	/* writes keep requests in flight */
-	/* user mapping */
+	double		max_requests_per_second;	/* the pacer's cap; 0: not set */
+	/* user mapping (and max_requests_per_second) */
 	char	   *token;
 	char	   *token_type;
 	char	   *user;
