@@ -718,8 +718,9 @@ snowfdwExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		ExplainPropertyInteger("Bytes received", "bytes",
 							   sstate->bytes_received, es);
 		/* summed over the scan's calls: slots of the pacer, hold-offs */
-		ExplainPropertyFloat("Paced wait", "ms",
-							 (double) sstate->paced_wait_us / 1000.0, 0, es);
+		if (sstate->paced_wait_us > 0 || es->format != EXPLAIN_FORMAT_TEXT)
+			ExplainPropertyFloat("Paced wait", "ms",
+								 (double) sstate->paced_wait_us / 1000.0, 0, es);
 	}
 }
 

@@ -52,6 +52,7 @@
 #include "utils/timestamp.h"
 
 #include "model/options.h"
+#include "shmem/fault.h"
 #include "shmem/pacer.h"
 #include "shmem/shmem.h"
 
@@ -164,10 +165,15 @@ add_entry(Pacer *p, const SnowfdwSigner *key, TimestampTz now)
  * grow
  *		The additive increase: a step for every whole second since the rate
  *		last changed (lock held exclusively)
+ *
+ * grown_at is on the rate's clock, real time moved on by shift: the test
+ * build's clock offset (shmem.c, read before the lock is taken), so that a
+ * test sees the rate grow without waiting.
  */
 static void
-grow(PacerEntry *e, TimestampTz now)
+grow(PacerEntry *e, TimestampTz real_now, TimestampTz shift)
 {
+	TimestampTz now = real_now + shift;
 	int64		secs;
 
 	if (e->rate <= 0 || now - e->grown_at < USECS_PER_SEC)
@@ -208,11 +214,13 @@ snowfdw_pacer_reserve(const SnowfdwSigner *signer, double max_rate,
 	Pacer	   *p = snowfdw_shmem_struct(PACER_SHMEM_NAME);
 	PacerEntry *e;
 	TimestampTz slot = 0;
+	TimestampTz shift;
 	double		rate;
 
 	/* an unlocked peek: nothing answered yet, nothing learned */
 	if (p->count == 0 && max_rate <= 0)
 		return 0;
+	shift = snowfdw_fault_clock_offset();
 	LWLockAcquire(&p->lock, LW_EXCLUSIVE);
 	e = find_entry(p, signer);
 	if (e == NULL && max_rate > 0)
@@ -221,8 +229,9 @@ snowfdw_pacer_reserve(const SnowfdwSigner *signer, double max_rate,
 	{
 		/* an idle second is not a successful one: no increase for it */
 		if (e->rate > 0 && now - e->last_used > USECS_PER_SEC)
-			e->grown_at = Min(now, e->grown_at + (now - e->last_used));
-		grow(e, now);
+			e->grown_at = Min(now + shift,
+							  e->grown_at + (now - e->last_used));
+		grow(e, now, shift);
 		e->last_used = now;
 		rate = effective_rate(e, max_rate);
 		if (rate > 0 || e->hold_until > now)
@@ -298,6 +307,7 @@ snowfdw_pacer_teach(const SnowfdwSigner *signer, bool limited,
 {
 	Pacer	   *p = snowfdw_shmem_struct(PACER_SHMEM_NAME);
 	PacerEntry *e;
+	TimestampTz shift = snowfdw_fault_clock_offset();
 
 	/* 2xx answers are counted too: the first 429 learns from them */
 	LWLockAcquire(&p->lock, LW_EXCLUSIVE);
@@ -329,13 +339,13 @@ snowfdw_pacer_teach(const SnowfdwSigner *signer, bool limited,
 		{
 			double		rate;
 
-			grow(e, now);
+			grow(e, now, shift);
 			rate = e->rate > 0 ? e->rate * PACER_DECREASE : first_rate(e, now);
 			e->rate = Max(PACER_MIN_RATE, Min(rate, PACER_MAX_RATE));
 			e->step = Max(1.0, e->rate / PACER_STEP_DIVISOR);
 			e->decreased_at = now;
 			/* no increase while everyone is held */
-			e->grown_at = Max(now, until);
+			e->grown_at = Max(now, until) + shift;
 		}
 	}
 	LWLockRelease(&p->lock);
