@@ -32,6 +32,7 @@
 #include "calls/report.h"
 #include "calls/rest.h"
 #include "calls/schedule.h"
+#include "model/guc.h"
 #include "shmem/cache.h"
 #include "shmem/holdoff.h"
 #include "shmem/inflight.h"
@@ -241,7 +242,7 @@ paced_off(SnowfdwConnection *conn, SnowfdwCall *call, TimestampTz now)
 	bool		paced;
 	double		waited_ms = 0;
 
-	if (call->paced_slot == 0)
+	if (call->paced_slot == 0 && snowfdw_pace_requests)
 		call->paced_slot = snowfdw_pacer_reserve(&call->signer,
 												 conn->options->max_requests_per_second,
 												 now);

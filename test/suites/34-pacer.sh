@@ -77,7 +77,7 @@ check "the option takes a positive number only" "1 1" \
 rate_limit '"rate": 10, "burst": 3'
 emu clear-log
 check "a paced statement under a known limit: exact rows" "6 6" \
-  "$(q "SELECT count(*) FROM capped_stages" "SELECT count(*) FROM capped_stages")"
+  "$(q "SELECT count(*) FROM capped_stages" "SELECT count(*) FROM capped_stages" | tr '\n' ' ' | sed 's/ $//')"
 check "... 18 requests, none answered 429" "18 0" "$(requests) $(limited)"
 check "... all paced, and their waits counted in snowfdw_stats" "18 t t" \
   "$(stat capped "paced_requests, paced_wait_seconds > 0, learned_rate IS NULL" | tr '|' ' ')"
