@@ -154,7 +154,8 @@ snowfdw_schedule_start_due(SnowfdwConnection *conn, SnowfdwCall **calls,
 		if (call->done || call->handle >= 0)
 			continue;
 		/* a call with a slot keeps its place; others need a free one */
-		if (call->paced_slot == 0 && in_flight + slotted >= max_running)
+		if (in_flight >= max_running ||
+			(call->paced_slot == 0 && in_flight + slotted >= max_running))
 			continue;
 		/* what its answers teach is keyed by who signs it, from now on */
 		if (!OidIsValid(call->signer.serverid))
