@@ -11,7 +11,7 @@
 # 60 a second), % of requests answered 429, statements that failed, and for
 # R3 the fairness (slowest viewer's time / the mean).
 # Prints the figures with their goals; asserts nothing.
-#   bash bench/ratelimit.sh [--build]
+#   bash bench/ratelimit.sh [--build]   (RATELIMIT_ONLY=R2: one scenario)
 set -euo pipefail
 . "$(dirname "$0")/../test/lib.sh"
 run_from_copy bench-ratelimit "$0" "$@"
@@ -32,6 +32,8 @@ now() { date +%s.%N; }
 # scenario LABEL VIEWERS PACE RETRY_AFTER: prints one line of figures
 scenario() {
   local label=$1 viewers=$2 pace=$3 retry_after=$4
+  # (RATELIMIT_ONLY=R3: that scenario alone)
+  case "$label" in "${RATELIMIT_ONLY:-}"*) ;; *) return 0 ;; esac
   emu clear-faults >/dev/null
   if [ "$retry_after" = none ]; then
     emu fault '{"action": "rate_limit", "times": -1, "rate": 60, "burst": 12, "ms": 20}' >/dev/null
@@ -41,7 +43,7 @@ scenario() {
   emu fault '{"method": "GET", "times": -1, "action": "latency", "ms": 20}' >/dev/null
   emu clear-log
   local pids="" i
-  rm -f "$RUN_DIR"/viewer.*
+  rm -f "$RUN_DIR"/viewer.* "$RUN_DIR"/result.*
   local t0
   t0=$(now)
   for i in $(seq 1 "$viewers"); do
@@ -50,9 +52,9 @@ scenario() {
       if PGOPTIONS="-c snowfdw.pace_requests=$pace" as_postgres "$PG_BIN/psql" -X -At -q \
         -v ON_ERROR_STOP=1 -h "$RUN_DIR" -p $PORT -d postgres -f "$RUN_DIR/round.sql" \
         >/dev/null 2>"$RUN_DIR/viewer.$i.err"; then
-        echo "ok $s $(now)" >"$RUN_DIR/viewer.$i"
+        echo "ok $s $(now)" >"$RUN_DIR/result.$i"
       else
-        echo "error $s $(now)" >"$RUN_DIR/viewer.$i"
+        echo "error $s $(now)" >"$RUN_DIR/result.$i"
       fi
     ) &
     pids="$pids $!"
@@ -61,7 +63,7 @@ scenario() {
   local t1
   t1=$(now)
   emu log >"$RUN_DIR/log.json"
-  "$PYTHON" - "$label" "$t0" "$t1" "$RUN_DIR/log.json" "$RUN_DIR"/viewer.* <<'PY'
+  "$PYTHON" - "$label" "$t0" "$t1" "$RUN_DIR/log.json" "$RUN_DIR"/result.* <<'PY'
 import json, sys
 label, t0, t1, logf = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
 log = json.load(open(logf))

@@ -139,13 +139,20 @@ snowfdw_schedule_start_due(SnowfdwConnection *conn, SnowfdwCall **calls,
 {
 	int			in_flight = snowfdw_http_in_flight(conn->http);
 	int			slotted = 0;
+	TimestampTz first_slot = 0;
 	int			i;
 
 	/* calls waiting for their pacer slot hold places too (pacer.c) */
 	for (i = 0; i < ncalls; i++)
+	{
 		if (!calls[i]->done && calls[i]->handle < 0 &&
 			calls[i]->paced_slot != 0)
+		{
 			slotted++;
+			if (first_slot == 0 || calls[i]->paced_slot < first_slot)
+				first_slot = calls[i]->paced_slot;
+		}
+	}
 	for (i = 0; i < ncalls; i++)
 	{
 		SnowfdwCall *call = calls[i];
@@ -153,10 +160,16 @@ snowfdw_schedule_start_due(SnowfdwConnection *conn, SnowfdwCall **calls,
 
 		if (call->done || call->handle >= 0)
 			continue;
-		/* a call with a slot keeps its place; others need a free one */
-		if (in_flight >= max_running ||
-			(call->paced_slot == 0 && in_flight + slotted >= max_running))
+		if (in_flight >= max_running)
 			continue;
+		/* a call with a slot keeps its place; others need a free one */
+		if (call->paced_slot == 0 && in_flight + slotted >= max_running)
+		{
+			/* the places free up as slots come: sleep until the first */
+			if (slotted > 0 && call->not_before < first_slot)
+				call->not_before = first_slot;
+			continue;
+		}
 		/* what its answers teach is keyed by who signs it, from now on */
 		if (!OidIsValid(call->signer.serverid))
 			call->signer = conn->signer;

@@ -6,14 +6,17 @@
  * Snowflake limits each account's request rate and answers 429 over it,
  * with no number and no rate-limit header, so the rate is learned from the
  * 429s (AIMD, as TCP learns a path's capacity):
- *	- a 429 of a request sent after the last decrease (so that one burst's
- *	  429s count once) lowers the rate to PACER_DECREASE of what it was;
+ *	- a 429 of a request sent a second or more after the last decrease (so
+ *	  that the 429s of one burst, and of the account's debt it left, count
+ *	  once, however many backends share the limit) lowers the rate to
+ *	  PACER_DECREASE of what it was;
  *	  the first one, when no rate was learned yet, sets it to what went
  *	  through: the 2xx answers of the last one or two seconds, per second;
  *	- every second in which requests went out without a 429 raises it by
- *	  a step, an eighth of the rate set at the last decrease (back to it
- *	  in about PACER_STEP_DIVISOR * (1 - PACER_DECREASE) seconds: eight
- *	  seconds between probes of the limit keep 429s to a few in hundreds);
+ *	  a step, an eighth of the rate set at the last decrease (back to the
+ *	  rate before it in about 8 * (1 - 0.7) / 0.7 = 3.4 seconds: probes of
+ *	  the limit that far apart keep 429s to a few in hundreds);
+ *	  after a 429 with Retry-After, a 32nd: such a probe holds everyone;
  *	- a 429 with Retry-After also holds every slot until then, and the
  *	  slots then resume one interval apart at the learned rate: no burst.
  * The server or user mapping option max_requests_per_second caps the rate;
@@ -64,6 +67,13 @@
 #define PACER_DECREASE 0.7
 /* The step of the increase per second, as a part of the decreased rate */
 #define PACER_STEP_DIVISOR 8
+/* ... and its least, requests per second: alike for every backend's pacer
+ * when not preloaded, so that their shares of the account converge */
+#define PACER_MIN_STEP 2.0
+/* ... after a 429 with Retry-After */
+#define PACER_HELD_STEP_DIVISOR 32
+/* 429s of requests sent this soon after a decrease do not decrease again */
+#define PACER_COOLDOWN USECS_PER_SEC
 /* Bounds of a learned rate, requests per second */
 #define PACER_MIN_RATE 0.5
 #define PACER_MAX_RATE 100000.0
@@ -215,6 +225,7 @@ snowfdw_pacer_reserve(const SnowfdwSigner *signer, double max_rate,
 	PacerEntry *e;
 	TimestampTz slot = 0;
 	TimestampTz shift;
+	TimestampTz idle;
 	double		rate;
 
 	/* an unlocked peek: nothing answered yet, nothing learned */
@@ -227,10 +238,14 @@ snowfdw_pacer_reserve(const SnowfdwSigner *signer, double max_rate,
 		e = add_entry(p, signer, now);
 	if (e != NULL)
 	{
-		/* an idle second is not a successful one: no increase for it */
-		if (e->rate > 0 && now - e->last_used > USECS_PER_SEC)
-			e->grown_at = Min(now + shift,
-							  e->grown_at + (now - e->last_used));
+		/*
+		 * An idle second is not a successful one: no increase for it.  Idle
+		 * means no slot asked for and none to come (slots asked for ahead
+		 * keep the pacer busy until the last one).
+		 */
+		idle = now - Max(e->last_used, e->next_slot);
+		if (e->rate > 0 && idle > USECS_PER_SEC)
+			e->grown_at = Min(now + shift, e->grown_at + idle);
 		grow(e, now, shift);
 		e->last_used = now;
 		rate = effective_rate(e, max_rate);
@@ -335,14 +350,17 @@ snowfdw_pacer_teach(const SnowfdwSigner *signer, bool limited,
 			e->hold_until = until;
 			e->next_slot = Max(e->next_slot, until);
 		}
-		if (sent >= e->decreased_at)
+		if (sent >= e->decreased_at + PACER_COOLDOWN)
 		{
 			double		rate;
 
 			grow(e, now, shift);
 			rate = e->rate > 0 ? e->rate * PACER_DECREASE : first_rate(e, now);
 			e->rate = Max(PACER_MIN_RATE, Min(rate, PACER_MAX_RATE));
-			e->step = Max(1.0, e->rate / PACER_STEP_DIVISOR);
+			/* a limit that holds everyone costs more to probe again */
+			e->step = Max(PACER_MIN_STEP, e->rate / (until > now ?
+										  PACER_HELD_STEP_DIVISOR :
+										  PACER_STEP_DIVISOR));
 			e->decreased_at = now;
 			/* no increase while everyone is held */
 			e->grown_at = Max(now, until) + shift;
