@@ -14,6 +14,7 @@
 # 5. A pacer wait ends on statement_timeout and on a cancel with 57014, and
 #    the waiter takes no slot.
 # 6. Two user mappings of one server are paced apart.
+# 7. A database still at 1.2 objects reads snowfdw_stats.
 # Prints `N passed, N failed` last.
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
@@ -192,7 +193,26 @@ check "alice's mapping learned a rate" "t" "$(q "SELECT learned_rate IS NOT NULL
 check "bob's mapping is paced apart: no learned rate, no wait" "6 t 0" \
   "$(q "SET ROLE pacer_bob" "SELECT count(*) FROM shared_stages") $(q "SELECT learned_rate IS NULL, paced_requests FROM snowfdw_stats WHERE server_name = 'shared' AND user_name = 'pacer_bob'" | tr '|' ' ')"
 
+# ---------------------------------------------------------------------
+# 7. a database still at 1.2 objects: the module fills the 13 columns
+#    its snowfdw_stats_raw declares
+# ---------------------------------------------------------------------
 as_postgres "$PG_BIN/psql" -X -q -h "$RUN_DIR" -p "$PGPORT" -d postgres \
-  -c "DROP DATABASE pacer_suite WITH (FORCE)" -c "DROP ROLE pacer_bob" >/dev/null
+  -c "DROP DATABASE IF EXISTS pacer_old" -c "CREATE DATABASE pacer_old" >/dev/null
+as_postgres "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$RUN_DIR" -p "$PGPORT" -d pacer_old \
+  -v url="$SNOWFDW_EMU_URL" >/dev/null <<'SQL'
+CREATE EXTENSION snowfdw VERSION '1.2';
+CREATE SERVER old FOREIGN DATA WRAPPER snowfdw OPTIONS (url :'url');
+CREATE USER MAPPING FOR CURRENT_USER SERVER old OPTIONS (token 'test-pat-alice-0123456789');
+CREATE FOREIGN TABLE old_schemas (name text) SERVER old OPTIONS (object 'schemas', database 'SALES');
+SELECT count(*) FROM old_schemas;
+SQL
+check "a database at 1.2 reads its snowfdw_stats row with the 1.3 module" "13|1" \
+  "$(as_postgres "$PG_BIN/psql" -X -At -q -h "$RUN_DIR" -p "$PGPORT" -d pacer_old \
+      -c "SELECT (SELECT count(*) FROM information_schema.columns WHERE table_name = 'snowfdw_stats'), requests FROM snowfdw_stats" 2>&1)"
+
+as_postgres "$PG_BIN/psql" -X -q -h "$RUN_DIR" -p "$PGPORT" -d postgres \
+  -c "DROP DATABASE pacer_suite WITH (FORCE)" -c "DROP DATABASE pacer_old WITH (FORCE)" \
+  -c "DROP ROLE pacer_bob" >/dev/null
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
