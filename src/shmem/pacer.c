@@ -13,7 +13,8 @@
  *	  the first one, when no rate was learned yet, sets it to what went
  *	  through: the 2xx answers of the last one or two seconds, per second;
  *	- every second in which requests went out without a 429 raises it by
- *	  a step, an eighth of the rate set at the last decrease (back to the
+ *	  a step, an eighth of the rate set at the last decrease (at least 2,
+ *	  at most the rate itself) (back to the
  *	  rate before it in about 8 * (1 - 0.7) / 0.7 = 3.4 seconds: probes of
  *	  the limit that far apart keep 429s to a few in hundreds);
  *	  after a 429 with Retry-After, a 32nd: such a probe holds everyone;
@@ -361,10 +362,12 @@ snowfdw_pacer_teach(const SnowfdwSigner *signer, bool limited,
 			e->step = Max(PACER_MIN_STEP, e->rate / (until > now ?
 										  PACER_HELD_STEP_DIVISOR :
 										  PACER_STEP_DIVISOR));
+			/* at most doubling a second, for a limit of a few a second */
+			e->step = Min(e->step, e->rate);
 			e->decreased_at = now;
-			/* no increase while everyone is held */
-			e->grown_at = Max(now, until) + shift;
 		}
+		/* a second with a 429 is no successful one; none while all wait */
+		e->grown_at = Max(now, until) + shift;
 	}
 	LWLockRelease(&p->lock);
 }
