@@ -30,6 +30,7 @@ OBJS = \
 	src/shmem/holdoff.o \
 	src/shmem/inflight.o \
 	src/shmem/measured.o \
+	src/shmem/pacer.o \
 	src/shmem/refresh.o \
 	src/shmem/shmem.o \
 	src/shmem/stats.o \

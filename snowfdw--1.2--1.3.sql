@@ -6,6 +6,39 @@
 -- ===================================================================
 -- The request pacer (issue 31)
 -- ===================================================================
+-- snowfdw_stats gains what the pacer did: requests sent at a pacer slot,
+-- the seconds calls waited for slots and 429 hold-offs, and the learned
+-- rate (NULL while none is learned).  The function's OUT columns change,
+-- so the view and the function are made again; the grant of 1.2 is kept
+-- (the function keeps its default EXECUTE for PUBLIC, as in 1.2).
+DROP VIEW snowfdw_stats;
+DROP FUNCTION snowfdw_stats_raw();
+
+CREATE FUNCTION snowfdw_stats_raw(
+    OUT serverid oid, OUT umid oid,
+    OUT requests bigint, OUT status_2xx bigint, OUT status_4xx bigint,
+    OUT status_5xx bigint, OUT status_429 bigint, OUT retries bigint,
+    OUT bytes_received bigint, OUT cache_hits bigint,
+    OUT cache_misses bigint, OUT errors bigint,
+    OUT total_time_ms double precision,
+    OUT paced_requests bigint, OUT paced_wait_seconds double precision,
+    OUT learned_rate double precision)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME'
+LANGUAGE C STRICT PARALLEL RESTRICTED;
+
+CREATE VIEW snowfdw_stats AS
+  SELECT s.srvname AS server_name,
+         m.usename AS user_name,
+         r.requests, r.status_2xx, r.status_4xx, r.status_5xx, r.status_429,
+         r.retries, r.bytes_received, r.cache_hits, r.cache_misses,
+         r.errors, r.total_time_ms,
+         r.paced_requests, r.paced_wait_seconds, r.learned_rate
+    FROM snowfdw_stats_raw() r
+    LEFT JOIN pg_catalog.pg_foreign_server s ON s.oid = r.serverid
+    LEFT JOIN pg_catalog.pg_user_mappings m ON m.umid = r.umid;
+
+GRANT SELECT ON snowfdw_stats TO PUBLIC;
 
 -- ===================================================================
 -- What snowfdw is doing right now: snowfdw_activity (issue 32)

@@ -220,6 +220,8 @@ bash "$(dirname "$0")/dashboard.sh"
 bash "$(dirname "$0")/invalidation.sh"
 echo
 bash "$(dirname "$0")/viewers.sh"
+bash "$(dirname "$0")/ratelimit.sh"
+bash "$(dirname "$0")/sharedhits.sh"
 bash "$(dirname "$0")/statement.sh"
 bash "$(dirname "$0")/writes.sh"
 echo

@@ -44,7 +44,7 @@ if [ "$tier" = check ]; then
   MAJORS=$HOST_MAJOR
   # one major: the regression tests may take three clusters
   export SNOWFDW_REGRESS_GROUPS=${SNOWFDW_REGRESS_GROUPS:-3}
-  export SNOWFDW_SUITES="10-regress 32-faults 35-pattern-property"
+  export SNOWFDW_SUITES="10-regress 32-faults 34-pacer 35-pattern-property"
   export SNOWFDW_CHECKS="compat layers option-names paths release secrets"
 else
   MAJORS=${PG_MAJORS:-15 17 18 19}

@@ -399,6 +399,7 @@ snowfdw_call_abort(SnowfdwConnection *conn, SnowfdwCall *call)
 {
 	/* the request may have reached Snowflake: its outcome stays unknown */
 	call->outcome = snowfdw_call_outcome(call);
+	snowfdw_schedule_release_slot(call, GetCurrentTimestamp());
 	if (call->handle >= 0)
 		snowfdw_http_abort(conn->http, call->handle);
 	call->handle = -1;
@@ -647,6 +648,7 @@ finish_transfer(SnowfdwConnection *conn, SnowfdwCall *call,
 								resp->transport_ok ? resp->status : 0,
 								resp->body_len,
 								(double) (GetCurrentTimestamp() - call->attempt_sent) / 1000.0);
+	snowfdw_schedule_teach_pacer(conn, call, resp);
 
 	/* a cancel that cut the transfer must show as a cancel */
 	CHECK_FOR_INTERRUPTS();

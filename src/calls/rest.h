@@ -99,6 +99,9 @@ typedef struct SnowfdwCall
 	bool		logged;			/* snowfdw.log_min_duration looked at it */
 	char		seen_request_id[SNOWFDW_ACTIVITY_REQUEST_ID];	/* of its last
 																 * answer */
+	TimestampTz paced_slot;		/* its send slot (pacer.c), or 0 */
+	TimestampTz paced_since;	/* when it began to wait for the pacer or
+								 * a hold-off, or 0 */
 } SnowfdwCall;
 
 /* in rest.c */

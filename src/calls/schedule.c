@@ -34,9 +34,11 @@
 #include "calls/report.h"
 #include "calls/rest.h"
 #include "calls/schedule.h"
+#include "model/guc.h"
 #include "shmem/cache.h"
 #include "shmem/holdoff.h"
 #include "shmem/inflight.h"
+#include "shmem/pacer.h"
 #include "shmem/stats.h"
 #include "text/httptext.h"
 #include "transport/http.h"
@@ -53,6 +55,9 @@
 
 static bool held_off(SnowfdwConnection *conn, SnowfdwCall *call,
 					 TimestampTz now);
+static bool paced_off(SnowfdwConnection *conn, SnowfdwCall *call,
+					  TimestampTz now);
+static double retry_after_seconds(const char *value);
 
 /*
  * snowfdw_schedule_waits_for_room
@@ -135,19 +140,51 @@ snowfdw_schedule_start_due(SnowfdwConnection *conn, SnowfdwCall **calls,
 						   int max_running)
 {
 	int			in_flight = snowfdw_http_in_flight(conn->http);
+	int			slotted = 0;
+	TimestampTz first_slot = 0;
 	int			i;
 
 	/* every call not yet done shows in snowfdw_activity */
 	for (i = 0; i < ncalls; i++)
 		if (!calls[i]->done && calls[i]->handle < 0)
 			snowfdw_progress_queued(conn, calls[i]);
-	for (i = 0; i < ncalls && in_flight < max_running; i++)
+	/* calls waiting for their pacer slot hold places too (pacer.c) */
+	for (i = 0; i < ncalls; i++)
+	{
+		if (!calls[i]->done && calls[i]->handle < 0 &&
+			calls[i]->paced_slot != 0)
+		{
+			slotted++;
+			if (first_slot == 0 || calls[i]->paced_slot < first_slot)
+				first_slot = calls[i]->paced_slot;
+		}
+	}
+	for (i = 0; i < ncalls; i++)
 	{
 		SnowfdwCall *call = calls[i];
+		bool		due = call->not_before <= now && !call->coalescing &&
+			!call->held_behind;
 		bool		missed;
 
 		if (call->done || call->handle >= 0)
 			continue;
+		if (in_flight >= max_running)
+		{
+			/* a due call waits for room under max_concurrency */
+			if (due)
+				snowfdw_progress_queued_again(call);
+			continue;
+		}
+		/* a call with a slot keeps its place; others need a free one */
+		if (call->paced_slot == 0 && in_flight + slotted >= max_running)
+		{
+			/* the places free up as slots come: sleep until the first */
+			if (slotted > 0 && call->not_before < first_slot)
+				call->not_before = first_slot;
+			if (due)
+				snowfdw_progress_queued_again(call);
+			continue;
+		}
 		/* what its answers teach is keyed by who signs it, from now on */
 		if (!OidIsValid(call->signer.serverid))
 			call->signer = conn->signer;
@@ -156,6 +193,7 @@ snowfdw_schedule_start_due(SnowfdwConnection *conn, SnowfdwCall **calls,
 		{
 			bool		held = snowfdw_schedule_answer(conn, calls, ncalls,
 													   call, &missed);
+			bool		had_slot = call->paced_slot != 0;
 
 			if (missed)
 				snowfdw_stats_count_cache(conn->serverid, conn->umid, false);
@@ -168,25 +206,21 @@ snowfdw_schedule_start_due(SnowfdwConnection *conn, SnowfdwCall **calls,
 			else if (held)
 				snowfdw_progress_waiting(call);
 			if (held)
-				continue;
-			if (held_off(conn, call, now))
-			{
+				snowfdw_schedule_release_slot(call, now);
+			else if (held_off(conn, call, now))
 				snowfdw_progress_held_off(call);
+			else if (paced_off(conn, call, now))
+				snowfdw_progress_paced(call);
+			else
+			{
+				slotted -= had_slot;
+				snowfdw_call_start(conn, call);
+				running++;
+				in_flight++;
 				continue;
 			}
-			snowfdw_call_start(conn, call);
-			running++;
-			in_flight++;
+			slotted += (call->paced_slot != 0) - had_slot;
 		}
-	}
-	/* the due calls left wait for room under max_concurrency */
-	for (; i < ncalls; i++)
-	{
-		SnowfdwCall *call = calls[i];
-
-		if (!call->done && call->handle < 0 && call->not_before <= now &&
-			!call->coalescing && !call->held_behind)
-			snowfdw_progress_queued_again(call);
 	}
 	return running;
 }
@@ -208,6 +242,10 @@ held_off(SnowfdwConnection *conn, SnowfdwCall *call, TimestampTz now)
 
 	if (until <= now)
 		return false;
+	/* a slot before the hold-off ends is given back: no burst after it */
+	snowfdw_schedule_release_slot(call, now);
+	if (call->paced_since == 0)
+		call->paced_since = now;
 	if (call->first_failure == 0)
 		call->first_failure = now;
 	if ((double) (until - call->first_failure) / USECS_PER_SEC <=
@@ -223,6 +261,83 @@ held_off(SnowfdwConnection *conn, SnowfdwCall *call, TimestampTz now)
 						 timestamptz_to_str(until));
 	resp.body_len = strlen(resp.body);
 	snowfdw_report_failure(conn, call, &resp);
+}
+
+/*
+ * paced_off
+ *		Whether a call must wait for its send slot (pacer.c); it is then due
+ *		at that time
+ *
+ * A call asks for a slot once and sends when it comes; the wait is
+ * counted (EXPLAIN ANALYZE, snowfdw_stats) when it is sent.
+ */
+static bool
+paced_off(SnowfdwConnection *conn, SnowfdwCall *call, TimestampTz now)
+{
+	bool		paced;
+	double		waited_ms = 0;
+
+	if (call->paced_slot == 0 && snowfdw_pace_requests)
+		call->paced_slot = snowfdw_pacer_reserve(&call->signer,
+												 conn->options->max_requests_per_second,
+												 now);
+	if (call->paced_slot > now)
+	{
+		if (call->paced_since == 0)
+			call->paced_since = now;
+		call->not_before = call->paced_slot;
+		return true;
+	}
+	paced = call->paced_slot != 0;
+	call->paced_slot = 0;
+	if (call->paced_since != 0)
+	{
+		waited_ms = (double) (now - call->paced_since) / 1000.0;
+		conn->paced_wait_us += now - call->paced_since;
+		call->paced_since = 0;
+	}
+	snowfdw_stats_count_paced(conn->serverid, conn->umid, paced, waited_ms);
+	return false;
+}
+
+/*
+ * snowfdw_schedule_release_slot
+ *		A call that will not send at its pacer slot gives it back
+ */
+void
+snowfdw_schedule_release_slot(SnowfdwCall *call, TimestampTz now)
+{
+	if (call->paced_slot == 0)
+		return;
+	snowfdw_pacer_release(&call->signer, call->paced_slot, now);
+	call->paced_slot = 0;
+}
+
+/*
+ * snowfdw_schedule_teach_pacer
+ *		After a transfer: what its answer teaches the pacer (a 429, with or
+ *		without Retry-After, or an answer that went through)
+ */
+void
+snowfdw_schedule_teach_pacer(SnowfdwConnection *conn, SnowfdwCall *call,
+							 SnowfdwHttpResponse *resp)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz until = 0;
+	bool		limited;
+
+	if (!resp->transport_ok)
+		return;
+	limited = resp->status == 429;
+	if (limited)
+	{
+		double		requested = retry_after_seconds(resp->retry_after);
+
+		if (requested > 0)
+			until = now + (TimestampTz) (requested * USECS_PER_SEC);
+	}
+	snowfdw_pacer_teach(&call->signer, limited, call->attempt_sent, until,
+						now);
 }
 
 /*

@@ -38,6 +38,11 @@ extern void snowfdw_schedule_store(SnowfdwConnection *conn,
 								   SnowfdwCall *call);
 extern void snowfdw_schedule_poll(SnowfdwConnection *conn, SnowfdwCall *call,
 								  SnowfdwHttpResponse *resp);
+extern void snowfdw_schedule_release_slot(SnowfdwCall *call,
+										  TimestampTz now);
+extern void snowfdw_schedule_teach_pacer(SnowfdwConnection *conn,
+										 SnowfdwCall *call,
+										 SnowfdwHttpResponse *resp);
 extern bool snowfdw_schedule_retry(SnowfdwConnection *conn, SnowfdwCall *call,
 								   SnowfdwHttpResponse *resp);
 

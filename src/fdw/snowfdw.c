@@ -55,6 +55,7 @@
 #include "shmem/cache.h"
 #include "shmem/fault.h"
 #include "shmem/holdoff.h"
+#include "shmem/pacer.h"
 #include "shmem/inflight.h"
 #include "shmem/measured.h"
 #include "shmem/shmem.h"
@@ -86,6 +87,7 @@ typedef struct SnowfdwScanState
 	int64		bytes_received; /* response bytes of its requests */
 	int64		snowflake_wait_us;	/* waited for transfers and 202 polls */
 	int64		coalesce_wait_us;	/* waited for other backends' fetches */
+	int64		paced_wait_us;	/* its calls' waits for the pacer */
 	int			cache_ttl;		/* 0 for the target of an UPDATE or DELETE */
 	int			cache_stale_ttl;
 	bool		started;		/* path values evaluated, calls planned */
@@ -130,6 +132,7 @@ _PG_init(void)
 	snowfdw_stats_init();
 	snowfdw_measured_init();
 	snowfdw_holdoff_init();
+	snowfdw_pacer_init();
 	snowfdw_inflight_init();
 	snowfdw_activity_init();
 	snowfdw_modify_init();
@@ -455,6 +458,7 @@ typedef struct ScanCounters
 	int64		bytes;
 	int64		snowflake_wait_us;
 	int64		coalesce_wait_us;
+	int64		paced_wait_us;
 } ScanCounters;
 
 /*
@@ -472,6 +476,7 @@ begin_counting(SnowfdwScanState *sstate, ScanCounters *counters)
 	counters->bytes = sstate->conn->bytes_received;
 	counters->snowflake_wait_us = snowfdw_connection_snowflake_wait(sstate->conn);
 	counters->coalesce_wait_us = sstate->conn->coalesce_us;
+	counters->paced_wait_us = sstate->conn->paced_wait_us;
 }
 
 /*
@@ -487,6 +492,8 @@ end_counting(SnowfdwScanState *sstate, ScanCounters *counters)
 	sstate->snowflake_wait_us +=
 		snowfdw_connection_snowflake_wait(sstate->conn) - counters->snowflake_wait_us;
 	sstate->coalesce_wait_us += sstate->conn->coalesce_us - counters->coalesce_wait_us;
+	sstate->paced_wait_us += sstate->conn->paced_wait_us -
+		counters->paced_wait_us;
 }
 
 /*
@@ -773,6 +780,10 @@ snowfdwExplainForeignScan(ForeignScanState *node, ExplainState *es)
 								 (double) sstate->coalesce_wait_us / 1000.0,
 								 3, es);
 		}
+		/* summed over the scan's calls: slots of the pacer, hold-offs */
+		if (sstate->paced_wait_us > 0 || es->format != EXPLAIN_FORMAT_TEXT)
+			ExplainPropertyFloat("Paced wait", "ms",
+								 (double) sstate->paced_wait_us / 1000.0, 0, es);
 	}
 }
 

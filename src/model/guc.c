@@ -38,6 +38,7 @@ double		snowfdw_poll_timeout = 300.0;
 char	   *snowfdw_create_mode = NULL;
 bool		snowfdw_pipeline_writes = true;
 bool		snowfdw_defer_writes = false;
+bool		snowfdw_pace_requests = true;
 int			snowfdw_cache_ttl = 0;
 int			snowfdw_cache_stale_ttl = 0;
 int			snowfdw_cache_size_kb = 64 * 1024;
@@ -130,6 +131,11 @@ snowfdw_define_gucs(void)
 							 "The defer_writes option of a server or foreign table takes precedence.",
 							 &snowfdw_defer_writes, false,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("snowfdw.pace_requests",
+							 "Paces requests under the rate learned from Snowflake's 429s and max_requests_per_second.",
+							 "When off, requests are sent at once and 429s are only retried.",
+							 &snowfdw_pace_requests, true,
+							 PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("snowfdw.cache_ttl",
 							"Seconds a cached Snowflake response may be served to later statements.",
 							"0 turns the response cache off; the cache_ttl option of a server or foreign table takes precedence.",

@@ -24,6 +24,7 @@ extern double snowfdw_poll_timeout;
 extern char *snowfdw_create_mode;
 extern bool snowfdw_pipeline_writes;
 extern bool snowfdw_defer_writes;
+extern bool snowfdw_pace_requests;
 
 extern int	snowfdw_cache_ttl;
 extern int	snowfdw_cache_stale_ttl;

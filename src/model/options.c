@@ -64,6 +64,7 @@ typedef enum SnowfdwOptionKind
 	OPT_INT,					/* integer from min to max */
 	OPT_SECONDS,				/* number above min, at most max */
 	OPT_COST,					/* number from min to max */
+	OPT_RATE,					/* number above min, at most max */
 	OPT_ACCOUNT,
 	OPT_URL,
 	OPT_OBJECT,					/* an object kind of objects.c */
@@ -86,7 +87,7 @@ typedef struct SnowfdwOptionDef
 	const char *name;
 	Oid			catalog;		/* catalog the option belongs to */
 	SnowfdwOptionKind kind;
-	double		min;			/* bounds of OPT_INT, OPT_SECONDS, OPT_COST */
+	double		min;			/* bounds of the numeric kinds */
 	double		max;
 	const char *const *values;	/* allowed values of OPT_ENUM, NULL-ended */
 	bool		superuser_only; /* changes the endpoint or reads files */
@@ -116,6 +117,7 @@ static const char *const token_types[] = {
 #define INT_FROM(lo) .kind = OPT_INT, .min = (lo), .max = INT_MAX
 #define SECONDS .kind = OPT_SECONDS, .min = 0, .max = 86400
 #define COST .kind = OPT_COST, .min = 0, .max = 1e10
+#define RATE .kind = OPT_RATE, .min = 0, .max = 1e6
 #define ENUM(list) .kind = OPT_ENUM, .values = (list)
 
 /* where the value lands */
@@ -157,6 +159,9 @@ static const SnowfdwOptionDef valid_options[] = {
 		AT(pipeline_writes, STORE_BOOL)},
 	{"defer_writes", SERVER, .kind = OPT_BOOL,
 		AT(defer_writes, STORE_BOOL)},
+	/* the account's known rate limit (pacer.c); a mapping's takes precedence */
+	{"max_requests_per_second", SERVER, RATE,
+		AT(max_requests_per_second, STORE_DOUBLE)},
 	/* user mapping: the only place secrets are accepted */
 	{"token", MAPPING, .kind = OPT_TOKEN, .secret = true, .on_wire = true,
 		AT(token, STORE_STRING)},
@@ -168,6 +173,8 @@ static const SnowfdwOptionDef valid_options[] = {
 		AT(private_key, STORE_STRING)},
 	{"private_key_passphrase", MAPPING, .kind = OPT_TEXT, .secret = true,
 		AT(private_key_passphrase, STORE_STRING)},
+	{"max_requests_per_second", MAPPING, RATE,
+		AT(max_requests_per_second, STORE_DOUBLE)},
 	/* foreign table */
 	{"object", TABLE, .kind = OPT_OBJECT, AT(object, STORE_STRING)},
 	{"database", TABLE, .kind = OPT_TEXT, AT(database, STORE_STRING)},
@@ -520,6 +527,7 @@ value_matches_kind(const SnowfdwOptionDef *def, const char *value,
 		case OPT_INT:
 		case OPT_SECONDS:
 		case OPT_COST:
+		case OPT_RATE:
 			ok = number_in_bounds(def, value, expected);
 			break;
 		case OPT_ACCOUNT:
@@ -582,6 +590,16 @@ number_in_bounds(const SnowfdwOptionDef *def, const char *value,
 				ok = snowfdw_syntax_whole_double(value, &d) &&
 					d >= def->min && d <= def->max;
 				*expected = psprintf("a planner cost of at least %g", def->min);
+				break;
+			}
+		case OPT_RATE:
+			{
+				double		d;
+
+				ok = snowfdw_syntax_whole_double(value, &d) &&
+					d > def->min && d <= def->max;
+				*expected = psprintf("a number of requests per second greater than %g and at most %g",
+									 def->min, def->max);
 				break;
 			}
 		default:

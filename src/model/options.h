@@ -39,7 +39,8 @@ typedef struct SnowfdwOptions
 	bool		async_capable;	/* scans may run at once under an Append */
 	bool		pipeline_writes;	/* writes keep requests in flight */
 	bool		defer_writes;	/* writes wait for COMMIT (fdw/deferred.c) */
-	/* user mapping */
+	double		max_requests_per_second;	/* the pacer's cap; 0: not set */
+	/* user mapping (and max_requests_per_second) */
 	char	   *token;
 	char	   *token_type;
 	char	   *user;

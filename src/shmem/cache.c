@@ -69,7 +69,11 @@
  * table entry of a new answer is inserted (the NO_OOM insert where the
  * server has one) and its data block allocated and filled before the lock
  * is taken, and an answer is copied out with NO_OOM allocations, the
- * error raised after the release.  An entry inserted but not yet linked
+ * error raised after the release.  A hit is pinned under the lock and
+ * copied out after it (a pinned data block is never changed, and freed by
+ * its last reader if it was dropped meanwhile), so that lookups and stores
+ * do not queue behind the copy of a large answer; pins left by an error
+ * are released by the transaction callbacks.  An entry inserted but not yet linked
  * to its data is a placeholder: a miss for everyone, linked or deleted by
  * its inserter, dropped by any clear.  A backend that fails between the
  * insert and the link leaves a harmless placeholder, never a half-filled
@@ -206,7 +210,11 @@ statement_xact_callback(XactEvent event, void *arg)
 {
 	/* at abort every LWLock is released: a failed write's servers go now */
 	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+	{
+		if (snowfdw_cache_shared_attached())
+			snowfdw_cache_shared_unpin_all();
 		flush_changed(false);
+	}
 	else if (event == XACT_EVENT_PRE_COMMIT)
 		flush_changed(true);
 	if (snowfdw_xact_ending(event))
@@ -222,7 +230,11 @@ statement_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 						   SubTransactionId parentSubid, void *arg)
 {
 	if (event == SUBXACT_EVENT_ABORT_SUB)
+	{
+		if (snowfdw_cache_shared_attached())
+			snowfdw_cache_shared_unpin_all();
 		flush_changed(false);
+	}
 }
 
 /*

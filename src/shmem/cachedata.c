@@ -65,6 +65,8 @@ snowfdw_cache_fill_data(CacheData *data, Size size, const CacheKey *key,
 	data->request_len = request_len;
 	data->link_len = link_len;
 	data->body_len = len;
+	data->pins = 0;
+	data->dropped = false;
 	memcpy(data->text, request, request_len + 1);
 	if (link)
 		memcpy(data->text + request_len + 1, link, link_len + 1);

@@ -47,6 +47,15 @@ typedef struct SharedCache
 	int64		entries;
 } SharedCache;
 
+/*
+ * Data blocks this backend reads outside the cache lock (pinned): a lookup
+ * holds one while it copies the answer out; the transaction callbacks of
+ * cache.c release any left by an error
+ */
+#define PINS_MAX 4
+static dsa_pointer pins[PINS_MAX];
+static int	npins = 0;
+
 /* shared mode, once attached */
 static SharedCache *shared = NULL;
 static dsa_area *area = NULL;
@@ -161,7 +170,8 @@ lru_push(dsa_pointer dp, CacheData *data)
 
 /*
  * free_data
- *		Unlink and free a data block whose table entry is gone (lock held)
+ *		Unlink and free a data block whose table entry is gone (lock held);
+ *		a pinned one is freed by its last reader (unpin)
  */
 static void
 free_data(dsa_pointer dp)
@@ -171,7 +181,48 @@ free_data(dsa_pointer dp)
 	lru_unlink(dp, data);
 	shared->total_bytes -= data->size;
 	shared->entries--;
-	dsa_free(area, dp);
+	if (data->pins > 0)
+		data->dropped = true;
+	else
+		dsa_free(area, dp);
+}
+
+/*
+ * unpin
+ *		This backend no longer reads a data block; the last reader of a
+ *		dropped one frees it
+ */
+static void
+unpin(dsa_pointer dp)
+{
+	CacheData  *data;
+	int			i;
+
+	LWLockAcquire(&shared->lock, LW_EXCLUSIVE);
+	data = dsa_get_address(area, dp);
+	if (--data->pins == 0 && data->dropped)
+		dsa_free(area, dp);
+	LWLockRelease(&shared->lock);
+	for (i = 0; i < npins; i++)
+	{
+		if (pins[i] == dp)
+		{
+			pins[i] = pins[--npins];
+			break;
+		}
+	}
+}
+
+/*
+ * snowfdw_cache_shared_unpin_all
+ *		Release the pins an error left (transaction or subtransaction
+ *		abort: every LWLock is released by then)
+ */
+void
+snowfdw_cache_shared_unpin_all(void)
+{
+	while (npins > 0)
+		unpin(pins[npins - 1]);
 }
 
 /*
@@ -212,6 +263,7 @@ snowfdw_cache_shared_lookup(const CacheKey *key, const char *request, int ttl,
 	TimestampTz now = snowfdw_cache_now();
 	SharedEntry *entry;
 	CacheFound	found = CACHE_MISS;
+	dsa_pointer pinned = InvalidDsaPointer;
 
 	LWLockAcquire(&shared->lock, LW_EXCLUSIVE);
 	entry = dshash_find(shared_table, key, true);
@@ -230,19 +282,30 @@ snowfdw_cache_shared_lookup(const CacheKey *key, const char *request, int ttl,
 		}
 		else
 		{
-			if (snowfdw_cache_copy_out(data, status, body, len, link))
+			lru_unlink(dp, data);
+			lru_push(dp, data);
+			found = snowfdw_cache_data_fresh(data, request, ttl, now) ?
+				CACHE_HIT : CACHE_STALE;
+			if (npins < PINS_MAX)
 			{
-				lru_unlink(dp, data);
-				lru_push(dp, data);
-				found = snowfdw_cache_data_fresh(data, request, ttl, now) ?
-					CACHE_HIT : CACHE_STALE;
+				/* read after the release: nobody changes or frees it */
+				data->pins++;
+				pins[npins++] = dp;
+				pinned = dp;
 			}
-			else
+			else if (!snowfdw_cache_copy_out(data, status, body, len, link))
 				found = CACHE_NO_MEMORY;
 			dshash_release_lock(shared_table, entry);
 		}
 	}
 	LWLockRelease(&shared->lock);
+	if (DsaPointerIsValid(pinned))
+	{
+		if (!snowfdw_cache_copy_out(dsa_get_address(area, pinned), status,
+									body, len, link))
+			found = CACHE_NO_MEMORY;
+		unpin(pinned);
+	}
 	return found;
 }
 

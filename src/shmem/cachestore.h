@@ -44,6 +44,9 @@ typedef struct CacheData
 	Size		request_len;
 	Size		link_len;		/* 0: no Link header */
 	Size		body_len;
+	int			pins;			/* shared: backends reading it, lock-free */
+	bool		dropped;		/* shared: out of the table; the last unpin
+								 * frees it */
 	char		text[FLEXIBLE_ARRAY_MEMBER];	/* request, link, body; each
 												 * NUL-terminated */
 } CacheData;
@@ -86,6 +89,7 @@ extern void snowfdw_cache_shared_store(const CacheKey *key,
 									   Size limit);
 extern void snowfdw_cache_shared_drop(Oid serverid, int64 *dropped);
 extern void snowfdw_cache_shared_counts(int64 *entries, Size *bytes);
+extern void snowfdw_cache_shared_unpin_all(void);
 
 /* in cachelocal.c: dynahash table and LRU list in backend memory */
 extern void snowfdw_cache_local_attach(void);

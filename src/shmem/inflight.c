@@ -36,8 +36,10 @@
  * queues them again.
  *
  * Everything here is a fixed struct registered with shmem.c (in the main
- * shared memory), guarded by one spinlock: nothing between acquire and
- * release can raise an error.
+ * shared memory), guarded by one LWLock of its own (tranche "snowfdw
+ * in-flight"): a look for a marker scans the markers, more than a
+ * spinlock may guard, and waiters sleep rather than spin.  Nothing between
+ * acquire and release can raise an error.
  *
  * Copyright (c) 2026, snowfdw developers
  *
@@ -54,7 +56,7 @@
 #include "storage/condition_variable.h"
 #include "storage/proc.h"
 #include "storage/procarray.h"
-#include "storage/spin.h"
+#include "storage/lwlock.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
@@ -81,7 +83,7 @@ typedef struct InflightMarker
 /* The shared struct */
 typedef struct InflightControl
 {
-	slock_t		mutex;
+	LWLock		lock;
 	ConditionVariable cv;		/* broadcast when a marker goes */
 	InflightMarker markers[INFLIGHT_MARKERS];
 	SnowfdwRefreshJob jobs[SNOWFDW_REFRESH_JOBS];
@@ -107,7 +109,7 @@ inflight_struct_init(void *ptr)
 	InflightControl *c = ptr;
 
 	memset(c, 0, sizeof(InflightControl));
-	SpinLockInit(&c->mutex);
+	snowfdw_shmem_lock_init(&c->lock, "in-flight");
 	ConditionVariableInit(&c->cv);
 }
 
@@ -162,7 +164,7 @@ inflight_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 
 /*
  * find_marker
- *		The marker of a request, or NULL (mutex held)
+ *		The marker of a request, or NULL (lock held)
  */
 static InflightMarker *
 find_marker(uint64 ident)
@@ -176,13 +178,26 @@ find_marker(uint64 ident)
 }
 
 /*
- * free_marker
- *		A free marker, or NULL (mutex held)
+ * find_marker_or_free
+ *		The marker of a request, or NULL; *free gets the first free marker
+ *		(or NULL), in the same pass (lock held)
  */
 static InflightMarker *
-free_marker(void)
+find_marker_or_free(uint64 ident, InflightMarker **free)
 {
-	return find_marker(0);
+	int			i;
+
+	*free = NULL;
+	for (i = 0; i < INFLIGHT_MARKERS; i++)
+	{
+		InflightMarker *m = &inflight->markers[i];
+
+		if (m->ident == ident)
+			return m;
+		if (*free == NULL && m->ident == 0)
+			*free = m;
+	}
+	return NULL;
 }
 
 /*
@@ -203,6 +218,7 @@ snowfdw_inflight_claim(uint64 ident, double timeout_s, bool take_over)
 {
 	TimestampTz now = GetCurrentTimestamp();
 	InflightMarker *marker;
+	InflightMarker *unused;
 	int			owner = 0;
 	bool		mine = false;
 	bool		marked = false;
@@ -220,8 +236,8 @@ snowfdw_inflight_claim(uint64 ident, double timeout_s, bool take_over)
 	ConditionVariablePrepareToSleep(&inflight->cv);
 	for (;;)
 	{
-		SpinLockAcquire(&inflight->mutex);
-		marker = find_marker(ident);
+		LWLockAcquire(&inflight->lock, LW_EXCLUSIVE);
+		marker = find_marker_or_free(ident, &unused);
 		if (marker != NULL && marker->pid == MyProcPid)
 			mine = marked = true;	/* another scan of this backend has it */
 		else if (marker != NULL && !take_over && marker->deadline > now)
@@ -229,7 +245,7 @@ snowfdw_inflight_claim(uint64 ident, double timeout_s, bool take_over)
 		else
 		{
 			if (marker == NULL)
-				marker = free_marker();
+				marker = unused;
 			if (marker != NULL)
 			{
 				marker->ident = ident;
@@ -240,7 +256,7 @@ snowfdw_inflight_claim(uint64 ident, double timeout_s, bool take_over)
 			}
 			mine = true;
 		}
-		SpinLockRelease(&inflight->mutex);
+		LWLockRelease(&inflight->lock);
 		/* a marker whose owner is gone (killed) is taken over */
 		if (mine || owner == 0 || BackendPidGetProc(owner) != NULL)
 			break;
@@ -303,7 +319,7 @@ snowfdw_inflight_release(uint64 ident)
 	if (inflight == NULL || ident == 0 || markers_held == 0)
 		return;
 	forget_stream(ident);
-	SpinLockAcquire(&inflight->mutex);
+	LWLockAcquire(&inflight->lock, LW_EXCLUSIVE);
 	marker = find_marker(ident);
 	if (marker != NULL && marker->pid == MyProcPid)
 	{
@@ -311,7 +327,7 @@ snowfdw_inflight_release(uint64 ident)
 		marker->pid = 0;
 		released = true;
 	}
-	SpinLockRelease(&inflight->mutex);
+	LWLockRelease(&inflight->lock);
 	if (released)
 	{
 		markers_held--;
@@ -332,7 +348,7 @@ snowfdw_inflight_release_all(void)
 
 	if (inflight == NULL || markers_held == 0)
 		return;
-	SpinLockAcquire(&inflight->mutex);
+	LWLockAcquire(&inflight->lock, LW_EXCLUSIVE);
 	for (i = 0; i < INFLIGHT_MARKERS; i++)
 	{
 		if (inflight->markers[i].ident != 0 &&
@@ -342,7 +358,7 @@ snowfdw_inflight_release_all(void)
 			inflight->markers[i].pid = 0;
 		}
 	}
-	SpinLockRelease(&inflight->mutex);
+	LWLockRelease(&inflight->lock);
 	markers_held = 0;
 	nstreams = 0;
 	ConditionVariableBroadcast(&inflight->cv);
@@ -362,7 +378,7 @@ snowfdw_inflight_end_wait(void)
 /*
  * give_up_worker
  *		Free a worker slot and drop the jobs queued for its database and
- *		user, with their markers (mutex held)
+ *		user, with their markers (lock held)
  */
 static void
 give_up_worker(SnowfdwRefreshWorker *w)
@@ -406,6 +422,7 @@ snowfdw_refresh_enqueue(const SnowfdwRefreshJob *job, double timeout_s,
 	TimestampTz start_deadline = now -
 		(TimestampTz) SNOWFDW_REFRESH_START_TIMEOUT * USECS_PER_SEC;
 	InflightMarker *marker;
+	InflightMarker *unused;
 	SnowfdwRefreshJob *slot = NULL;
 	SnowfdwRefreshWorker *w = NULL;
 	int			launch = -1;
@@ -413,7 +430,7 @@ snowfdw_refresh_enqueue(const SnowfdwRefreshJob *job, double timeout_s,
 
 	if (!snowfdw_inflight_enabled())
 		return -1;
-	SpinLockAcquire(&inflight->mutex);
+	LWLockAcquire(&inflight->lock, LW_EXCLUSIVE);
 	/* a worker that never started holds its jobs for nothing */
 	for (i = 0; i < SNOWFDW_REFRESH_WORKERS; i++)
 	{
@@ -421,13 +438,13 @@ snowfdw_refresh_enqueue(const SnowfdwRefreshJob *job, double timeout_s,
 		if (w->in_use && w->pid == 0 && w->launched_at < start_deadline)
 			give_up_worker(w);
 	}
-	marker = find_marker(job->ident);
+	marker = find_marker_or_free(job->ident, &unused);
 	for (i = 0; i < SNOWFDW_REFRESH_JOBS; i++)
 	{
 		if (inflight->jobs[i].ident == job->ident)
 		{
 			/* queued once is enough */
-			SpinLockRelease(&inflight->mutex);
+			LWLockRelease(&inflight->lock);
 			return -1;
 		}
 		if (slot == NULL && inflight->jobs[i].ident == 0)
@@ -435,14 +452,14 @@ snowfdw_refresh_enqueue(const SnowfdwRefreshJob *job, double timeout_s,
 	}
 	if (marker != NULL && marker->deadline > now)
 	{
-		SpinLockRelease(&inflight->mutex);
+		LWLockRelease(&inflight->lock);
 		return -1;
 	}
 	if (marker == NULL)
-		marker = free_marker();
+		marker = unused;
 	if (marker == NULL || slot == NULL)
 	{
-		SpinLockRelease(&inflight->mutex);
+		LWLockRelease(&inflight->lock);
 		return -1;
 	}
 	for (i = 0; i < SNOWFDW_REFRESH_WORKERS; i++)
@@ -459,7 +476,7 @@ snowfdw_refresh_enqueue(const SnowfdwRefreshJob *job, double timeout_s,
 				break;
 		if (i == SNOWFDW_REFRESH_WORKERS)
 		{
-			SpinLockRelease(&inflight->mutex);
+			LWLockRelease(&inflight->lock);
 			return -1;
 		}
 		w = &inflight->workers[i];
@@ -477,7 +494,7 @@ snowfdw_refresh_enqueue(const SnowfdwRefreshJob *job, double timeout_s,
 	marker->ident = job->ident;
 	marker->pid = 0;
 	marker->deadline = now + (TimestampTz) (timeout_s * USECS_PER_SEC);
-	SpinLockRelease(&inflight->mutex);
+	LWLockRelease(&inflight->lock);
 	return launch;
 }
 
@@ -494,11 +511,11 @@ snowfdw_refresh_worker_started(int worker, uint32 generation)
 	SnowfdwRefreshWorker *w = &inflight->workers[worker];
 	bool		mine;
 
-	SpinLockAcquire(&inflight->mutex);
+	LWLockAcquire(&inflight->lock, LW_EXCLUSIVE);
 	mine = w->in_use && w->generation == generation && w->pid == 0;
 	if (mine)
 		w->pid = MyProcPid;
-	SpinLockRelease(&inflight->mutex);
+	LWLockRelease(&inflight->lock);
 	return mine;
 }
 
@@ -516,11 +533,11 @@ snowfdw_refresh_worker_exit(int worker, uint32 generation, bool in_worker)
 {
 	SnowfdwRefreshWorker *w = &inflight->workers[worker];
 
-	SpinLockAcquire(&inflight->mutex);
+	LWLockAcquire(&inflight->lock, LW_EXCLUSIVE);
 	if (w->in_use && w->generation == generation &&
 		(in_worker ? w->pid == MyProcPid : w->pid == 0))
 		give_up_worker(w);
-	SpinLockRelease(&inflight->mutex);
+	LWLockRelease(&inflight->lock);
 	/* the running jobs' markers are the worker's */
 	if (in_worker)
 		snowfdw_inflight_release_all();
@@ -544,7 +561,7 @@ snowfdw_refresh_take(int worker, SnowfdwRefreshJob *out, int max)
 	int			n = 0;
 	int			i;
 
-	SpinLockAcquire(&inflight->mutex);
+	LWLockAcquire(&inflight->lock, LW_EXCLUSIVE);
 	for (i = 0; i < SNOWFDW_REFRESH_JOBS && n < max; i++)
 	{
 		SnowfdwRefreshJob *job = &inflight->jobs[i];
@@ -575,7 +592,7 @@ snowfdw_refresh_take(int worker, SnowfdwRefreshJob *out, int max)
 	}
 	else
 		markers_held += n;
-	SpinLockRelease(&inflight->mutex);
+	LWLockRelease(&inflight->lock);
 	return n;
 }
 
@@ -589,7 +606,7 @@ snowfdw_refresh_done(const SnowfdwRefreshJob *jobs, int n)
 	int			i,
 				j;
 
-	SpinLockAcquire(&inflight->mutex);
+	LWLockAcquire(&inflight->lock, LW_EXCLUSIVE);
 	for (i = 0; i < SNOWFDW_REFRESH_JOBS; i++)
 	{
 		SnowfdwRefreshJob *job = &inflight->jobs[i];
@@ -604,7 +621,7 @@ snowfdw_refresh_done(const SnowfdwRefreshJob *jobs, int n)
 				break;
 			}
 	}
-	SpinLockRelease(&inflight->mutex);
+	LWLockRelease(&inflight->lock);
 	snowfdw_inflight_release_all();
 }
 
@@ -634,11 +651,11 @@ snowfdw_fault_inflight_markers(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	if (snowfdw_inflight_enabled())
 	{
-		SpinLockAcquire(&inflight->mutex);
+		LWLockAcquire(&inflight->lock, LW_EXCLUSIVE);
 		for (i = 0; i < INFLIGHT_MARKERS && n < FAULT_MAX_MARKERS; i++)
 			if (inflight->markers[i].ident != 0)
 				pids[n++] = inflight->markers[i].pid;
-		SpinLockRelease(&inflight->mutex);
+		LWLockRelease(&inflight->lock);
 	}
 	for (i = 0; i < n; i++)
 	{

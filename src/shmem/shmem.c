@@ -4,8 +4,11 @@
  *		  Shared state of snowfdw: fixed structs, one DSA area, dshash tables
  *
  * This file alone talks to PostgreSQL's shared-memory set-up: it chains
- * shmem_request_hook and shmem_startup_hook, makes the "snowfdw" LWLock
- * tranche (named in a way that works from 15 to 19), and owns the one DSA
+ * shmem_request_hook and shmem_startup_hook, makes snowfdw's LWLock
+ * tranches, one per lock or kind of lock ("snowfdw cache", "snowfdw DSA",
+ * "snowfdw cache partitions", "snowfdw in-flight", "snowfdw pacer", ...:
+ * the wait event pg_stat_activity shows; named in a way that works from 15
+ * to 19), and owns the one DSA
  * area and the handles of the dshash tables in it.  The other files say
  * what they need from _PG_init and get it back by name:
  *
@@ -14,7 +17,7 @@
  *		segment, and init(ptr) runs once, at postmaster start-up.  Not
  *		preloaded, it is backend-local (zeroed, in TopMemoryContext) and
  *		init(ptr) runs at the first snowfdw_shmem_struct(name).  init must
- *		not raise errors; LWLocks in the struct use snowfdw_shmem_tranche().
+ *		not raise errors; LWLocks in the struct use snowfdw_shmem_lock_init.
  *	snowfdw_shmem_register_sized(name, size_fn, init)
  *		The same, for a struct whose size is known only once the server's
  *		settings are (max_connections and the like, which _PG_init cannot
@@ -25,7 +28,7 @@
  *	snowfdw_shmem_register_table(name, params)
  *		A dshash table in the shared DSA area (preloaded only; the caller
  *		keeps its own backend-local structure otherwise).  params is copied;
- *		its tranche_id is set here.
+ *		its tranche_id is set here ("<name> partitions").
  *	snowfdw_shmem_table(name)
  *		The table, attached on first use; NULL when not preloaded.
  *	snowfdw_shmem_area()
@@ -33,11 +36,10 @@
  *		NULL when not preloaded.
  *	snowfdw_shmem_is_shared()
  *		Whether snowfdw is preloaded, so that all of the above is shared.
- *	snowfdw_shmem_tranche()
- *		The tranche id of the locks in registered structs.
  *	snowfdw_shmem_lock_init(lock, name)
- *		Initialize a lock of a registered struct (from its init function),
- *		and name it for snowfdw_shmem_locks_held.
+ *		Initialize a lock of a registered struct (from its init function)
+ *		in a tranche of its own, "snowfdw <name>", and name it for
+ *		snowfdw_shmem_locks_held.
  *	snowfdw_shmem_locks_held(&name)
  *		How many of those locks, and of this file's, this backend holds,
  *		and the name of one: the test build checks that no error is raised
@@ -80,14 +82,21 @@
 #include "shmem/fault.h"
 #include "shmem/shmem.h"
 
-static int	snowfdw_shmem_tranche(void);
+static int	snowfdw_shmem_tranche(const char *name);
 
 #define SHMEM_MAX_STRUCTS 8
 #define SHMEM_MAX_TABLES 8
 #define SHMEM_MAX_LOCKS 8
 
-/* the wait event name of snowfdw's locks */
-#define SNOWFDW_TRANCHE_NAME "snowfdw"
+/*
+ * The wait event names of snowfdw's locks, one tranche each: "snowfdw
+ * control", "snowfdw DSA", "snowfdw <table> partitions" for each table's
+ * partition locks, and "snowfdw <name>" for each named lock of a struct,
+ * so that pg_stat_activity tells which one a backend waits on
+ */
+#define SHMEM_MAX_TRANCHES (2 + SHMEM_MAX_TABLES + SHMEM_MAX_LOCKS)
+#define CONTROL_TRANCHE "snowfdw control"
+#define AREA_TRANCHE "snowfdw DSA"
 
 /* A registered fixed-size struct */
 typedef struct ShmemStruct
@@ -114,11 +123,19 @@ typedef struct ShmemNamedLock
 	LWLock	   *lock;
 } ShmemNamedLock;
 
-/* In shared memory: the tranche and the handles of the area and tables */
+/* A tranche made at start-up, with the name every backend gives it */
+typedef struct ShmemTranche
+{
+	int			id;
+	char		name[NAMEDATALEN];
+} ShmemTranche;
+
+/* In shared memory: the tranches and the handles of the area and tables */
 typedef struct ShmemControl
 {
 	LWLock		lock;			/* guards the handles */
-	int			tranche_id;
+	int			ntranches;		/* made in shmem_startup only */
+	ShmemTranche tranches[SHMEM_MAX_TRANCHES];
 	dsa_handle	area_handle;	/* DSM_HANDLE_INVALID until published */
 	dshash_table_handle table_handles[SHMEM_MAX_TABLES];
 } ShmemControl;
@@ -132,7 +149,7 @@ static ShmemNamedLock locks[SHMEM_MAX_LOCKS];
 static int	nlocks = 0;
 static ShmemControl *control = NULL;
 static dsa_area *area = NULL;
-static bool tranche_registered = false;
+static int	tranches_registered = 0;	/* of control's, in this backend */
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
@@ -314,8 +331,12 @@ shmem_startup(void)
 	control = ShmemInitStruct("snowfdw control", sizeof(ShmemControl), &found);
 	if (!found)
 	{
-		control->tranche_id = snowfdw_new_tranche_id(SNOWFDW_TRANCHE_NAME);
-		LWLockInitialize(&control->lock, control->tranche_id);
+		control->ntranches = 0;
+		LWLockInitialize(&control->lock, snowfdw_shmem_tranche(CONTROL_TRANCHE));
+		(void) snowfdw_shmem_tranche(AREA_TRANCHE);
+		for (i = 0; i < ntables; i++)
+			(void) snowfdw_shmem_tranche(psprintf("%s partitions",
+												  tables[i].name));
 		control->area_handle = DSM_HANDLE_INVALID;
 		for (i = 0; i < SHMEM_MAX_TABLES; i++)
 			control->table_handles[i] = (dshash_table_handle) InvalidDsaPointer;
@@ -336,26 +357,44 @@ shmem_startup(void)
 
 /*
  * snowfdw_shmem_tranche
- *		The tranche of snowfdw's locks; its name is registered in this
- *		backend on first use (before 19, each backend names it itself)
+ *		The tranche of a lock by its wait event name; every tranche's name is
+ *		registered in this backend on first use (before 19, each backend
+ *		names them itself)
  *
- * Not preloaded, the locks are this backend's alone and nobody waits on
- * them: a built-in tranche serves, rather than a new one per backend (19
- * caps named tranches cluster-wide).
+ * The tranches are made in shmem_startup (the postmaster), as the control
+ * struct and the structs' locks are set up; a name not made then gets the
+ * control lock's tranche.  Not preloaded, the locks are this backend's
+ * alone and nobody waits on them: a built-in tranche serves, rather than
+ * new ones per backend (19 caps named tranches cluster-wide).
  */
 static int
-snowfdw_shmem_tranche(void)
+snowfdw_shmem_tranche(const char *name)
 {
+	int			i;
+
 	if (!shared_mode)
 		return LWTRANCHE_PER_SESSION_DSA;
 	if (control == NULL)
 		elog(ERROR, "snowfdw shared memory is not initialized");
-	if (!tranche_registered)
+	for (; tranches_registered < control->ntranches; tranches_registered++)
 	{
-		snowfdw_register_tranche(control->tranche_id, SNOWFDW_TRANCHE_NAME);
-		tranche_registered = true;
+		ShmemTranche *t = &control->tranches[tranches_registered];
+
+		snowfdw_register_tranche(t->id, t->name);
 	}
-	return control->tranche_id;
+	for (i = 0; i < control->ntranches; i++)
+		if (strcmp(control->tranches[i].name, name) == 0)
+			return control->tranches[i].id;
+	if (!IsUnderPostmaster && control->ntranches < SHMEM_MAX_TRANCHES)
+	{
+		ShmemTranche *t = &control->tranches[control->ntranches];
+
+		strlcpy(t->name, name, NAMEDATALEN);
+		t->id = snowfdw_new_tranche_id(t->name);
+		control->ntranches++;
+		return snowfdw_shmem_tranche(name);
+	}
+	return control->tranches[0].id;
 }
 
 /*
@@ -384,7 +423,7 @@ snowfdw_shmem_struct(const char *name)
 			s->init(ptr);
 			s->ptr = ptr;
 		}
-		(void) snowfdw_shmem_tranche();
+		(void) snowfdw_shmem_tranche(CONTROL_TRANCHE);
 		return s->ptr;
 	}
 	elog(ERROR, "snowfdw shared memory struct \"%s\" is not registered", name);
@@ -407,7 +446,7 @@ make_area(dshash_table **made, dshash_table_handle *handles)
 
 	if (snowfdw_fault("dsa_create"))
 		snowfdw_fault_error("dsa_create");
-	new_area = dsa_create(control->tranche_id);
+	new_area = dsa_create(snowfdw_shmem_tranche(AREA_TRANCHE));
 	for (i = 0; i < ntables; i++)
 	{
 		if (snowfdw_fault("dshash_create"))
@@ -436,9 +475,9 @@ attach_area(void)
 		return;
 	if (!shared_mode || control == NULL)
 		elog(ERROR, "snowfdw shared memory is not initialized");
-	(void) snowfdw_shmem_tranche();
 	for (i = 0; i < ntables; i++)
-		tables[i].params.tranche_id = control->tranche_id;
+		tables[i].params.tranche_id =
+			snowfdw_shmem_tranche(psprintf("%s partitions", tables[i].name));
 
 	oldcxt = MemoryContextSwitchTo(TopMemoryContext);
 	LWLockAcquire(&control->lock, LW_SHARED);
@@ -576,7 +615,8 @@ snowfdw_shmem_lock_init(LWLock *lock, const char *name)
 {
 	int			i;
 
-	LWLockInitialize(lock, snowfdw_shmem_tranche());
+	LWLockInitialize(lock, snowfdw_shmem_tranche(psprintf("snowfdw %s",
+														  name)));
 	for (i = 0; i < nlocks; i++)
 		if (strcmp(locks[i].name, name) == 0)
 			break;

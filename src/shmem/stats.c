@@ -50,10 +50,12 @@
 
 #include "compat.h"
 #include "shmem/fault.h"
+#include "shmem/pacer.h"
 #include "shmem/shmem.h"
 #include "shmem/stats.h"
 
-#define STATS_COLUMNS 13
+/* the columns of snowfdw_stats_raw in 1.3; 1.0 to 1.2 have the first 13 */
+#define STATS_COLUMNS 16
 
 /* Name of the shared table in shmem.c */
 #define STATS_SHMEM_NAME "snowfdw stats"
@@ -222,6 +224,8 @@ add_counts(Oid serverid, Oid umid, const SnowfdwStatsEntry *delta,
 	entry->cache_misses += delta->cache_misses;
 	entry->errors += delta->errors;
 	entry->total_time_ms += delta->total_time_ms;
+	entry->paced_requests += delta->paced_requests;
+	entry->paced_wait_ms += delta->paced_wait_ms;
 	if (table != NULL)
 		dshash_release_lock(table, entry);
 	return true;
@@ -317,6 +321,25 @@ snowfdw_stats_count_retry(Oid serverid, Oid umid)
 
 	memset(&delta, 0, sizeof(delta));
 	delta.retries = 1;
+	count(serverid, umid, &delta);
+}
+
+/*
+ * snowfdw_stats_count_paced
+ *		Count a request about to be sent: whether it took a pacer slot, and
+ *		how long it waited for the pacer or a hold-off
+ */
+void
+snowfdw_stats_count_paced(Oid serverid, Oid umid, bool paced,
+						  double waited_ms)
+{
+	SnowfdwStatsEntry delta;
+
+	if (!paced && waited_ms <= 0)
+		return;
+	memset(&delta, 0, sizeof(delta));
+	delta.paced_requests = paced ? 1 : 0;
+	delta.paced_wait_ms = waited_ms;
 	count(serverid, umid, &delta);
 }
 
@@ -503,6 +526,7 @@ snowfdw_stats_raw(PG_FUNCTION_ARGS)
 		SnowfdwStatsEntry *row = &rows[n];
 		Datum		values[STATS_COLUMNS];
 		bool		nulls[STATS_COLUMNS];
+		double		learned;
 		int			i = 0;
 
 		CHECK_FOR_INTERRUPTS();
@@ -522,6 +546,14 @@ snowfdw_stats_raw(PG_FUNCTION_ARGS)
 		values[i++] = Int64GetDatum(row->cache_misses);
 		values[i++] = Int64GetDatum(row->errors);
 		values[i++] = Float8GetDatum(row->total_time_ms);
+		values[i++] = Int64GetDatum(row->paced_requests);
+		values[i++] = Float8GetDatum(row->paced_wait_ms / 1000.0);
+		learned = snowfdw_pacer_learned_rate(row->key.dbid, row->key.serverid,
+											 row->key.umid);
+		nulls[i] = learned < 0;
+		values[i++] = Float8GetDatum(Max(learned, 0));
+		/* a database still at 1.2 objects declares the first 13 columns */
+		Assert(rsinfo->setDesc->natts <= STATS_COLUMNS);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

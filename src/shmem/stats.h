@@ -36,6 +36,8 @@ typedef struct SnowfdwStatsEntry
 	int64		cache_misses;
 	int64		errors;
 	double		total_time_ms;
+	int64		paced_requests; /* sent at a slot of the pacer */
+	double		paced_wait_ms;	/* waited for pacer slots and hold-offs */
 } SnowfdwStatsEntry;
 
 extern void snowfdw_stats_init(void);
@@ -45,5 +47,7 @@ extern void snowfdw_stats_count_bytes(Oid serverid, Oid umid, size_t bytes);
 extern void snowfdw_stats_count_retry(Oid serverid, Oid umid);
 extern void snowfdw_stats_count_error(Oid serverid, Oid umid);
 extern void snowfdw_stats_count_cache(Oid serverid, Oid umid, bool hit);
+extern void snowfdw_stats_count_paced(Oid serverid, Oid umid, bool paced,
+									  double waited_ms);
 
 #endif							/* SNOWFDW_STATS_H */

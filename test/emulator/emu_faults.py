@@ -15,6 +15,8 @@ ACTIONS = {
     "status": {"status": (int, None), "retry_after": ((str, int), None), "code": (str, None), "message": (str, None),
                "ms": ((int, float), 0)},
     "async": {"polls": (int, 1)},
+    "rate_limit": {"rate": ((int, float), None), "burst": (int, 1), "retry_after": ((str, int), None),
+                   "ms": ((int, float), 0)},
     "large": {"page_size": (int, 2)},
     "link_pages": {"page_size": (int, 2)},
     "latency": {"ms": ((int, float), 1000)},
@@ -34,7 +36,7 @@ ACTIONS = {
     "then_drop": {"schema": (str, None)},
 }
 # Parameters a rule of their action must give
-REQUIRED = {"status", "value", "name", "set"}
+REQUIRED = {"status", "value", "name", "set", "rate"}
 COMMON = {"action", "method", "path", "query", "skip", "times"}
 
 ACCEPTED_MESSAGE = ("Request execution in progress. Use the provided location header or result "
@@ -88,6 +90,15 @@ class FaultRule:
                 raise FaultError("status must be an HTTP status code")
             if self.params["retry_after"] is not None:  # sent verbatim as the Retry-After header
                 self.params["retry_after"] = str(self.params["retry_after"])
+        if action == "rate_limit":
+            if self.params["rate"] <= 0:
+                raise FaultError("rate must be > 0")
+            if self.params["burst"] < 1:
+                raise FaultError("burst must be >= 1")
+            if self.params["retry_after"] is not None:
+                self.params["retry_after"] = str(self.params["retry_after"])
+            # the account's token bucket starts full
+            self.tokens, self.filled_at = float(self.params["burst"]), None
         if action in ("large", "link_pages") and self.params["page_size"] < 1:
             raise FaultError("page_size must be >= 1")
         if action == "async" and self.params["polls"] < -1:
@@ -97,6 +108,18 @@ class FaultRule:
         if action == "then_alter" and not self.params["set"]:
             raise FaultError("set must name at least one field")
         self.matched = 0
+
+    def take_token(self, now):
+        """rate_limit: take a token from the bucket if it has one (refilled at
+        ``rate`` per second up to ``burst``); False when it is empty."""
+        if self.filled_at is not None:
+            self.tokens = min(float(self.params["burst"]),
+                              self.tokens + max(0.0, now - self.filled_at) * self.params["rate"])
+        self.filled_at = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False
 
     def matches(self, method, raw_path, raw_query=""):
         if self.method is not None and self.method.upper() != method.upper():
@@ -123,8 +146,10 @@ class Faults:
     def clear(self):
         self.rules = []
 
-    def pick(self, method, raw_path, raw_query=""):
-        """Count this request against every matching rule; return the rule that fires, if any."""
+    def pick(self, method, raw_path, raw_query="", now=0.0):
+        """Count this request against every matching rule; return the rule that fires, if any.
+        A rate_limit rule whose bucket has a token lets the request through to the next rules
+        (now: seconds on the emulator's clock, for the buckets)."""
         fired = None
         for r in self.rules:
             if not r.matches(method, raw_path, raw_query):
@@ -132,6 +157,8 @@ class Faults:
             n = r.matched
             r.matched += 1
             if fired is None and n >= r.skip and (r.times == -1 or n < r.skip + r.times):
+                if r.action == "rate_limit" and r.take_token(now):
+                    continue
                 fired = r
         return fired
 

@@ -200,7 +200,7 @@ class Emulator:
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
             entry["in_flight"] = self.in_flight
-            rule = self.faults.pick(method, path, query)
+            rule = self.faults.pick(method, path, query, time.monotonic() + self.clock_offset)
             if rule is not None:
                 entry["fault"] = rule.action
             return entry, rule
@@ -441,14 +441,14 @@ class Handler(BaseHTTPRequestHandler):
             entry["answered"], entry["answered_at"] = emu.next_tick(), time.time()
             self.close_connection = True
             return
-        if action == "latency" or (action in ("status", "location", "pad") and p["ms"]):
+        if action == "latency" or (action in ("status", "location", "pad", "rate_limit") and p["ms"]):
             emu.stop.wait(p["ms"] / 1000.0)
         if action == "gate":
             emu.gate(p["name"]).wait(p["seconds"])
         raw = None
-        if action == "status":
+        if action in ("status", "rate_limit"):
             hdrs = {"Retry-After": p["retry_after"]} if p.get("retry_after") is not None else {}
-            status = p["status"]
+            status = p["status"] if action == "status" else 429
             try:
                 phrase = http.HTTPStatus(status).phrase
             except ValueError:

@@ -792,10 +792,42 @@ class TestFaults(EmuTest):
         r = self.api("GET", "/api/v2/databases", status=401)
         self.assertEqual(("390303", "Token expired."), (r.json["code"], r.json["message"]))
 
+    def test_rate_limit_token_bucket(self):
+        # a bucket of 2 refilled at 1 a second on the emulator's clock: the
+        # clock offset moves it, so nothing here depends on wall time
+        self.admin("POST", "/_emulator/clock-offset", {"seconds": 0})
+        self.fault(action="rate_limit", rate=1, burst=2, times=-1)
+        self.fault(path="^/api/v2/databases$", action="status", status=503, times=-1)
+        for _ in range(2):
+            self.api("GET", S, status=200)
+        r = self.api("GET", S, status=429)
+        self.assertEqual("000429", r.json["code"])
+        self.assertIsNone(r.header("Retry-After"))
+        # a 429 is not the next rule's: the request did not get past the bucket
+        self.api("GET", "/api/v2/databases", status=429)
+        self.admin("POST", "/_emulator/clock-offset", {"seconds": 1.5})
+        self.api("GET", S, status=200)
+        self.api("GET", S, status=429)
+        # a token let through goes on to the next rule
+        self.admin("POST", "/_emulator/clock-offset", {"seconds": 10})
+        self.api("GET", "/api/v2/databases", status=503)
+        self.assertEqual([200, 200, 429, 429, 200, 429, 503], [e["status"] for e in self.log()])
+        self.assertEqual([None, None, "rate_limit", "rate_limit", None, "rate_limit", "status"],
+                         [e["fault"] for e in self.log()])
+        # with Retry-After
+        self.admin("DELETE", "/_emulator/faults")
+        self.fault(action="rate_limit", rate=0.001, burst=1, retry_after=1, times=-1)
+        self.api("GET", S, status=200)
+        r = self.api("GET", S, status=429)
+        self.assertEqual("1", r.header("Retry-After"))
+        self.admin("POST", "/_emulator/clock-offset", {"seconds": 0})
+
     def test_bad_fault_rules(self):
         for rule in ({"action": "nope"}, {"action": "status"}, {"action": "status", "status": 999},
                      {"action": "latency", "ms": "x"}, {"action": "async", "bogus": 1},
-                     {"action": "drop", "path": "("}, {"action": "drop", "times": -2}):
+                     {"action": "drop", "path": "("}, {"action": "drop", "times": -2},
+                     {"action": "rate_limit"}, {"action": "rate_limit", "rate": 0},
+                     {"action": "rate_limit", "rate": 5, "burst": 0}):
             self.admin("POST", "/_emulator/faults", rule, expect=400)
         self.assertEqual([], self.admin("GET", "/_emulator/faults"))
 
