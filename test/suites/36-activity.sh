@@ -15,7 +15,8 @@
 # 3. Coalescing: a backend that waits for another's fetch of the same
 #    request shows the state waiting and the wait event SnowfdwCoalesce;
 #    a request answered 202 shows polling (SnowfdwPoll) between its polls,
-#    and one answered 429 with a Retry-After held off (SnowfdwPaced).
+#    one answered 429 with a Retry-After held off (SnowfdwPaced), and one
+#    waiting for its slot of the request pacer paced (SnowfdwPaced).
 # 4. Slots: a backend shows 16 requests at most; slots go back at a
 #    subtransaction's abort and at the transaction's end.
 # 5. EXPLAIN (ANALYZE) shows the time waited for Snowflake and for another
@@ -79,6 +80,10 @@ CREATE FOREIGN TABLE tc (name text) SERVER sc OPTIONS (object 'schemas', databas
 CREATE SERVER sr FOREIGN DATA WRAPPER snowfdw OPTIONS (url :'url', max_retries '2');
 CREATE USER MAPPING FOR CURRENT_USER SERVER sr OPTIONS (token 'test-pat-alice-0123456789');
 CREATE FOREIGN TABLE tr (name text) SERVER sr OPTIONS (object 'schemas', database 'SALES');
+-- the pacer at a known limit: one request every 5 s
+CREATE SERVER sp FOREIGN DATA WRAPPER snowfdw OPTIONS (url :'url', max_requests_per_second '0.2');
+CREATE USER MAPPING FOR CURRENT_USER SERVER sp OPTIONS (token 'test-pat-alice-0123456789');
+CREATE FOREIGN TABLE tp (name text) SERVER sp OPTIONS (object 'schemas', database 'SALES');
 CREATE FUNCTION fill_activity(n int) RETURNS int
   AS 'snowfdw', 'snowfdw_fault_fill_activity' LANGUAGE C STRICT;
 -- the stale window: an hour fresh, then an hour stale
@@ -243,6 +248,16 @@ check "a request answered 429 shows as held off, on $PACED" "held off|$PACED|1" 
 wait "$scanner"
 check "... and ends with its rows" "8" "$(cat "$RUN_DIR/activity-429.out")"
 emu clear-faults >/dev/null
+# the pacer at 0.2 requests a second: a request right after another waits
+# for its slot, 5 s after the first's
+q "SELECT count(*) FROM tp" >/dev/null
+q "SELECT count(*) FROM tp /* act-paced */" >"$RUN_DIR/activity-paced.out" 2>&1 &
+scanner=$!
+wait_for 30 shows act-paced "a.state, s.wait_event" "paced|$PACED"
+check "a request waiting for the pacer shows as paced, on $PACED" "paced|$PACED" \
+  "$(row_of act-paced "a.state, s.wait_event")"
+wait "$scanner"
+check "... and ends with its rows" "8" "$(cat "$RUN_DIR/activity-paced.out")"
 
 # ---------------------------------------------------------------------
 # 4. slots: 16 per backend, back at subtransaction abort and at the end
