@@ -98,7 +98,7 @@
  */
 #if PG_VERSION_NUM >= 190000
 #define snowfdw_new_tranche_id(name) LWLockNewTrancheId(name)
-#define snowfdw_register_tranche(id, name) ((void) 0)
+#define snowfdw_register_tranche(id, name) ((void) (id), (void) (name))
 #else
 #define snowfdw_new_tranche_id(name) LWLockNewTrancheId()
 #define snowfdw_register_tranche(id, name) LWLockRegisterTranche((id), (name))
