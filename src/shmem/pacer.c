@@ -13,7 +13,7 @@
  *	  the first one, when no rate was learned yet, sets it to what went
  *	  through: the 2xx answers of the last one or two seconds, per second;
  *	- every second in which requests went out without a 429 raises it by
- *	  a step, an eighth of the rate set at the last decrease (at least 2,
+ *	  a step, an eighth of the rate set at the last decrease (at least 0.5,
  *	  at most the rate itself) (back to the
  *	  rate before it in about 8 * (1 - 0.7) / 0.7 = 3.4 seconds: probes of
  *	  the limit that far apart keep 429s to a few in hundreds);
@@ -70,7 +70,7 @@
 #define PACER_STEP_DIVISOR 8
 /* ... and its least, requests per second: alike for every backend's pacer
  * when not preloaded, so that their shares of the account converge */
-#define PACER_MIN_STEP 2.0
+#define PACER_MIN_STEP 0.5
 /* ... after a 429 with Retry-After */
 #define PACER_HELD_STEP_DIVISOR 32
 /* 429s of requests sent this soon after a decrease do not decrease again */
