@@ -281,14 +281,9 @@ snowfdw_defer_insert(SnowfdwModifyState *state, TupleTableSlot *slot,
 	DeferChange c;
 	DeferChange *pending;
 	char	   *name;
-	int			level;
 
 	state->rows++;
-	slot_getallattrs(slot);
-	for (level = 0; level < info->nscopes; level++)
-		scope[level] = snowfdw_new_object_scope(state->map, slot, level,
-												snowfdw_scope_option(state->options,
-																	 level));
+	snowfdw_modify_new_scope(state, slot, scope);
 	name = snowfdw_column_text(state->rel, state->map->name_attnum,
 							   slot->tts_values[state->map->name_attnum - 1]);
 	new_change(state, &c, DEFER_CREATE, scope, name);

@@ -495,6 +495,25 @@ fetch_object(SnowfdwModifyState *state, char *const *scope, char *name,
 }
 
 /*
+ * snowfdw_modify_new_scope
+ *		The scope (a database, a schema) of the object an INSERT's row
+ *		creates, into scope[], from the row or the table's options
+ */
+void
+snowfdw_modify_new_scope(SnowfdwModifyState *state, TupleTableSlot *slot,
+						 char **scope)
+{
+	int			level;
+
+	slot_getallattrs(slot);
+	for (level = 0; level < SNOWFDW_MAX_SCOPES; level++)
+		scope[level] = level < state->info->nscopes ?
+			snowfdw_new_object_scope(state->map, slot, level,
+									 snowfdw_scope_option(state->options,
+														  level)) : NULL;
+}
+
+/*
  * snowfdw_modify_row_identity
  *		Scope and name of the object a row to update or delete stands for
  *
@@ -595,19 +614,13 @@ static TupleTableSlot *
 insert_row(SnowfdwModifyState *state, TupleTableSlot *slot,
 		   TupleTableSlot *planSlot)
 {
-	const SnowfdwObjectInfo *info = state->info;
 	char	   *scope[SNOWFDW_MAX_SCOPES] = {NULL, NULL, NULL};
 	char	   *body;
 	char	   *name;
 	SnowfdwCall *call;
-	int			level;
 
 	state->rows++;
-	slot_getallattrs(slot);
-	for (level = 0; level < info->nscopes; level++)
-		scope[level] = snowfdw_new_object_scope(state->map, slot, level,
-												snowfdw_scope_option(state->options,
-																	 level));
+	snowfdw_modify_new_scope(state, slot, scope);
 	body = snowfdw_create_body(state->map, slot);
 	name = snowfdw_column_text(state->rel, state->map->name_attnum,
 							   slot->tts_values[state->map->name_attnum - 1]);

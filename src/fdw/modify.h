@@ -131,6 +131,8 @@ extern void snowfdw_modify_list_call(SnowfdwModifyState *state,
 extern void snowfdw_modify_harvest_calls(SnowfdwModifyState *state);
 extern bool snowfdw_modify_call_created(SnowfdwModifyState *state,
 										SnowfdwCall *call);
+extern void snowfdw_modify_new_scope(SnowfdwModifyState *state,
+									 TupleTableSlot *slot, char **scope);
 extern char *snowfdw_modify_row_identity(SnowfdwModifyState *state,
 										 TupleTableSlot *planSlot,
 										 char **scope);

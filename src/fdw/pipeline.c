@@ -349,7 +349,6 @@ snowfdw_pipeline_insert_batch(SnowfdwModifyState *state, TupleTableSlot *slot,
 	char	  **bodies = palloc(sizeof(char *) * n);
 	int64		first = state->rows + 1;
 	int			i;
-	int			level;
 
 	if (state->inserted == NULL)
 	{
@@ -362,12 +361,7 @@ snowfdw_pipeline_insert_batch(SnowfdwModifyState *state, TupleTableSlot *slot,
 	{
 		char	  **scope = &scopes[i * SNOWFDW_MAX_SCOPES];
 
-		slot_getallattrs(slots[i]);
-		for (level = 0; level < SNOWFDW_MAX_SCOPES; level++)
-			scope[level] = level < state->info->nscopes ?
-				snowfdw_new_object_scope(state->map, slots[i], level,
-										 snowfdw_scope_option(state->options,
-															  level)) : NULL;
+		snowfdw_modify_new_scope(state, slots[i], scope);
 		bodies[i] = snowfdw_create_body(state->map, slots[i]);
 		names[i] = snowfdw_column_text(state->rel, state->map->name_attnum,
 									   slots[i]->tts_values[state->map->name_attnum - 1]);
