@@ -268,6 +268,7 @@ make_connection(SnowfdwConnection *conn, Oid serverid, UserMapping *mapping)
 	conn->mapping_hashvalue =
 		GetSysCacheHashValue1(USERMAPPINGOID, ObjectIdGetDatum(mapping->umid));
 	conn->paced_us = 0;
+	conn->paced_wait_us = 0;
 	conn->poll_us = 0;
 	conn->coalesce_us = 0;
 	conn->http = snowfdw_http_session_create(snowfdw_wait_event(SNOWFDW_WAIT_TRANSFER));
