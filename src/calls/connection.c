@@ -267,7 +267,6 @@ make_connection(SnowfdwConnection *conn, Oid serverid, UserMapping *mapping)
 		GetSysCacheHashValue1(FOREIGNSERVEROID, ObjectIdGetDatum(serverid));
 	conn->mapping_hashvalue =
 		GetSysCacheHashValue1(USERMAPPINGOID, ObjectIdGetDatum(mapping->umid));
-	conn->paced_us = 0;
 	conn->paced_wait_us = 0;
 	conn->poll_us = 0;
 	conn->coalesce_us = 0;

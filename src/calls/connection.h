@@ -37,7 +37,6 @@ typedef struct SnowfdwConnection
 	int64		requests;		/* HTTP requests sent */
 	int64		cache_hits;		/* calls answered from a cache */
 	int64		bytes_received; /* response bytes of the requests */
-	int64		paced_us;		/* slept for a retry's backoff or a 429 */
 	int64		poll_us;		/* slept between the polls of a 202 */
 	int64		coalesce_us;	/* slept for another backend's fetch */
 	int64		paced_wait_us;	/* calls' waits for the pacer and hold-offs */

@@ -81,8 +81,9 @@ snowfdw_progress_queued_again(SnowfdwCall *call)
  *		A call waits for the request pacer before it is sent
  *
  * For the scheduler, where the pacer holds a due call back (as held_off
- * does for a 429): the sleep that follows reports SnowfdwPaced and counts
- * in the session's paced_us, as for any call not coalescing or polling.
+ * does for a 429): the sleep that follows reports SnowfdwPaced, as for any
+ * call not coalescing or polling; the wait counts in paced_wait_us when the
+ * call is sent (schedule.c).
  */
 void
 snowfdw_progress_paced(SnowfdwCall *call)

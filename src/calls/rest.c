@@ -242,9 +242,11 @@ snowfdw_seconds_since(TimestampTz start)
  * sleep_until
  *		Wait on the latch until a call falls due, interruptibly
  *
- * The wait event, and the session's counter the time goes to, say what the
- * first call due waits for: another backend's fetch (the latch is set when
- * it ends, see inflight.c), a 202's next poll, or a backoff.
+ * The wait event says what the first call due waits for: another backend's
+ * fetch (the latch is set when it ends, see inflight.c), a 202's next poll,
+ * or a backoff, a hold-off or a pacer slot; the first two count in the
+ * session's coalesce_us and poll_us (a pacer's or hold-off's wait counts in
+ * paced_wait_us when the call is sent, schedule.c).
  */
 static void
 sleep_until(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
@@ -262,8 +264,6 @@ sleep_until(SnowfdwConnection *conn, SnowfdwCall **calls, int ncalls,
 		conn->coalesce_us += slept;
 	else if (kind == SNOWFDW_WAIT_POLL)
 		conn->poll_us += slept;
-	else
-		conn->paced_us += slept;
 	CHECK_FOR_INTERRUPTS();
 }
 
