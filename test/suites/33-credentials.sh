@@ -178,6 +178,8 @@ q "DELETE FROM t_m WHERE name = 'CRED_NEW'" >/dev/null
 # one backend throughout (a coprocess): the backend that launched a worker
 # sees it stopped at its next stale lookup
 coproc SESSION { as_postgres "$PG_BIN/psql" -X -At -q -h "$RUN_DIR" -p "$PGPORT" -d cred_suite 2>&1; }
+# bash unsets SESSION_PID once it has reaped the coprocess: keep it
+session_pid=$SESSION_PID
 # sq SQL: run SQL in the session, print its output
 sq() {
   local line
@@ -214,7 +216,7 @@ wait_no_worker
 check "unstarted worker: its slot was given up, a new worker refreshed" "good 200" "$(signed_list)"
 check "... one request for all those stale lookups" "1" "$(requests)"
 exec {SESSION[1]}>&-
-wait "$SESSION_PID" 2>/dev/null
+wait "$session_pid" 2>/dev/null
 
 # ---------------------------------------------------------------------
 # 5. a hot standby
