@@ -194,7 +194,7 @@ class Emulator:
                 "auth_error": None, "operation": None, "fault": None, "emulator_error": None,
                 "request_id": emu_api.REQUEST_ID % self.seq,
                 "arrived": self.next_tick(), "answered": None,
-                "arrived_at": time.time(), "answered_at": None,
+                "arrived_at": time.time(), "answered_at": None, "sending_at": None,
             }
             self.log.append(entry)
             self.in_flight += 1
@@ -481,6 +481,8 @@ class Handler(BaseHTTPRequestHandler):
         entry["status"] = res.status
         mode = action if action in ("truncate", "drop", "drip") else None
         entry["bytes_total"] = len(raw)
+        # before the write: a client may read the answer before answered_at
+        entry["sending_at"] = time.time()
         entry["bytes_sent"] = self._write(res.status, headers, raw, mode, p)
         entry["answered"], entry["answered_at"] = emu.next_tick(), time.time()
         if not emu.quiet:

@@ -953,6 +953,8 @@ class TestFaults(EmuTest):
         self.assertLess(entry["arrived"], mark)
         self.assertGreater(entry["answered"], mark)
         self.assertGreaterEqual(entry["answered_at"], entry["arrived_at"])
+        self.assertLessEqual(entry["sending_at"], entry["answered_at"])
+        self.assertGreaterEqual(entry["sending_at"], entry["arrived_at"])
         # an open gate lets later requests through; clearing the faults
         # forgets it, and a new gate of that name is closed again
         self.api("GET", "/api/v2/databases", status=200)

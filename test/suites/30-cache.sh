@@ -95,7 +95,7 @@ check "... the second one without an error" "0" "$second_status"
 # the emulator's clock: every later request arrived after the Retry-After
 # time (3 s; 2.5 s allows for rounding), the second backend's included
 check "while held off, neither backend sent a request (each came >= 2.5 s after the 429)" "True" \
-  "$(emu_log_facts "all(e['arrived_at'] - log[0]['answered_at'] >= 2.5 for e in log[1:]) and log[0]['status'] == 429")"
+  "$(emu_log_facts "all(e['arrived_at'] - log[0]['sending_at'] >= 2.5 for e in log[1:]) and log[0]['status'] == 429")"
 check "... with one request each after the 429" "3 1" "$(requests) $(emu log --tsv | awk -F'\t' '$6 == 429' | wc -l)"
 # a hold-off is cancellable, and one past the call's retry budget fails at
 # once with a 429's error, sending nothing

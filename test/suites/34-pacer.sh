@@ -140,7 +140,7 @@ emu clear-log
 check "429s with Retry-After: exact rows" "6" "$(q "SELECT count(*) FROM told_stages")"
 check "... through 429s" "t" "$([ "$(limited)" -ge 1 ] && echo t || echo f)"
 check "... after each, the next request arrived no sooner than Retry-After" "True" \
-  "$(emu_log_facts "all(log[i + 1]['arrived_at'] - e['answered_at'] >= 1.0 for i, e in enumerate(log[:-1]) if e['status'] == 429)")"
+  "$(emu_log_facts "all(log[i + 1]['arrived_at'] - e['sending_at'] >= 1.0 for i, e in enumerate(log[:-1]) if e['status'] == 429)")"
 emu clear-faults >/dev/null
 
 # ---------------------------------------------------------------------
